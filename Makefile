@@ -1,0 +1,52 @@
+# decai: every target sets itself up (virtualenv, anvil) if needed.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+
+export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+export VIRTUAL_ENV := $(CURDIR)/$(VENV)
+export APE_DATA_FOLDER := $(CURDIR)/.ape-data
+export PYTHONDONTWRITEBYTECODE := 1
+
+CONTRACTS := $(shell find contracts -name '*.vy' -o -name '*.vyi')
+
+.PHONY: setup compile demo test gas fuzz node clean
+
+setup: $(VENV)/.installed node_modules/.bin/anvil
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e .
+	touch $@
+
+node_modules/.bin/anvil: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+# A module edit does not make Ape recompile the contracts that import it,
+# so any change under contracts/ forces a full compile.
+.build/.compiled: $(CONTRACTS) ape-config.yaml | setup
+	ape compile --force
+	touch $@
+
+compile: .build/.compiled
+
+demo: compile
+	ape run demo
+
+test: compile
+	pytest tests
+
+gas: compile
+	ape run gas
+
+fuzz: compile
+	HYPOTHESIS_PROFILE=fuzz pytest tests/property
+
+# A long-lived local chain for trying the scripts by hand (see README).
+node: setup
+	anvil --port 8545
+
+clean:
+	rm -rf .build .hypothesis .cache

@@ -1,0 +1,212 @@
+# pragma version 0.4.3
+"""
+@title Deposit, refund and take
+@notice The self-assessment incentive mechanism. Every contribution carries
+        a deposit that shrinks as the time since the previous update grows,
+        so bursts of data (spam) are expensive. After `refund_wait_s` the
+        author gets the deposit back if the model still agrees with the
+        sample; otherwise other contributors with a record of good data may
+        take it, each in proportion to their good contributions. After
+        `owner_claim_wait_s` the owner, and after `any_address_claim_wait_s`
+        anyone, may take whatever is left, so no ether stays locked.
+@dev This module moves no ether itself: its callers pay out the amounts it
+     returns, under a reentrancy lock, after all state has been written.
+"""
+
+from . import data_handler
+from . import ownership
+
+uses: data_handler
+uses: ownership
+
+# @dev The deposit formula multiplies cost_weight by this many seconds.
+_DEPOSIT_SCALE_S: constant(uint256) = 3600
+
+# @dev Seconds after adding before the author may be refunded, or others
+#      may report the contribution.
+refund_wait_s: public(immutable(uint256))
+
+# @dev Seconds after adding before the owner may take all that is left.
+owner_claim_wait_s: public(immutable(uint256))
+
+# @dev Seconds after adding before anyone may take all that is left.
+any_address_claim_wait_s: public(immutable(uint256))
+
+# @dev Wei; the deposit is cost_weight * 3600 / isqrt(seconds since the last
+#      update), so one update per hour costs cost_weight * 60.
+cost_weight: public(immutable(uint256))
+
+# @dev Two counters that change together with most updates share a word,
+#      so that refunds never pay to create a slot:
+#      bits 0..63   block timestamp of the last accepted contribution
+#                   (deployment time before the first one)
+#      bits 64..255 sum of good_contributions over all authors
+_clock: uint256
+_TIME_MASK: constant(uint256) = 2**64 - 1
+_TOTAL_SHIFT: constant(uint256) = 64
+
+# @dev Refunded ("good") contributions per author.
+good_contributions: public(HashMap[address, uint256])
+
+
+event Refund:
+    author: indexed(address)
+    key: bytes32
+    amount: uint256
+
+
+event Report:
+    reporter: indexed(address)
+    author: indexed(address)
+    key: bytes32
+    amount: uint256
+
+
+@deploy
+def __init__(
+    _refund_wait_s: uint256,
+    _owner_claim_wait_s: uint256,
+    _any_address_claim_wait_s: uint256,
+    _cost_weight: uint256,
+):
+    assert _refund_wait_s <= _owner_claim_wait_s, "deposit: refund wait exceeds owner wait"
+    assert _owner_claim_wait_s <= _any_address_claim_wait_s, "deposit: owner wait exceeds any-address wait"
+    # The largest deposit (one second after the last update) must fit a record.
+    assert _cost_weight <= data_handler.MAX_DEPOSIT // _DEPOSIT_SCALE_S, "deposit: cost weight too large"
+    refund_wait_s = _refund_wait_s
+    owner_claim_wait_s = _owner_claim_wait_s
+    any_address_claim_wait_s = _any_address_claim_wait_s
+    cost_weight = _cost_weight
+    self._clock = block.timestamp
+
+
+@external
+@view
+def next_deposit() -> uint256:
+    """
+    @notice The deposit `add_data` requires in a transaction mined now.
+    @dev Later blocks need less: the price falls with the square root of the
+         time since the last update. Send a little more if unsure; the excess
+         comes back in the same transaction.
+    @return The deposit in wei.
+    """
+    return self._next_deposit()
+
+
+@external
+@view
+def last_update_time() -> uint256:
+    """
+    @notice When the model last accepted a contribution.
+    @return A block timestamp (the deployment's before any contribution).
+    """
+    return self._clock & _TIME_MASK
+
+
+@external
+@view
+def total_good_contributions() -> uint256:
+    """
+    @notice How many contributions have been refunded, over all authors.
+    @return The total; reporters' shares are computed against it.
+    """
+    return self._clock >> _TOTAL_SHIFT
+
+
+@internal
+@view
+def _next_deposit() -> uint256:
+    if cost_weight == 0:
+        return 0
+    elapsed_s: uint256 = max(1, block.timestamp - (self._clock & _TIME_MASK))
+    # Rounds down: the sender never pays more than the formula says, and the
+    # contract holds exactly what was paid, so solvency is unaffected.
+    return cost_weight * _DEPOSIT_SCALE_S // isqrt(elapsed_s)
+
+
+@internal
+@payable
+def _take_deposit() -> uint256:
+    """
+    @dev Check the attached value against the current price and restart the
+         clock. Returns the deposit to record; the caller sends the excess
+         `msg.value - deposit` back to `msg.sender`.
+    """
+    deposit: uint256 = self._next_deposit()
+    assert msg.value >= deposit, "deposit: insufficient deposit"
+    # Timestamps stay below 2**64 for the next 500 billion years.
+    self._clock = (self._clock & ~_TIME_MASK) | block.timestamp
+    return deposit
+
+
+@internal
+def _refund(key: bytes32, added_time: uint256, model_agrees: bool) -> uint256:
+    """
+    @dev The author (`msg.sender`, already bound into `key`) reclaims the
+         deposit. Returns the wei to pay out.
+    """
+    record: data_handler.Contribution = data_handler._load(key)
+    assert not record.refunded, "deposit: already refunded"
+    # A contribution that was taken empty has nothing to refund; one added
+    # with no deposit (cost_weight 0) can still be refunded to count as good.
+    assert record.claimable > 0 or record.initial_deposit == 0, "deposit: nothing left to refund"
+    assert block.timestamp - added_time >= refund_wait_s, "deposit: refund wait not over"
+    assert model_agrees, "deposit: model disagrees with the label"
+
+    amount: uint256 = record.claimable
+    record.claimable = 0
+    record.claim_count += 1
+    record.refunded = True
+    data_handler._store(key, record)
+    self.good_contributions[msg.sender] += 1
+    self._clock += 1 << _TOTAL_SHIFT
+    log Refund(author=msg.sender, key=key, amount=amount)
+    return amount
+
+
+@internal
+def _report(key: bytes32, added_time: uint256, author: address, model_agrees: bool) -> uint256:
+    """
+    @dev `msg.sender` takes from someone's contribution. Before the owner's
+         and anyone's waits this is the report path: the model must now
+         disagree with the label and the reporter must have good
+         contributions. Returns the wei to pay out.
+    """
+    record: data_handler.Contribution = data_handler._load(key)
+    assert record.claimable > 0, "deposit: nothing left to take"
+    assert not data_handler._claimed_by[key][msg.sender], "deposit: already claimed"
+    age_s: uint256 = block.timestamp - added_time
+    assert age_s >= refund_wait_s, "deposit: refund wait not over"
+
+    amount: uint256 = record.claimable
+    can_take_all: bool = age_s >= any_address_claim_wait_s or (
+        age_s >= owner_claim_wait_s and msg.sender == ownership._owner()
+    )
+    if not can_take_all:
+        assert msg.sender != author, "deposit: cannot report own contribution"
+        assert not model_agrees, "deposit: model agrees with the label"
+        reporter_good: uint256 = self.good_contributions[msg.sender]
+        assert reporter_good > 0, "deposit: reporter has no good contributions"
+        # Rounds down (in the contract's favour); a share that rounds to zero
+        # takes everything that is left instead.
+        share: uint256 = record.initial_deposit * reporter_good // (self._clock >> _TOTAL_SHIFT)
+        if share > 0:
+            amount = min(share, amount)
+
+    record.claimable -= amount
+    record.claim_count += 1
+    data_handler._store(key, record)
+    data_handler._mark_claimed(key, msg.sender)
+    log Report(reporter=msg.sender, author=author, key=key, amount=amount)
+    return amount
+
+
+@internal
+def _send(recipient: address, amount: uint256):
+    """
+    @dev Pay `amount` wei to `recipient`, forwarding all gas so that contract
+         wallets work; callers hold the reentrancy lock and have finished
+         writing state.
+    """
+    if amount > 0:
+        raw_call(recipient, b"", value=amount)

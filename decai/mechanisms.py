@@ -1,0 +1,169 @@
+"""Incentive mechanisms: their parameters, and a Python model of each.
+
+The models follow the contracts rule for rule and raise `Rejected` with the
+contract's exact revert reason, so property tests can check that the chain
+and the model agree on every outcome, and simulations can plan ahead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from math import isqrt
+from typing import Any, Hashable
+
+from decai import DecaiError
+
+DEPOSIT_SCALE_S = 3600
+MAX_DEPOSIT = 2**96 - 1
+
+
+class Rejected(DecaiError):
+    """The contract would revert with this reason."""
+
+
+@dataclass(frozen=True)
+class DepositParameters:
+    """Deposit, refund and take (see contracts/lib/deposit.vy).
+
+    refund_wait_s <= owner_claim_wait_s <= any_address_claim_wait_s;
+    cost_weight in wei (the deposit is cost_weight * 3600 / isqrt(seconds
+    since the last update); one update per hour costs cost_weight * 60).
+    """
+
+    refund_wait_s: int = 86_400
+    owner_claim_wait_s: int = 864_000
+    any_address_claim_wait_s: int = 864_000
+    cost_weight: int = 10**15
+
+    mechanism = "deposit"
+
+    def __post_init__(self) -> None:
+        for name in ("refund_wait_s", "owner_claim_wait_s", "any_address_claim_wait_s", "cost_weight"):
+            if getattr(self, name) < 0:
+                raise DecaiError(f"{name} must not be negative")
+        if self.refund_wait_s > self.owner_claim_wait_s:
+            raise DecaiError("refund_wait_s must not exceed owner_claim_wait_s")
+        if self.owner_claim_wait_s > self.any_address_claim_wait_s:
+            raise DecaiError("owner_claim_wait_s must not exceed any_address_claim_wait_s")
+        if self.cost_weight > MAX_DEPOSIT // DEPOSIT_SCALE_S:
+            raise DecaiError(f"cost_weight must be at most {MAX_DEPOSIT // DEPOSIT_SCALE_S} wei")
+
+    def constructor_args(self) -> list[int]:
+        return [self.refund_wait_s, self.owner_claim_wait_s, self.any_address_claim_wait_s, self.cost_weight]
+
+    def deposit(self, now: int, last_update_time: int) -> int:
+        """The deposit `add_data` requires in a block with timestamp `now`."""
+        if self.cost_weight == 0:
+            return 0
+        return self.cost_weight * DEPOSIT_SCALE_S // isqrt(max(1, now - last_update_time))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mechanism": self.mechanism,
+            "refund_wait_s": self.refund_wait_s,
+            "owner_claim_wait_s": self.owner_claim_wait_s,
+            "any_address_claim_wait_s": self.any_address_claim_wait_s,
+            "cost_weight": self.cost_weight,
+        }
+
+
+@dataclass
+class _Record:
+    author: Hashable
+    added_time: int
+    initial_deposit: int
+    claimable: int
+    claim_count: int = 0
+    refunded: bool = False
+    claimed_by: set = field(default_factory=set)
+
+
+class DepositLedger:
+    """The deposit mechanism's bookkeeping, in Python.
+
+    Contributions are identified by whatever hashable key the caller uses
+    (normally the on-chain key). `model_agrees` is supplied by the caller,
+    who knows the model's prediction at that moment.
+    """
+
+    def __init__(self, parameters: DepositParameters, owner: Hashable, deployed_at: int):
+        self.parameters = parameters
+        self.owner = owner
+        self.last_update_time = deployed_at
+        self.records: dict[Hashable, _Record] = {}
+        self.good: dict[Hashable, int] = {}
+        self.total_good = 0
+        self.paid_out = 0
+        self.deposited = 0
+
+    def next_deposit(self, now: int) -> int:
+        return self.parameters.deposit(now, self.last_update_time)
+
+    def held(self) -> int:
+        """Wei the contract must hold: the sum of everything claimable."""
+        return sum(record.claimable for record in self.records.values())
+
+    def add(self, key: Hashable, author: Hashable, now: int, value: int) -> int:
+        deposit = self.next_deposit(now)
+        if value < deposit:
+            raise Rejected("deposit: insufficient deposit")
+        if key in self.records:
+            raise Rejected("data_handler: data already added")
+        self.last_update_time = now
+        self.records[key] = _Record(author, now, deposit, deposit)
+        self.deposited += deposit
+        return deposit
+
+    def _record(self, key: Hashable) -> _Record:
+        if key not in self.records:
+            raise Rejected("data_handler: contribution not found")
+        return self.records[key]
+
+    def refund(self, key: Hashable, now: int, model_agrees: bool) -> int:
+        record = self._record(key)
+        if record.refunded:
+            raise Rejected("deposit: already refunded")
+        if record.claimable == 0 and record.initial_deposit != 0:
+            raise Rejected("deposit: nothing left to refund")
+        if now - record.added_time < self.parameters.refund_wait_s:
+            raise Rejected("deposit: refund wait not over")
+        if not model_agrees:
+            raise Rejected("deposit: model disagrees with the label")
+        amount = record.claimable
+        record.claimable = 0
+        record.claim_count += 1
+        record.refunded = True
+        self.good[record.author] = self.good.get(record.author, 0) + 1
+        self.total_good += 1
+        self.paid_out += amount
+        return amount
+
+    def report(self, key: Hashable, reporter: Hashable, now: int, model_agrees: bool) -> int:
+        record = self._record(key)
+        if record.claimable == 0:
+            raise Rejected("deposit: nothing left to take")
+        if reporter in record.claimed_by:
+            raise Rejected("deposit: already claimed")
+        age = now - record.added_time
+        if age < self.parameters.refund_wait_s:
+            raise Rejected("deposit: refund wait not over")
+        amount = record.claimable
+        take_all = age >= self.parameters.any_address_claim_wait_s or (
+            age >= self.parameters.owner_claim_wait_s and reporter == self.owner
+        )
+        if not take_all:
+            if reporter == record.author:
+                raise Rejected("deposit: cannot report own contribution")
+            if model_agrees:
+                raise Rejected("deposit: model agrees with the label")
+            reporter_good = self.good.get(reporter, 0)
+            if reporter_good == 0:
+                raise Rejected("deposit: reporter has no good contributions")
+            share = record.initial_deposit * reporter_good // self.total_good
+            if share > 0:
+                amount = min(share, amount)
+        record.claimable -= amount
+        record.claim_count += 1
+        record.claimed_by.add(reporter)
+        self.paid_out += amount
+        return amount

@@ -1,0 +1,11 @@
+"""Reference models: the contracts' arithmetic, bit for bit, in Python.
+
+Each class predicts and updates exactly as its Vyper module does (same
+fixed point, same rounding), so that predictions off chain equal predictions
+on chain and a simulated training run ends with the same parameters.
+"""
+
+from decai.models.base import Model, load_model, model_from_dict
+from decai.models.perceptron import DensePerceptron, SparsePerceptron
+
+__all__ = ["Model", "SparsePerceptron", "DensePerceptron", "load_model", "model_from_dict"]

@@ -1,0 +1,165 @@
+"""What every reference model offers, and the model file format.
+
+A model file is JSON with integer (fixed point, 10**9 = 1.0) parameters so
+that a round trip through the file is exact:
+
+    {"format": "decai-model/1", "type": "sparse_perceptron", "name": ...,
+     "description": ..., "classes": [...], "encoder": ..., ...parameters}
+
+The parameters per type are documented on each class's `to_dict`.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any, ClassVar, Sequence
+
+from decai import DecaiError
+
+FORMAT = "decai-model/1"
+MAX_SAMPLE_LENGTH = 128  # contracts/lib/constants.vy
+MAX_NAME_LENGTH = 64
+MAX_DESCRIPTION_LENGTH = 160
+MAX_ENCODER_LENGTH = 128
+MAX_CLASS_NAME_LENGTH = 32
+
+
+class Model(ABC):
+    """A classifier as a contract holds it, with its descriptive metadata."""
+
+    type: ClassVar[str]
+    #: "sparse": samples are increasing feature indices; "dense": fixed-length values.
+    input_kind: ClassVar[str]
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        description: str,
+        classes: Sequence[str],
+        encoder: str,
+        encoder_params: dict[str, Any] | None = None,
+    ):
+        self.name = name
+        self.description = description
+        self.classes = list(classes)
+        self.encoder = encoder
+        self.encoder_params = encoder_params or None
+        self._check_metadata()
+
+    def make_encoder(self):
+        """The encoder named by `self.encoder` (see decai.encoders)."""
+        from decai.encoders import encoder_from_spec
+
+        return encoder_from_spec(self.encoder, self.encoder_params)
+
+    def _check_metadata(self) -> None:
+        for field, value, limit in (
+            ("name", self.name, MAX_NAME_LENGTH),
+            ("description", self.description, MAX_DESCRIPTION_LENGTH),
+            ("encoder", self.encoder, MAX_ENCODER_LENGTH),
+        ):
+            if len(value.encode()) > limit:
+                raise DecaiError(f"model {field} is {len(value.encode())} bytes long; at most {limit} fit on chain")
+        for name in self.classes:
+            if not name or len(name.encode()) > MAX_CLASS_NAME_LENGTH:
+                raise DecaiError(f"class name {name!r} must be 1 to {MAX_CLASS_NAME_LENGTH} bytes long")
+
+    # -- the classifier -------------------------------------------------
+    @abstractmethod
+    def check_sample(self, sample: Sequence[int]) -> None:
+        """Raise DecaiError (one line) if the contract would reject `sample`."""
+
+    @abstractmethod
+    def predict(self, sample: Sequence[int]) -> int:
+        """The label the contract predicts for `sample`."""
+
+    @abstractmethod
+    def update(self, sample: Sequence[int], label: int) -> None:
+        """Train on one sample exactly as `add_data` does on chain."""
+
+    def check_training_sample(self, sample: Sequence[int], label: int) -> None:
+        """Raise DecaiError if `add_data(sample, label)` would be rejected by the model."""
+        self.check_sample(sample)
+        if not 0 <= label < len(self.classes):
+            raise DecaiError(f"label {label} is not one of the model's labels 0..{len(self.classes) - 1}")
+
+    # -- files ----------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "type": self.type,
+            "name": self.name,
+            "description": self.description,
+            "classes": self.classes,
+            "encoder": self.encoder,
+            **({"encoder_params": self.encoder_params} if self.encoder_params else {}),
+            **self._parameters(),
+        }
+
+    @abstractmethod
+    def _parameters(self) -> dict[str, Any]:
+        """The type-specific part of the model file."""
+
+    @staticmethod
+    def _metadata(data: dict[str, Any], default_classes: Sequence[str]) -> dict[str, Any]:
+        return {
+            "name": data["name"],
+            "description": data.get("description", ""),
+            "classes": data.get("classes", list(default_classes)),
+            "encoder": data.get("encoder", ""),
+            "encoder_params": data.get("encoder_params"),
+        }
+
+    def save(self, path: str | Path) -> None:
+        """Write the model file; nothing is written if serialisation fails."""
+        text = json.dumps(self.to_dict(), indent=1)
+        Path(path).write_text(text + "\n")
+
+    def copy(self) -> "Model":
+        return model_from_dict(self.to_dict())
+
+
+_TYPES: dict[str, type[Model]] = {}
+
+
+def register(cls: type[Model]) -> type[Model]:
+    _TYPES[cls.type] = cls
+    return cls
+
+
+def model_class(model_type: str) -> type[Model]:
+    if model_type not in _TYPES:
+        raise DecaiError(f"unknown model type {model_type!r}; known: {', '.join(sorted(_TYPES))}")
+    return _TYPES[model_type]
+
+
+def model_from_dict(data: dict[str, Any]) -> Model:
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise DecaiError(f"not a decai model file (expected \"format\": \"{FORMAT}\")")
+    kind = data.get("type")
+    if kind not in _TYPES:
+        raise DecaiError(f"unknown model type {kind!r}; known: {', '.join(sorted(_TYPES))}")
+    try:
+        return _TYPES[kind].from_dict(data)  # type: ignore[attr-defined]
+    except (KeyError, TypeError, ValueError) as error:
+        raise DecaiError(f"bad {kind} model file: {error}") from None
+
+
+def load_model(path: str | Path) -> Model:
+    """Read a model file, with a one-line error for anything wrong with it."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise DecaiError(f"model file {path} does not exist") from None
+    except json.JSONDecodeError as error:
+        raise DecaiError(f"model file {path} is not valid JSON: {error}") from None
+    return model_from_dict(data)
+
+
+def require_int(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{what} must be an integer (fixed point, 10**9 = 1.0), got {value!r}")
+    return value

@@ -1,0 +1,180 @@
+"""Sparse and dense perceptrons, mirroring contracts/lib/*_perceptron.vy."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from decai import DecaiError
+from decai.fixed_point import ONE, fits_int64, pack_int64, tdiv
+from decai.models.base import MAX_SAMPLE_LENGTH, Model, register, require_int
+
+UNIT_NORM = ONE * ONE
+NORM_TOLERANCE = 100 * ONE
+
+
+def _check_int64_values(sample: Sequence[int]) -> None:
+    for position, value in enumerate(sample):
+        if isinstance(value, bool) or not isinstance(value, int) or not fits_int64(value):
+            raise DecaiError(f"sample value {value!r} at position {position} is not an int64")
+
+
+class _Perceptron(Model):
+    def __init__(self, *, weights: Sequence[int], intercept: int, learning_rate: int, classes=("negative", "positive"), **metadata):
+        super().__init__(classes=classes, **metadata)
+        if len(self.classes) != 2:
+            raise DecaiError("a perceptron has exactly two classes")
+        self.weights = [require_int(w, "weight") for w in weights]
+        self.intercept = require_int(intercept, "intercept")
+        self.learning_rate = require_int(learning_rate, "learning_rate")
+        if not self.weights:
+            raise DecaiError("a perceptron needs at least one weight")
+        if self.learning_rate <= 0 or not fits_int64(self.learning_rate):
+            raise DecaiError("learning_rate must be a positive int64 (fixed point)")
+        if not fits_int64(self.intercept):
+            raise DecaiError("intercept must fit int64 (fixed point)")
+        for index, weight in enumerate(self.weights):
+            if not fits_int64(weight):
+                raise DecaiError(f"weight {index} ({weight}) does not fit int64")
+
+    def check_training_sample(self, sample: Sequence[int], label: int) -> None:
+        self.check_sample(sample)
+        if label not in (0, 1):
+            raise DecaiError(f"label must be 0 or 1 for a perceptron, got {label}")
+
+    # deployment ---------------------------------------------------------
+    def storage_words(self) -> list[int]:
+        """The packed weight words `init_parameters` takes, in order."""
+        return pack_int64(self.weights)
+
+    def constructor_args(self, initial_words: Sequence[int]) -> list[Any]:
+        return [len(self.weights), self.intercept, self.learning_rate, list(initial_words)]
+
+    def _parameters(self) -> dict[str, Any]:
+        return {"intercept": self.intercept, "learning_rate": self.learning_rate, "weights": self.weights}
+
+    @classmethod
+    def from_chain(cls, contract: Any, metadata: dict[str, Any]) -> "_Perceptron":
+        """The current parameters of a deployed perceptron."""
+        from decai.fixed_point import unpack_int64
+
+        count = contract.num_features() if cls is SparsePerceptron else contract.dimensions()
+        total_words = (count + 3) // 4
+        words: list[int] = []
+        for start in range(0, total_words, 1024):
+            words.extend(contract.parameter_words(start, min(1024, total_words - start)))
+        return cls(
+            weights=unpack_int64(words, count),
+            intercept=contract.intercept(),
+            learning_rate=contract.learning_rate(),
+            **metadata,
+        )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "_Perceptron":
+        return cls(
+            **cls._metadata(data, ("negative", "positive")),
+            weights=data["weights"],
+            intercept=data.get("intercept", 0),
+            learning_rate=data.get("learning_rate", ONE),
+        )
+
+
+@register
+class SparsePerceptron(_Perceptron):
+    """Binary perceptron over binary features given as increasing indices.
+
+    Model file parameters: "weights" (one int per feature, fixed point),
+    "intercept" and "learning_rate" (fixed point).
+    """
+
+    type = "sparse_perceptron"
+    input_kind = "sparse"
+
+    @property
+    def num_features(self) -> int:
+        return len(self.weights)
+
+    def check_sample(self, sample: Sequence[int]) -> None:
+        _check_int64_values(sample)
+        if len(sample) > MAX_SAMPLE_LENGTH:
+            raise DecaiError(f"sample has {len(sample)} features; a sample may have at most {MAX_SAMPLE_LENGTH}")
+        if sample and sample[0] < 0:
+            raise DecaiError(f"negative feature index {sample[0]}")
+        for previous, index in zip(sample, sample[1:]):
+            if index <= previous:
+                raise DecaiError(f"feature indices must be strictly increasing ({previous} then {index})")
+        if sample and sample[-1] >= self.num_features:
+            raise DecaiError(f"feature index {sample[-1]} is out of range (the model has {self.num_features} features)")
+
+    def score(self, sample: Sequence[int]) -> int:
+        return self.intercept + sum(self.weights[index] for index in sample)
+
+    def predict(self, sample: Sequence[int]) -> int:
+        self.check_sample(sample)
+        return 1 if self.score(sample) > 0 else 0
+
+    def update(self, sample: Sequence[int], label: int) -> None:
+        self.check_training_sample(sample, label)
+        if self.predict(sample) == label:
+            return
+        step = self.learning_rate if label == 1 else -self.learning_rate
+        updated = [self.weights[index] + step for index in sample]
+        if not all(fits_int64(w) for w in updated):
+            raise DecaiError("a weight would leave the int64 range")
+        for index, weight in zip(sample, updated):
+            self.weights[index] = weight
+
+
+@register
+class DensePerceptron(_Perceptron):
+    """Binary perceptron over fixed-length real vectors (fixed point).
+
+    Training samples must be unit vectors: squared norm within 100 * 10**9
+    of 10**18. Model file parameters as for the sparse perceptron, with one
+    weight per dimension.
+    """
+
+    type = "dense_perceptron"
+    input_kind = "dense"
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if self.dimensions > MAX_SAMPLE_LENGTH:
+            raise DecaiError(f"a dense model has at most {MAX_SAMPLE_LENGTH} dimensions, got {self.dimensions}")
+
+    @property
+    def dimensions(self) -> int:
+        return len(self.weights)
+
+    def check_sample(self, sample: Sequence[int]) -> None:
+        _check_int64_values(sample)
+        if len(sample) != self.dimensions:
+            raise DecaiError(f"sample has {len(sample)} values; the model has {self.dimensions} dimensions")
+
+    def check_training_sample(self, sample: Sequence[int], label: int) -> None:
+        super().check_training_sample(sample, label)
+        norm = sum(x * x for x in sample)
+        if abs(norm - UNIT_NORM) > NORM_TOLERANCE:
+            raise DecaiError(
+                f"sample is not normalised: squared norm {norm / UNIT_NORM:.9f}, must be 1 within 1e-7"
+            )
+
+    def score(self, sample: Sequence[int]) -> int:
+        return self.intercept * ONE + sum(w * x for w, x in zip(self.weights, sample))
+
+    def predict(self, sample: Sequence[int]) -> int:
+        self.check_sample(sample)
+        return 1 if self.score(sample) > 0 else 0
+
+    def update(self, sample: Sequence[int], label: int) -> None:
+        self.check_training_sample(sample, label)
+        if self.predict(sample) == label:
+            return
+        rate = self.learning_rate if label == 1 else -self.learning_rate
+        updated = [w + tdiv(rate * x, ONE) for w, x in zip(self.weights, sample)]
+        if not all(fits_int64(w) for w in updated):
+            raise DecaiError("a weight would leave the int64 range")
+        self.weights = updated
+
+    def constructor_args(self, initial_words: Sequence[int]) -> list[Any]:
+        return [self.dimensions, self.intercept, self.learning_rate, list(initial_words)]

@@ -1,0 +1,224 @@
+"""A deployed trainer, wrapped for scripts, the console, tests and agents.
+
+    trainer = Trainer.at("0x...")            # any decai trainer
+    trainer.predict([1, 5, 9])               # free
+    c = trainer.add_data([1, 5, 9], 1, sender=me)
+    ...                                       # refund_wait_s later
+    trainer.refund(c, sender=me)
+
+Samples are checked off chain first, so a bad one fails with a one-line
+`DecaiError` before any transaction is sent; a revert from the contract is
+raised as `Rejected` with the contract's reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+from decai import DecaiError
+from decai.contributions import Contribution
+from decai.models.base import MAX_SAMPLE_LENGTH
+
+#: Share of the current deposit sent on top of it by default; someone else
+#: adding data in the same block raises the price, and the excess comes back.
+DEPOSIT_MARGIN = 0.25
+
+_KIND_ABI = {
+    "type": "function",
+    "name": "trainer_kind",
+    "stateMutability": "pure",
+    "inputs": [],
+    "outputs": [{"name": "", "type": "string"}],
+}
+
+
+class Rejected(DecaiError):
+    """The contract reverted; the message carries its reason."""
+
+
+@dataclass(frozen=True)
+class ClaimStatus:
+    claimable: int
+    initial_deposit: int
+    claim_count: int
+    refunded: bool
+
+
+def revert_reason(error: Exception) -> str:
+    message = getattr(error, "revert_message", None) or getattr(error, "message", None) or str(error)
+    return str(message).strip() or "reverted without a reason"
+
+
+def _call(action: str, fn, *args, **kwargs):
+    from ape.exceptions import ContractLogicError
+
+    try:
+        return fn(*args, **kwargs)
+    except ContractLogicError as error:
+        raise Rejected(f"{action} rejected: {revert_reason(error)}") from None
+
+
+class Trainer:
+    """A decai trainer contract (any mechanism, any model)."""
+
+    def __init__(self, contract: Any):
+        self.contract = contract
+        self.kind = str(contract.trainer_kind())
+        self.mechanism, self.model_type = self.kind.split("/", 1)
+        self._shape = None
+
+    # -- finding one ------------------------------------------------------
+    @classmethod
+    def at(cls, address: str) -> "Trainer":
+        """Attach to a deployed trainer; its kind picks the right ABI."""
+        from ape import Contract, chain
+        from ape.exceptions import ApeException
+
+        from decai.contracts import contract_container
+
+        try:
+            if not chain.provider.get_code(address):
+                raise DecaiError(f"no contract at {address}")
+            probe = Contract(address, abi=[_KIND_ABI])
+            mechanism, model_type = str(probe.trainer_kind()).split("/", 1)
+        except DecaiError:
+            raise
+        except (ApeException, ValueError) as error:
+            raise DecaiError(f"{address} is not a decai trainer ({error.__class__.__name__})") from None
+        return cls(contract_container(mechanism, model_type).at(address))
+
+    @property
+    def address(self) -> str:
+        return self.contract.address
+
+    # -- the model ----------------------------------------------------------
+    @property
+    def classes(self) -> list[str]:
+        return [self.contract.classes(i) for i in range(self.contract.num_classes())]
+
+    def check_sample(self, sample: Sequence[int]) -> list[int]:
+        """Off-chain checks matching the contract's, with one-line errors."""
+        try:
+            sample = [int(x) for x in sample]
+        except (TypeError, ValueError):
+            raise DecaiError(f"a sample is a list of integers, got {sample!r}") from None
+        if len(sample) > MAX_SAMPLE_LENGTH:
+            raise DecaiError(f"sample has {len(sample)} values; a sample may have at most {MAX_SAMPLE_LENGTH}")
+        self._shape_model().check_sample(sample)
+        return sample
+
+    def _shape_model(self):
+        # The model's shape (features, dimensions) never changes after
+        # deployment, so one snapshot serves every check.
+        if self._shape is None:
+            self._shape = self.reference_model()
+        return self._shape
+
+    def predict(self, sample: Sequence[int]) -> int:
+        sample = self.check_sample(sample)
+        return int(_call("predict", self.contract.predict, sample))
+
+    def predict_many(self, samples: Iterable[Sequence[int]], batch: int = 100) -> list[int]:
+        """Predictions for many samples (batched where the model allows)."""
+        samples = [self.check_sample(s) for s in samples]
+        if not hasattr(self.contract, "predict_batch"):
+            return [int(self.contract.predict(s)) for s in samples]
+        out: list[int] = []
+        for start in range(0, len(samples), batch):
+            out.extend(int(p) for p in self.contract.predict_batch(samples[start:start + batch]))
+        return out
+
+    # -- contributing -------------------------------------------------------
+    def next_deposit(self) -> int:
+        return int(self.contract.next_deposit())
+
+    def add_data(self, sample: Sequence[int], label: int, *, sender, value: int | None = None, **tx) -> Contribution:
+        """Add one labelled sample; returns the recorded contribution.
+
+        `value` defaults to the current deposit plus DEPOSIT_MARGIN; the
+        contract sends back whatever exceeds the deposit it takes.
+        """
+        sample = self.check_sample(sample)
+        if not 0 <= label < self.contract.num_classes():
+            raise DecaiError(f"label {label} is not one of the model's labels 0..{self.contract.num_classes() - 1}")
+        if value is None:
+            deposit = self.next_deposit()
+            value = deposit + int(deposit * DEPOSIT_MARGIN)
+        receipt = _call("add_data", self.contract.add_data, sample, label, sender=sender, value=value, **tx)
+        event = next(iter(receipt.decode_logs(self.contract.AddData)))
+        return self._contribution(event)
+
+    def refund(self, contribution: Contribution, *, sender, **tx) -> int:
+        """Reclaim the deposit of your own contribution; returns wei received."""
+        if sender.address != contribution.author:
+            raise DecaiError("only the author of a contribution can be refunded")
+        receipt = _call(
+            "refund", self.contract.refund, list(contribution.data), contribution.label, contribution.added_time, sender=sender, **tx
+        )
+        return self._paid(receipt, "Refund")
+
+    def report(self, contribution: Contribution, *, sender, **tx) -> int:
+        """Take (a share of) someone's deposit; returns wei received."""
+        receipt = _call(
+            "report",
+            self.contract.report,
+            list(contribution.data),
+            contribution.label,
+            contribution.added_time,
+            contribution.author,
+            sender=sender,
+            **tx,
+        )
+        return self._paid(receipt, "Report")
+
+    def _paid(self, receipt, event_name: str) -> int:
+        events = list(receipt.decode_logs(getattr(self.contract, event_name)))
+        return int(events[0].amount) if events else 0
+
+    # -- reading back ---------------------------------------------------------
+    def claimable(self, contribution: Contribution) -> int:
+        return int(
+            self.contract.claimable(list(contribution.data), contribution.label, contribution.added_time, contribution.author)
+        )
+
+    def status(self, contribution: Contribution) -> ClaimStatus:
+        record = self.contract.contribution(contribution.key)
+        return ClaimStatus(int(record.claimable), int(record.initial_deposit), int(record.claim_count), bool(record.refunded))
+
+    def has_claimed(self, contribution: Contribution, account: str) -> bool:
+        return bool(self.contract.has_claimed(contribution.key, account))
+
+    def good_contributions(self, account: str) -> int:
+        return int(self.contract.good_contributions(account))
+
+    def contributions(self, author: str | None = None, start_block: int = 0, stop_block: int | None = None) -> list[Contribution]:
+        """Contributions from `AddData` events, optionally of one author."""
+        topics = {"sender": author} if author else None
+        logs = self.contract.AddData.range(start_block, stop_block, search_topics=topics)
+        return [self._contribution(log) for log in logs]
+
+    @staticmethod
+    def _contribution(log) -> Contribution:
+        args = log.event_arguments
+        return Contribution(
+            data=tuple(args["data"]),
+            label=int(args["label"]),
+            added_time=int(args["added_time"]),
+            author=args["sender"],
+            deposit=int(args["deposit"]),
+            block_number=log.block_number,
+            transaction_hash=str(log.transaction_hash),
+        )
+
+    def reference_model(self):
+        """The on-chain model's current parameters as a decai reference model."""
+        from decai.models.base import model_class
+
+        metadata = dict(
+            name=self.contract.name(),
+            description=self.contract.description(),
+            encoder=self.contract.encoder(),
+            classes=self.classes,
+        )
+        return model_class(self.model_type).from_chain(self.contract, metadata)
