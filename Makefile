@@ -7,6 +7,8 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export VIRTUAL_ENV := $(CURDIR)/$(VENV)
 export APE_DATA_FOLDER := $(CURDIR)/.ape-data
 export PYTHONDONTWRITEBYTECODE := 1
+# Import this checkout's decai package even when the virtualenv is shared.
+export PYTHONPATH := $(CURDIR)
 
 CONTRACTS := $(shell find contracts -name '*.vy' -o -name '*.vyi')
 

@@ -8,7 +8,18 @@ anyone's after 20 days, cost weight 10**15 wei.
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Hypothesis profiles: "ci" (default, what `make test` runs) and "fuzz"
+# (`make fuzz`, ten times the examples). Stateful tests set their own
+# step counts; these profiles scale them.
+_SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture]
+settings.register_profile("ci", max_examples=50, stateful_step_count=20, deadline=None, suppress_health_check=_SLOW_OK, derandomize=True)
+settings.register_profile("fuzz", max_examples=500, stateful_step_count=20, deadline=None, suppress_health_check=_SLOW_OK)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 from decai.deploy import deploy_trainer
 from decai.fixed_point import ONE
