@@ -33,6 +33,23 @@ _KIND_ABI = {
 }
 
 
+def human_duration(seconds: int) -> str:
+    """1d 2h 3m style; '0s' for zero."""
+    seconds = max(0, int(seconds))
+    parts = []
+    for unit, size in (("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size or (unit == "s" and not parts):
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return " ".join(parts[:2])
+
+
+def _hex(value) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return "0x" + bytes(value).hex()
+
+
 class Rejected(DecaiError):
     """The contract reverted; the message carries its reason."""
 
@@ -67,6 +84,11 @@ class Trainer:
         self.kind = str(contract.trainer_kind())
         self.mechanism, self.model_type = self.kind.split("/", 1)
         self._shape = None
+        #: Parameters of the encoder (vocabulary, feature statistics) when the
+        #: encoder has any; they come from the model file or deployment record.
+        self.encoder_params: dict | None = None
+        #: Receipt of the last transaction this wrapper sent (for gas figures).
+        self.last_receipt = None
 
     # -- finding one ------------------------------------------------------
     @classmethod
@@ -96,6 +118,12 @@ class Trainer:
     @property
     def classes(self) -> list[str]:
         return [self.contract.classes(i) for i in range(self.contract.num_classes())]
+
+    def encoder(self):
+        """The encoder named by the trainer's `encoder()` string."""
+        from decai.encoders import encoder_from_spec
+
+        return encoder_from_spec(self.contract.encoder(), self.encoder_params)
 
     def check_sample(self, sample: Sequence[int]) -> list[int]:
         """Off-chain checks matching the contract's, with one-line errors."""
@@ -146,6 +174,7 @@ class Trainer:
             deposit = self.next_deposit()
             value = deposit + int(deposit * DEPOSIT_MARGIN)
         receipt = _call("add_data", self.contract.add_data, sample, label, sender=sender, value=value, **tx)
+        self.last_receipt = receipt
         event = next(iter(receipt.decode_logs(self.contract.AddData)))
         return self._contribution(event)
 
@@ -172,7 +201,59 @@ class Trainer:
         )
         return self._paid(receipt, "Report")
 
+    # -- why a claim would fail, in words, before sending it ------------------
+    def _status_or_none(self, contribution: Contribution) -> ClaimStatus | None:
+        from ape.exceptions import ContractLogicError
+
+        try:
+            return self.status(contribution)
+        except ContractLogicError:
+            return None
+
+    def refund_problem(self, contribution: Contribution, now: int) -> str | None:
+        """Why `refund` would be rejected at time `now`, or None if it would pass."""
+        status = self._status_or_none(contribution)
+        if status is None:
+            return "no such contribution: check the sample, label, added time and account"
+        if status.refunded:
+            return "already refunded"
+        if status.claimable == 0 and status.initial_deposit != 0:
+            return "nothing left to refund: the deposit was taken by reporters"
+        wait = int(self.contract.refund_wait_s()) - (now - contribution.added_time)
+        if wait > 0:
+            return f"too early: refunds open in {human_duration(wait)}"
+        predicted = self.predict(contribution.data)
+        if predicted != contribution.label:
+            return f"the model now predicts {predicted}, not your label {contribution.label}: no refund"
+        return None
+
+    def report_problem(self, contribution: Contribution, reporter: str, now: int) -> str | None:
+        """Why `report` by `reporter` would be rejected at `now`, or None."""
+        status = self._status_or_none(contribution)
+        if status is None:
+            return "no such contribution: check the sample, label, added time and author"
+        if status.claimable == 0:
+            return "nothing left to take"
+        if self.has_claimed(contribution, reporter):
+            return "you have already taken your share of this contribution"
+        age = now - contribution.added_time
+        wait = int(self.contract.refund_wait_s()) - age
+        if wait > 0:
+            return f"too early: reports open in {human_duration(wait)}"
+        if age >= int(self.contract.any_address_claim_wait_s()):
+            return None
+        if age >= int(self.contract.owner_claim_wait_s()) and reporter == self.contract.owner():
+            return None
+        if reporter == contribution.author:
+            return "you cannot report your own contribution (refund it instead)"
+        if self.predict(contribution.data) == contribution.label:
+            return "the model agrees with this contribution's label: nothing to report"
+        if self.good_contributions(reporter) == 0:
+            return "you need at least one refunded (good) contribution before you can report"
+        return None
+
     def _paid(self, receipt, event_name: str) -> int:
+        self.last_receipt = receipt
         events = list(receipt.decode_logs(getattr(self.contract, event_name)))
         return int(events[0].amount) if events else 0
 
@@ -208,7 +289,7 @@ class Trainer:
             author=args["sender"],
             deposit=int(args["deposit"]),
             block_number=log.block_number,
-            transaction_hash=str(log.transaction_hash),
+            transaction_hash=_hex(log.transaction_hash),
         )
 
     def reference_model(self):

@@ -1,0 +1,37 @@
+"""ape run gas: replay the gas scenario for every model and write benchmarks/gas.json."""
+
+import json
+from pathlib import Path
+
+import click
+from ape import accounts, chain
+from ape.cli import ConnectedProviderCommand
+from rich.console import Console
+
+from decai.benchmark import SCENARIOS, load_reference, render_table, run_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@click.command(cls=ConnectedProviderCommand)
+@click.option("--bench-dir", type=click.Path(path_type=Path), default=ROOT.parent / "shared" / "bench", show_default=True,
+              help="Folder with original_solidity_gas.json and gas_goals.json.")
+@click.option("--output", type=click.Path(path_type=Path), default=ROOT / "benchmarks" / "gas.json", show_default=True)
+@click.option("--model", "models", multiple=True, type=click.Choice(sorted(SCENARIOS)), help="Only these models (default: all).")
+def cli(bench_dir, output, models):
+    console = Console()
+    results = {}
+    for key in models or SCENARIOS:
+        snapshot = chain.snapshot()
+        try:
+            console.print(f"running the {key} scenario ...")
+            results[key] = run_scenario(SCENARIOS[key], accounts.test_accounts, chain)
+        finally:
+            chain.restore(snapshot)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    previous = json.loads(output.read_text()) if output.exists() and models else {}
+    previous.update(results)
+    output.write_text(json.dumps(previous, indent=1) + "\n")
+    original, goals = load_reference(bench_dir)
+    console.print(render_table(results, original, goals))
+    console.print(f"wrote {output}")

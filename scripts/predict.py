@@ -1,0 +1,23 @@
+"""ape run predict: ask a trainer's model for a prediction (free).
+
+    ape run predict --trainer spam-filter --data 3,17,256
+    ape run predict --trainer 0x... --values "17.9,10.3,122.8,..."
+"""
+
+import click
+from ape.cli import ConnectedProviderCommand
+
+from decai.cli import connect_trainer, handle_errors, parse_sample
+
+
+@click.command(cls=ConnectedProviderCommand)
+@click.option("--trainer", required=True, help="Trainer address or recorded name.")
+@click.option("--data", default=None, help="The sample as integers (feature indices, or fixed-point values).")
+@click.option("--values", default=None, help="Real numbers, encoded with the model's encoder (dense models).")
+@click.option("--text", default=None, help="Raw text, encoded with the model's encoder (text models).")
+@handle_errors
+def cli(provider, trainer, data, values, text):
+    model = connect_trainer(trainer, provider)
+    sample = parse_sample(model, data, text, values)
+    label = model.predict(sample)
+    click.echo(f"{label} ({model.classes[label]})")
