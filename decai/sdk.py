@@ -34,14 +34,19 @@ _KIND_ABI = {
 
 
 def human_duration(seconds: int) -> str:
-    """1d 2h 3m style; '0s' for zero."""
+    """The two largest units, e.g. '1d 2h', '23h', '5m 3s', '0s'."""
     seconds = max(0, int(seconds))
-    parts = []
-    for unit, size in (("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)):
-        if seconds >= size or (unit == "s" and not parts):
-            parts.append(f"{seconds // size}{unit}")
-            seconds %= size
-    return " ".join(parts[:2])
+    units = (("d", 86_400), ("h", 3600), ("m", 60), ("s", 1))
+    for position, (unit, size) in enumerate(units):
+        if seconds >= size or unit == "s":
+            text = f"{seconds // size}{unit}"
+            if position + 1 < len(units):
+                next_unit, next_size = units[position + 1]
+                rest = (seconds % size) // next_size
+                if rest:
+                    text += f" {rest}{next_unit}"
+            return text
+    return "0s"  # pragma: no cover
 
 
 def _hex(value) -> str | None:

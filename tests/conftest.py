@@ -88,3 +88,8 @@ def dense_trainer(owner) -> Trainer:
 def advance(chain, seconds: int) -> None:
     """Mine an empty block `seconds` after the latest one."""
     chain.mine(timestamp=chain.blocks.head.timestamp + seconds)
+
+
+def at(chain, timestamp: int) -> None:
+    """The next transaction is mined at `timestamp`."""
+    chain.pending_timestamp = timestamp
