@@ -93,3 +93,21 @@ def advance(chain, seconds: int) -> None:
 def at(chain, timestamp: int) -> None:
     """The next transaction is mined at `timestamp`."""
     chain.pending_timestamp = timestamp
+
+
+def revert_reason(chain, contract, method: str, *args, sender, value: int = 0) -> str | None:
+    """Run `method` as an eth_call on the pending block (the next block's
+    timestamp applies) and return its revert reason, or None if it passes.
+
+    As exact as sending the transaction, at a fraction of the cost: a
+    reverting transaction makes Ape fetch a trace (about 0.35 s each)."""
+    from web3.exceptions import ContractLogicError as Web3Revert
+
+    data = "0x" + bytes(getattr(contract, method).encode_input(*args)).hex()
+    call = {"from": sender.address, "to": contract.address, "data": data, "value": value}
+    try:
+        chain.provider.web3.eth.call(call, "pending")
+    except Web3Revert as error:
+        message = str(error.args[0] if error.args else error)
+        return message.removeprefix("execution reverted: ").removeprefix("execution reverted")
+    return None
