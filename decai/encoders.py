@@ -78,12 +78,22 @@ def unit_fixed(values: Sequence[float]) -> list[int]:
     return sample
 
 
+def _floats(raw: Any) -> list[float]:
+    try:
+        values = [float(v) for v in raw]
+    except (TypeError, ValueError):
+        raise DecaiError(f"expected real numbers, got {raw!r}") from None
+    if not all(math.isfinite(v) for v in values):
+        raise DecaiError("values must be finite numbers")
+    return values
+
+
 class UnitEncoder(Encoder):
     kind = "dense"
     spec = "unit"
 
     def encode(self, raw: Any) -> list[int]:
-        return unit_fixed([float(v) for v in raw])
+        return unit_fixed(_floats(raw))
 
 
 class StandardUnitEncoder(Encoder):
@@ -116,7 +126,7 @@ class StandardUnitEncoder(Encoder):
         return cls(X.mean(axis=0).tolist(), scales.tolist())
 
     def encode(self, raw: Any) -> list[int]:
-        values = [float(v) for v in raw]
+        values = _floats(raw)
         if len(values) != len(self.means):
             raise DecaiError(f"expected {len(self.means)} values, got {len(values)}")
         return unit_fixed([(v - m) / s for v, m, s in zip(values, self.means, self.scales)])
