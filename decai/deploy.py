@@ -14,7 +14,7 @@ from typing import Any
 
 from decai import DecaiError
 from decai.contracts import contract_container, contract_name
-from decai.mechanisms import DepositParameters
+from decai.mechanisms import DepositParameters, PointsParameters
 from decai.models.base import Model
 
 MAX_INIT_WORDS = 1024  # contracts/lib/constants.vy
@@ -50,7 +50,7 @@ def plan_chunks(total_words: int, constructor_words: int, words_per_chunk: int) 
     ]
 
 
-def _constructor_args(model: Model, mechanism: DepositParameters, words: list[int], finish: bool) -> list[Any]:
+def _constructor_args(model: Model, mechanism: DepositParameters | PointsParameters, words: list[int], finish: bool) -> list[Any]:
     return [
         model.name,
         model.description,
@@ -64,7 +64,7 @@ def _constructor_args(model: Model, mechanism: DepositParameters, words: list[in
 
 def deploy_trainer(
     model: Model,
-    mechanism: DepositParameters,
+    mechanism: DepositParameters | PointsParameters,
     sender,
     *,
     max_gas_per_tx: int | None = None,

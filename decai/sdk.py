@@ -184,7 +184,8 @@ class Trainer:
         return self._contribution(event)
 
     def refund(self, contribution: Contribution, *, sender, **tx) -> int:
-        """Reclaim the deposit of your own contribution; returns wei received."""
+        """Reclaim the deposit of your own contribution (points trainers:
+        claim its point); returns wei received."""
         if sender.address != contribution.author:
             raise DecaiError("only the author of a contribution can be refunded")
         receipt = _call(
@@ -193,7 +194,8 @@ class Trainer:
         return self._paid(receipt, "Refund")
 
     def report(self, contribution: Contribution, *, sender, **tx) -> int:
-        """Take (a share of) someone's deposit; returns wei received."""
+        """Take (a share of) someone's deposit (points trainers: mark it bad);
+        returns wei received."""
         receipt = _call(
             "report",
             self.contract.report,
@@ -220,6 +222,8 @@ class Trainer:
         status = self._status_or_none(contribution)
         if status is None:
             return "no such contribution: check the sample, label, added time and account"
+        if self.mechanism == "points":
+            return self._points_problem(contribution, status, now, None)
         if status.refunded:
             return "already refunded"
         if status.claimable == 0 and status.initial_deposit != 0:
@@ -237,6 +241,8 @@ class Trainer:
         status = self._status_or_none(contribution)
         if status is None:
             return "no such contribution: check the sample, label, added time and author"
+        if self.mechanism == "points":
+            return self._points_problem(contribution, status, now, reporter)
         if status.claimable == 0:
             return "nothing left to take"
         if self.has_claimed(contribution, reporter):
@@ -257,8 +263,34 @@ class Trainer:
             return "you need at least one refunded (good) contribution before you can report"
         return None
 
+    def _points_problem(self, contribution: Contribution, status: ClaimStatus, now: int, reporter: str | None) -> str | None:
+        if status.refunded or status.claim_count:
+            return "already settled"
+        wait = int(self.contract.refund_wait_s()) - (now - contribution.added_time)
+        if wait > 0:
+            return f"too early: it can be settled in {human_duration(wait)}"
+        agrees = self.predict(contribution.data) == contribution.label
+        if reporter is None:
+            return None if agrees else f"the model now disagrees with label {contribution.label}: no point"
+        if reporter == contribution.author:
+            return "you cannot report your own contribution"
+        if agrees:
+            return "the model agrees with this contribution's label: nothing to report"
+        if self.good_contributions(reporter) == 0:
+            return "you need at least one point before you can report"
+        return None
+
+    def badges(self, account: str) -> list[str]:
+        """Names of the badges `account` holds (points trainers)."""
+        from decai.mechanisms import BADGES
+
+        bits = int(self.contract.badges(account))
+        return [name for badge, name in enumerate(BADGES) if bits >> badge & 1]
+
     def _paid(self, receipt, event_name: str) -> int:
         self.last_receipt = receipt
+        if self.mechanism != "deposit":
+            return 0
         events = list(receipt.decode_logs(getattr(self.contract, event_name)))
         return int(events[0].amount) if events else 0
 
