@@ -18,41 +18,49 @@
 @dev Fixed point and exactness. The smoothing `a` is fixed point (10**9 =
      1.0, so 10**9 is Laplace smoothing); counts are integers, so every
      factor above is an integer in 10**9 units: numerators u_f = n_cf * 10**9
-     + a < 2**63 and the denominator w_c = T_c * 10**9 + a * V < 2**95.
+     + a < 2**62 and the denominator w_c = T_c * 10**9 + a * V < 2**95.
      Nothing is ever rounded to zero (the 2019 original multiplied rounded
      probabilities and reached 0 after about four features). A score is
-     computed as a binary floating-point number with 128 to 192 significant
-     bits and an int256 exponent:
-       - P = N_c * prod u_f: multiplied exactly in 256 bits; whenever it
+     computed as a binary floating-point number with a 128-bit mantissa and
+     an exponent:
+       - P = N_c * prod u_f is multiplied exactly in 256 bits; whenever it
          reaches 2**192 its low 64 bits are dropped (relative error below
-         2**-128 each time), so P * u_f never exceeds 2**255.
-       - Q = w_c ** L: w_c is shifted to m in [2**127, 2**128) (exactly) and
-         Q kept in [2**127, 2**128) by dropping 127 or 128 low bits after
-         each multiplication by m (relative error below 2**-126 each time).
-       - score = P / Q as q * 2**e with q in [2**127, 2**128): one floor
-         division and at most one shift (each below 2**-127).
+         2**-128 each time), so P * u_f never exceeds 2**254.
+       - W = w_c ** L by squaring and multiplying: w_c is shifted exactly to
+         a mantissa in [2**127, 2**128), and every product of two such
+         mantissas (in [2**254, 2**256)) drops its low 127 or 128 bits to
+         come back to [2**127, 2**128) (relative error below 2**-126 each
+         time; the error of w**(2**k) grows as (2**k - 1) * 2**-126, so W is
+         within L * 2**-126 of exact).
+       - score = P / W: P is shifted to [2**255, 2**256) and divided by W's
+         mantissa, the quotient shifted by at most one bit to [2**127,
+         2**128) (relative error below 2**-127 each).
      Precision bound: for L <= MAX_SAMPLE_LENGTH (128) entries the computed
-     score is within a factor (1 +- 2**-118) of the exact rational score,
-     so the prediction is the exact arg max unless the two best exact
-     scores are within a factor 1 + 2**-117 of each other; ties, and such
-     near-ties, go to the lower label. Every product is bounded as stated,
-     so no operation can overflow; counts that would leave their fields
-     revert. decai.models.NaiveBayes repeats these steps bit for bit.
-     Storage: one fixed-size array `_words` (no hashing). Words 0 .. H-1
-     (H = S / 2) hold class headers, two per word: class
-     2j in bits 0..119 and class 2j+1 in bits 120..239, each as N_c (bits
-     0..55 of the field) and T_c (bits 56..119). Bits 240..255 of word 0 hold
-     the number of classes. Word H + i holds eight 32-bit feature counts:
-     count n_cf is lane (f * S + c) of the count words, where S is the class
-     capacity rounded up to an even number (so that the counts of classes 2j
-     and 2j + 1 of a feature always share a word), so one
-     word holds the counts of every class for neighbouring features and a
-     prediction reads about one word per feature, not one per class and
-     feature.
+     score is within a factor 1 +- (1.25 * L + 1) * 2**-126 < 1 +- 2**-118
+     of the exact rational score, so the prediction is the exact arg max
+     unless the two best exact scores are within a factor 1 + 2**-117 of
+     each other (float64 log-probabilities, as scikit-learn uses, are about
+     2**-50 coarse). Equal computed scores go to the lower label. Every
+     product is bounded as stated, so no operation can overflow; counts that
+     would leave their fields revert. decai.models.NaiveBayes repeats these
+     steps bit for bit.
+     Storage: one fixed-size array `_words` (no hashing). S is the class
+     capacity rounded up to an even number. Words 0 .. S/2 - 1 hold class
+     headers, two per word: class 2j in bits 0..119 and class 2j + 1 in bits
+     120..239, each as N_c (bits 0..55 of the field) and T_c (bits 56..119).
+     Bits 240..255 of word 0 hold the number of classes. The following words
+     hold eight 32-bit lanes each: n_cf is lane f * S + c, so the counts of
+     classes 2j and 2j + 1 for a feature share a word and one word holds the
+     counts of every class for neighbouring features: a prediction reads
+     about one word per feature and scores two classes per pass. Counts stay
+     below 2**31 (MAX_COUNT): a sample adds at most 128 to a count, so an
+     update cannot carry into the next lane, and the top bit of every lane
+     tells, once per word, whether a count overflowed.
      Classes: the owner may add classes (up to `class_capacity`, fixed at
      deployment) at any time. Setup writes may not touch the fields of a
      class that does not exist yet, so a class added after setup starts with
-     no samples and changes no prediction until data for it is added.
+     no samples, is never predicted and changes no prediction until data for
+     it is added through training.
 """
 
 from . import constants

@@ -7,6 +7,7 @@ on chain and a simulated training run ends with the same parameters.
 
 from decai.models.base import Model, load_model, model_from_dict
 from decai.models.naive_bayes import NaiveBayes
+from decai.models.nearest_centroid import NearestCentroid, SparseNearestCentroid
 from decai.models.perceptron import DensePerceptron, SparsePerceptron
 
 __all__ = [
@@ -14,6 +15,8 @@ __all__ = [
     "SparsePerceptron",
     "DensePerceptron",
     "NaiveBayes",
+    "NearestCentroid",
+    "SparseNearestCentroid",
     "load_model",
     "model_from_dict",
 ]
