@@ -275,38 +275,63 @@ def parameter_word_count() -> uint256:
 def _write_words(start_word: uint256, words: DynArray[uint256, constants.MAX_INIT_WORDS]):
     assert start_word + len(words) <= _TOTAL_WORDS, "naive_bayes: words beyond the last parameter"
     num_classes: uint256 = self._words[0] >> _NUM_CLASSES_SHIFT
+    # While classes are missing, lanes of missing classes must stay zero:
+    # `unknown` masks them for words whose first lane has class `mask_for`
+    # (with an even stride dividing 8, that is every count word).
+    complete: bool = num_classes == class_capacity
+    mask_for: uint256 = max_value(uint256)
+    unknown: uint256 = 0
     for i: uint256 in range(len(words), bound=constants.MAX_INIT_WORDS):
         position: uint256 = start_word + i
         word: uint256 = words[i]
-        if position == 0:
-            word = (word & _NUM_CLASSES_MASK) | (num_classes << _NUM_CLASSES_SHIFT)
-        elif position >= _HEADER_WORDS:
+        if position < _HEADER_WORDS:
+            if position == 0:
+                word = (word & _NUM_CLASSES_MASK) | (num_classes << _NUM_CLASSES_SHIFT)
+            if not complete:
+                assert self._only_known_headers(position, word, num_classes), "naive_bayes: parameters for a class not added yet"
+        else:
             assert word & _GUARD_BITS == 0, "naive_bayes: feature count out of range"
-        if num_classes < class_capacity:
-            assert self._only_known_classes(position, word, num_classes), "naive_bayes: parameters for a class not added yet"
+            if not complete:
+                first_label: uint256 = ((position - _HEADER_WORDS) * _COUNTS_PER_WORD) % _STRIDE
+                if first_label != mask_for:
+                    mask_for = first_label
+                    unknown = self._unknown_lanes(first_label, num_classes)
+                assert word & unknown == 0, "naive_bayes: parameters for a class not added yet"
         self._words[position] = word
 
 
 @internal
-@view
-def _only_known_classes(position: uint256, word: uint256, num_classes: uint256) -> bool:
+@pure
+def _only_known_headers(position: uint256, word: uint256, num_classes: uint256) -> bool:
     """
-    @dev Whether `word`, destined for `position`, leaves every field of the
-         classes from `num_classes` on at zero.
+    @dev Whether header word `word`, destined for `position`, leaves the
+         fields of the classes from `num_classes` on at zero.
     """
-    if position < _HEADER_WORDS:
-        first: uint256 = 2 * position
-        if first >= num_classes:
-            return word & (2**240 - 1) == 0
-        if first + 1 >= num_classes:
-            return (word >> _FIELD_BITS) & _FIELD_MASK == 0
-        return True
-    lane: uint256 = (position - _HEADER_WORDS) * _COUNTS_PER_WORD
-    for offset: uint256 in range(_COUNTS_PER_WORD):
-        if (lane + offset) % _STRIDE >= num_classes:
-            if (word >> (_COUNT_BITS * offset)) & _COUNT_MASK != 0:
-                return False
+    first: uint256 = 2 * position
+    if first >= num_classes:
+        return word & (2**240 - 1) == 0
+    if first + 1 >= num_classes:
+        return (word >> _FIELD_BITS) & _FIELD_MASK == 0
     return True
+
+
+@internal
+@view
+def _unknown_lanes(first_label: uint256, num_classes: uint256) -> uint256:
+    """
+    @dev The lanes of a count word whose first lane has class `first_label`
+         that belong to classes from `num_classes` on (or to the padding
+         class of an odd capacity).
+    """
+    label: uint256 = first_label
+    unknown: uint256 = 0
+    for offset: uint256 in range(_COUNTS_PER_WORD):
+        if label >= num_classes:
+            unknown |= _COUNT_MASK << (offset << 5)
+        label += 1
+        if label == _STRIDE:
+            label = 0
+    return unknown
 
 
 @internal
