@@ -64,8 +64,8 @@ def unit_digits() -> list[list[int]]:
 @lru_cache(maxsize=4)
 def text_corpus(num_docs: int = 900, vocabulary: int = 2000, num_classes: int = 4, seed: int = 7):
     """(documents, labels): each document a sorted list of token indices
-    (with repeats), 8 to 60 tokens, drawn 60% from its class's topic words
-    and 40% from a shared Zipf-like background."""
+    (with repeats), 8 to 60 tokens, drawn 30% from its class's topic words
+    and 70% from a shared Zipf-like background."""
     rng = random.Random(seed)
     background = [1.0 / (rank + 1) for rank in range(vocabulary)]
     topics = []
@@ -78,7 +78,7 @@ def text_corpus(num_docs: int = 900, vocabulary: int = 2000, num_classes: int = 
         words, weights = topics[label]
         length = rng.randint(8, 60)
         tokens = [
-            rng.choices(words, weights)[0] if rng.random() < 0.6 else rng.choices(range(vocabulary), background)[0]
+            rng.choices(words, weights)[0] if rng.random() < 0.3 else rng.choices(range(vocabulary), background)[0]
             for _ in range(length)
         ]
         documents.append(sorted(tokens))
