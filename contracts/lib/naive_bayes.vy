@@ -395,6 +395,7 @@ def _predict(data: DynArray[int64, constants.MAX_SAMPLE_LENGTH]) -> uint64:
         # N_c * prod(n_cf * 10**9 + a) for both classes, each kept below
         # 2**192 by dropping its low 64 bits when it reaches that; `dropped`
         # counts the dropped bits, class 2j in its low half.
+        # Both terms are below 2**9: no overflow.
         lane_offset: uint256 = unsafe_add(_HEADER_WORDS << 3, pair << 1)
         product_0: uint256 = header & _SAMPLES_MASK
         product_1: uint256 = (header >> _FIELD_BITS) & _SAMPLES_MASK
@@ -520,7 +521,8 @@ def _update(data: DynArray[int64, constants.MAX_SAMPLE_LENGTH], label: uint64):
     for index: int64 in data:
         assert index >= previous, "naive_bayes: feature indices must not decrease"
         previous = index
-        # The masked index is below 2**20 and stride <= 64: no overflow.
+        # The masked index is below 2**20, stride <= 64 and the header words
+        # fewer than 2**5: neither sum can overflow.
         lane: uint256 = unsafe_add(unsafe_mul(convert(convert(index, bytes32), uint256) & _INDEX_MASK, stride), class_index)
         position: uint256 = unsafe_add(first_word, lane >> 3)
         if position != cached_position:

@@ -23,8 +23,9 @@
      d_c = (q_c - 2 * n_c * t_c) / n_c**2 and compares two classes by
      cross-multiplying, d_a < d_b iff (q_a - 2 n_a t_a) * n_b**2 <
      (q_b - 2 n_b t_b) * n_a**2, in int256 without any division: counts are
-     below 2**31 (MAX_COUNT), q_c below 2**82 and n_c below 2**36, so every
-     term is below 2**156. The nearest centroid wins, ties go to the lower
+     below 2**31 (MAX_COUNT), t_c below 2**38, q_c below 2**84 (its field;
+     a consistent q_c is below 2**82) and n_c below 2**36, so every term is
+     below 2**158. The nearest centroid wins, ties go to the lower
      label; a class without samples has no centroid and is never predicted.
      decai.models.SparseNearestCentroid repeats this exactly. Centroids
      given as real numbers are stored as counts s_cf = round(c_f * n_c),
@@ -336,6 +337,7 @@ def _predict(data: DynArray[int64, constants.MAX_SAMPLE_LENGTH]) -> uint64:
             header = self._words[pair]
         if header & _SAMPLES_MASK == 0 and (header >> _FIELD_BITS) & _SAMPLES_MASK == 0:
             continue
+        # Both terms are below 2**9: no overflow.
         lane_offset: uint256 = unsafe_add(_HEADER_WORDS << 3, pair << 1)
         # t for both classes; each is below 128 * 2**31.
         sum_0: uint256 = 0
@@ -411,7 +413,8 @@ def _update(data: DynArray[int64, constants.MAX_SAMPLE_LENGTH], label: uint64):
     for index: int64 in data:
         assert index > previous, "sparse_nearest_centroid: feature indices must increase"
         previous = index
-        # The masked index is below 2**20 and stride <= 64: no overflow.
+        # The masked index is below 2**20, stride <= 64 and the header words
+        # fewer than 2**5: neither sum can overflow.
         lane: uint256 = unsafe_add(unsafe_mul(convert(convert(index, bytes32), uint256) & _INDEX_MASK, stride), class_index)
         position: uint256 = unsafe_add(first_word, lane >> 3)
         if position != cached_position:
