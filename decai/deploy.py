@@ -18,6 +18,9 @@ from decai.mechanisms import DepositParameters, PointsParameters
 from decai.models.base import Model
 
 MAX_INIT_WORDS = 1024  # contracts/lib/constants.vy
+# EIP-3860: a creation transaction's code, constructor arguments included,
+# may be at most this long.
+MAX_INITCODE_BYTES = 49_152
 # Gas per packed word written to a fresh slot: 22,100 for the SSTORE, up to
 # 512 for its calldata, the rest for the loop. Deliberately on the high side.
 WORD_GAS = 23_000
@@ -88,7 +91,9 @@ def deploy_trainer(
     base_gas = chain.provider.estimate_gas_cost(empty_deploy)
     if base_gas > budget:
         raise DecaiError(f"deploying {name} needs about {base_gas:,} gas, more than the {budget:,} allowed per transaction")
-    in_constructor = max(0, min(len(words), MAX_INIT_WORDS, (budget - base_gas) // WORD_GAS))
+    # Each word in the constructor adds 32 bytes to the creation code.
+    room_in_initcode = (MAX_INITCODE_BYTES - len(empty_deploy.data)) // 32
+    in_constructor = max(0, min(len(words), MAX_INIT_WORDS, (budget - base_gas) // WORD_GAS, room_in_initcode))
     finish_now = in_constructor == len(words)
     per_chunk = min(MAX_INIT_WORDS, (budget - CHUNK_OVERHEAD_GAS) // WORD_GAS)
     chunks = plan_chunks(len(words), in_constructor, per_chunk)
