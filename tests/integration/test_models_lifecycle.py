@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.scenario_models import NB_REPORT_ADAPTATION, _models, _replay
+from decai.benchmark import NB_REPORT_ADAPTATION, replay, scenario_models, scenario_samples
 from decai import DecaiError
 from decai.deploy import deploy_trainer
 from decai.sdk import Trainer
@@ -16,7 +16,7 @@ def _scenario(key: str, scale: int, accounts, chain) -> tuple[dict, dict]:
     checks: dict = {}
     snapshot = chain.snapshot()
     try:
-        gas = _replay(key, scale, accounts, chain, checks)
+        gas = replay(key, scale, accounts, chain, checks)
     finally:
         chain.restore(snapshot)
     return gas, checks
@@ -48,12 +48,12 @@ def test_scenario__every_step_succeeds(accounts, chain, key, scale):
 
 @pytest.mark.parametrize("key", ["NB", "NCC", "SNCC"])
 def test_sdk__add_refund_report_cycle(owner, contributor, reporter, stranger, chain, key):
-    model = _models()[key](NB_REPORT_ADAPTATION if key == "NB" else 1)
+    model = scenario_models()[key](NB_REPORT_ADAPTATION if key == "NB" else 1)
     trainer = Trainer(deploy_trainer(model, PARAMETERS, owner, progress=False).contract)
     assert trainer.model_type == model.type
-    from benchmarks.scenario_models import _samples
 
-    samples = _samples(key)
+
+    samples = scenario_samples(key)
     for warm_up in ("w1", "w2"):
         trainer.add_data(samples[warm_up], 1, sender=stranger)
     good = trainer.add_data(samples["x_good"], 1, sender=reporter)
