@@ -200,6 +200,11 @@ def test_deploy__sepolia_node_path__keyfile_account_waits_for_confirmations_and_
     assert code_hash(code_on_chain) == record["code_hash"]
     assert _call(standin.url, record["address"], "refund_wait_s()") == encode(["uint256"], [record["mechanism"]["refund_wait_s"]])
 
+    # What docs/NETWORKS.md tells a user to run after deploying.
+    code, out, err, errors = standin.ape("verify", "--trainer", "bc")
+    assert (code, errors) == (0, []), out + err
+    assert "FAILED" not in out and "verified: bc is the deployed model" in out
+
 
 @pytest.mark.parametrize(
     "args, env, message",
