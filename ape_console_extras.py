@@ -17,6 +17,7 @@ from decai.console import (  # noqa: F401  (the console's namespace)
     claimable_now,
     decai_help,
     encode,
+    ether,
     market,
     market_phase,
     mine,

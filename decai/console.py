@@ -142,6 +142,11 @@ def next_deposit(model: Trainer | str) -> int:
 
 # -- contributions and claims ------------------------------------------------------------
 
+def ether(wei: int) -> str:
+    """Wei as ether, for reading: 112500000000000000 -> '0.1125 ETH'."""
+    return f"{int(wei) / 10**18:.6g} ETH"
+
+
 @dataclass(frozen=True)
 class ContributionState:
     """A contribution, its claim status, and what `who` can do with it now."""
@@ -161,8 +166,8 @@ class ContributionState:
         when = datetime.fromtimestamp(c.added_time, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
         what = f"can {self.action} now" if self.action else self.why_not
         return (
-            f"[{self.index}] label {c.label} added {when} UTC by {c.author[:10]}…, deposit {c.deposit} wei, "
-            f"claimable {self.status.claimable} wei, {self.status.claim_count} claim(s): {what}"
+            f"[{self.index}] label {c.label} added {when} UTC by {c.author[:10]}…, deposit {ether(c.deposit)}, "
+            f"claimable {ether(self.status.claimable)}, {self.status.claim_count} claim(s): {what}"
         )
 
 
@@ -297,6 +302,7 @@ HELPERS = (
     predict,
     add,
     next_deposit,
+    ether,
     mine,
     claimable_now,
     reportable,

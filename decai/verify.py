@@ -167,9 +167,12 @@ def _constructor_checks(abi, record, model, encoded_args: bytes) -> list[Check]:
     if len(expected) != len(actual):
         return [Check("constructor arguments", False, f"{len(actual)} given, the model file makes {len(expected)}")]
     differences = [name for name, want, got in zip(names, expected, actual) if want is not None and _normal(want) != _normal(got)]
-    detail = (
-        f"all match ({words_given} parameter word(s) in the constructor)" if not differences else "differ: " + ", ".join(differences)
-    )
+    if differences:
+        detail = "differ: " + ", ".join(differences)
+    elif model is None:
+        detail = "the mechanism's match the record (give the model file to compare the model's too)"
+    else:
+        detail = f"all match the model file and the record ({words_given} parameter word(s) in the constructor)"
     return [Check("constructor arguments", not differences, detail)]
 
 

@@ -90,7 +90,7 @@ def test_add_mine_wait_refund__the_whole_cycle(reviews, contributor, chain):
     about_a_day = "(1d|23h 59m)"
     (state,) = console.mine(bc, contributor)
     assert state.action is None and re.fullmatch(f"too early: refunds open in {about_a_day}", state.why_not)
-    assert "claimable 3600000000000000000 wei, 0 claim(s): too early" in repr(state)
+    assert "deposit 3.6 ETH, claimable 3.6 ETH, 0 claim(s): too early" in repr(state)
     assert console.claimable_now(bc, contributor) == []
     assert re.fullmatch(about_a_day, console.refund_opens_in(bc, state))
     with pytest.raises(DecaiError, match=f"^too early: refunds open in {about_a_day}$"):

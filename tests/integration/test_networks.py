@@ -231,6 +231,32 @@ def test_live_deploy__refused__one_line_error_nothing_sent(standin, deployed, ar
     assert "refused" not in json.loads((standin.records / "ethereum_sepolia.json").read_text())
 
 
+def test_live_deploy__at_a_terminal__asks_with_the_estimate__no_cancels(standin, deployed):
+    import pty
+
+    nonce = rpc(standin.url, "eth_getTransactionCount", standin.deployer, "latest")
+    controller, terminal = pty.openpty()
+    try:
+        os.write(controller, b"n\n")  # the answer waits in the terminal's input
+        result = subprocess.run(
+            ["ape", "run", "deploy", "--account", "deployer", "--name", "asked", "--network", "ethereum:sepolia:node"],
+            cwd=ROOT,
+            env=standin.env,
+            stdin=terminal,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        os.close(controller)
+        os.close(terminal)
+    assert result.returncode == 1, result.stdout + result.stderr
+    prompt = next(line for line in result.stdout.splitlines() if line.startswith("Deploy to"))
+    assert prompt.startswith("Deploy to ethereum:sepolia for an estimated ") and " gas (about " in prompt and prompt.endswith("[y/N]: ")
+    assert "error: deployment cancelled" in result.stderr
+    assert rpc(standin.url, "eth_getTransactionCount", standin.deployer, "latest") == nonce
+
+
 def test_fork__scripts_and_console_use_the_sepolia_trainer_without_changing_the_standin(standin, deployed, tmp_path):
     (code, *_), record, _ = deployed
     assert code == 0

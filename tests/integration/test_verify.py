@@ -43,7 +43,7 @@ def test_verify__chunked_deployment_matches_model_file(owner, chain):
         "setup",
     ]
     constructor = next(c for c in checks if c.name == "constructor arguments")
-    assert constructor.detail.startswith("all match (") and "parameter word(s) in the constructor" in constructor.detail
+    assert constructor.detail.startswith("all match the model file and the record (") and constructor.detail.endswith(" parameter word(s) in the constructor)")
     # Without the model file, the record's model hash is the reference.
     _, checks = verify_by_name(trainer.address)
     assert all_ok(checks) and "model file" not in _names(checks)
