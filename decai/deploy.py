@@ -70,7 +70,7 @@ def _constructor_args(model: Model, mechanism: DepositParameters, words: list[in
     ]
 
 
-#: Upper bound on the gas of `finish_setup` (measured: about 30,000).
+#: Upper bound on the gas of `finish_setup` (measured: 27,997).
 FINISH_SETUP_GAS = 50_000
 
 
