@@ -94,6 +94,8 @@ class Trainer:
         self.encoder_params: dict | None = None
         #: Receipt of the last transaction this wrapper sent (for gas figures).
         self.last_receipt = None
+        #: The deployment record this trainer was found by (decai.records), if any.
+        self.record: dict | None = None
 
     # -- finding one ------------------------------------------------------
     @classmethod
@@ -115,9 +117,34 @@ class Trainer:
             raise DecaiError(f"{address} is not a decai trainer ({error.__class__.__name__})") from None
         return cls(contract_container(mechanism, model_type).at(address))
 
+    @classmethod
+    def find(cls, reference: str) -> "Trainer":
+        """The trainer recorded under a name on the connected network, or at an address.
+
+        A recorded trainer (found by name, or by address when a record of it
+        exists) comes with its record: the encoder's parameters and the
+        deployment block, where searches for its events start. A record of a
+        chain that is gone raises DecaiError (see decai.records).
+        """
+        from ape import chain
+
+        from decai.records import resolve_trainer
+
+        address, record = resolve_trainer(reference, chain.provider)
+        trainer = cls.at(address)
+        if record:
+            trainer.record = record
+            trainer.encoder_params = record.get("encoder_params") or None
+        return trainer
+
     @property
     def address(self) -> str:
         return self.contract.address
+
+    @property
+    def deployment_block(self) -> int:
+        """The block the trainer was deployed in, if recorded (else 0)."""
+        return int((self.record or {}).get("block") or 0)
 
     # -- the model ----------------------------------------------------------
     @property
@@ -310,10 +337,23 @@ class Trainer:
     def good_contributions(self, account: str) -> int:
         return int(self.contract.good_contributions(account))
 
-    def contributions(self, author: str | None = None, start_block: int = 0, stop_block: int | None = None) -> list[Contribution]:
-        """Contributions from `AddData` events, optionally of one author."""
+    def contributions(
+        self, author: str | None = None, start_block: int | None = None, stop_block: int | None = None
+    ) -> list[Contribution]:
+        """Contributions from `AddData` events, optionally of one author.
+
+        Blocks `start_block` up to, not including, `stop_block` (default: the
+        head). The search starts at the deployment block when the trainer
+        has a record, else at block 0.
+        """
+        from ape import chain
+
         topics = {"sender": author} if author else None
-        logs = self.contract.AddData.range(start_block, stop_block, search_topics=topics)
+        start = self.deployment_block if start_block is None else start_block
+        # Ape's range(start, stop) excludes `stop`; without a stop it would
+        # read `start` as the stop.
+        stop = chain.blocks.height + 1 if stop_block is None else stop_block
+        logs = self.contract.AddData.range(start, stop, search_topics=topics)
         return [self._contribution(log) for log in logs]
 
     @staticmethod
