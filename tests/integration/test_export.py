@@ -182,7 +182,7 @@ def test_export__failure_leaves_nothing_half_written(dataset_trainer, tmp_path, 
 
 
 def test_export__parquet(dataset_trainer, tmp_path):
-    pq = pytest.importorskip("pyarrow.parquet")
+    import pyarrow.parquet as pq
     trainer, sent = dataset_trainer
     summary = export_dataset(trainer, tmp_path / "texts.parquet", progress=False)
     assert summary.format == "parquet"
