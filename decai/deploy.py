@@ -20,6 +20,7 @@ from decai import DecaiError
 from decai.contracts import contract_container, contract_name
 from decai.mechanisms import DepositParameters, PointsParameters
 from decai.models.base import Model
+from decai.progress import progress_bar
 
 MAX_INIT_WORDS = 1024  # contracts/lib/constants.vy
 # EIP-3860: a creation transaction's code, constructor arguments included,
@@ -190,7 +191,7 @@ def deploy_trainer(
     name, words, in_constructor = plan.contract_name, plan.words, plan.in_constructor
 
     extra = {"required_confirmations": confirmations} if confirmations is not None else {}
-    bar = _progress(progress, f"deploying {name}", len(words))
+    bar = progress_bar(progress, "words")
     with bar:
         task = bar.add_task(f"deploying {name}", total=max(1, len(words)))
         contract = sender.deploy(
@@ -212,31 +213,3 @@ def deploy_trainer(
 
 def _hex(value) -> str:
     return value if isinstance(value, str) else "0x" + bytes(value).hex()
-
-
-class _NoProgress:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def add_task(self, *args, **kwargs):
-        return 0
-
-    def update(self, *args, **kwargs):
-        pass
-
-
-def _progress(enabled: bool, description: str, total: int):
-    if not enabled:
-        return _NoProgress()
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("words"),
-        TimeElapsedColumn(),
-    )

@@ -46,6 +46,7 @@ from typing import Any, Callable, Iterable
 
 from decai import DecaiError
 from decai.contributions import Contribution
+from decai.progress import progress_bar
 
 COLUMNS = [
     "key",
@@ -203,9 +204,9 @@ def reconstruct(
                     state.taken_amount += int(args["amount"])
         bar.update(task, completed=last - start + 1, found=len(added))
 
-    bar = _progress(progress)
+    bar = progress_bar(progress, "blocks, {task.fields[found]} contributions")
     with bar:
-        task = bar.add_task("events", total=stop - start + 1, found=0)
+        task = bar.add_task("reading events", total=stop - start + 1, found=0)
         iterate_pages(
             lambda first, last: _get_logs(contract.address, list(topics.values()), first, last),
             start,
@@ -399,31 +400,3 @@ def read_csv(path: str | Path) -> list[dict[str, Any]]:
                     row[name] = value
             rows.append(row)
     return rows
-
-
-class _NoProgress:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def add_task(self, *args, **kwargs):
-        return 0
-
-    def update(self, *args, **kwargs):
-        pass
-
-
-def _progress(enabled: bool):
-    if not enabled:
-        return _NoProgress()
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    return Progress(
-        TextColumn("[bold]reading events"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("blocks, {task.fields[found]} contributions"),
-        TimeElapsedColumn(),
-    )

@@ -69,22 +69,9 @@ def train_dense_perceptron(
     Returns (decai model, fitted scikit-learn classifier). The classifier
     sees exactly the values the contract will (fixed point / 10**9).
     """
-    from sklearn.linear_model import Perceptron
-
     X = np.asarray(samples, dtype=float) / ONE
-    classifier = Perceptron(eta0=learning_rate, random_state=seed, max_iter=1000, tol=1e-4)
-    classifier.fit(X, np.asarray(labels))
-    model = DensePerceptron(
-        name=name,
-        description=description,
-        classes=classes,
-        encoder=encoder,
-        encoder_params=encoder_params,
-        weights=[to_fixed(repr(float(w))) for w in classifier.coef_[0]],
-        intercept=to_fixed(repr(float(classifier.intercept_[0]))),
-        learning_rate=to_fixed(learning_rate),
-    )
-    return model, classifier
+    return _fit_perceptron(DensePerceptron, X, labels, learning_rate, seed, name=name, description=description,
+                           classes=classes, encoder=encoder, encoder_params=encoder_params)
 
 
 def train_sparse_perceptron(
@@ -102,23 +89,26 @@ def train_sparse_perceptron(
 ):
     """Fit scikit-learn's Perceptron on binary bag-of-features and export it."""
     from scipy.sparse import lil_matrix
-    from sklearn.linear_model import Perceptron
 
     X = lil_matrix((len(samples), num_features))
     for row, sample in enumerate(samples):
         for index in sample:
             X[row, index] = 1.0
+    return _fit_perceptron(SparsePerceptron, X.tocsr(), labels, learning_rate, seed, name=name, description=description,
+                           classes=classes, encoder=encoder, encoder_params=encoder_params)
+
+
+def _fit_perceptron(model_class, X, labels, learning_rate: float, seed: int, **metadata):
+    """Fit scikit-learn's Perceptron and export its weights to fixed point."""
+    from sklearn.linear_model import Perceptron
+
     classifier = Perceptron(eta0=learning_rate, random_state=seed, max_iter=1000, tol=1e-4)
-    classifier.fit(X.tocsr(), np.asarray(labels))
-    model = SparsePerceptron(
-        name=name,
-        description=description,
-        classes=classes,
-        encoder=encoder,
-        encoder_params=encoder_params,
+    classifier.fit(X, np.asarray(labels))
+    model = model_class(
         weights=[to_fixed(repr(float(w))) for w in classifier.coef_[0]],
         intercept=to_fixed(repr(float(classifier.intercept_[0]))),
         learning_rate=to_fixed(learning_rate),
+        **metadata,
     )
     return model, classifier
 
