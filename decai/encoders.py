@@ -90,10 +90,17 @@ def unit_fixed(values: Sequence[float]) -> list[int]:
     sqrt(len) * 10**9, well inside the contracts' tolerance of 100 * 10**9;
     the result is checked all the same.
     """
-    norm = math.sqrt(sum(float(v) * float(v) for v in values))
-    if norm == 0 or not math.isfinite(norm):
-        raise DecaiError("cannot normalise an all-zero (or non-finite) sample")
-    sample = [to_fixed(repr(float(v) / norm)) for v in values]
+    values = [float(v) for v in values]
+    if not all(math.isfinite(v) for v in values):
+        raise DecaiError("cannot normalise a sample with infinite or NaN values")
+    largest = max((abs(v) for v in values), default=0.0)
+    if largest == 0:
+        raise DecaiError("cannot normalise an all-zero sample")
+    # Dividing by the largest magnitude first keeps the squares from
+    # overflowing or underflowing, whatever the scale of the input.
+    scaled = [v / largest for v in values]
+    norm = math.sqrt(sum(v * v for v in scaled))
+    sample = [to_fixed(repr(v / norm)) for v in scaled]
     squared = sum(x * x for x in sample)
     if abs(squared - UNIT_NORM) > NORM_TOLERANCE:  # pragma: no cover - guarded by the bound above
         raise DecaiError("sample could not be normalised within the contract's tolerance")
