@@ -15,6 +15,7 @@
      `add_class`, up to the class capacity.
 """
 
+from .interfaces import ITrainer
 from .lib import constants
 from .lib import data_handler
 from .lib import labels
@@ -22,6 +23,8 @@ from .lib import metadata
 from .lib import ownership
 from .lib import points
 from .lib import sparse_nearest_centroid as model
+
+implements: ITrainer
 
 initializes: ownership
 initializes: metadata

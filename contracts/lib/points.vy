@@ -75,7 +75,7 @@ def __init__(_refund_wait_s: uint256):
 
 
 @external
-@pure
+@view
 def next_deposit() -> uint256:
     """
     @notice Adding data to a points trainer is free.
