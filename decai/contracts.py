@@ -10,6 +10,7 @@ MODEL_CONTRACT_PARTS = {
 }
 MECHANISM_CONTRACT_PARTS = {
     "deposit": "Deposit",
+    "market": "PredictionMarket",
 }
 
 
