@@ -65,7 +65,7 @@ exports: (
     market.reveal_window_s,
     # market state
     market.phase,
-    market.provider,
+    market.market_provider,
     market.bounty,
     market.num_portions,
     market.portion_hash,

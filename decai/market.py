@@ -67,8 +67,9 @@ class Portion:
     """A portion of the hidden test set: samples, labels and a secret salt.
 
     Samples are sparse (strictly increasing feature indices). On chain a
-    portion travels flat: all indices one sample after another, the number
-    of indices of each sample, the labels, and the salt.
+    portion travels flat and packed: all indices one sample after another as
+    uint32 eight to a word (`pack_uint32`), the number of indices of each
+    sample, the labels, and the salt.
     """
 
     samples: tuple[tuple[int, ...], ...]
@@ -92,11 +93,11 @@ class Portion:
         return [len(sample) for sample in self.samples]
 
     def args(self) -> tuple[list[int], list[int], list[int], bytes]:
-        """The (indices, lengths, labels, salt) a reveal transaction takes."""
-        return self.indices, self.lengths, list(self.labels), self.salt
+        """The (words, lengths, labels, salt) a reveal transaction takes."""
+        return pack_uint32(self.indices), self.lengths, list(self.labels), self.salt
 
     def hash(self) -> bytes:
-        """keccak256(abi_encode(indices: int64[], lengths: uint256[], labels: uint64[], salt: bytes32))."""
+        """keccak256(abi_encode(words: uint256[], lengths: uint256[], labels: uint64[], salt: bytes32))."""
         return portion_hash(*self.args())
 
     def check(self, num_features: int | None = None) -> None:
@@ -120,9 +121,10 @@ class Portion:
         return cls(tuple(tuple(s) for s in data["samples"]), tuple(data["labels"]), bytes.fromhex(data["salt"].removeprefix("0x")))
 
 
-def portion_hash(indices: Sequence[int], lengths: Sequence[int], labels: Sequence[int], salt: bytes) -> bytes:
-    """The hash a provider commits to, as contracts/lib/sparse_market.vy computes it."""
-    return keccak(encode(["int64[]", "uint256[]", "uint64[]", "bytes32"], [list(indices), list(lengths), list(labels), salt]))
+def portion_hash(words: Sequence[int], lengths: Sequence[int], labels: Sequence[int], salt: bytes) -> bytes:
+    """The hash a provider commits to, as contracts/lib/sparse_market.vy computes
+    it; `words` are the portion's feature indices packed by `pack_uint32`."""
+    return keccak(encode(["uint256[]", "uint256[]", "uint64[]", "bytes32"], [list(words), list(lengths), list(labels), salt]))
 
 
 def check_sparse_sample(sample: Sequence[int], num_features: int | None = None, what: str = "sample") -> None:
@@ -670,7 +672,7 @@ class Market:
             phase=phase,
             stage=STAGES[int(c.stage())],
             now=_now(),
-            provider=str(c.provider()),
+            provider=str(c.market_provider()),
             bounty=int(c.bounty()),
             stake=int(c.stake()),
             num_portions=int(c.num_portions()),

@@ -146,7 +146,7 @@ reveal_window_s: public(immutable(uint256))
 _state: uint256
 
 # @dev Who committed the test set and staked the bounty.
-provider: public(address)
+market_provider: public(address)
 
 # @dev Wei staked by the provider.
 bounty: public(uint256)
@@ -246,7 +246,7 @@ event Committed:
 
 event FirstPortionDrawn:
     index: uint256
-    block_number: uint256
+    random_block: uint256
 
 
 event ParticipationOpened:
@@ -502,10 +502,10 @@ def cancel():
             is over. The bounty is credited back to the provider.
     """
     assert self._state & _PHASE_MASK == PHASE_COMMITTED, "prediction_market: nothing to cancel"
-    if msg.sender != self.provider:
+    if msg.sender != self.market_provider:
         assert block.timestamp >= self.committed_at + commit_window_s, "prediction_market: commit window not over"
     self._set_phase(PHASE_CANCELLED)
-    self._credit(self.provider, self.bounty)
+    self._credit(self.market_provider, self.bounty)
     log Cancelled(caller=msg.sender)
 
 
@@ -522,13 +522,13 @@ def end_participation():
     opened: uint256 = (state >> _OPENED_SHIFT) & _TIME_MASK
     count: uint256 = (state >> _COUNT_SHIFT) & _COUNT_MASK
     if block.timestamp < opened + max_duration_s:
-        assert msg.sender == self.provider, "prediction_market: only the provider may end before the deadline"
+        assert msg.sender == self.market_provider, "prediction_market: only the provider may end before the deadline"
         assert block.timestamp >= opened + min_duration_s or count >= min_contributions, "prediction_market: too early to end"
     self.ended_at = block.timestamp
     log ParticipationEnded(ended_at=block.timestamp, contributions=count, reveal_deadline=block.timestamp + reveal_window_s)
     if count == 0:
         self._set_phase(PHASE_FINISHED)
-        self._credit(self.provider, self.bounty)
+        self._credit(self.market_provider, self.bounty)
         log Finished(initial_loss=0, final_loss=0, provider_payout=self.bounty)
     else:
         self._set_phase(PHASE_REVEAL)
@@ -588,7 +588,7 @@ def _commit(portion_hashes: DynArray[bytes32, MAX_PORTIONS]):
     assert msg.value // stake <= MAX_ROUNDS, "prediction_market: bounty buys too many rounds"
     for i: uint256 in range(len(portion_hashes), bound=MAX_PORTIONS):
         self._portion_hashes[i] = portion_hashes[i]
-    self.provider = msg.sender
+    self.market_provider = msg.sender
     self.bounty = msg.value
     self.num_portions = len(portion_hashes)
     self.committed_at = block.timestamp
@@ -609,7 +609,7 @@ def _draw() -> uint256:
         target += (block.number - 1 - target) // 256 * 256
     index: uint256 = convert(blockhash(target), uint256) % self.num_portions
     self._first_portion = index + 1
-    log FirstPortionDrawn(index=index, block_number=target)
+    log FirstPortionDrawn(index=index, random_block=target)
     return index
 
 
@@ -620,7 +620,7 @@ def _accept_first_portion(index: uint256, portion_hash: bytes32):
          nobody has) and open participation.
     """
     assert self._state & _PHASE_MASK == PHASE_COMMITTED, "prediction_market: not awaiting the first portion"
-    assert msg.sender == self.provider, "prediction_market: caller is not the provider"
+    assert msg.sender == self.market_provider, "prediction_market: caller is not the provider"
     assert block.timestamp < self.committed_at + commit_window_s, "prediction_market: commit window over"
     drawn: uint256 = self._draw()
     assert index == drawn, "prediction_market: wrong portion"
@@ -673,7 +673,7 @@ def _accept_portion(index: uint256, portion_hash: bytes32, samples: uint256):
          processing starts.
     """
     assert self._state & _PHASE_MASK == PHASE_REVEAL, "prediction_market: not revealing"
-    assert msg.sender == self.provider, "prediction_market: caller is not the provider"
+    assert msg.sender == self.market_provider, "prediction_market: caller is not the provider"
     assert block.timestamp < self.ended_at + reveal_window_s, "prediction_market: reveal deadline passed"
     assert index == self.next_portion, "prediction_market: portion revealed out of order"
     assert portion_hash == self._portion_hashes[index], "prediction_market: portion does not match its hash"
@@ -899,7 +899,7 @@ def _finish(loss_0: uint256, loss_last: uint256, count: uint256):
          to at most (T + bounty // stake) * stake.
     """
     remainder: uint256 = self.bounty + count * stake - self.credited_to_contributors
-    self._credit(self.provider, remainder)
+    self._credit(self.market_provider, remainder)
     self._set_phase(PHASE_FINISHED)
     self.stage = STAGE_NONE
     self._cursor = 0

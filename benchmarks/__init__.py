@@ -1,0 +1,1 @@
+"""Gas benchmarks (see market_gas.py for the prediction market)."""
