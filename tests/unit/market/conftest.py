@@ -65,21 +65,35 @@ def advance(chain, seconds: int) -> None:
     chain.mine(timestamp=chain.blocks.head.timestamp + seconds)
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _no_source_tracebacks():
-    """Skip Ape's source traceback of failed transactions.
+def quiet_reverts():
+    """Skip what Ape does for display on every reverted transaction.
 
-    On every revert Ape rebuilds a Vyper source traceback from the
-    transaction's trace, re-streaming it once per frame: 10 s for a reveal
-    that reverts. The revert reason `ape.reverts` checks comes from the node
-    and is unaffected.
+    Ape prints the call trace of a reverted transaction (a trace fetch,
+    about 0.15 s) and rebuilds a Vyper source traceback from it, re-streaming
+    the trace once per frame (10 s for a reveal that reverts). Neither
+    changes the revert reason that `ape.reverts` checks, which comes from
+    the node. Returns a function that restores both.
     """
     import ape.exceptions
+    import ape_ethereum.trace
 
-    original = ape.exceptions._get_ape_traceback_from_tx
+    source_traceback = ape.exceptions._get_ape_traceback_from_tx
+    show = ape_ethereum.trace.Trace.show
     ape.exceptions._get_ape_traceback_from_tx = lambda txn: None
+    ape_ethereum.trace.Trace.show = lambda self, *args, **kwargs: None
+
+    def restore():
+        ape.exceptions._get_ape_traceback_from_tx = source_traceback
+        ape_ethereum.trace.Trace.show = show
+
+    return restore
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _quiet_reverts():
+    restore = quiet_reverts()
     yield
-    ape.exceptions._get_ape_traceback_from_tx = original
+    restore()
 
 
 @pytest.fixture(scope="session")
