@@ -508,15 +508,50 @@ class Market:
             raise DecaiError(f"the bounty ({bounty} wei) must be at least one stake ({self.stake} wei)")
         return _transact("commit", self.contract.commit, [p.hash() for p in portions], sender=sender, value=bounty, **tx)
 
-    def first_portion(self, *, sender=None, **tx) -> int:
-        """Index of the portion to reveal first, drawing it (one transaction) if needed."""
+    def first_portion(self, *, sender=None, timeout_s: float = 180, **tx) -> int:
+        """Index of the portion to reveal first, drawing it (one transaction) if needed.
+
+        The draw needs the block after the commitment: on a chain that mines
+        only on demand (a local node) one empty block is mined, otherwise
+        this waits up to `timeout_s` for it.
+        """
         drawn, index = self.contract.first_portion()
         if drawn:
             return int(index)
         if sender is None:
             raise DecaiError("the first portion is not drawn yet; pass a sender to draw it")
+        # One block beyond: some nodes simulate the draw (gas estimation) in
+        # the head block's context rather than the next one's.
+        self._wait_for_block(int(self.contract.random_block()) + 1, timeout_s)
         _transact("draw_first_portion", self.contract.draw_first_portion, sender=sender, **tx)
         return int(self.contract.first_portion()[1])
+
+    @staticmethod
+    def _wait_for_block(number: int, timeout_s: float) -> None:
+        """Return once block `number` is mined (a transaction sent then lands after it)."""
+        import time
+
+        from ape import chain
+
+        if chain.blocks.head.number >= number:
+            return
+        # Development nodes (anvil, a fork) mine on demand; live ones refuse.
+        try:
+            chain.mine(number - chain.blocks.head.number)
+            return
+        except Exception:  # noqa: BLE001 - the provider cannot: ask the node itself
+            pass
+        try:
+            while chain.blocks.head.number < number:
+                chain.provider.make_request("evm_mine", [])
+            return
+        except Exception:  # noqa: BLE001 - a live node: wait for the block instead
+            pass
+        deadline = time.monotonic() + timeout_s
+        while chain.blocks.head.number < number:
+            if time.monotonic() > deadline:
+                raise DecaiError(f"block {number} was not mined within {timeout_s:.0f} s")
+            time.sleep(2)
 
     def reveal_first(self, portions: Sequence[Portion], *, sender, **tx) -> int:
         """Reveal the drawn portion, which opens participation; returns its index."""
