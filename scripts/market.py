@@ -77,6 +77,18 @@ def _samples_file(path: str) -> tuple[list[list[int]], list[int]]:
         raise DecaiError(f"cannot read the test set in {path}: {error}") from None
 
 
+def _benchmark_module():
+    """benchmarks/market_gas.py, loaded by path: the name `benchmarks` is
+    also taken by a package that a dependency (cchecksum) installs."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "market_gas.py"
+    spec = importlib.util.spec_from_file_location("decai_benchmarks_market_gas", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def _parse_sample(text: str) -> list[int]:
     try:
         return [int(x) for x in text.replace(" ", "").split(",") if x]
@@ -254,11 +266,10 @@ def status(address, who):
 @click.option("--bounds", is_flag=True, help="Also measure the largest supported test set (starts its own untraced anvil).")
 def gas(bounds):
     """Gas of every market step (the "PM" entry of benchmarks/gas.json)."""
-    from benchmarks.market_gas import pm_bounds_gas_untraced, pm_gas
-
-    figures = pm_gas()
+    benchmark = _benchmark_module()
+    figures = benchmark.pm_gas()
     if bounds:
-        figures.update({f"bounds_{k}": v for k, v in pm_bounds_gas_untraced().items()})
+        figures.update({f"bounds_{k}": v for k, v in benchmark.pm_bounds_gas_untraced().items()})
     click.echo(json.dumps({"PM": figures}, indent=1))
 
 

@@ -1,1 +1,0 @@
-"""Gas benchmarks (see market_gas.py for the prediction market)."""
