@@ -138,3 +138,14 @@ def test_pack_uint32_and_chain():
     assert pack_uint32([1, 2, 3, 4, 5, 6, 7, 8, 9]) == [sum(v << (32 * i) for i, v in enumerate(range(1, 9))), 9]
     values = chain_values([[1, 2], [3]])
     assert values[0] == b"\x00" * 32 and len(values) == 3 and len(set(values)) == 3
+
+
+def test_worked_example_of_docs_market_md():
+    stake, bounty = 10**16, 10**18
+    result = settle(["alice", "mallory", "bob"], [6, 4, 5, 3], 10, stake, bounty, "provider")
+    assert result.balances == (210, 9, 111)
+    assert result.payouts == (210 * 10**15, 9 * 10**15, 111 * 10**15)
+    assert result.provider_payout == 700 * 10**15
+    worse = settle(["alice", "mallory", "bob"], [6, 4, 5, 6], 10, stake, bounty, "provider")
+    assert worse.balances == (12, 9, 9)
+    assert worse.provider_payout == bounty
