@@ -800,6 +800,9 @@ def _rounds(steps: uint256) -> uint256:
     index: uint256 = self._cursor
     left: uint256 = steps
     finished: bool = False
+    # No `continue` in this loop: with experimental-codegen, Vyper 0.4.3
+    # compiles a `continue` here (a struct carried through the loop) into code
+    # that hits an EVM stack overflow; nested branches avoid it.
     for _: uint256 in range(steps, bound=MAX_PROCESS_STEPS):
         left -= 1
         if index < count:
