@@ -665,11 +665,13 @@ class Market:
             steps = max_steps
             while True:
                 name, function, args = self._step_call(steps)
+                if steps == 1:
+                    break  # the smallest call: nothing to halve
                 try:
                     estimate = int(function.estimate_gas_cost(*args, sender=sender))
                 except Exception as error:  # a revert during estimation: report its reason
                     raise Rejected(f"{name} rejected: {_reason(error)}") from None
-                if estimate <= gas_cap or steps == 1:
+                if estimate <= gas_cap:
                     break
                 steps = max(1, steps // 2)
             stage = self.stage if self.phase == "processing" else "forfeit"
