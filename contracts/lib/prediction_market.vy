@@ -116,6 +116,26 @@ _LOSS_MASK: constant(uint256) = 2**12 - 1
 _BALANCE_SHIFT: constant(uint256) = 176
 _LOW_MASK: constant(uint256) = 2**176 - 1
 
+# ---------------------------------------------------------------- structs --
+
+# @dev One pass of the reward rounds: it applies `rounds` rounds to the
+#      members of the list left by the previous pass ("old"), drops those
+#      that fall below one stake, and computes the scores of the members that
+#      remain ("new") to find the next jump. A new member's score is known
+#      once the next member is seen, so the last one seen waits as `pending`.
+struct RewardPass:
+    rounds: uint256             # rounds applied to every member in this pass
+    final: bool                 # the last pass: every balance becomes final
+    old_previous_loss: uint256  # E of the previous member of the old list
+    new_previous_loss: uint256  # E of the member before `pending` in the new list
+    pending: uint256            # index + 1 of the last member of the new list so far
+    pending_loss: uint256
+    pending_balance: uint256
+    old_last: uint256           # index of the last member of the old list
+    next_rounds: uint256        # rounds until the next drop (max while none)
+    negative: bool              # some member of the new list has a negative score
+
+
 # ------------------------------------------------------------- immutables --
 
 # @dev Wei every contribution stakes.
@@ -151,8 +171,8 @@ market_provider: public(address)
 # @dev Wei staked by the provider.
 bounty: public(uint256)
 
-# @dev Number of committed portions, and their hashes (see the trainer for
-#      how a portion is hashed).
+# @dev Number of committed portions, and their hashes (lib/sparse_market.vy
+#      says how a portion is hashed).
 num_portions: public(uint256)
 _portion_hashes: bytes32[MAX_PORTIONS]
 
@@ -193,19 +213,6 @@ initial_loss: public(uint256)
 
 # @dev Bounty rounds not yet scheduled.
 rounds_left: public(uint256)
-
-
-struct RewardPass:
-    rounds: uint256             # rounds applied to every member in this pass
-    final: bool                 # the last pass: every balance becomes final
-    old_previous_loss: uint256  # E of the previous member of the old list
-    new_previous_loss: uint256  # E of the member before `pending` in the new list
-    pending: uint256            # index + 1 of the last member of the new list so far
-    pending_loss: uint256
-    pending_balance: uint256
-    old_last: uint256           # index of the last member of the old list
-    next_rounds: uint256        # rounds until the next drop (max while none)
-    negative: bool              # some member of the new list has a negative score
 
 
 # @dev The pass in progress while stage == STAGE_ROUNDS.
