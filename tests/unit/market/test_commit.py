@@ -43,6 +43,11 @@ def test_commit__setup_open__reverts(provider, portions):
         open_contract.commit(hashes(portions), sender=provider, value=BOUNTY)
 
 
+def test_portion_hash__unknown_portion__reverts(committed, portions):
+    with ape.reverts("prediction_market: no such portion"):
+        committed.contract.portion_hash(len(portions))
+
+
 def test_commit__twice__reverts(committed, portions, provider):
     with ape.reverts("prediction_market: already committed"):
         committed.contract.commit(hashes(portions), sender=provider, value=BOUNTY)
@@ -69,6 +74,7 @@ def test_commit__too_many_rounds__reverts(provider, portions):
     "field, value, reason",
     [
         ("stake", 0, "prediction_market: stake must be positive"),
+        ("stake", 2**128 + 1, "prediction_market: stake too large"),
         ("max_duration_s", 0, "prediction_market: participation needs a deadline"),
         ("min_duration_s", 10**9, "prediction_market: minimum duration exceeds the deadline"),
         ("min_contributions", 513, "prediction_market: minimum contributions too large"),

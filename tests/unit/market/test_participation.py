@@ -28,6 +28,12 @@ def test_add_data__records_and_trains(open_market, contributors, chain):
     assert chain.provider.get_balance(c.address) == BOUNTY + 2 * STAKE
 
 
+def test_contribution__unknown_index__reverts(open_market, contributors):
+    contribute(open_market, contributors, 1)
+    with ape.reverts("prediction_market: no such contribution"):
+        open_market.contract.contribution(1)
+
+
 def test_add_data__excess_stake_comes_back(open_market, contributors, chain):
     before = contributors[0].balance
     receipt = open_market.contract.add_data([1], 0, sender=contributors[0], value=STAKE * 3)

@@ -110,6 +110,12 @@ def test_replay__lengths_do_not_match__reverts(replaying, stranger):
         replaying.contract.replay(features + [0], lengths, chain_before, sender=stranger)
 
 
+def test_replay__sample_too_long__reverts(replaying, stranger):
+    features, lengths, chain_before = replaying.replay_args(1)
+    with ape.reverts("prediction_market: replay sample too long"):
+        replaying.contract.replay(features + [0] * 16, [129], chain_before, sender=stranger)
+
+
 def test_replay__too_many_samples__reverts(replaying, stranger):
     count = int(replaying.contract.num_contributions())
     with ape.reverts("prediction_market: more samples than contributions left"):

@@ -4,7 +4,7 @@ order; each must match its hash; they become the stored test set."""
 import ape
 
 from decai.market import Portion
-from tests.unit.market.conftest import BOUNTY, DAY, PARAMETERS, advance
+from tests.unit.market.conftest import BOUNTY, DAY, PARAMETERS, advance, contribute
 
 
 def others(market, portions):
@@ -28,6 +28,33 @@ def test_reveal__in_order_stores_the_test_set(revealing, portions, provider):
     assert c.num_test_samples() == len(samples)
     assert c.num_test_indices() == sum(len(s) for s in samples)
     assert revealing.test_set() == (samples, labels)
+
+
+def test_test_sample__unknown_index__reverts(processing):
+    with ape.reverts("prediction_market: no such test sample"):
+        processing.contract.test_sample(processing.contract.num_test_samples())
+
+
+def test_reveal__beyond_the_test_set_capacity__reverts(provider, contributors, chain):
+    """Three portions of 200 one-feature samples: whichever is revealed
+    first, the second evaluated portion would make 400 > 256 samples."""
+    from decai.market import Portion
+    from tests.unit.market.conftest import HOUR, deploy_market
+
+    # Built directly: the client (split_test_set) would refuse this split.
+    portions = [Portion(tuple((i % 24,) for i in range(200)), tuple(i % 2 for i in range(200)), bytes([p + 1]) * 32) for p in range(3)]
+    market = deploy_market(provider)
+    market.contract.commit([p.hash() for p in portions], sender=provider, value=BOUNTY)
+    chain.mine(1)
+    market.reveal_first(portions, sender=provider)
+    contribute(market, contributors, 3)
+    advance(chain, HOUR)
+    market.contract.end_participation(sender=provider)
+    first = int(market.contract.next_portion())
+    market.contract.reveal_portion(first, *portions[first].args(), sender=provider)
+    second = int(market.contract.next_portion())
+    with ape.reverts("prediction_market: test set too large"):
+        market.contract.reveal_portion(second, *portions[second].args(), sender=provider)
 
 
 def test_reveal__out_of_order__reverts(revealing, portions, provider):
