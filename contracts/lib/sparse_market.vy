@@ -32,9 +32,10 @@
         in the AddData events); they are checked against the hash chain
         recorded at `add_data`, from the most recent backwards.
      Per replay call, a transient map from feature to the bitmask of the
-     test samples that contain it is built once, so undoing a contribution
-     costs one lookup per feature plus one update per (feature, test
-     sample) pair that actually meet, independently of the test-set size.
+     test samples that contain it is built once (its cost grows with the
+     test set), so undoing a contribution then costs one lookup per feature
+     plus one update per (feature, test sample) pair that actually meet,
+     whatever the size of the test set.
      All arithmetic is exact integer arithmetic: E_t equals what re-training
      h_0 one contribution at a time gives (decai.market.replay_losses).
 """
@@ -53,9 +54,10 @@ uses: market
 MAX_TEST_INDICES: constant(uint256) = 4096
 
 # @dev Most feature indices and samples in one revealed portion (one
-#      transaction: storing 2048 indices costs about 6 million gas).
+#      transaction: storing 2048 indices costs about 7 million gas).
 MAX_PORTION_INDICES: constant(uint256) = 2048
 MAX_PORTION_SAMPLES: constant(uint256) = market.MAX_TEST_SAMPLES
+# @dev Packed eight indices to a word (layout below).
 _MAX_PORTION_WORDS: constant(uint256) = MAX_PORTION_INDICES // 8
 
 # @dev Most contributed samples, and their feature indices, one `replay`
