@@ -14,6 +14,7 @@ MODEL_CONTRACT_PARTS = {
 MECHANISM_CONTRACT_PARTS = {
     "deposit": "Deposit",
     "points": "Points",
+    "market": "PredictionMarket",
 }
 
 
