@@ -17,14 +17,24 @@ ROOT = Path(__file__).resolve().parent.parent
 @click.option("--bench-dir", type=click.Path(path_type=Path), default=ROOT.parent / "shared" / "bench", show_default=True,
               help="Folder with original_solidity_gas.json and gas_goals.json.")
 @click.option("--output", type=click.Path(path_type=Path), default=ROOT / "benchmarks" / "gas.json", show_default=True)
-@click.option("--model", "models", multiple=True, type=click.Choice(MODELS), help="Only these models (default: all).")
+@click.option("--model", "models", multiple=True, type=click.Choice(MODELS + ("PM",)),
+              help="Only these (default: the five models and the prediction market, PM).")
 def cli(bench_dir, output, models):
     console = Console()
     results, details = {}, {}
-    for key in models or MODELS:
+    for key in models or MODELS + ("PM",):
         console.print(f"running the {key} scenario ...")
         details[key] = {}
-        results[key] = run_scenario(key, accounts.test_accounts, chain, details[key])
+        if key == "PM":
+            from decai.market_benchmark import pm_gas
+
+            snapshot = chain.snapshot()
+            try:
+                results[key] = pm_gas()
+            finally:
+                chain.restore(snapshot)
+        else:
+            results[key] = run_scenario(key, accounts.test_accounts, chain, details[key])
     output.parent.mkdir(parents=True, exist_ok=True)
     previous = json.loads(output.read_text()) if output.exists() and models else {}
     previous.update(results)
@@ -33,5 +43,7 @@ def cli(bench_dir, output, models):
     tmp.replace(output)
     (output.parent / "gas_details.json").write_text(json.dumps(details, indent=1, default=str) + "\n")
     original, goals = load_reference(bench_dir)
-    console.print(render_table(results, original, goals))
+    console.print(render_table({k: v for k, v in results.items() if k != "PM"}, original, goals))
+    if "PM" in results:
+        console.print("prediction market (PM): " + ", ".join(f"{k} {v:,}" for k, v in results["PM"].items()))
     console.print(f"wrote {output} (and the checks of every run in gas_details.json)")

@@ -78,15 +78,9 @@ def _samples_file(path: str) -> tuple[list[list[int]], list[int]]:
 
 
 def _benchmark_module():
-    """benchmarks/market_gas.py, loaded by path: the name `benchmarks` is
-    also taken by a package that a dependency (cchecksum) installs."""
-    import importlib.util
+    import decai.market_benchmark
 
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "market_gas.py"
-    spec = importlib.util.spec_from_file_location("decai_benchmarks_market_gas", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return decai.market_benchmark
 
 
 def _parse_sample(text: str) -> list[int]:

@@ -3,24 +3,18 @@ samples of 128 features, or 256 samples of 16) with contributions of 128
 features that meet most of it: every transaction a keeper needs stays under
 10,000,000 gas.
 
-Runs on an anvil of its own without step tracing (benchmarks/market_gas.py
+Runs on an anvil of its own without step tracing (decai/market_benchmark.py
 explains why): Ape's node keeps every step of every transaction in memory,
 gigabytes for transactions this size.
 """
-
-import importlib.util
-from pathlib import Path
 
 LIMIT = 10_000_000
 
 
 def benchmark_module():
-    # By path: a dependency (cchecksum) also installs a package `benchmarks`.
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "market_gas.py"
-    spec = importlib.util.spec_from_file_location("decai_benchmarks_market_gas", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    import decai.market_benchmark
+
+    return decai.market_benchmark
 
 
 def test_every_transaction_stays_under_ten_million_gas():
