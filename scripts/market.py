@@ -271,6 +271,13 @@ def gas(bounds):
 @click.option("--seed", type=int, default=4, show_default=True, help="Picks the data and the order of the contributions.")
 def demo(seed):
     """A whole market on the local chain: honest and harmful contributors."""
+    from ape.logging import logger
+
     from decai.market_demo import run_demo
 
-    run_demo(seed=seed, echo=click.echo)
+    previous = logger.level
+    logger.set_level("WARNING")  # the demo reports every step itself; Ape's per-transaction lines would bury it
+    try:
+        run_demo(seed=seed, echo=click.echo)
+    finally:
+        logger.set_level(previous)
