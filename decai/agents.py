@@ -73,8 +73,10 @@ class AgentSpec:
     refunds: bool = True
     reports: bool = True
     sweeps: bool = True
-    #: Ether kept back for gas; it does not add data it could not pay gas for.
-    gas_reserve: int = UNIT
+    #: Ether kept back for gas: it adds data only if it keeps this much after
+    #: the deposit (a node wants gas limit x fee up front: 1 unit per
+    #: simulated transaction at the default fee).
+    gas_reserve: int = 2 * UNIT
 
     def __post_init__(self) -> None:
         if not self.name or not all(c.isalnum() or c in "-_" for c in self.name):
