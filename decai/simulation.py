@@ -378,11 +378,22 @@ TRANSPORTS = {"rpc": RpcTransport, "sdk": SdkTransport}
 
 
 class ChainBackend:
-    """A deployed trainer and one funded account per agent."""
+    """A deployed trainer and one funded account per agent.
+
+    The model's predictions come from the chain: a batch per call for
+    models with `predict_batch`. For the others (one call per sample would
+    cost minutes over a run) a *shadow* copy of the reference model is
+    trained with every accepted addition exactly as the contract is
+    (bit-exact by the project's parity tests) and predicts off chain, as a
+    real agent would with the public parameters; every evaluation checks a
+    few of its predictions on chain, every claim is still checked on chain
+    before it is sent, and at the end the shadow's parameters are compared
+    with the chain's.
+    """
 
     name = "chain"
 
-    def __init__(self, trainer, accounts_by_name: dict[str, Any], chain, transport: str = "rpc", precheck: bool = True):
+    def __init__(self, trainer, accounts_by_name: dict[str, Any], chain, model, transport: str = "rpc", precheck: bool = True):
         if transport not in TRANSPORTS:
             raise DecaiError(f"unknown transport {transport!r}: {' or '.join(TRANSPORTS)}")
         self.trainer = trainer
@@ -391,7 +402,8 @@ class ChainBackend:
         self.precheck = precheck
         self.transport = TRANSPORTS[transport](trainer, chain)
         self.addresses = {name: account.address for name, account in accounts_by_name.items()}
-        self._batch = hasattr(trainer.contract, "predict_batch")
+        self.batch = hasattr(trainer.contract, "predict_batch")
+        self.shadow = None if self.batch else model.copy()
         self.deployment_gas: int | None = None
         # What a node wants in the account before it accepts a transaction.
         self.upfront_gas_cost = TX_GAS_LIMIT * (2 * int(chain.provider.base_fee) + int(chain.provider.priority_fee))
@@ -414,7 +426,7 @@ class ChainBackend:
         accounts = {spec.name: test_accounts[i + 1] for i, spec in enumerate(config.agents)}
         for spec in config.agents:
             accounts[spec.name].balance = spec.start_balance
-        backend = cls(trainer, accounts, chain, transport=config.transport, precheck=config.precheck)
+        backend = cls(trainer, accounts, chain, prepared.model, transport=config.transport, precheck=config.precheck)
         backend.deployment_gas = deployment.total_gas
         return backend
 
@@ -428,7 +440,10 @@ class ChainBackend:
         return int(self.chain.provider.web3.eth.get_balance(self.addresses[name]))
 
     def add(self, name: str, sample, label: int, value: int, now: int) -> tuple[Contribution, int]:
-        return self.transport.add(self.accounts[name], sample, label, value, now)
+        contribution, fee = self.transport.add(self.accounts[name], sample, label, value, now)
+        if self.shadow is not None:
+            self.shadow.update(list(sample), label)
+        return contribution, fee
 
     def problem(self, kind: str, name: str, contribution: Contribution, now: int) -> str | None:
         if not self.precheck:
@@ -444,28 +459,33 @@ class ChainBackend:
     def predict_many(self, samples: Sequence) -> list[int]:
         if not samples:
             return []
-        if self._batch:
+        if self.batch:
             return self.transport.predict_batch(samples)
-        return [self.transport.predict(s) for s in samples]
+        return [self.shadow.predict(list(s)) for s in samples]
 
     def accuracy(self, samples: Sequence, labels: Sequence[int]) -> float:
-        """Accuracy of the deployed model on (samples, labels).
-
-        Models with `predict_batch` predict on chain, a batch per call. For
-        others the current parameters are read from the chain and the
-        bit-exact reference predicts, with a spot check of a few samples on
-        chain (one call per sample would cost seconds per evaluation).
-        """
-        if self._batch:
-            predictions = self.transport.predict_batch(samples)
-        else:
-            model = self.trainer.reference_model()
-            predictions = [model.predict(s) for s in samples]
+        """Accuracy of the deployed model on (samples, labels)."""
+        predictions = self.predict_many(samples)
+        if not self.batch:
             step = max(1, len(samples) // SPOT_CHECKS)
             for i in list(range(0, len(samples), step))[:SPOT_CHECKS]:
                 if self.transport.predict(samples[i]) != predictions[i]:
-                    raise DecaiError(f"reference and chain disagree on test sample {i}: parity broken")
+                    raise DecaiError(f"the chain and its shadow model disagree on test sample {i}: parity broken")
         return sum(p == y for p, y in zip(predictions, labels)) / max(1, len(labels))
+
+    def parity(self) -> dict[str, Any]:
+        """How predictions were made, and (shadow) whether the shadow's
+        parameters equal the chain's at the end."""
+        if self.shadow is None:
+            return {"predictions": "on chain (predict_batch)"}
+        def parameters(model) -> dict:
+            # The encoder's parameters travel off chain: compare everything else.
+            return {k: v for k, v in model.to_dict().items() if k != "encoder_params"}
+
+        return {
+            "predictions": "shadow reference model, spot-checked on chain",
+            "shadow_equals_chain": parameters(self.trainer.reference_model()) == parameters(self.shadow),
+        }
 
 
 class ReferenceBackend:
@@ -475,6 +495,9 @@ class ReferenceBackend:
     name = "reference"
     deployment_gas = 0
     upfront_gas_cost = 0
+
+    def parity(self) -> dict[str, Any]:
+        return {"predictions": "Python reference (no chain)"}
 
     def __init__(self, prepared: Prepared, config: SimulationConfig, start_time: int = 1_700_000_000):
         from eth_utils import keccak, to_checksum_address
@@ -943,13 +966,20 @@ class Simulation:
                 "correct_predictions": book.correct_predictions,
                 "address": book.address,
             }
-        trainer = {}
+        trainer: dict[str, Any] = {}
         if getattr(self.backend, "trainer", None) is not None:
             trainer = {
                 "address": self.backend.trainer.address,
                 "kind": self.backend.trainer.kind,
                 "deployment_gas": getattr(self.backend, "deployment_gas", None),
+                "transport": self.backend.transport.name,
             }
+        try:
+            trainer["parity"] = self.backend.parity()
+        except Exception as error:  # the chain is gone
+            trainer["parity"] = {"checked": False, "reason": error.__class__.__name__}
+        if trainer["parity"].get("shadow_equals_chain") is False:
+            self.problems.append("the shadow model's parameters differ from the chain's")
         return SimulationResult(
             config=self.config.to_dict(),
             backend=self.backend.name,

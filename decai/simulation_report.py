@@ -162,11 +162,12 @@ def units(wei: int) -> str:
 
 
 def results_table(result: SimulationResult):
+    from rich import box
     from rich.table import Table
 
-    table = Table(title="Agents (money in units of 0.001 ether; balances net of gas)")
+    table = Table(title="Agents (money in units of 0.001 ether; balances net of gas)", box=box.SIMPLE_HEAD, pad_edge=False)
     for column in ("agent", "start", "end", "change", "added", "refunds", "takes", "lost", "gas"):
-        table.add_column(column, justify="left" if column == "agent" else "right")
+        table.add_column(column, justify="left" if column == "agent" else "right", no_wrap=True)
     for name, agent in result.agents.items():
         start = agent["start_balance"]
         table.add_row(
@@ -178,7 +179,7 @@ def results_table(result: SimulationResult):
             str(agent["refunds"]),
             str(agent["takes"]),
             f"{agent['lost_to_others'] / UNIT:,.0f}",
-            f"{agent['gas_paid'] / UNIT:,.1f}",
+            f"{agent['gas_paid'] / UNIT:,.0f}",
         )
     return table
 
@@ -197,12 +198,11 @@ class RichProgress:
         self.total_s = total_s
         self.progress = Progress(
             TextColumn("[bold]day {task.fields[day]:>5.2f}/{task.fields[days]:g}"),
-            BarColumn(bar_width=30),
+            BarColumn(bar_width=20),
             TextColumn("acc {task.fields[accuracy]:.1%}"),
             TextColumn("{task.fields[balances]}"),
             TextColumn("tx {task.fields[tx]}"),
             TimeElapsedColumn(),
-            TextColumn("eta"),
             TimeRemainingColumn(),
             console=console,
             transient=False,

@@ -20,7 +20,7 @@ import pytest
 from decai.agents import HOUR, MINUTE, UNIT, adversary_agent, free_rider_agent, honest_agent
 from decai.simulation import SimulationConfig, StopFlag, interrupt_stops, prepare_experiment, run_experiment
 from decai.simulation_report import write_outputs
-from tests.unit.offchain.test_simulation_data import write_csv
+from tests.unit.offchain.test_simulation_data import number_rows, write_csv
 
 ROOT = Path(__file__).resolve().parents[2]
 START = 1_900_000_000  # every run starts its clock here, so that runs compare exactly
@@ -106,6 +106,16 @@ def test_short_simulation__honest_gains_adversary_loses_accuracy_holds(tmp_path,
             agent["start_balance"] - agent["deposited"] + agent["refunded"] + agent["taken"] + agent["recovered"] - agent["gas_paid"]
         )
     assert honest["lost_to_others"] + adversary["lost_to_others"] == honest["taken"] + adversary["taken"]
+
+
+def test_dense_model_from_numbers__shadow_model_stays_equal_to_the_chain(tmp_path, fresh_chain, accounts):
+    """A model without batch prediction: predictions come from a shadow
+    reference model trained alongside the contract, checked on chain."""
+    data = write_csv(tmp_path / "points.csv", number_rows(300, seed=5))
+    result = run(tmp_path, fresh_chain, accounts, dataset=str(data), label_column="label", model_type="dense_perceptron", duration_s=8 * HOUR)
+    assert result.trainer["parity"] == {"predictions": "shadow reference model, spot-checked on chain", "shadow_equals_chain": True}
+    assert result.balance_check["matches"] is True and result.problems == []
+    assert result.transactions["add_data"] > 20 and result.transactions["refund"] > 0
 
 
 def test_outputs__summary_timeseries_and_plot(tmp_path, fresh_chain, accounts):
