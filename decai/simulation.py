@@ -13,7 +13,7 @@ agents go on claiming until nothing is left, as the original experiment
 ran until every deposit was claimed. The model's accuracy on a hidden
 test split is measured on chain at intervals.
 
-    config = SimulationConfig(duration_s=14 * DAY, seed=1)
+    config = SimulationConfig(duration_s=28 * DAY, seed=1)
     result = run_experiment(config)                    # on the connected chain
     write_outputs(result, Path("results/simulation"))  # decai.simulation_report
 
@@ -79,7 +79,10 @@ class SimulationConfig:
     model_type: str = "sparse_perceptron"
     mechanism: str = "deposit"
     agents: list[AgentSpec] = field(default_factory=default_agents)
-    duration_s: int = 14 * DAY
+    #: Time during which agents add data: at the default cadences, four
+    #: weeks use the Rotten Tomatoes pool about once (the original ran until
+    #: its data ran out).
+    duration_s: int = 28 * DAY
     seed: int = 1
     test_fraction: float = 0.2
     max_test: int | None = 1000

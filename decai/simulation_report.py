@@ -32,6 +32,7 @@ def summary(result: SimulationResult) -> dict[str, Any]:
         "accuracy_initial": round(result.accuracy_initial, 6),
         "accuracy_final": round(result.accuracy_final, 6),
         "baseline_accuracy": round(result.baseline_accuracy, 6),
+        "accuracy_lowest": round(lowest_accuracy(result), 6),
         "agents": result.agents,
         "experiment": {
             "dataset": config["dataset"],
@@ -54,6 +55,11 @@ def summary(result: SimulationResult) -> dict[str, Any]:
         "trainer": result.trainer,
         "config": config,
     }
+
+
+def lowest_accuracy(result: SimulationResult) -> float:
+    """The lowest accuracy measured during the run."""
+    return min((row["accuracy"] for row in result.series if row["accuracy"] is not None), default=result.accuracy_final)
 
 
 def _percent(balance: int, start: int) -> float:
@@ -270,7 +276,7 @@ def print_result(console, result: SimulationResult, paths: dict[str, Path]) -> N
     console.print(results_table(result))
     console.print(
         f"accuracy on the hidden test split: initial [bold]{result.accuracy_initial:.1%}[/], final "
-        f"[bold]{result.accuracy_final:.1%}[/], clean baseline {result.baseline_accuracy:.1%}"
+        f"[bold]{result.accuracy_final:.1%}[/] (lowest {lowest_accuracy(result):.1%}), clean baseline {result.baseline_accuracy:.1%}"
     )
     tx = result.transactions
     console.print(

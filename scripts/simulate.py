@@ -57,7 +57,7 @@ def _agents(agents_file, honest, adversaries, free_riders):
 @click.option("--honest", default=1, show_default=True, help="Honest agents (without --agents).")
 @click.option("--adversaries", default=1, show_default=True, help="Adversaries (without --agents).")
 @click.option("--free-riders", default=1, show_default=True, help="Free riders (without --agents).")
-@click.option("--duration", default="14d", show_default=True, help="Simulated time during which agents add data.")
+@click.option("--duration", default="28d", show_default=True, help="Simulated time during which agents add data.")
 @click.option("--settle/--no-settle", default=True, show_default=True, help="Afterwards, go on claiming until nothing is left.")
 @click.option("--seed", default=1, show_default=True)
 @click.option("--learning-rate", default=0.25, show_default=True, help="The model's on-chain step, relative to the off-chain training's.")
@@ -71,13 +71,15 @@ def _agents(agents_file, honest, adversaries, free_riders):
 @click.option("--eval-interval", default="6h", show_default=True, help="Simulated time between accuracy measurements.")
 @click.option("--backend", type=click.Choice(["chain", "reference"]), default="chain", show_default=True,
               help="chain: the deployed contracts; reference: their Python reference (fast, no gas) for exploring.")
-@click.option("--precheck/--no-precheck", default=True, show_default=True, help="Ask the SDK why a claim would fail before sending it.")
+@click.option("--transport", type=click.Choice(["rpc", "sdk"]), default="rpc", show_default=True,
+              help="rpc: raw signed transactions (fast); sdk: through decai.sdk.Trainer and Ape (about 10x slower).")
+@click.option("--precheck/--no-precheck", default=True, show_default=True, help="Run each claim as an eth_call before sending it.")
 @click.option("--output", default=str(ROOT / "results" / "simulation"), show_default=True, type=click.Path(file_okay=False))
 @click.option("--progress/--no-progress", default=True, show_default=True)
 @handle_errors
 def cli(provider, dataset, label_column, text_column, model_type, mechanism, agents_file, honest, adversaries, free_riders,
         duration, settle, seed, learning_rate, initial_fraction, test_fraction, max_test, vocabulary_size, refund_wait,
-        any_claim_wait, cost_weight, eval_interval, backend, precheck, output, progress):
+        any_claim_wait, cost_weight, eval_interval, backend, transport, precheck, output, progress):
     from rich.console import Console
 
     from decai.node import simulation_network
@@ -92,7 +94,7 @@ def cli(provider, dataset, label_column, text_column, model_type, mechanism, age
         seed=seed, learning_rate=learning_rate, initial_fraction=initial_fraction, test_fraction=test_fraction,
         max_test=max_test, vocabulary_size=vocabulary_size, refund_wait_s=parse_duration(refund_wait),
         owner_claim_wait_s=wait, any_address_claim_wait_s=wait, cost_weight=parse_wei(cost_weight),
-        eval_interval_s=parse_duration(eval_interval), precheck=precheck,
+        eval_interval_s=parse_duration(eval_interval), transport=transport, precheck=precheck,
     )
     prepared = prepare_experiment(config)
     print_header(console, config, prepared, backend)
