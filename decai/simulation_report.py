@@ -103,7 +103,8 @@ def plot(result: SimulationResult, path: Path) -> None:
         days = [row["time_s"] / DAY for row in result.series]
         values = [_percent(row[f"{name}_balance_wei"], agent["start_balance"]) for row in result.series]
         style = {"honest": "-", ADVERSARY: "--", FREE_RIDER: ":"}.get(kind, "-")
-        label = f"{name} balance ({'free rider' if kind == FREE_RIDER else kind})"
+        kind_name = kind.replace("_", " ")
+        label = f"{name} balance" if name.replace("-", " ").startswith(kind_name) else f"{name} ({kind_name}) balance"
         axes.plot(days, values, style, color=colour, linewidth=2, label=label)
     evaluated = [row for row in result.series if row["accuracy"] is not None]
     axes.plot(
@@ -128,7 +129,8 @@ def plot(result: SimulationResult, path: Path) -> None:
         axes.axvline(config["duration_s"] / DAY, color="grey", linewidth=1, alpha=0.6)
         axes.annotate(
             "additions stop;\nclaims settle",
-            (config["duration_s"] / DAY, 2),
+            (config["duration_s"] / DAY, 0.44),
+            xycoords=("data", "axes fraction"),
             xytext=(4, 0),
             textcoords="offset points",
             fontsize=8,
