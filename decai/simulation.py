@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import random
 import signal
 import time
 from dataclasses import asdict, dataclass, field
@@ -698,6 +699,7 @@ def interrupt_stops(flag: StopFlag) -> Iterator[StopFlag]:
 @dataclass
 class SimulationResult:
     config: dict[str, Any]
+    dataset_name: str
     backend: str
     sizes: dict[str, int]
     baseline_accuracy: float
@@ -738,8 +740,6 @@ class Simulation:
         self.series: list[dict[str, Any]] = []
         self.transactions = {"add_data": 0, "refund": 0, "report": 0, "sweep": 0}
         self.problems: list[str] = []
-        import random
-
         self._rng = random.Random(f"{config.seed}:engine")
         self._pool_order = list(range(len(prepared.pool[1])))
         self._rng.shuffle(self._pool_order)
@@ -1033,6 +1033,7 @@ class Simulation:
             self.problems.append("the shadow model's parameters differ from the chain's")
         return SimulationResult(
             config=self.config.to_dict(),
+            dataset_name=self.prepared.dataset.name,
             backend=self.backend.name,
             sizes={**self.prepared.sizes(), "pool_passes": self.pool_passes},
             baseline_accuracy=self.prepared.baseline_accuracy,

@@ -35,7 +35,7 @@ def summary(result: SimulationResult) -> dict[str, Any]:
         "accuracy_lowest": round(lowest_accuracy(result), 6),
         "agents": result.agents,
         "experiment": {
-            "dataset": config["dataset"],
+            "dataset": result.dataset_name,
             "model_type": config["model_type"],
             "mechanism": config["mechanism"],
             "backend": result.backend,
@@ -126,18 +126,12 @@ def plot(result: SimulationResult, path: Path) -> None:
     )
     config = result.config
     if config["settle"] and result.simulated_s > config["duration_s"]:
-        axes.axvline(config["duration_s"] / DAY, color="grey", linewidth=1, alpha=0.6)
-        axes.annotate(
-            "additions stop;\nclaims settle",
-            (config["duration_s"] / DAY, 0.44),
-            xycoords=("data", "axes fraction"),
-            xytext=(4, 0),
-            textcoords="offset points",
-            fontsize=8,
-            color="grey",
+        axes.axvline(
+            config["duration_s"] / DAY, color="grey", linewidth=1, alpha=0.6, label="additions stop; claims settle"
         )
     axes.set_title(
-        f"{config['dataset']} · {config['model_type'].replace('_', ' ')} · {config['mechanism']} mechanism, on chain"
+        f"{result.dataset_name} · {config['model_type'].replace('_', ' ')} · {config['mechanism']} mechanism"
+        + (", on chain" if result.backend == "chain" else f" ({result.backend} backend)")
         + (" (interrupted)" if result.interrupted else ""),
         fontsize=11,
     )
