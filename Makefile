@@ -12,7 +12,7 @@ export PYTHONPATH := $(CURDIR)
 
 CONTRACTS := $(shell find contracts -name '*.vy' -o -name '*.vyi')
 
-.PHONY: setup compile demo test gas fuzz simulate node clean
+.PHONY: setup compile demo test gas fuzz simulate market-demo node clean
 
 setup: $(VENV)/.installed node_modules/.bin/anvil
 
@@ -45,6 +45,9 @@ test: compile
 
 gas: compile
 	ape run gas
+
+market-demo: compile
+	ape run market demo
 
 fuzz: compile
 	HYPOTHESIS_PROFILE=fuzz pytest tests/property

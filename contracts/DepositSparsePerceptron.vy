@@ -14,12 +14,15 @@
 """
 
 from .lib import binary_labels as labels
+from .interfaces import ITrainer
 from .lib import constants
 from .lib import data_handler
 from .lib import deposit
 from .lib import metadata
 from .lib import ownership
 from .lib import sparse_perceptron as model
+
+implements: ITrainer
 
 initializes: ownership
 initializes: metadata

@@ -103,23 +103,20 @@ def load_account(alias: str | None, provider) -> Any:
         raise DecaiError(f"no account with alias {alias!r} (see `ape accounts list`)") from None
     passphrase = os.environ.get("DECAI_PASSPHRASE")
     if passphrase is not None and hasattr(account, "set_autosign"):
-        account.set_autosign(True, passphrase=passphrase)
+        from ape.exceptions import AccountsError
+
+        try:
+            account.set_autosign(True, passphrase=passphrase)
+        except AccountsError:
+            raise DecaiError(f"DECAI_PASSPHRASE does not unlock account {alias!r}") from None
     return account
 
 
 def connect_trainer(reference: str, provider):
-    from decai.records import resolve_trainer
+    """The trainer at an address or recorded under a name on this network."""
     from decai.sdk import Trainer
 
-    from decai.records import load_records
-
-    ecosystem, network = provider.network.ecosystem.name, provider.network.name
-    address = resolve_trainer(reference, ecosystem, network)
-    trainer = Trainer.at(address)
-    record = load_records(ecosystem, network).get(reference) if not reference.startswith("0x") else None
-    if record and record.get("encoder_params"):
-        trainer.encoder_params = record["encoder_params"]
-    return trainer
+    return Trainer.find(reference)
 
 
 def parse_sample(trainer, data: str | None, text: str | None, values: str | None) -> list[int]:

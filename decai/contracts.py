@@ -7,9 +7,14 @@ from decai import DecaiError
 MODEL_CONTRACT_PARTS = {
     "sparse_perceptron": "SparsePerceptron",
     "dense_perceptron": "DensePerceptron",
+    "naive_bayes": "NaiveBayes",
+    "nearest_centroid": "NearestCentroid",
+    "sparse_nearest_centroid": "SparseNearestCentroid",
 }
 MECHANISM_CONTRACT_PARTS = {
     "deposit": "Deposit",
+    "points": "Points",
+    "market": "PredictionMarket",
 }
 
 

@@ -5,6 +5,10 @@ not fit in the deployment transaction goes through `init_parameters` in chunks
 sized to the gas budget of a transaction (by default 90% of the latest
 block's gas limit); then `finish_setup` closes the setup for good. Small
 models deploy in a single transaction.
+
+`plan_deployment` decides and estimates all of this without sending
+anything (what `ape run deploy` shows before a live deployment, and its
+`--dry-run`); `deploy_trainer` carries a plan out.
 """
 
 from __future__ import annotations
@@ -14,10 +18,14 @@ from typing import Any
 
 from decai import DecaiError
 from decai.contracts import contract_container, contract_name
-from decai.mechanisms import DepositParameters
+from decai.mechanisms import DepositParameters, PointsParameters
 from decai.models.base import Model
+from decai.progress import progress_bar
 
 MAX_INIT_WORDS = 1024  # contracts/lib/constants.vy
+# EIP-3860: a creation transaction's code, constructor arguments included,
+# may be at most this long.
+MAX_INITCODE_BYTES = 49_152
 # Gas per packed word written to a fresh slot: 22,100 for the SSTORE, up to
 # 512 for its calldata, the rest for the loop. Deliberately on the high side.
 WORD_GAS = 23_000
@@ -34,6 +42,7 @@ class Deployment:
     contract_name: str
     transactions: list[tuple[str, int]] = field(default_factory=list)
     block_number: int | None = None
+    transaction_hash: str | None = None
 
     @property
     def total_gas(self) -> int:
@@ -50,7 +59,7 @@ def plan_chunks(total_words: int, constructor_words: int, words_per_chunk: int) 
     ]
 
 
-def _constructor_args(model: Model, mechanism: DepositParameters, words: list[int], finish: bool) -> list[Any]:
+def _constructor_args(model: Model, mechanism: DepositParameters | PointsParameters, words: list[int], finish: bool) -> list[Any]:
     return [
         model.name,
         model.description,
@@ -62,20 +71,58 @@ def _constructor_args(model: Model, mechanism: DepositParameters, words: list[in
     ]
 
 
-def deploy_trainer(
-    model: Model,
-    mechanism: DepositParameters,
-    sender,
-    *,
-    max_gas_per_tx: int | None = None,
-    progress: bool = True,
-    confirmations: int | None = None,
-) -> Deployment:
-    """Deploy `model` behind `mechanism` from `sender`, chunking as needed.
+#: Upper bound on the gas of `finish_setup` (measured: 27,997).
+FINISH_SETUP_GAS = 50_000
 
-    `max_gas_per_tx` caps each transaction (default: 90% of the block gas
-    limit). Shows a progress bar over the parameter words unless `progress`
-    is False. Returns the handed-over trainer and the gas of every step.
+
+@dataclass(frozen=True)
+class PlannedTransaction:
+    """One transaction of a deployment, with its gas.
+
+    `exact` is True when the node estimated it (eth_estimateGas); the
+    `init_parameters` and `finish_setup` calls of a contract that does not
+    exist yet cannot be estimated that way, so their gas is the planner's
+    upper bound (WORD_GAS per word plus CHUNK_OVERHEAD_GAS).
+    """
+
+    name: str
+    gas: int
+    exact: bool
+
+
+@dataclass
+class DeploymentPlan:
+    """What `deploy_trainer` will send, decided before sending anything."""
+
+    contract_name: str
+    container: Any = field(repr=False)
+    words: list[int] = field(repr=False)
+    in_constructor: int
+    chunks: list[tuple[int, int]]
+    budget: int
+    transactions: list[PlannedTransaction]
+
+    @property
+    def finish_now(self) -> bool:
+        return self.in_constructor == len(self.words)
+
+    @property
+    def total_gas(self) -> int:
+        return sum(tx.gas for tx in self.transactions)
+
+    @property
+    def exact(self) -> bool:
+        return all(tx.exact for tx in self.transactions)
+
+
+def plan_deployment(
+    model: Model, mechanism: DepositParameters | PointsParameters, sender, *, max_gas_per_tx: int | None = None
+) -> DeploymentPlan:
+    """Plan (and estimate) every transaction of a deployment; sends nothing.
+
+    The constructor takes as many parameter words as fit in `max_gas_per_tx`
+    (default: 90% of the latest block's gas limit) and is estimated by the
+    node; the rest goes in `init_parameters` chunks, then `finish_setup`.
     """
     from ape import chain
 
@@ -84,57 +131,85 @@ def deploy_trainer(
     words = model.storage_words()
     budget = max_gas_per_tx or int(chain.blocks.head.gas_limit * BLOCK_SHARE)
 
-    empty_deploy = container.constructor.serialize_transaction(*_constructor_args(model, mechanism, [], False), sender=sender)
-    base_gas = chain.provider.estimate_gas_cost(empty_deploy)
+    empty_deploy = _deploy_transaction(container, model, mechanism, [], False, sender)
+    base_gas = _estimate(empty_deploy, name)
     if base_gas > budget:
         raise DecaiError(f"deploying {name} needs about {base_gas:,} gas, more than the {budget:,} allowed per transaction")
-    in_constructor = max(0, min(len(words), MAX_INIT_WORDS, (budget - base_gas) // WORD_GAS))
+    # Each word in the constructor adds 32 bytes to the creation code.
+    room_in_initcode = (MAX_INITCODE_BYTES - len(empty_deploy.data)) // 32
+    in_constructor = max(0, min(len(words), MAX_INIT_WORDS, (budget - base_gas) // WORD_GAS, room_in_initcode))
     finish_now = in_constructor == len(words)
     per_chunk = min(MAX_INIT_WORDS, (budget - CHUNK_OVERHEAD_GAS) // WORD_GAS)
     chunks = plan_chunks(len(words), in_constructor, per_chunk)
 
+    deploy_gas = _estimate(_deploy_transaction(container, model, mechanism, words[:in_constructor], finish_now, sender), name)
+    transactions = [PlannedTransaction("deploy", deploy_gas, True)]
+    transactions += [
+        PlannedTransaction(f"init_parameters[{start}:{end}]", CHUNK_OVERHEAD_GAS + WORD_GAS * (end - start), False)
+        for start, end in chunks
+    ]
+    if not finish_now:
+        transactions.append(PlannedTransaction("finish_setup", FINISH_SETUP_GAS, False))
+    return DeploymentPlan(name, container, words, in_constructor, chunks, budget, transactions)
+
+
+def _deploy_transaction(container, model, mechanism, words, finish, sender):
+    return container.constructor.serialize_transaction(*_constructor_args(model, mechanism, words, finish), sender=sender)
+
+
+def _estimate(transaction, name: str) -> int:
+    from ape import chain
+    from ape.exceptions import ApeException
+
+    try:
+        return int(chain.provider.estimate_gas_cost(transaction))
+    except ApeException as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else error.__class__.__name__
+        raise DecaiError(f"the node cannot estimate the deployment of {name}: {reason}") from None
+
+
+def deploy_trainer(
+    model: Model,
+    mechanism: DepositParameters | PointsParameters,
+    sender,
+    *,
+    max_gas_per_tx: int | None = None,
+    progress: bool = True,
+    confirmations: int | None = None,
+    plan: DeploymentPlan | None = None,
+) -> Deployment:
+    """Deploy `model` behind `mechanism` from `sender`, chunking as needed.
+
+    `max_gas_per_tx` caps each transaction (default: 90% of the block gas
+    limit); `plan` reuses a plan from `plan_deployment` (what the user
+    confirmed). Every transaction waits for `confirmations` blocks (default:
+    the network's `required_confirmations`). Shows a progress bar over the
+    parameter words unless `progress` is False. Returns the handed-over
+    trainer and the gas of every step.
+    """
+    plan = plan or plan_deployment(model, mechanism, sender, max_gas_per_tx=max_gas_per_tx)
+    name, words, in_constructor = plan.contract_name, plan.words, plan.in_constructor
+
     extra = {"required_confirmations": confirmations} if confirmations is not None else {}
-    bar = _progress(progress, f"deploying {name}", len(words))
+    bar = progress_bar(progress, "words")
     with bar:
         task = bar.add_task(f"deploying {name}", total=max(1, len(words)))
-        contract = sender.deploy(container, *_constructor_args(model, mechanism, words[:in_constructor], finish_now), **extra)
+        contract = sender.deploy(
+            plan.container, *_constructor_args(model, mechanism, words[:in_constructor], plan.finish_now), **extra
+        )
         receipt = contract.creation_metadata.receipt
-        deployment = Deployment(contract, name, [("deploy", receipt.gas_used)], receipt.block_number)
+        deployment = Deployment(contract, name, [("deploy", receipt.gas_used)], receipt.block_number, _hex(receipt.txn_hash))
         bar.update(task, completed=in_constructor)
-        for start, end in chunks:
+        for start, end in plan.chunks:
             tx = contract.init_parameters(start, words[start:end], sender=sender, **extra)
             deployment.transactions.append((f"init_parameters[{start}:{end}]", tx.gas_used))
             bar.update(task, completed=end)
-        if not finish_now:
+        if not plan.finish_now:
             tx = contract.finish_setup(sender=sender, **extra)
             deployment.transactions.append(("finish_setup", tx.gas_used))
         bar.update(task, completed=max(1, len(words)))
     return deployment
 
 
-class _NoProgress:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def add_task(self, *args, **kwargs):
-        return 0
-
-    def update(self, *args, **kwargs):
-        pass
-
-
-def _progress(enabled: bool, description: str, total: int):
-    if not enabled:
-        return _NoProgress()
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("words"),
-        TimeElapsedColumn(),
-    )
+def _hex(value) -> str:
+    return value if isinstance(value, str) else "0x" + bytes(value).hex()

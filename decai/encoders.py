@@ -21,6 +21,9 @@ Specs:
                             than 128 distinct features: "error" refuses it,
                             "first" keeps the 128 lowest indices (the most
                             frequent words).
+  above-mean:n=<n>          sparse from numbers: the indices of the n values
+                            that exceed the sample's own mean (e.g. the
+                            inked pixels of an image)
   hash:v1:mmh3:n=<n>:seed=<s>
                             text: feature = MurmurHash3 (32-bit, unsigned) of
                             each token modulo n; no vocabulary needed.
@@ -87,10 +90,17 @@ def unit_fixed(values: Sequence[float]) -> list[int]:
     sqrt(len) * 10**9, well inside the contracts' tolerance of 100 * 10**9;
     the result is checked all the same.
     """
-    norm = math.sqrt(sum(float(v) * float(v) for v in values))
-    if norm == 0 or not math.isfinite(norm):
-        raise DecaiError("cannot normalise an all-zero (or non-finite) sample")
-    sample = [to_fixed(repr(float(v) / norm)) for v in values]
+    values = [float(v) for v in values]
+    if not all(math.isfinite(v) for v in values):
+        raise DecaiError("cannot normalise a sample with infinite or NaN values")
+    largest = max((abs(v) for v in values), default=0.0)
+    if largest == 0:
+        raise DecaiError("cannot normalise an all-zero sample")
+    # Dividing by the largest magnitude first keeps the squares from
+    # overflowing or underflowing, whatever the scale of the input.
+    scaled = [v / largest for v in values]
+    norm = math.sqrt(sum(v * v for v in scaled))
+    sample = [to_fixed(repr(v / norm)) for v in scaled]
     squared = sum(x * x for x in sample)
     if abs(squared - UNIT_NORM) > NORM_TOLERANCE:  # pragma: no cover - guarded by the bound above
         raise DecaiError("sample could not be normalised within the contract's tolerance")
@@ -246,6 +256,31 @@ class HashingEncoder(Encoder):
         return sample
 
 
+class AboveMeanEncoder(Encoder):
+    """Sparse from n numbers: indices of the values above their mean."""
+
+    kind = "sparse"
+
+    def __init__(self, width: int):
+        if width <= 0:
+            raise DecaiError("width must be positive")
+        self.num_features = int(width)
+
+    @property
+    def spec(self) -> str:
+        return f"above-mean:n={self.num_features}"
+
+    def encode(self, raw: Any) -> list[int]:
+        values = _floats(raw)
+        if len(values) != self.num_features:
+            raise DecaiError(f"expected {self.num_features} values, got {len(values)}")
+        mean = sum(values) / len(values)
+        sample = [i for i, v in enumerate(values) if v > mean]
+        if len(sample) > MAX_SAMPLE_LENGTH:
+            raise DecaiError(f"{len(sample)} values are above the mean; a sample may have at most {MAX_SAMPLE_LENGTH}")
+        return sample
+
+
 def encoder_from_spec(spec: str, params: dict[str, Any] | None = None) -> Encoder:
     """The encoder a trainer's `encoder()` string names.
 
@@ -274,6 +309,11 @@ def encoder_from_spec(spec: str, params: dict[str, Any] | None = None) -> Encode
         if encoder.spec != spec:
             raise DecaiError("encoder parameters do not match the trainer's encoder digest")
         return encoder
+    if name == "above-mean":
+        match = re.fullmatch(r"above-mean:n=(\d+)", spec)
+        if not match:
+            raise DecaiError(f"malformed above-mean encoder spec {spec!r}")
+        return AboveMeanEncoder(int(match.group(1)))
     if name == "hash":
         match = re.fullmatch(r"hash:v1:mmh3:n=(\d+):seed=(\d+)", spec)
         if not match:

@@ -70,3 +70,38 @@ def unpack_int64(words: Iterable[int], count: int, per_word: int = 4) -> list[in
     if len(values) < count:
         raise ValueError(f"expected {count} values, the words hold {len(values)}")
     return values
+
+
+def pack_lanes(values: Iterable[int], bits: int, *, signed: bool = False) -> list[int]:
+    """Pack integers `bits` wide into 256-bit words, value i in lane i % (256 // bits).
+
+    Lane k of a word occupies bits k * bits upward; signed values are stored
+    in two's complement. Raises ValueError for a value that does not fit.
+    """
+    per_word = 256 // bits
+    low, high = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if signed else (0, 2**bits - 1)
+    mask = 2**bits - 1
+    words: list[int] = []
+    for position, value in enumerate(values):
+        if not low <= value <= high:
+            raise ValueError(f"value {value} at position {position} does not fit {'int' if signed else 'uint'}{bits}")
+        if position % per_word == 0:
+            words.append(0)
+        words[-1] |= (value & mask) << (bits * (position % per_word))
+    return words
+
+
+def unpack_lanes(words: Iterable[int], count: int, bits: int, *, signed: bool = False) -> list[int]:
+    """Inverse of `pack_lanes`: the first `count` values of `words`."""
+    per_word = 256 // bits
+    mask = 2**bits - 1
+    values: list[int] = []
+    for word in words:
+        for lane in range(per_word):
+            if len(values) == count:
+                return values
+            raw = (word >> (bits * lane)) & mask
+            values.append(raw - 2**bits if signed and raw >> (bits - 1) else raw)
+    if len(values) < count:
+        raise ValueError(f"expected {count} values, the words hold {len(values)}")
+    return values

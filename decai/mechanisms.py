@@ -167,3 +167,119 @@ class DepositLedger:
         record.claimed_by.add(reporter)
         self.paid_out += amount
         return amount
+
+
+# -- points and badges ---------------------------------------------------
+
+BADGES = ("first contribution", "10 points", "100 points", "every label used", "contributions on 7 days")
+DAY_S = 86_400
+
+
+@dataclass(frozen=True)
+class PointsParameters:
+    """Points and badges (see contracts/lib/points.vy): no deposit."""
+
+    refund_wait_s: int = 86_400
+
+    mechanism = "points"
+
+    def __post_init__(self) -> None:
+        if self.refund_wait_s < 0:
+            raise DecaiError("refund_wait_s must not be negative")
+
+    def constructor_args(self) -> list[int]:
+        return [self.refund_wait_s]
+
+    def deposit(self, now: int, last_update_time: int) -> int:
+        return 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mechanism": self.mechanism, "refund_wait_s": self.refund_wait_s}
+
+
+@dataclass
+class AccountStats:
+    contributions: int = 0
+    points: int = 0
+    reported: int = 0
+    reports_made: int = 0
+    labels_used: int = 0
+    last_day: int = 0
+    distinct_days: int = 0
+    badges: int = 0
+
+
+class PointsLedger:
+    """The points mechanism's bookkeeping, in Python (same rules, same reasons)."""
+
+    def __init__(self, parameters: PointsParameters, num_classes: int):
+        self.parameters = parameters
+        self.num_classes = num_classes
+        self.records: dict[Hashable, dict[str, Any]] = {}
+        self.stats: dict[Hashable, AccountStats] = {}
+        self.total_good = 0
+        self.awarded: list[tuple[Hashable, int]] = []
+
+    def _stats(self, account: Hashable) -> AccountStats:
+        return self.stats.setdefault(account, AccountStats())
+
+    def _award(self, account: Hashable, stats: AccountStats, badge: int) -> None:
+        if not stats.badges >> badge & 1:
+            stats.badges |= 1 << badge
+            self.awarded.append((account, badge))
+
+    def add(self, key: Hashable, author: Hashable, label: int, now: int, value: int = 0) -> None:
+        if key in self.records:
+            raise Rejected("data_handler: data already added")
+        if value != 0:
+            raise Rejected("points: no deposit is taken")
+        self.records[key] = {"author": author, "added_time": now, "settled": None}
+        stats = self._stats(author)
+        stats.contributions += 1
+        if label < 64:
+            stats.labels_used |= 1 << label
+        day = now // DAY_S
+        if stats.contributions == 1 or day != stats.last_day:
+            stats.distinct_days += 1
+            stats.last_day = day
+        self._award(author, stats, 0)
+        full = (1 << self.num_classes) - 1
+        if self.num_classes <= 64 and stats.labels_used & full == full:
+            self._award(author, stats, 3)
+        if stats.distinct_days >= 7:
+            self._award(author, stats, 4)
+
+    def _settle(self, key: Hashable, now: int) -> dict[str, Any]:
+        if key not in self.records:
+            raise Rejected("data_handler: contribution not found")
+        record = self.records[key]
+        if record["settled"] is not None:
+            raise Rejected("points: already settled")
+        if now - record["added_time"] < self.parameters.refund_wait_s:
+            raise Rejected("points: wait not over")
+        return record
+
+    def refund(self, key: Hashable, now: int, model_agrees: bool) -> None:
+        record = self._settle(key, now)
+        if not model_agrees:
+            raise Rejected("points: model disagrees with the label")
+        record["settled"] = "good"
+        stats = self._stats(record["author"])
+        stats.points += 1
+        if stats.points >= 10:
+            self._award(record["author"], stats, 1)
+        if stats.points >= 100:
+            self._award(record["author"], stats, 2)
+        self.total_good += 1
+
+    def report(self, key: Hashable, reporter: Hashable, now: int, model_agrees: bool) -> None:
+        record = self._settle(key, now)
+        if reporter == record["author"]:
+            raise Rejected("points: cannot report own contribution")
+        if model_agrees:
+            raise Rejected("points: model agrees with the label")
+        if self._stats(reporter).points == 0:
+            raise Rejected("points: reporter has no points")
+        record["settled"] = "bad"
+        self._stats(reporter).reports_made += 1
+        self._stats(record["author"]).reported += 1

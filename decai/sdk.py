@@ -94,6 +94,8 @@ class Trainer:
         self.encoder_params: dict | None = None
         #: Receipt of the last transaction this wrapper sent (for gas figures).
         self.last_receipt = None
+        #: The deployment record this trainer was found by (decai.records), if any.
+        self.record: dict | None = None
 
     # -- finding one ------------------------------------------------------
     @classmethod
@@ -115,9 +117,34 @@ class Trainer:
             raise DecaiError(f"{address} is not a decai trainer ({error.__class__.__name__})") from None
         return cls(contract_container(mechanism, model_type).at(address))
 
+    @classmethod
+    def find(cls, reference: str) -> "Trainer":
+        """The trainer recorded under a name on the connected network, or at an address.
+
+        A recorded trainer (found by name, or by address when a record of it
+        exists) comes with its record: the encoder's parameters and the
+        deployment block, where searches for its events start. A record of a
+        chain that is gone raises DecaiError (see decai.records).
+        """
+        from ape import chain
+
+        from decai.records import resolve_trainer
+
+        address, record = resolve_trainer(reference, chain.provider)
+        trainer = cls.at(address)
+        if record:
+            trainer.record = record
+            trainer.encoder_params = record.get("encoder_params") or None
+        return trainer
+
     @property
     def address(self) -> str:
         return self.contract.address
+
+    @property
+    def deployment_block(self) -> int:
+        """The block the trainer was deployed in, if recorded (else 0)."""
+        return int((self.record or {}).get("block") or 0)
 
     # -- the model ----------------------------------------------------------
     @property
@@ -184,7 +211,8 @@ class Trainer:
         return self._contribution(event)
 
     def refund(self, contribution: Contribution, *, sender, **tx) -> int:
-        """Reclaim the deposit of your own contribution; returns wei received."""
+        """Reclaim the deposit of your own contribution (points trainers:
+        claim its point); returns wei received."""
         if sender.address != contribution.author:
             raise DecaiError("only the author of a contribution can be refunded")
         receipt = _call(
@@ -193,7 +221,8 @@ class Trainer:
         return self._paid(receipt, "Refund")
 
     def report(self, contribution: Contribution, *, sender, **tx) -> int:
-        """Take (a share of) someone's deposit; returns wei received."""
+        """Take (a share of) someone's deposit (points trainers: mark it bad);
+        returns wei received."""
         receipt = _call(
             "report",
             self.contract.report,
@@ -220,6 +249,8 @@ class Trainer:
         status = self._status_or_none(contribution)
         if status is None:
             return "no such contribution: check the sample, label, added time and account"
+        if self.mechanism == "points":
+            return self._points_problem(contribution, status, now, None)
         if status.refunded:
             return "already refunded"
         if status.claimable == 0 and status.initial_deposit != 0:
@@ -237,6 +268,8 @@ class Trainer:
         status = self._status_or_none(contribution)
         if status is None:
             return "no such contribution: check the sample, label, added time and author"
+        if self.mechanism == "points":
+            return self._points_problem(contribution, status, now, reporter)
         if status.claimable == 0:
             return "nothing left to take"
         if self.has_claimed(contribution, reporter):
@@ -257,8 +290,34 @@ class Trainer:
             return "you need at least one refunded (good) contribution before you can report"
         return None
 
+    def _points_problem(self, contribution: Contribution, status: ClaimStatus, now: int, reporter: str | None) -> str | None:
+        if status.refunded or status.claim_count:
+            return "already settled"
+        wait = int(self.contract.refund_wait_s()) - (now - contribution.added_time)
+        if wait > 0:
+            return f"too early: it can be settled in {human_duration(wait)}"
+        agrees = self.predict(contribution.data) == contribution.label
+        if reporter is None:
+            return None if agrees else f"the model now disagrees with label {contribution.label}: no point"
+        if reporter == contribution.author:
+            return "you cannot report your own contribution"
+        if agrees:
+            return "the model agrees with this contribution's label: nothing to report"
+        if self.good_contributions(reporter) == 0:
+            return "you need at least one point before you can report"
+        return None
+
+    def badges(self, account: str) -> list[str]:
+        """Names of the badges `account` holds (points trainers)."""
+        from decai.mechanisms import BADGES
+
+        bits = int(self.contract.badges(account))
+        return [name for badge, name in enumerate(BADGES) if bits >> badge & 1]
+
     def _paid(self, receipt, event_name: str) -> int:
         self.last_receipt = receipt
+        if self.mechanism != "deposit":
+            return 0
         events = list(receipt.decode_logs(getattr(self.contract, event_name)))
         return int(events[0].amount) if events else 0
 
@@ -278,10 +337,23 @@ class Trainer:
     def good_contributions(self, account: str) -> int:
         return int(self.contract.good_contributions(account))
 
-    def contributions(self, author: str | None = None, start_block: int = 0, stop_block: int | None = None) -> list[Contribution]:
-        """Contributions from `AddData` events, optionally of one author."""
+    def contributions(
+        self, author: str | None = None, start_block: int | None = None, stop_block: int | None = None
+    ) -> list[Contribution]:
+        """Contributions from `AddData` events, optionally of one author.
+
+        Blocks `start_block` up to, not including, `stop_block` (default: the
+        head). The search starts at the deployment block when the trainer
+        has a record, else at block 0.
+        """
+        from ape import chain
+
         topics = {"sender": author} if author else None
-        logs = self.contract.AddData.range(start_block, stop_block, search_topics=topics)
+        start = self.deployment_block if start_block is None else start_block
+        # Ape's range(start, stop) excludes `stop`; without a stop it would
+        # read `start` as the stop.
+        stop = chain.blocks.height + 1 if stop_block is None else stop_block
+        logs = self.contract.AddData.range(start, stop, search_topics=topics)
         return [self._contribution(log) for log in logs]
 
     @staticmethod

@@ -69,22 +69,9 @@ def train_dense_perceptron(
     Returns (decai model, fitted scikit-learn classifier). The classifier
     sees exactly the values the contract will (fixed point / 10**9).
     """
-    from sklearn.linear_model import Perceptron
-
     X = np.asarray(samples, dtype=float) / ONE
-    classifier = Perceptron(eta0=learning_rate, random_state=seed, max_iter=1000, tol=1e-4)
-    classifier.fit(X, np.asarray(labels))
-    model = DensePerceptron(
-        name=name,
-        description=description,
-        classes=classes,
-        encoder=encoder,
-        encoder_params=encoder_params,
-        weights=[to_fixed(repr(float(w))) for w in classifier.coef_[0]],
-        intercept=to_fixed(repr(float(classifier.intercept_[0]))),
-        learning_rate=to_fixed(learning_rate),
-    )
-    return model, classifier
+    return _fit_perceptron(DensePerceptron, X, labels, learning_rate, seed, name=name, description=description,
+                           classes=classes, encoder=encoder, encoder_params=encoder_params)
 
 
 def train_sparse_perceptron(
@@ -102,23 +89,26 @@ def train_sparse_perceptron(
 ):
     """Fit scikit-learn's Perceptron on binary bag-of-features and export it."""
     from scipy.sparse import lil_matrix
-    from sklearn.linear_model import Perceptron
 
     X = lil_matrix((len(samples), num_features))
     for row, sample in enumerate(samples):
         for index in sample:
             X[row, index] = 1.0
+    return _fit_perceptron(SparsePerceptron, X.tocsr(), labels, learning_rate, seed, name=name, description=description,
+                           classes=classes, encoder=encoder, encoder_params=encoder_params)
+
+
+def _fit_perceptron(model_class, X, labels, learning_rate: float, seed: int, **metadata):
+    """Fit scikit-learn's Perceptron and export its weights to fixed point."""
+    from sklearn.linear_model import Perceptron
+
     classifier = Perceptron(eta0=learning_rate, random_state=seed, max_iter=1000, tol=1e-4)
-    classifier.fit(X.tocsr(), np.asarray(labels))
-    model = SparsePerceptron(
-        name=name,
-        description=description,
-        classes=classes,
-        encoder=encoder,
-        encoder_params=encoder_params,
+    classifier.fit(X, np.asarray(labels))
+    model = model_class(
         weights=[to_fixed(repr(float(w))) for w in classifier.coef_[0]],
         intercept=to_fixed(repr(float(classifier.intercept_[0]))),
         learning_rate=to_fixed(learning_rate),
+        **metadata,
     )
     return model, classifier
 
@@ -154,3 +144,84 @@ def default_model(initial_fraction: float = 1.0, seed: int = 0):
         seed=seed,
     )
     return model, split
+
+
+# -- every model type, from samples ---------------------------------------
+
+MODEL_TYPES = ("sparse_perceptron", "dense_perceptron", "naive_bayes", "nearest_centroid", "sparse_nearest_centroid")
+SPARSE_TYPES = ("sparse_perceptron", "naive_bayes", "sparse_nearest_centroid")
+
+
+def _sparse_matrix(samples: Sequence[Sequence[int]], num_features: int):
+    from scipy.sparse import lil_matrix
+
+    X = lil_matrix((len(samples), num_features))
+    for row, sample in enumerate(samples):
+        for index in sample:
+            X[row, index] += 1.0  # repeats count (naive Bayes); sets otherwise
+    return X.tocsr()
+
+
+def train_model(
+    model_type: str,
+    samples: Sequence[Sequence[int]],
+    labels: Sequence[int],
+    *,
+    classes: Sequence[str],
+    encoder: str,
+    encoder_params: dict | None = None,
+    num_features: int | None = None,
+    name: str,
+    description: str = "",
+    seed: int = 0,
+):
+    """Train `model_type` with scikit-learn on encoded samples and export it.
+
+    Returns (decai model, predict_float) where predict_float(samples) gives
+    the fitted scikit-learn model's predictions, for comparing accuracy.
+    Labels are 0..len(classes)-1.
+    """
+    from decai import DecaiError
+    from decai.models import NaiveBayes, NearestCentroid, SparseNearestCentroid
+
+    if model_type not in MODEL_TYPES:
+        raise DecaiError(f"unknown model type {model_type!r}; choose one of {', '.join(MODEL_TYPES)}")
+    if model_type in ("sparse_perceptron", "dense_perceptron") and len(classes) != 2:
+        raise DecaiError(f"a perceptron has two classes; the data have {len(classes)}")
+    metadata = dict(name=name, description=description, classes=list(classes), encoder=encoder, encoder_params=encoder_params)
+    y = np.asarray(labels)
+    if model_type in SPARSE_TYPES:
+        if num_features is None:
+            raise DecaiError("num_features is needed for a sparse model")
+        X = _sparse_matrix(samples, num_features)
+    else:
+        X = np.asarray(samples, dtype=float) / ONE
+
+    if model_type == "sparse_perceptron":
+        model, classifier = train_sparse_perceptron(samples, labels, num_features, seed=seed, **metadata)
+    elif model_type == "dense_perceptron":
+        model, classifier = train_dense_perceptron(samples, labels, seed=seed, **metadata)
+    elif model_type == "naive_bayes":
+        from sklearn.naive_bayes import MultinomialNB
+
+        classifier = MultinomialNB(alpha=1.0).fit(X, y)
+        model = NaiveBayes.from_sklearn(classifier, **{k: v for k, v in metadata.items() if k != "classes"}, classes=classes)
+    else:
+        from sklearn.neighbors import NearestCentroid as SkNearestCentroid
+
+        if model_type == "sparse_nearest_centroid":
+            X = (X > 0).astype(float)
+        classifier = SkNearestCentroid().fit(X, y)
+        exporter = NearestCentroid if model_type == "nearest_centroid" else SparseNearestCentroid
+        model = exporter.from_sklearn(classifier, y=y, **{k: v for k, v in metadata.items() if k != "classes"}, classes=classes)
+
+    def predict_float(more_samples: Sequence[Sequence[int]]) -> list[int]:
+        if model_type in SPARSE_TYPES:
+            M = _sparse_matrix(more_samples, num_features)
+            if model_type == "sparse_nearest_centroid":
+                M = (M > 0).astype(float)
+        else:
+            M = np.asarray(more_samples, dtype=float) / ONE
+        return [int(p) for p in classifier.predict(M)]
+
+    return model, predict_float

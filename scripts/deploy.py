@@ -1,11 +1,19 @@
-"""ape run deploy: deploy a model behind the deposit mechanism.
+"""ape run deploy: deploy a model behind an incentive mechanism.
 
     ape run deploy --network ethereum:local:foundry
     ape run deploy --model my_model.json --refund-wait 1d --cost-weight 1e15 --name spam-filter
+    ape run deploy --mechanism points --refund-wait 1d --name game
+    ape run deploy --network ethereum:sepolia:node --account me --name spam-filter   # asks first
+    ape run deploy --network ethereum:sepolia:node --account me --dry-run            # only the estimate
 
 Without --model, deploys the built-in breast-cancer perceptron. Records the
-deployment under --name in deployments/<ecosystem>_<network>.json.
+deployment under --name in deployments/<ecosystem>_<network>.json. On a live
+network (not local, not a fork) it shows every transaction's estimated gas
+and the total cost, and deploys only after a "yes" at the prompt or with
+--yes; without a terminal to ask on, it refuses.
 """
+
+import sys
 
 import click
 from ape.cli import ConnectedProviderCommand
@@ -18,52 +26,81 @@ from decai.cli import handle_errors, is_live, load_account, parse_duration, pars
 @click.option("--model", "model_path", default=None, help="Model file (JSON, see README). Default: the built-in breast-cancer perceptron.")
 @click.option("--name", default=None, help="Record name for this deployment (default: the model's name).")
 @click.option("--account", default=None, help="Account alias, or TEST::n (default TEST::0 on local networks).")
+@click.option("--mechanism", type=click.Choice(["deposit", "points"]), default="deposit", show_default=True,
+              help="deposit: deposit, refund and take; points: free, points and badges.")
 @click.option("--refund-wait", default="1d", show_default=True, help="Wait before refunds and reports (e.g. 3600, 15m, 1d).")
 @click.option("--owner-claim-wait", default="10d", show_default=True, help="Wait before the owner may take what is left.")
 @click.option("--any-claim-wait", default="20d", show_default=True, help="Wait before anyone may take what is left.")
 @click.option("--cost-weight", default="1e15", show_default=True, help="Deposit scale in wei (0 = free to add).")
 @click.option("--max-gas-per-tx", type=int, default=None, help="Cap per transaction (default: 90% of the block gas limit).")
+@click.option("--confirmations", type=int, default=None, help="Blocks to wait after each transaction (default: the network's required_confirmations).")
+@click.option("--dry-run", is_flag=True, help="Show the transactions and their estimated gas, send nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation on a live network.")
 @handle_errors
-def cli(provider, model_path, name, account, refund_wait, owner_claim_wait, any_claim_wait, cost_weight, max_gas_per_tx, yes):
-    from decai.deploy import deploy_trainer
-    from decai.mechanisms import DepositParameters
+def cli(provider, model_path, name, account, mechanism, refund_wait, owner_claim_wait, any_claim_wait, cost_weight, max_gas_per_tx, confirmations, dry_run, yes):
+    from decai.deploy import deploy_trainer, plan_deployment
+    from decai.mechanisms import DepositParameters, PointsParameters
     from decai.models import load_model
-    from decai.records import model_hash, save_record
+    from decai.records import deployment_record, load_records, model_hash, save_record
     from decai.training import default_model
 
     model = load_model(model_path) if model_path else default_model()[0]
-    parameters = DepositParameters(
-        refund_wait_s=parse_duration(refund_wait),
-        owner_claim_wait_s=parse_duration(owner_claim_wait),
-        any_address_claim_wait_s=parse_duration(any_claim_wait),
-        cost_weight=parse_wei(cost_weight),
-    )
-    sender = load_account(account, provider)
-    if is_live(provider) and not yes:
-        if not click.confirm(f"Deploy {model.type} '{model.name}' to {provider.network.name} from {sender.address}?"):
-            raise DecaiError("deployment cancelled")
-    deployment = deploy_trainer(model, parameters, sender, max_gas_per_tx=max_gas_per_tx, progress=True)
-    record_name = name or model.name
+    if mechanism == "points":
+        parameters = PointsParameters(refund_wait_s=parse_duration(refund_wait))
+    else:
+        parameters = DepositParameters(
+            refund_wait_s=parse_duration(refund_wait),
+            owner_claim_wait_s=parse_duration(owner_claim_wait),
+            any_address_claim_wait_s=parse_duration(any_claim_wait),
+            cost_weight=parse_wei(cost_weight),
+        )
+    if confirmations is not None and confirmations < 0:
+        raise DecaiError("--confirmations must not be negative")
     network = provider.network
-    path = save_record(
-        network.ecosystem.name,
-        network.name,
-        record_name,
-        {
-            "address": deployment.contract.address,
-            "contract": deployment.contract_name,
-            "block": deployment.block_number,
-            "chain_id": provider.chain_id,
-            "deployer": sender.address,
-            "mechanism": parameters.to_dict(),
-            "model_type": model.type,
-            "model_hash": model_hash(model.to_dict()),
-            "encoder": model.encoder,
-            "encoder_params": model.encoder_params,
-            "gas": dict(deployment.transactions),
-        },
-    )
-    click.echo(f"deployed {deployment.contract_name} '{model.name}' at {deployment.contract.address}")
-    click.echo(f"gas used: {deployment.total_gas:,} in {len(deployment.transactions)} transaction(s)")
+    where = f"{network.ecosystem.name}:{network.name}"
+    waits = network.required_confirmations if confirmations is None else confirmations
+    sender = load_account(account, provider)
+    record_name = name or model.name
+
+    plan = plan_deployment(model, parameters, sender, max_gas_per_tx=max_gas_per_tx)
+    gas_price = int(provider.gas_price)
+    cost = plan.total_gas * gas_price
+    balance = int(provider.get_balance(sender.address))
+    live = is_live(provider)
+    if live or dry_run:
+        click.echo(f"{plan.contract_name} '{model.name}' ({model_hash(model.to_dict())}) on {where} from {sender.address}:")
+        for tx in plan.transactions:
+            click.echo(f"  {tx.name:<28} {tx.gas:>12,} gas ({'estimated by the node' if tx.exact else 'at most'})")
+        click.echo(
+            f"  {'total':<28} {plan.total_gas:>12,} gas in {len(plan.transactions)} transaction(s); "
+            f"at {_gwei(gas_price)} gwei about {_ether(cost)} ETH (balance {_ether(balance)} ETH)"
+        )
+        click.echo(f"  each transaction waits for {waits} confirmation(s)")
+    if dry_run:
+        return
+    if cost > balance:
+        raise DecaiError(f"{sender.address} has {_ether(balance)} ETH; the deployment needs about {_ether(cost)} ETH")
+    previous = load_records(network.ecosystem.name, network.name).get(record_name)
+    if live and not yes:
+        summary = f"{plan.total_gas:,} gas (about {_ether(cost)} ETH) in {len(plan.transactions)} transaction(s)"
+        if not sys.stdin.isatty():
+            raise DecaiError(f"refusing to deploy to live network {where} without --yes: estimated {summary}")
+        if not click.confirm(f"Deploy to {where} for an estimated {summary}?"):
+            raise DecaiError("deployment cancelled")
+
+    deployment = deploy_trainer(model, parameters, sender, progress=True, confirmations=confirmations, plan=plan)
+    record = deployment_record(deployment, model, parameters, sender, provider, waits)
+    path = save_record(network.ecosystem.name, network.name, record_name, record)
+    click.echo(f"deployed {deployment.contract_name} '{model.name}' at {deployment.contract.address} in block {deployment.block_number}")
+    click.echo(f"gas used: {deployment.total_gas:,} in {len(deployment.transactions)} transaction(s), each confirmed by {waits} block(s)")
+    if previous and previous.get("address") != deployment.contract.address:
+        click.echo(f"the record '{record_name}' pointed to {previous['address']} before")
     click.echo(f"recorded as '{record_name}' in {path}")
+
+
+def _gwei(wei: int) -> str:
+    return f"{wei / 10**9:.4g}"
+
+
+def _ether(wei: int) -> str:
+    return f"{wei / 10**18:.6g}"

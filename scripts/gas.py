@@ -8,7 +8,7 @@ from ape import accounts, chain
 from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 
-from decai.benchmark import SCENARIOS, load_reference, render_table, run_scenario
+from decai.benchmark import MODELS, load_reference, render_table, run_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,21 +17,33 @@ ROOT = Path(__file__).resolve().parent.parent
 @click.option("--bench-dir", type=click.Path(path_type=Path), default=ROOT.parent / "shared" / "bench", show_default=True,
               help="Folder with original_solidity_gas.json and gas_goals.json.")
 @click.option("--output", type=click.Path(path_type=Path), default=ROOT / "benchmarks" / "gas.json", show_default=True)
-@click.option("--model", "models", multiple=True, type=click.Choice(sorted(SCENARIOS)), help="Only these models (default: all).")
+@click.option("--model", "models", multiple=True, type=click.Choice(MODELS + ("PM",)),
+              help="Only these (default: the five models and the prediction market, PM).")
 def cli(bench_dir, output, models):
     console = Console()
-    results = {}
-    for key in models or SCENARIOS:
-        snapshot = chain.snapshot()
-        try:
-            console.print(f"running the {key} scenario ...")
-            results[key] = run_scenario(SCENARIOS[key], accounts.test_accounts, chain)
-        finally:
-            chain.restore(snapshot)
+    results, details = {}, {}
+    for key in models or MODELS + ("PM",):
+        console.print(f"running the {key} scenario ...")
+        details[key] = {}
+        if key == "PM":
+            from decai.market_benchmark import pm_gas
+
+            snapshot = chain.snapshot()
+            try:
+                results[key] = pm_gas()
+            finally:
+                chain.restore(snapshot)
+        else:
+            results[key] = run_scenario(key, accounts.test_accounts, chain, details[key])
     output.parent.mkdir(parents=True, exist_ok=True)
     previous = json.loads(output.read_text()) if output.exists() and models else {}
     previous.update(results)
-    output.write_text(json.dumps(previous, indent=1) + "\n")
+    tmp = output.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(previous, indent=1) + "\n")
+    tmp.replace(output)
+    (output.parent / "gas_details.json").write_text(json.dumps(details, indent=1, default=str) + "\n")
     original, goals = load_reference(bench_dir)
-    console.print(render_table(results, original, goals))
-    console.print(f"wrote {output}")
+    console.print(render_table({k: v for k, v in results.items() if k != "PM"}, original, goals))
+    if "PM" in results:
+        console.print("prediction market (PM): " + ", ".join(f"{k} {v:,}" for k, v in results["PM"].items()))
+    console.print(f"wrote {output} (and the checks of every run in gas_details.json)")

@@ -6,10 +6,7 @@
         tries to re-enter the trainer from its receive hook while being paid.
 """
 
-interface ITrainer:
-    def add_data(data: DynArray[int64, 128], label: uint64): payable
-    def refund(data: DynArray[int64, 128], label: uint64, added_time: uint256): nonpayable
-    def report(data: DynArray[int64, 128], label: uint64, added_time: uint256, original_author: address): nonpayable
+from ..interfaces import ITrainer
 
 # @dev 0 = accept payments, 1 = re-enter refund, 2 = re-enter report,
 #      3 = re-enter add_data

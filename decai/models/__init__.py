@@ -6,6 +6,17 @@ on chain and a simulated training run ends with the same parameters.
 """
 
 from decai.models.base import Model, load_model, model_from_dict
+from decai.models.naive_bayes import NaiveBayes
+from decai.models.nearest_centroid import NearestCentroid, SparseNearestCentroid
 from decai.models.perceptron import DensePerceptron, SparsePerceptron
 
-__all__ = ["Model", "SparsePerceptron", "DensePerceptron", "load_model", "model_from_dict"]
+__all__ = [
+    "Model",
+    "SparsePerceptron",
+    "DensePerceptron",
+    "NaiveBayes",
+    "NearestCentroid",
+    "SparseNearestCentroid",
+    "load_model",
+    "model_from_dict",
+]

@@ -47,9 +47,8 @@ def _rpc(url, method, params):
 def run(node, *args):
     url, records = node
     env = dict(os.environ, APE_FOUNDRY_HOST=url, DECAI_DEPLOYMENTS=str(records), PYTHONPATH=str(ROOT))
-    result = subprocess.run(
-        ["ape", "run", *args, "--network", "ethereum:local:foundry"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-    )
+    network = [] if args[0] == "train" else ["--network", "ethereum:local:foundry"]
+    result = subprocess.run(["ape", "run", *args, *network], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     return result.returncode, result.stdout, errors
 
@@ -81,7 +80,7 @@ def test_deploy_predict_add_refund(node):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (("predict", "--trainer", "nobody", "--data", "1"), "error: no trainer named 'nobody' on ethereum:local (recorded: bc)"),
+        (("predict", "--trainer", "nobody", "--data", "1"), "error: no trainer named 'nobody' on ethereum:local (recorded: "),
         (("deploy", "--model", "missing.json"), "error: model file missing.json does not exist"),
         (("deploy", "--refund-wait", "2d", "--owner-claim-wait", "1d"), "error: refund_wait_s must not exceed owner_claim_wait_s"),
         (("deploy", "--cost-weight", "lots"), "error: bad amount 'lots': use wei, or a number with gwei or ether"),
@@ -89,7 +88,8 @@ def test_deploy_predict_add_refund(node):
 )
 def test_bad_input__one_line_error_and_exit_1(node, args, message):
     code, _, errors = run(node, *args)
-    assert (code, errors) == (1, [message])
+    assert code == 1 and len(errors) == 1
+    assert errors[0] == message or (message.endswith("(recorded: ") and errors[0].startswith(message))
 
 
 def test_bad_sample__rejected_before_sending(node):
@@ -103,3 +103,18 @@ def test_bad_sample__rejected_before_sending(node):
     code, _, errors = run(node, "add_data", "--trainer", "bc2", "--values", SAMPLE, "--label", "7")
     assert (code, errors) == (1, ["error: label 7 is not one of the model's labels 0..1"])
     assert _rpc(node[0], "eth_blockNumber", [])["result"] == before
+
+
+def test_train_deploy_points_and_text(node, tmp_path):
+    model_file = tmp_path / "nb.json"
+    code, out, errors = run(node, "train", "--data", "rotten-tomatoes", "--model-type", "naive_bayes", "--out", str(model_file))
+    assert (code, errors) == (0, [])
+    assert "held-out accuracy on 1217 samples: scikit-learn" in out
+    code, out, errors = run(node, "deploy", "--model", str(model_file), "--mechanism", "points", "--name", "nb")
+    assert (code, errors) == (0, [])
+    assert "deployed PointsNaiveBayes" in out
+    code, out, errors = run(node, "predict", "--trainer", "nb", "--text", "A moving, beautifully acted and wonderful film.")
+    assert (code, errors, out.strip().splitlines()[-1]) == (0, [], "1 (fresh)")
+    code, out, errors = run(node, "add_data", "--trainer", "nb", "--text", "A tedious, clumsy mess.", "--label", "0", "--account", "TEST::2")
+    assert (code, errors) == (0, [])
+    assert "with a deposit of 0 wei" in out

@@ -1,0 +1,34 @@
+"""decai helpers for `ape console` (Ape loads this file from the project root).
+
+    $ ape console --network ethereum:sepolia-fork:foundry
+    In [1]: bc = trainer("bc")
+    In [2]: predict(bc, "17.99,10.38,122.8,...")
+    In [3]: c = add(bc, "17.99,10.38,122.8,...", "malignant")
+    In [4]: wait("1d"); mine(bc)
+    In [5]: refund(bc)
+
+`decai_help()` lists every helper; each has a docstring (`help(add)`). The
+logic lives in decai/console.py, so tests and other sessions can use it too.
+"""
+
+from decai.console import (  # noqa: F401  (the console's namespace)
+    account,
+    add,
+    claimable_now,
+    decai_help,
+    encode,
+    ether,
+    market,
+    market_phase,
+    mine,
+    next_deposit,
+    predict,
+    records,
+    refund,
+    refund_opens_in,
+    report,
+    reportable,
+    trainer,
+    wait,
+)
+from decai.sdk import Trainer  # noqa: F401

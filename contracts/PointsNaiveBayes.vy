@@ -1,0 +1,165 @@
+# pragma version 0.4.3
+# pragma experimental-codegen
+# pragma optimize gas
+"""
+@title Multinomial naive Bayes trained for points and badges
+@notice A multi-class text-style classifier over feature counts that anyone
+        may query for free and anyone may train, one labelled sample at a
+        time, for points (see lib/points.vy for points, reports and
+        badges, lib/naive_bayes.vy for the model and its exact fixed
+        point).
+@dev Deployment: the constructor takes as many parameter words as fit in its
+     transaction; further words go through `init_parameters`; then the owner
+     calls `finish_setup` (or passes `finish` = True to the constructor) and
+     the model is open for training. The owner may add classes later with
+     `add_class`, up to the class capacity.
+"""
+
+from .interfaces import ITrainer
+from .lib import constants
+from .lib import data_handler
+from .lib import labels
+from .lib import metadata
+from .lib import ownership
+from .lib import points
+from .lib import naive_bayes as model
+
+implements: ITrainer
+
+initializes: ownership
+initializes: metadata
+initializes: labels
+initializes: data_handler
+initializes: points[data_handler := data_handler]
+initializes: model[ownership := ownership, labels := labels]
+
+exports: (
+    # ownership and the setup phase
+    ownership.owner,
+    ownership.transfer_ownership,
+    ownership.setup_finished,
+    ownership.finish_setup,
+    # what the model is
+    metadata.name,
+    metadata.description,
+    metadata.encoder,
+    labels.classes,
+    labels.num_classes,
+    # the model
+    model.predict,
+    model.predict_batch,
+    model.num_features,
+    model.class_capacity,
+    model.smoothing,
+    model.class_info,
+    model.feature_count,
+    model.parameter_words,
+    model.parameter_word_count,
+    model.init_parameters,
+    model.add_class,
+    # contributions and the incentive mechanism
+    data_handler.claimable,
+    data_handler.contribution,
+    data_handler.has_claimed,
+    points.next_deposit,
+    points.refund_wait_s,
+    points.good_contributions,
+    points.total_good_contributions,
+    points.stats,
+    points.badges,
+    points.has_badge,
+    points.badge_name,
+)
+
+
+@deploy
+def __init__(
+    name: String[constants.MAX_NAME_LENGTH],
+    description: String[constants.MAX_DESCRIPTION_LENGTH],
+    encoder: String[constants.MAX_ENCODER_LENGTH],
+    class_names: DynArray[String[constants.MAX_CLASS_NAME_LENGTH], labels.MAX_CLASSES],
+    num_features: uint256,
+    class_capacity: uint256,
+    smoothing: uint256,
+    words: DynArray[uint256, constants.MAX_INIT_WORDS],
+    refund_wait_s: uint256,
+    finish: bool,
+):
+    """
+    @param name Short model name.
+    @param description What the model predicts.
+    @param encoder Encoder specification (see decai.encoders).
+    @param class_names Names of labels 0, 1, ... (at least one).
+    @param num_features Number of features (indices below this).
+    @param class_capacity Most classes the model will ever hold.
+    @param smoothing Fixed point, 10**9 = 1.0 = Laplace smoothing.
+    @param words The first parameter words (may be empty).
+    @param refund_wait_s Seconds before a contribution can be settled.
+    @param finish True to close the setup at once (all words given here).
+    """
+    ownership.__init__()
+    metadata.__init__(name, description, encoder)
+    labels.__init__(class_names)
+    points.__init__(refund_wait_s)
+    model.__init__(num_features, class_capacity, smoothing, words)
+    if finish:
+        ownership._finish_setup()
+
+
+@external
+@pure
+def trainer_kind() -> String[64]:
+    """
+    @notice "<mechanism>/<model type>", so that clients know which ABI fits.
+    @return The kind of this trainer.
+    """
+    return "points/naive_bayes"
+
+
+@external
+@payable
+@nonreentrant
+def add_data(data: DynArray[int64, constants.MAX_SAMPLE_LENGTH], label: uint64):
+    """
+    @notice Train the model with one labelled sample (free; send no ether).
+    @param data Feature indices, non-decreasing; repeats count.
+    @param label One of the model's labels.
+    """
+    ownership._check_setup_finished()
+    data_handler._record(data, label, 0)
+    points._add(label, len(labels.classes))
+    model._update(data, label)
+
+
+@external
+@nonreentrant
+def refund(data: DynArray[int64, constants.MAX_SAMPLE_LENGTH], label: uint64, added_time: uint256):
+    """
+    @notice Claim a point for your contribution once the wait is over, if the
+            model now agrees with your label.
+    @param data The sample as you added it.
+    @param label Its label.
+    @param added_time The timestamp of your `AddData` event.
+    """
+    key: bytes32 = data_handler._key(data, label, added_time, msg.sender)
+    points._refund(key, added_time, model._predict(data) == label)
+
+
+@external
+@nonreentrant
+def report(
+    data: DynArray[int64, constants.MAX_SAMPLE_LENGTH],
+    label: uint64,
+    added_time: uint256,
+    original_author: address,
+):
+    """
+    @notice Mark someone else's contribution as bad once the wait is over, if
+            the model now disagrees with its label (you need a point).
+    @param data The sample as it was added.
+    @param label Its label.
+    @param added_time The timestamp of its `AddData` event.
+    @param original_author The account that added it.
+    """
+    key: bytes32 = data_handler._key(data, label, added_time, original_author)
+    points._report(key, added_time, original_author, model._predict(data) == label)

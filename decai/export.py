@@ -1,0 +1,402 @@
+"""Take a trainer's crowd-sourced data set home: every contribution, from events.
+
+Every sample anyone added is public in an `AddData` event; every refund and
+report is a `Refund` or `Report` event that names the contribution's key.
+`export_dataset` reads all three kinds of event in one `eth_getLogs` call
+per page of blocks (halving the page when a node refuses a range as too
+large), joins them by contribution key, and writes one row per
+contribution:
+
+  key             keccak256(abi_encode(data, label, added_time, author))
+  block_number    block of the AddData event
+  transaction_hash
+  sender          the contribution's author
+  added_time      block timestamp (seconds), as the contract records it
+  time            the same in ISO 8601, UTC
+  label           the label given (class index)
+  label_name      the model's name for that class
+  sample          the sample as the contract took it (feature indices, or
+                  fixed-point values with 10**9 = 1.0); JSON list in CSV
+  tokens          the words a text sample stands for, when the encoder can
+                  be inverted (the vocabulary encoder); empty otherwise
+  deposit         wei left as deposit
+  claimable       wei still held for it
+  refunded        whether its author was refunded
+  claim_count     refunds and reports made on it
+  refunded_amount wei paid back to the author
+  taken_amount    wei taken by reporters
+
+The claim status is that of the last exported block (from the events), or
+the current one read from the contract's `contribution(key)` view with
+`status_from="view"`. Files are written to a temporary name in the same
+folder and renamed at the end, so a failed export leaves nothing behind.
+CSV always works; Parquet needs `pyarrow`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from decai import DecaiError
+from decai.contributions import Contribution
+from decai.progress import progress_bar
+
+COLUMNS = [
+    "key",
+    "block_number",
+    "transaction_hash",
+    "sender",
+    "added_time",
+    "time",
+    "label",
+    "label_name",
+    "sample",
+    "tokens",
+    "deposit",
+    "claimable",
+    "refunded",
+    "claim_count",
+    "refunded_amount",
+    "taken_amount",
+]
+#: Blocks per eth_getLogs request to start with (halved on refusal).
+DEFAULT_PAGE_SIZE = 5_000
+FORMATS = ("csv", "parquet")
+
+
+@dataclass
+class ClaimState:
+    refunded: bool = False
+    claim_count: int = 0
+    refunded_amount: int = 0
+    taken_amount: int = 0
+
+
+@dataclass
+class Dataset:
+    """A trainer's contributions between two blocks, with their claim status."""
+
+    trainer: str
+    start_block: int
+    stop_block: int  # inclusive
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    #: Why samples were not decoded to tokens (None when they were, or the encoder has no words).
+    tokens_note: str | None = None
+
+    @property
+    def senders(self) -> set[str]:
+        return {row["sender"] for row in self.rows}
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    path: Path
+    format: str
+    rows: int
+    start_block: int
+    stop_block: int
+    senders: int
+    tokens_note: str | None
+
+
+# -- reading the events ------------------------------------------------------
+
+def _topic(event) -> str:
+    from eth_utils import encode_hex, keccak
+
+    return encode_hex(keccak(text=event.abi.selector))
+
+
+def _get_logs(address: str, topics: list[str], start: int, stop: int) -> list[dict]:
+    from ape import chain
+
+    return list(
+        chain.provider.web3.eth.get_logs(
+            {"address": address, "fromBlock": start, "toBlock": stop, "topics": [topics]}
+        )
+    )
+
+
+def iterate_pages(
+    fetch: Callable[[int, int], list],
+    start_block: int,
+    stop_block: int,
+    page_size: int,
+    on_page: Callable[[int, int, list], None],
+) -> int:
+    """Call `fetch(first, last)` over [start_block, stop_block] page by page.
+
+    A page the node refuses (too many results, range too large) is split in
+    halves, down to single blocks; a single block that still fails raises
+    DecaiError. Returns the number of requests made.
+    """
+    if page_size < 1:
+        raise DecaiError("the page size must be at least one block")
+    requests = 0
+    first, size = start_block, page_size
+    while first <= stop_block:
+        last = min(first + size - 1, stop_block)
+        try:
+            logs = fetch(first, last)
+            requests += 1
+        except Exception as error:  # the node's refusal comes in many shapes
+            requests += 1
+            if first == last:
+                raise DecaiError(f"the node refused the events of block {first}: {str(error).splitlines()[0]}") from None
+            size = max(1, (last - first + 1) // 2)
+            continue
+        on_page(first, last, logs)
+        first = last + 1
+    return requests
+
+
+def reconstruct(
+    trainer,
+    *,
+    start_block: int | None = None,
+    stop_block: int | None = None,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    status_from: str = "events",
+    progress: bool = True,
+) -> Dataset:
+    """Every contribution to `trainer` (a decai.sdk.Trainer) with its claim status.
+
+    Blocks `start_block` (default: the recorded deployment block, else 0)
+    to `stop_block` inclusive (default: the head when the export starts).
+    """
+    from ape import chain
+
+    if status_from not in ("events", "view"):
+        raise DecaiError("status_from is 'events' or 'view'")
+    start = trainer.deployment_block if start_block is None else int(start_block)
+    stop = chain.blocks.head.number if stop_block is None else int(stop_block)
+    if start < 0 or stop < start:
+        raise DecaiError(f"no blocks to read from {start} to {stop}")
+
+    contract = trainer.contract
+    events = {"AddData": contract.AddData, "Refund": contract.Refund, "Report": contract.Report}
+    topics = {name: _topic(event) for name, event in events.items()}
+    abis = [event.abi for event in events.values()]
+    ecosystem = chain.provider.network.ecosystem
+
+    added: list[Contribution] = []
+    claims: dict[bytes, ClaimState] = {}
+
+    def on_page(first: int, last: int, logs: list) -> None:
+        for log in ecosystem.decode_logs(logs, *abis):
+            args = log.event_arguments
+            if log.event_name == "AddData":
+                added.append(trainer._contribution(log))
+            else:
+                state = claims.setdefault(bytes(args["key"]), ClaimState())
+                state.claim_count += 1
+                if log.event_name == "Refund":
+                    state.refunded = True
+                    state.refunded_amount += int(args["amount"])
+                else:
+                    state.taken_amount += int(args["amount"])
+        bar.update(task, completed=last - start + 1, found=len(added))
+
+    bar = progress_bar(progress, "blocks, {task.fields[found]} contributions")
+    with bar:
+        task = bar.add_task("reading events", total=stop - start + 1, found=0)
+        iterate_pages(
+            lambda first, last: _get_logs(contract.address, list(topics.values()), first, last),
+            start,
+            stop,
+            page_size,
+            on_page,
+        )
+
+    decode, note = _token_decoder(trainer)
+    classes = trainer.classes
+    dataset = Dataset(contract.address, start, stop, tokens_note=note)
+    for contribution in added:
+        key = contribution.key
+        if status_from == "view":
+            status = trainer.status(contribution)
+            state = ClaimState(status.refunded, status.claim_count)
+            claimable = status.claimable
+            state.refunded_amount = state.taken_amount = None  # not in the view
+        else:
+            state = claims.get(key, ClaimState())
+            claimable = contribution.deposit - state.refunded_amount - state.taken_amount
+        dataset.rows.append(
+            {
+                "key": "0x" + key.hex(),
+                "block_number": contribution.block_number,
+                "transaction_hash": contribution.transaction_hash,
+                "sender": contribution.author,
+                "added_time": contribution.added_time,
+                "time": datetime.fromtimestamp(contribution.added_time, timezone.utc).isoformat().replace("+00:00", "Z"),
+                "label": contribution.label,
+                "label_name": classes[contribution.label] if contribution.label < len(classes) else None,
+                "sample": list(contribution.data),
+                "tokens": decode(contribution.data) if decode else None,
+                "deposit": contribution.deposit,
+                "claimable": claimable,
+                "refunded": state.refunded,
+                "claim_count": state.claim_count,
+                "refunded_amount": state.refunded_amount,
+                "taken_amount": state.taken_amount,
+            }
+        )
+    return dataset
+
+
+def _token_decoder(trainer) -> tuple[Callable[[Iterable[int]], list[str]] | None, str | None]:
+    """The vocabulary's `decode` if the trainer's encoder has one, and a note if not."""
+    spec = str(trainer.contract.encoder())
+    if not spec.startswith("bow:"):
+        note = "hashed features cannot be turned back into words" if spec.startswith("hash:") else None
+        return None, note
+    try:
+        encoder = trainer.encoder()
+    except DecaiError as error:
+        return None, f"samples not decoded to words: {error} (pass the model file)"
+    return encoder.decode, None
+
+
+# -- writing -------------------------------------------------------------------
+
+def format_for(path: Path, format: str | None) -> str:
+    if format is None:
+        format = "parquet" if path.suffix.lower() in (".parquet", ".pq") else "csv"
+    if format not in FORMATS:
+        raise DecaiError(f"unknown format {format!r}: use csv or parquet")
+    if format == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise DecaiError("writing Parquet needs pyarrow (pip install pyarrow); CSV works without it") from None
+    return format
+
+
+def _atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """Write through a temporary file in the same folder, renamed when complete."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def write_csv(dataset: Dataset, path: Path) -> None:
+    def write(tmp: Path) -> None:
+        with tmp.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(COLUMNS)
+            for row in dataset.rows:
+                writer.writerow([_csv_value(row[column]) for column in COLUMNS])
+
+    _atomic(path, write)
+
+
+def write_parquet(dataset: Dataset, path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from decimal import Decimal
+
+    wei = pa.decimal128(38, 0)  # amounts in wei reach 2**96, beyond int64
+    rows = dataset.rows
+
+    def column(name):
+        return [row[name] for row in rows]
+
+    def amounts(name):
+        return pa.array([None if v is None else Decimal(v) for v in column(name)], wei)
+
+    table = pa.table(
+        {
+            "key": pa.array(column("key"), pa.string()),
+            "block_number": pa.array(column("block_number"), pa.int64()),
+            "transaction_hash": pa.array(column("transaction_hash"), pa.string()),
+            "sender": pa.array(column("sender"), pa.string()),
+            "added_time": pa.array(column("added_time"), pa.int64()),
+            "time": pa.array([row["added_time"] for row in rows], pa.timestamp("s", tz="UTC")),
+            "label": pa.array(column("label"), pa.int64()),
+            "label_name": pa.array(column("label_name"), pa.string()),
+            "sample": pa.array(column("sample"), pa.list_(pa.int64())),
+            "tokens": pa.array(column("tokens"), pa.list_(pa.string())),
+            "deposit": amounts("deposit"),
+            "claimable": amounts("claimable"),
+            "refunded": pa.array(column("refunded"), pa.bool_()),
+            "claim_count": pa.array(column("claim_count"), pa.int64()),
+            "refunded_amount": amounts("refunded_amount"),
+            "taken_amount": amounts("taken_amount"),
+        }
+    )
+    metadata = {
+        b"decai.trainer": dataset.trainer.encode(),
+        b"decai.blocks": f"{dataset.start_block}-{dataset.stop_block}".encode(),
+    }
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
+    _atomic(path, lambda tmp: pq.write_table(table, tmp))
+
+
+def export_dataset(
+    trainer,
+    path: str | Path,
+    *,
+    format: str | None = None,
+    start_block: int | None = None,
+    stop_block: int | None = None,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    status_from: str = "events",
+    progress: bool = True,
+) -> ExportSummary:
+    """Reconstruct `trainer`'s data set and write it to `path` (CSV or Parquet).
+
+    The format follows the suffix (.parquet/.pq for Parquet) unless given.
+    """
+    path = Path(path)
+    format = format_for(path, format)  # fail before reading a single block
+    dataset = reconstruct(
+        trainer, start_block=start_block, stop_block=stop_block, page_size=page_size, status_from=status_from, progress=progress
+    )
+    (write_parquet if format == "parquet" else write_csv)(dataset, path)
+    return ExportSummary(path, format, len(dataset.rows), dataset.start_block, dataset.stop_block, len(dataset.senders), dataset.tokens_note)
+
+
+# -- reading a CSV export back -----------------------------------------------------
+
+def read_csv(path: str | Path) -> list[dict[str, Any]]:
+    """Rows of a CSV export with their types restored (lists, ints, booleans)."""
+    ints = {"block_number", "added_time", "label", "deposit", "claimable", "claim_count", "refunded_amount", "taken_amount"}
+    rows = []
+    with Path(path).open(newline="", encoding="utf-8") as handle:
+        for raw in csv.DictReader(handle):
+            row: dict[str, Any] = {}
+            for name, value in raw.items():
+                if name in ("sample", "tokens"):
+                    row[name] = json.loads(value) if value else None
+                elif name in ints:
+                    row[name] = int(value) if value != "" else None
+                elif name == "refunded":
+                    row[name] = value == "true"
+                else:
+                    row[name] = value
+            rows.append(row)
+    return rows

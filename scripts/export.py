@@ -1,0 +1,51 @@
+"""ape run export: write a trainer's whole crowd-sourced data set to a file.
+
+    ape run export --trainer spam-filter                         # spam-filter.csv
+    ape run export --trainer 0x... --output data.parquet         # needs pyarrow
+    ape run export --trainer spam-filter --from-block 5000000 --page-size 2000 --network ethereum:sepolia:node
+
+One row per contribution (sample, label, author, time, deposit, claim
+status), reconstructed from the trainer's events; see decai/export.py.
+"""
+
+import click
+from ape.cli import ConnectedProviderCommand
+
+from decai.cli import connect_trainer, handle_errors
+
+
+@click.command(cls=ConnectedProviderCommand)
+@click.option("--trainer", required=True, help="Trainer address or recorded name.")
+@click.option("--output", default=None, help="File to write (default: <trainer>.csv); .parquet or .pq writes Parquet.")
+@click.option("--format", "file_format", type=click.Choice(["csv", "parquet"]), default=None, help="Override the format the suffix implies.")
+@click.option("--from-block", type=int, default=None, help="First block to read (default: the recorded deployment block, else 0).")
+@click.option("--to-block", type=int, default=None, help="Last block to read (default: the head).")
+@click.option("--page-size", type=int, default=5000, show_default=True, help="Blocks per event request (halved when the node refuses).")
+@click.option("--status-from", type=click.Choice(["events", "view"]), default="events", show_default=True, help="Claim status from the events read, or the contract's contribution(key) view (one call per row).")
+@click.option("--model", "model_path", default=None, help="Model file, for the encoder's vocabulary when no record has it.")
+@handle_errors
+def cli(provider, trainer, output, file_format, from_block, to_block, page_size, status_from, model_path):
+    from decai.export import export_dataset
+
+    model = connect_trainer(trainer, provider)
+    if model_path:
+        from decai.models import load_model
+
+        model.encoder_params = load_model(model_path).encoder_params
+    path = output or f"{trainer if not trainer.startswith('0x') else model.address}.csv"
+    summary = export_dataset(
+        model,
+        path,
+        format=file_format,
+        start_block=from_block,
+        stop_block=to_block,
+        page_size=page_size,
+        status_from=status_from,
+        progress=True,
+    )
+    click.echo(
+        f"wrote {summary.rows} contribution(s) from {summary.senders} account(s), "
+        f"blocks {summary.start_block}-{summary.stop_block}, to {summary.path} ({summary.format})"
+    )
+    if summary.tokens_note:
+        click.echo(f"note: {summary.tokens_note}")

@@ -1,0 +1,276 @@
+"""`ape run market <command>`: the prediction market from the command line.
+
+    ape run market demo                         # a whole market on a local chain
+    ape run market deploy --features 1000 --stake 10000000000000000 --account A
+    ape run market commit ADDRESS --test-set test.json --portions 4 \\
+        --bounty 1000000000000000000 --out portions.json --account A
+    ape run market reveal-first ADDRESS --portions-file portions.json --account A
+    ape run market add ADDRESS --sample 1,5,9 --label 1 --account B
+    ape run market end ADDRESS --account A
+    ape run market reveal ADDRESS --portions-file portions.json --account A
+    ape run market process ADDRESS --account C
+    ape run market withdraw ADDRESS --account B
+    ape run market status ADDRESS [--who ADDRESS ...]
+    ape run market cancel ADDRESS --account A
+    ape run market gas [--bounds]
+
+Every command takes --network (a running node keeps state between commands:
+`make node`, then --network http://127.0.0.1:8545) and --account (an alias,
+or TEST::0 for the local test accounts). The commands are thin: the work is
+in decai.market. Bad input ends with a one-line error and exit code 1.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import click
+from ape.cli import ConnectedProviderCommand, account_option
+
+from decai import DecaiError
+
+
+def _fail(error: Exception) -> None:
+    raise click.ClickException(str(error).splitlines()[0] if str(error) else error.__class__.__name__)
+
+
+class _Command(ConnectedProviderCommand):
+    """Turn decai's and Ape's errors into one line and exit code 1."""
+
+    def invoke(self, ctx):
+        from ape.exceptions import ApeException
+
+        try:
+            return super().invoke(ctx)
+        except (DecaiError, ApeException, ValueError) as error:
+            _fail(error)
+
+
+def _market(address: str):
+    from decai.market import Market
+
+    return Market.at(address)
+
+
+def _samples_file(path: str) -> tuple[list[list[int]], list[int]]:
+    """A test set: JSON {"samples": [[indices]], "labels": [..]}, or CSV lines
+    `label,indices separated by spaces` (a header line is skipped)."""
+    file = Path(path)
+    if not file.exists():
+        raise DecaiError(f"test-set file {path} does not exist")
+    text = file.read_text()
+    try:
+        if file.suffix == ".json":
+            data = json.loads(text)
+            return [list(map(int, s)) for s in data["samples"]], [int(label) for label in data["labels"]]
+        samples, labels = [], []
+        for number, line in enumerate(text.splitlines(), 1):
+            if not line.strip() or (number == 1 and not line.strip()[0].isdigit()):
+                continue
+            label, _, features = line.partition(",")
+            labels.append(int(label))
+            samples.append(sorted(int(f) for f in features.split()))
+        return samples, labels
+    except (KeyError, TypeError, ValueError, json.JSONDecodeError) as error:
+        raise DecaiError(f"cannot read the test set in {path}: {error}") from None
+
+
+def _benchmark_module():
+    import decai.market_benchmark
+
+    return decai.market_benchmark
+
+
+def _parse_sample(text: str) -> list[int]:
+    try:
+        return [int(x) for x in text.replace(" ", "").split(",") if x]
+    except ValueError:
+        raise DecaiError(f"a sample is comma-separated feature indices, got {text!r}") from None
+
+
+@click.group()
+def cli():
+    """The prediction market: provider, contributors, keepers."""
+
+
+@cli.command(cls=_Command)
+@click.option("--model", "model_file", type=click.Path(), help="A decai sparse_perceptron model file.")
+@click.option("--features", type=int, default=1000, show_default=True, help="Without --model: zero weights over this many features.")
+@click.option("--stake", type=int, default=10**16, show_default=True, help="Wei per contribution.")
+@click.option("--min-duration", type=int, default=86_400, show_default=True, help="Seconds before the provider may end participation.")
+@click.option("--max-duration", type=int, default=7 * 86_400, show_default=True, help="Seconds after which anyone may end it.")
+@click.option("--min-contributions", type=int, default=10, show_default=True, help="Contributions after which the provider may end early.")
+@click.option("--commit-window", type=int, default=86_400, show_default=True, help="Seconds to reveal the first portion after committing.")
+@click.option("--reveal-window", type=int, default=86_400, show_default=True, help="Seconds to reveal the rest after participation.")
+@account_option()
+def deploy(model_file, features, stake, min_duration, max_duration, min_contributions, commit_window, reveal_window, account):
+    """Deploy a sparse perceptron behind the prediction market."""
+    from decai.deploy import deploy_trainer
+    from decai.fixed_point import ONE
+    from decai.market import MarketParameters
+    from decai.models import SparsePerceptron, load_model
+
+    if model_file:
+        model = load_model(model_file)
+        if model.type != "sparse_perceptron":
+            raise DecaiError(f"the market holds sparse perceptrons; {model_file} is a {model.type}")
+    else:
+        if features <= 0:
+            raise DecaiError("--features must be positive")
+        model = SparsePerceptron(name="market model", description="sparse perceptron", encoder="indices",
+                                 weights=[0] * features, intercept=-1, learning_rate=ONE)
+    parameters = MarketParameters(stake, min_duration, max_duration, min_contributions, commit_window, reveal_window)
+    deployment = deploy_trainer(model, parameters, account)
+    click.echo(f"market deployed at {deployment.contract.address} ({deployment.total_gas:,} gas)")
+
+
+@cli.command(cls=_Command)
+@click.argument("address")
+@click.option("--test-set", required=True, type=click.Path(), help="JSON or CSV test set (see the module notes).")
+@click.option("--portions", "num_portions", type=int, default=4, show_default=True, help="Portions to split it into (2-16).")
+@click.option("--bounty", type=int, required=True, help="Wei staked as the bounty.")
+@click.option("--out", type=click.Path(), required=True, help="Where to write the portions and their salts (keep it secret).")
+@click.option("--shuffle/--no-shuffle", default=True, show_default=True, help="Shuffle the test set before splitting.")
+@account_option()
+def commit(address, test_set, num_portions, bounty, out, shuffle, account):
+    """Provider: split a test set, commit to its portions, stake the bounty."""
+    from decai.market import save_portions, split_test_set
+
+    market = _market(address)
+    samples, labels = _samples_file(test_set)
+    if shuffle:
+        order = list(range(len(samples)))
+        random.SystemRandom().shuffle(order)
+        samples, labels = [samples[i] for i in order], [labels[i] for i in order]
+    portions = split_test_set(samples, labels, num_portions, num_features=int(market.contract.num_features()))
+    if Path(out).exists():
+        raise DecaiError(f"{out} exists; refusing to overwrite a provider's secret file")
+    save_portions(out, portions, market=address)
+    receipt = market.commit(portions, bounty, sender=account)
+    click.echo(f"committed {num_portions} portions, bounty {bounty} wei ({receipt.gas_used:,} gas); secrets in {out}")
+
+
+@cli.command(cls=_Command)
+@click.argument("address")
+@account_option()
+def draw(address, account):
+    """Anyone: fix which portion the provider must reveal first."""
+    click.echo(f"first portion: {_market(address).first_portion(sender=account)}")
+
+
+@cli.command("reveal-first", cls=_Command)
+@click.argument("address")
+@click.option("--portions-file", required=True, type=click.Path(), help="The file written by `commit`.")
+@account_option()
+def reveal_first(address, portions_file, account):
+    """Provider: reveal the drawn portion; participation opens."""
+    from decai.market import load_portions
+
+    index = _market(address).reveal_first(load_portions(portions_file), sender=account)
+    click.echo(f"revealed portion {index}; participation is open")
+
+
+@cli.command(cls=_Command)
+@click.argument("address")
+@click.option("--sample", required=True, help="Comma-separated increasing feature indices, e.g. 1,5,9.")
+@click.option("--label", type=int, required=True, help="0 or 1.")
+@click.option("--value", type=int, default=None, help="Wei to send (default: the stake).")
+@account_option()
+def add(address, sample, label, value, account):
+    """Contributor: add one labelled sample with the stake."""
+    market = _market(address)
+    contribution = market.add_data(_parse_sample(sample), label, sender=account, value=value)
+    click.echo(f"contribution {contribution.index} recorded; stake {market.stake} wei")
+
+
+@cli.command(cls=_Command)
+@click.argument("address")
+@account_option()
+def end(address, account):
+    """Provider (or anyone after the deadline): end participation."""
+    market = _market(address)
+    market.end_participation(sender=account)
+    click.echo(f"participation ended; phase: {market.phase}")
+
+
+@cli.command(cls=_Command)
+@click.argument("address")
+@click.option("--portions-file", required=True, type=click.Path(), help="The file written by `commit`.")
+@account_option()
+def reveal(address, portions_file, account):
+    """Provider: reveal the remaining portions, one transaction each."""
+    from decai.market import load_portions
+
+    market = _market(address)
+    if market.phase != "reveal":
+        raise DecaiError(f"nothing to reveal: the market is in phase {market.phase}")
+    revealed = market.reveal_rest(load_portions(portions_file), sender=account, progress=lambda i: click.echo(f"revealed portion {i}"))
+    click.echo(f"revealed {len(revealed)} portions; phase: {market.phase}")
+
+
+@cli.command(cls=_Command)
+@click.argument("address")
+@click.option("--max-steps", type=int, default=256, show_default=True, help="Steps per call before the gas cap halves them.")
+@click.option("--gas-cap", type=int, default=8_000_000, show_default=True, help="Most gas per call.")
+@account_option()
+def process(address, max_steps, gas_cap, account):
+    """Keeper: run the reward computation to its end (anyone may)."""
+    market = _market(address)
+    if market.phase not in ("processing", "reveal"):
+        raise DecaiError(f"nothing to process: the market is in phase {market.phase}")
+    calls = market.keep(sender=account, max_steps=max_steps, gas_cap=gas_cap,
+                        on_call=lambda stage, steps, gas: click.echo(f"{stage:<8} {steps:>5} steps {gas:>10,} gas"))
+    click.echo(f"{calls} calls; phase: {market.phase}")
+
+
+@cli.command(cls=_Command)
+@click.argument("address")
+@account_option()
+def withdraw(address, account):
+    """Anyone owed something: withdraw it."""
+    click.echo(f"withdrew {_market(address).withdraw(sender=account)} wei")
+
+
+@cli.command(cls=_Command)
+@click.argument("address")
+@account_option()
+def cancel(address, account):
+    """Provider before the first reveal, anyone after the commit window: cancel."""
+    _market(address).cancel(sender=account)
+    click.echo("market cancelled; the provider may withdraw the bounty")
+
+
+@cli.command(cls=_Command)
+@click.argument("address")
+@click.option("--who", multiple=True, help="Also show what these accounts are owed.")
+def status(address, who):
+    """Phase, deadlines, balances."""
+    from eth_utils import is_address
+
+    for account in who:
+        if not is_address(account):
+            raise DecaiError(f"{account} is not an address")
+    for line in _market(address).status(list(who)).lines():
+        click.echo(line)
+
+
+@cli.command(cls=_Command)
+@click.option("--bounds", is_flag=True, help="Also measure the largest supported test set (starts its own untraced anvil).")
+def gas(bounds):
+    """Gas of every market step (the "PM" entry of benchmarks/gas.json)."""
+    benchmark = _benchmark_module()
+    figures = benchmark.pm_gas()
+    if bounds:
+        figures.update({f"bounds_{k}": v for k, v in benchmark.pm_bounds_gas_untraced().items()})
+    click.echo(json.dumps({"PM": figures}, indent=1))
+
+
+@cli.command(cls=_Command)
+@click.option("--seed", type=int, default=4, show_default=True, help="Picks the data and the order of the contributions.")
+def demo(seed):
+    """A whole market on the local chain: honest and harmful contributors."""
+    from decai.market_demo import run_demo
+
+    run_demo(seed=seed, echo=click.echo)

@@ -1,0 +1,54 @@
+"""Every model behind every mechanism: deploy, train, settle, through the SDK.
+
+Ten deployables (5 models x 2 mechanisms) share one public interface
+(DESIGN section 6); this walks each through the same story with the gas
+scenario's models and samples and checks the chain against the reference
+model after every update."""
+
+from __future__ import annotations
+
+import pytest
+
+from decai.benchmark import NB_REPORT_ADAPTATION, scenario_models, scenario_samples
+from decai.contracts import contract_name
+from decai.deploy import deploy_trainer
+from decai.mechanisms import PointsParameters
+from decai.sdk import Trainer
+from tests.conftest import DAY, PARAMETERS, advance
+
+TYPES = {"SP": "sparse_perceptron", "DP": "dense_perceptron", "NB": "naive_bayes", "NCC": "nearest_centroid", "SNCC": "sparse_nearest_centroid"}
+
+
+@pytest.mark.parametrize("mechanism", ["deposit", "points"])
+@pytest.mark.parametrize("key", list(TYPES))
+def test_trainer_story(owner, contributor, reporter, stranger, chain, key, mechanism):
+    parameters = PARAMETERS if mechanism == "deposit" else PointsParameters(refund_wait_s=DAY)
+    model = scenario_models()[key](NB_REPORT_ADAPTATION if key == "NB" else 1)
+    deployment = deploy_trainer(model, parameters, owner, progress=False)
+    assert deployment.contract_name == contract_name(mechanism, TYPES[key])
+    trainer = Trainer(deployment.contract)
+    assert trainer.kind == f"{mechanism}/{TYPES[key]}"
+    assert trainer.classes == ["negative", "positive"]
+    samples = scenario_samples(key)
+
+    for name, who, label in (("w1", stranger, 1), ("w2", stranger, 1), ("x_good", reporter, 1), ("x_bad", contributor, 0)):
+        advance(chain, 12)
+        trainer.add_data(samples[name], label, sender=who)
+        model.update(samples[name], label)
+        assert trainer.reference_model().storage_words() == model.storage_words(), name
+    good, bad = trainer.contributions(author=reporter.address)[0], trainer.contributions(author=contributor.address)[0]
+    assert trainer.predict(samples["x_good"]) == model.predict(samples["x_good"]) == 1
+    assert trainer.predict(samples["x_bad"]) == model.predict(samples["x_bad"]) == 1
+
+    advance(chain, DAY)
+    assert trainer.refund_problem(good, chain.blocks.head.timestamp + 1) is None
+    assert trainer.refund(good, sender=reporter) == (good.deposit if mechanism == "deposit" else 0)
+    assert trainer.good_contributions(reporter.address) == 1
+    assert trainer.report_problem(bad, reporter.address, chain.blocks.head.timestamp + 1) is None
+    assert trainer.report(bad, sender=reporter) == (bad.deposit if mechanism == "deposit" else 0)
+    warm_ups = trainer.contributions(author=stranger.address)
+    assert trainer.contract.balance == sum(trainer.claimable(c) for c in warm_ups) == sum(c.deposit for c in warm_ups)
+    if mechanism == "points":
+        assert trainer.badges(reporter.address) == ["first contribution"]
+        assert trainer.contract.stats(contributor).reported == 1
+        assert trainer.next_deposit() == 0

@@ -1,0 +1,93 @@
+"""The fixed-point claims of the classifiers, checked against exact rational
+arithmetic on random models (the reference models are bit-exact mirrors of
+the contracts, see the parity tests).
+
+- naive Bayes: every computed score is within a factor 1 +- 2**-118 of
+  N_c * prod(n_cf + a) / (T_c + a V)**L, whatever the counts (up to their
+  limits) and for samples of up to 128 entries;
+- sparse nearest centroid: the prediction is exactly the arg min of the
+  squared distance to the centroids count / n.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from decai.fixed_point import ONE
+from decai.models import NaiveBayes, SparseNearestCentroid
+
+NUM_FEATURES = 12
+counts = st.one_of(st.integers(0, 20), st.integers(0, 2**31 - 1))
+
+
+@st.composite
+def naive_bayes_cases(draw):
+    num_classes = draw(st.integers(1, 4))
+    feature_counts = [draw(st.lists(counts, min_size=NUM_FEATURES, max_size=NUM_FEATURES)) for _ in range(num_classes)]
+    totals = [sum(row) + draw(st.integers(0, 2**40)) for row in feature_counts]
+    model = NaiveBayes(
+        name="property", description="", encoder="indices", classes=[f"c{i}" for i in range(num_classes)],
+        num_features=NUM_FEATURES,
+        smoothing=draw(st.one_of(st.sampled_from([1, ONE, ONE // 100]), st.integers(1, 10**18))),
+        class_counts=[draw(st.integers(1, 2**56 - 1)) for _ in range(num_classes)],
+        feature_counts=feature_counts,
+        total_counts=[min(t, 2**64 - 1) for t in totals],
+    )
+    sample = sorted(draw(st.lists(st.integers(0, NUM_FEATURES - 1), max_size=128)))
+    return model, sample
+
+
+def exact_score(model: NaiveBayes, sample, label) -> Fraction:
+    numerator = Fraction(model.class_counts[label])
+    for index in sample:
+        numerator *= model.feature_counts[label][index] * ONE + model.smoothing
+    denominator = model.total_counts[label] * ONE + model.smoothing * model.num_features
+    return numerator / Fraction(denominator) ** len(sample)
+
+
+@given(naive_bayes_cases())
+def test_naive_bayes__scores_within_two_to_the_minus_118(case):
+    model, sample = case
+    exact = [exact_score(model, sample, label) for label in range(len(model.classes))]
+    for label, value in enumerate(exact):
+        exponent, mantissa = model.score(sample, label)
+        assert 2**127 <= mantissa < 2**128
+        computed = Fraction(mantissa) * Fraction(2) ** exponent
+        assert abs(computed / value - 1) < Fraction(1, 2**118)
+    # The prediction is the exact arg max unless the best two are closer
+    # than the bound.
+    ranked = sorted(range(len(exact)), key=lambda label: exact[label], reverse=True)
+    if len(ranked) == 1 or exact[ranked[0]] > exact[ranked[1]] * (1 + Fraction(1, 2**117)):
+        assert model.predict(sample) == ranked[0]
+
+
+@st.composite
+def centroid_cases(draw):
+    num_classes = draw(st.integers(1, 4))
+    samples = [draw(st.integers(0, 50)) for _ in range(num_classes)]
+    feature_counts = [[draw(st.integers(0, n)) for _ in range(NUM_FEATURES)] for n in samples]
+    model = SparseNearestCentroid(
+        name="property", description="", encoder="indices", classes=[f"c{i}" for i in range(num_classes)],
+        num_features=NUM_FEATURES, class_counts=samples, feature_counts=feature_counts,
+    )
+    sample = sorted(draw(st.sets(st.integers(0, NUM_FEATURES - 1))))
+    return model, sample
+
+
+@given(centroid_cases())
+def test_sparse_nearest_centroid__exact_arg_min(case):
+    model, sample = case
+    present = set(sample)
+    best, best_distance = 0, None
+    for label, n in enumerate(model.class_counts):
+        if n == 0:
+            continue
+        distance = sum(
+            (int(f in present) - Fraction(model.feature_counts[label][f], n)) ** 2 for f in range(NUM_FEATURES)
+        )
+        if best_distance is None or distance < best_distance:
+            best, best_distance = label, distance
+    assert model.predict(sample) == best

@@ -1,0 +1,24 @@
+"""Every vector the unit encoders produce passes the contracts' norm check."""
+
+from hypothesis import given, strategies as st
+
+from decai.encoders import StandardUnitEncoder, unit_fixed
+from decai.fixed_point import ONE
+
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=128).filter(lambda v: any(v)))
+def test_unit_vectors_pass_the_norm_check(values):
+    sample = unit_fixed(values)
+    assert len(sample) == len(values)
+    assert abs(sum(x * x for x in sample) - ONE * ONE) <= 100 * ONE
+
+
+@given(st.lists(st.lists(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False), min_size=3, max_size=3), min_size=2, max_size=20))
+def test_standard_unit_encoder_output_is_normalised(rows):
+    encoder = StandardUnitEncoder.fit(rows)
+    for row in rows:
+        try:
+            sample = encoder.encode(row)
+        except Exception as error:
+            assert str(error) == "cannot normalise an all-zero sample"  # a row equal to the means
+            continue
+        assert abs(sum(x * x for x in sample) - ONE * ONE) <= 100 * ONE

@@ -1,0 +1,68 @@
+"""Data -> encoder -> scikit-learn -> model file, for every model type."""
+
+import json
+
+import pytest
+
+from decai import DecaiError
+from decai.encoders import encoder_from_spec
+from decai.models import load_model
+from decai.pipeline import build_model_file
+
+
+@pytest.mark.parametrize(
+    "source, model_type",
+    [
+        ("rotten-tomatoes", "sparse_perceptron"),
+        ("rotten-tomatoes", "naive_bayes"),
+        ("rotten-tomatoes", "sparse_nearest_centroid"),
+        ("breast-cancer", "dense_perceptron"),
+        ("digits", "nearest_centroid"),
+        ("digits", "naive_bayes"),
+        ("digits", "sparse_nearest_centroid"),
+    ],
+)
+def test_exported_model_keeps_scikit_learns_accuracy(tmp_path, source, model_type):
+    path = tmp_path / "model.json"
+    report = build_model_file(source, model_type, str(path), seed=1)
+    floating, exported = (float(part.split()[-1]) for part in report.splitlines()[1].split(":", 1)[1].split(","))
+    print(f"\n{source} {model_type}: scikit-learn {floating:.4f}, decai {exported:.4f}")
+    assert abs(floating - exported) <= 0.01
+    model = load_model(path)
+    assert model.type == model_type
+    encoder = encoder_from_spec(model.encoder, model.encoder_params)
+    assert encoder.spec == model.encoder
+
+
+def test_csv_text_and_numbers(tmp_path):
+    text = tmp_path / "reviews.csv"
+    rows = ["review,stars"] + [f'"{"great fun film" if i % 2 else "dull boring mess"} {i}",{5 if i % 2 else 1}' for i in range(40)]
+    text.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "m.json"
+    build_model_file(str(text), "naive_bayes", str(out), label_column="stars", text_column="review")
+    model = load_model(out)
+    assert model.classes == ["1", "5"]
+    encoder = encoder_from_spec(model.encoder, model.encoder_params)
+    assert model.predict(encoder.encode("what a great fun film")) == 1
+
+    numbers = tmp_path / "points.csv"
+    numbers.write_text("x,y,label\n" + "".join(f"{i},{-i if i % 2 else i},{i % 2}\n" for i in range(1, 41)))
+    build_model_file(str(numbers), "nearest_centroid", str(out), encoder_kind="unit")
+    assert json.loads(out.read_text())["encoder"] == "unit"
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(source="nowhere.csv", model_type="naive_bayes"), "data file nowhere.csv does not exist"),
+        (dict(source="breast-cancer", model_type="naive_bayes", encoder_kind="bow"), "numbers need the standard-unit, unit or pixels encoder, not bow"),
+        (dict(source="rotten-tomatoes", model_type="dense_perceptron"), "text becomes sparse samples; choose a sparse model (sparse_perceptron, naive_bayes, sparse_nearest_centroid), not dense_perceptron"),
+        (dict(source="digits", model_type="dense_perceptron"), "a perceptron has two classes; the data have 10"),
+    ],
+)
+def test_bad_requests__one_line_errors_and_no_file(tmp_path, kwargs, message):
+    out = tmp_path / "m.json"
+    with pytest.raises(DecaiError) as error:
+        build_model_file(output=str(out), **kwargs)
+    assert str(error.value) == message
+    assert not out.exists()
