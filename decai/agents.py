@@ -23,6 +23,12 @@ per addition from a normal distribution). When the price is higher it
 waits until the price falls to what it will pay; when its balance does not
 cover the price and a gas reserve, it waits for its next turn.
 
+Under the points mechanism nothing is paid: adding is free, a refund
+claims a point for an own contribution the model agrees with, a report
+marks someone else's contribution the model disagrees with as bad (once
+the reporter has a point), and each contribution is settled once, one way
+or the other; there is nothing to sweep.
+
 Everything here is a pure decision over plain values: no chain, so the
 decisions are unit-tested directly; `decai.simulation` carries them out
 as transactions.
@@ -35,7 +41,9 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any, Iterable, Sequence
 
 from decai import DecaiError
-from decai.mechanisms import DEPOSIT_SCALE_S, DepositParameters
+from decai.mechanisms import DEPOSIT_SCALE_S, DepositParameters, PointsParameters
+
+MechanismParameters = DepositParameters | PointsParameters
 
 MINUTE = 60
 HOUR = 3600
@@ -159,6 +167,16 @@ class ContributionView:
     #: The model's current prediction for the sample (None: not asked).
     prediction: int | None = None
 
+    @property
+    def settled(self) -> bool:
+        """Points mechanism: refunded (a point) or reported (bad) already."""
+        return self.refunded or bool(self.claimed_by)
+
+
+def is_points(parameters) -> bool:
+    """Whether `parameters` are the points mechanism's (no deposits)."""
+    return getattr(parameters, "mechanism", "deposit") == "points"
+
 
 @dataclass(frozen=True)
 class Claim:
@@ -187,7 +205,7 @@ def affordable_at(parameters: DepositParameters, last_update_time: int, willing:
     deposit = A // isqrt(dt) with A = cost_weight * 3600, and A // s <= W
     exactly when s >= A // (W + 1) + 1; isqrt(dt) >= s when dt >= s**2.
     """
-    if parameters.cost_weight == 0:
+    if getattr(parameters, "cost_weight", 0) == 0:  # points, or free deposits
         return last_update_time
     if willing <= 0:
         return None
@@ -234,7 +252,7 @@ class Agent:
         return self.pending_willingness
 
     def decide_addition(
-        self, now: int, balance: int, parameters: DepositParameters, last_update_time: int
+        self, now: int, balance: int, parameters: MechanismParameters, last_update_time: int
     ) -> Addition:
         """Add now, or wait: for a lower price, or for money."""
         price = parameters.deposit(now, last_update_time)
@@ -250,12 +268,14 @@ class Agent:
         return Addition(True, price)
 
     # -- claims -------------------------------------------------------------------
-    def wants_prediction(self, view: ContributionView, now: int, parameters: DepositParameters) -> bool:
+    def wants_prediction(self, view: ContributionView, now: int, parameters: MechanismParameters) -> bool:
         """Whether `view` could be worth a claim now, so the model should be asked."""
         age = now - view.added_time
         if age < parameters.refund_wait_s:
             return False
         own = view.author == self.name
+        if is_points(parameters):
+            return not view.settled and (self.spec.refunds if own else self.spec.reports)
         if own and self.spec.refunds and not view.refunded and (view.claimable > 0 or view.initial_deposit == 0):
             return True
         if view.claimable == 0 or self.name in view.claimed_by:
@@ -265,7 +285,7 @@ class Agent:
         return self.spec.reports and not own
 
     def choose_claims(
-        self, now: int, views: Iterable[ContributionView], parameters: DepositParameters, good_contributions: int
+        self, now: int, views: Iterable[ContributionView], parameters: MechanismParameters, good_contributions: int
     ) -> list[Claim]:
         """What it claims now, refunds first (they count as good
         contributions, which give reports their share)."""
@@ -278,6 +298,15 @@ class Agent:
                 continue
             own = view.author == self.name
             agrees = view.prediction == view.label
+            if is_points(parameters):
+                if view.settled or view.prediction is None:
+                    continue
+                if own and self.spec.refunds and agrees:
+                    refunds.append(Claim(REFUND, view.key))
+                    good += 1
+                elif not own and self.spec.reports and not agrees:
+                    takes.append(Claim(REPORT, view.key))
+                continue
             if (
                 own
                 and self.spec.refunds
@@ -361,6 +390,7 @@ __all__ = [
     "describe",
     "free_rider_agent",
     "honest_agent",
+    "is_points",
     "load_agent_specs",
     "make_agents",
 ]

@@ -58,7 +58,7 @@ from decai.agents import (
     make_agents,
 )
 from decai.contributions import Contribution
-from decai.mechanisms import DepositLedger, DepositParameters
+from decai.mechanisms import BADGES, DepositLedger, DepositParameters, PointsLedger, PointsParameters
 from decai.simulation_data import DEFAULT_DATASET, Prepared, load_dataset, prepare
 
 #: Gas limit sent with every simulated transaction, so that no estimate is
@@ -107,9 +107,11 @@ class SimulationConfig:
     #: JSON-RPC, fast) or "sdk" (decai.sdk.Trainer through Ape, as scripts do).
     transport: str = "rpc"
 
-    def mechanism_parameters(self) -> DepositParameters:
+    def mechanism_parameters(self) -> DepositParameters | PointsParameters:
+        if self.mechanism == "points":
+            return PointsParameters(refund_wait_s=self.refund_wait_s)
         if self.mechanism != "deposit":
-            raise DecaiError(f"mechanism {self.mechanism!r} cannot be simulated yet; available: deposit")
+            raise DecaiError(f"unknown mechanism {self.mechanism!r}: deposit or points")
         return DepositParameters(
             refund_wait_s=self.refund_wait_s,
             owner_claim_wait_s=self.owner_claim_wait_s,
@@ -315,7 +317,8 @@ class RpcTransport:
     def claim(self, kind: str, account, contribution: Contribution, now: int) -> tuple[int, int]:
         name, args = self._claim_arguments(kind, contribution)
         receipt, fee = self._send(account, self.functions[name].encode(args), 0, now)
-        event = self._event(receipt, "Refund" if kind == REFUND else "Report")
+        event_name = "Refund" if kind == REFUND else "Report"
+        event = self._event(receipt, event_name) if event_name in self.events else None  # points: no ether moves
         return (int(event["amount"]) if event else 0), fee
 
     def predict(self, sample) -> int:
@@ -486,7 +489,14 @@ class ChainBackend:
         return int(self.chain.blocks.head.timestamp)
 
     def last_update_time(self) -> int:
+        if self.trainer.mechanism != "deposit":
+            return 0  # points: adding is free, the time does not set a price
         return int(self.trainer.contract.last_update_time())
+
+    def points_stats(self, name: str) -> dict[str, Any]:
+        """Points mechanism: the trainer's record of an agent."""
+        stats = self.trainer.contract.stats(self.addresses[name])
+        return {"points": int(stats.points), "reported": int(stats.reported), "badges": self.trainer.badges(self.addresses[name])}
 
     def balance(self, name: str) -> int:
         return int(self.chain.provider.web3.eth.get_balance(self.addresses[name]))
@@ -557,7 +567,10 @@ class ReferenceBackend:
         self.model = prepared.model.copy()
         self.parameters = config.mechanism_parameters()
         self._start = start_time
-        self.ledger = DepositLedger(self.parameters, owner="owner", deployed_at=start_time)
+        if isinstance(self.parameters, PointsParameters):
+            self.ledger = PointsLedger(self.parameters, prepared.num_classes)
+        else:
+            self.ledger = DepositLedger(self.parameters, owner="owner", deployed_at=start_time)
         self.addresses = {
             spec.name: to_checksum_address(keccak(text=f"decai simulation agent {spec.name}")[-20:]) for spec in config.agents
         }
@@ -568,7 +581,11 @@ class ReferenceBackend:
         return self._start
 
     def last_update_time(self) -> int:
-        return self.ledger.last_update_time
+        return getattr(self.ledger, "last_update_time", 0)
+
+    def points_stats(self, name: str) -> dict[str, Any]:
+        stats = self.ledger._stats(name)
+        return {"points": stats.points, "reported": stats.reported, "badges": [b for i, b in enumerate(BADGES) if stats.badges >> i & 1]}
 
     def balance(self, name: str) -> int:
         return self.balances[name]
@@ -576,7 +593,11 @@ class ReferenceBackend:
     def add(self, name: str, sample, label: int, value: int, now: int) -> tuple[Contribution, int]:
         self.model.check_training_sample(sample, label)
         contribution = Contribution(tuple(sample), label, now, self.addresses[name], 0)
-        deposit = self.ledger.add(contribution.key, name, now, value)
+        if isinstance(self.ledger, PointsLedger):
+            self.ledger.add(contribution.key, name, label, now, value)
+            deposit = 0
+        else:
+            deposit = self.ledger.add(contribution.key, name, now, value)
         self.model.update(list(sample), label)
         self.balances[name] -= deposit
         return Contribution(tuple(sample), label, now, self.addresses[name], deposit), 0
@@ -590,6 +611,7 @@ class ReferenceBackend:
             amount = self.ledger.refund(contribution.key, now, agrees)
         else:
             amount = self.ledger.report(contribution.key, name, now, agrees)
+        amount = amount or 0  # points: nothing is paid
         self.balances[name] += amount
         return amount, 0
 
@@ -616,12 +638,16 @@ class Entry:
     key: bytes = b""
     refunded: bool = False
     claimed_by: set = field(default_factory=set)
+    #: Points mechanism: settled once, by a refund (a point) or a report.
+    points: bool = False
 
     def __post_init__(self) -> None:
         self.key = self.key or self.contribution.key
 
     @property
     def open(self) -> bool:
+        if self.points:
+            return not self.refunded and not self.claimed_by
         return self.claimable > 0 or (not self.refunded and self.contribution.deposit == 0)
 
     def view(self, prediction: int | None = None) -> ContributionView:
@@ -656,6 +682,8 @@ class Book:
     recovered: int = 0
     gas: int = 0
     good: int = 0
+    #: Own contributions that others reported (points: settled as bad).
+    reported: int = 0
     postponed_price: int = 0
     postponed_funds: int = 0
     prechecks_failed: int = 0
@@ -730,6 +758,7 @@ class Simulation:
         self.prepared = prepared
         self.backend = backend
         self.parameters = config.mechanism_parameters()
+        self.points = isinstance(self.parameters, PointsParameters)
         self.agents = {agent.name: agent for agent in make_agents(config.agents, config.seed)}
         self.books = {
             spec.name: Book(spec, backend.addresses[spec.name], spec.start_balance) for spec in config.agents
@@ -775,7 +804,8 @@ class Simulation:
         """When the settlement is over: every contribution is past the
         any-address wait and every agent has had a claim round since."""
         longest_round = max((spec.claim_interval_s for spec in self.config.agents if spec.contributes), default=0)
-        return self.contributions_end + self.parameters.any_address_claim_wait_s + longest_round + 1
+        last_wait = getattr(self.parameters, "any_address_claim_wait_s", self.parameters.refund_wait_s)  # points: no sweeps
+        return self.contributions_end + last_wait + longest_round + 1
 
     @property
     def planned_end(self) -> int:
@@ -891,7 +921,7 @@ class Simulation:
         book.deposited += contribution.deposit
         book.gas += fee
         book.contributions += 1
-        entry = Entry(contribution, agent.name, contribution.deposit)
+        entry = Entry(contribution, agent.name, contribution.deposit, points=self.points)
         self.entries[entry.key] = entry
         if entry.open:
             self.open_keys.add(entry.key)
@@ -939,6 +969,8 @@ class Simulation:
                 else:
                     book.takes += 1
                     book.taken += amount
+                    if self.points:
+                        self.books[entry.author].reported += 1
             if not entry.open:
                 self.open_keys.discard(claim.key)
 
@@ -958,6 +990,8 @@ class Simulation:
         }
         for name, book in self.books.items():
             row[f"{name}_balance_wei"] = book.balance
+            if self.points:
+                row[f"{name}_points"] = book.good
         self.series.append(row)
 
     def _show_progress(self) -> None:
@@ -980,6 +1014,24 @@ class Simulation:
             if actual[name] != book.balance
         }
         return {"checked": True, "matches": not mismatches, "mismatches": mismatches}
+
+    def _points_summary(self, name: str, book: Book) -> dict[str, Any]:
+        """Points mechanism: points, reports against the agent and badges,
+        as the trainer records them (checked against the books)."""
+        out: dict[str, Any] = {"points": book.good, "reported_by_others": book.reported}
+        try:
+            stats = self.backend.points_stats(name)
+        except Exception as error:  # the chain is gone
+            out["badges"] = None
+            out["points_check"] = f"could not read the trainer: {error.__class__.__name__}"
+            return out
+        out["badges"] = stats["badges"]
+        if (stats["points"], stats["reported"]) != (book.good, book.reported):
+            self.problems.append(
+                f"{name}: the trainer records {stats['points']} points and {stats['reported']} reported, "
+                f"the books {book.good} and {book.reported}"
+            )
+        return out
 
     def _result(self, simulated: int, runtime: float, interrupted: bool, reason: str, balance_check) -> SimulationResult:
         locked: dict[str, int] = {name: 0 for name in self.books}
@@ -1009,6 +1061,7 @@ class Simulation:
                 "still_locked": locked[name],
                 "gas_paid": book.gas,
                 "good_contributions": book.good,
+                **(self._points_summary(name, book) if self.points else {}),
                 "additions_postponed_for_price": book.postponed_price,
                 "additions_postponed_for_funds": book.postponed_funds,
                 "claims_skipped_by_precheck": book.prechecks_failed,

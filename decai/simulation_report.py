@@ -9,6 +9,10 @@
   every agent's balance (wei and percent of its start);
 - `simulation.png`: each agent's balance (% of start) and the model's
   accuracy over simulated time, with the clean baseline drawn.
+
+Under the points mechanism nothing but gas is paid, so the time series
+also holds every agent's points, and the plot shows points (right axis)
+instead of balances.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from decai.agents import ADVERSARY, DAY, FREE_RIDER, UNIT, describe
+from decai.mechanisms import BADGES
 from decai.simulation import SimulationResult
 
 SUMMARY = "summary.json"
@@ -62,6 +67,10 @@ def lowest_accuracy(result: SimulationResult) -> float:
     return min((row["accuracy"] for row in result.series if row["accuracy"] is not None), default=result.accuracy_final)
 
 
+def is_points(result: SimulationResult) -> bool:
+    return result.config["mechanism"] == "points"
+
+
 def _percent(balance: int, start: int) -> float:
     return 100.0 * balance / start if start else 100.0
 
@@ -69,12 +78,14 @@ def _percent(balance: int, start: int) -> float:
 def write_timeseries(result: SimulationResult, path: Path) -> None:
     names = list(result.agents)
     starts = {name: result.agents[name]["start_balance"] for name in names}
+    scorers = [name for name in names if is_points(result) and result.agents[name]["kind"] != FREE_RIDER]
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(
             ["time_s", "day", "adding", "accuracy"]
             + [f"{name}_balance_wei" for name in names]
             + [f"{name}_balance_percent" for name in names]
+            + [f"{name}_points" for name in scorers]
         )
         for row in result.series:
             accuracy = "" if row["accuracy"] is None else f"{row['accuracy']:.6f}"
@@ -83,6 +94,7 @@ def write_timeseries(result: SimulationResult, path: Path) -> None:
                 [row["time_s"], f"{row['time_s'] / DAY:.4f}", int(row["adding"]), accuracy]
                 + balances
                 + [f"{_percent(b, starts[n]):.3f}" for b, n in zip(balances, names)]
+                + [row[f"{name}_points"] for name in scorers]
             )
 
 
@@ -93,19 +105,28 @@ def plot(result: SimulationResult, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(9, 5.5), dpi=120)
+    points = is_points(result)
+    # Points: nothing but gas is paid, so the agents' lines are their points, on their own axis.
+    agent_axes = axes.twinx() if points else axes
     colours = {"honest": ["#1b9e77", "#66a61e", "#2c7fb8", "#7570b3"], ADVERSARY: ["#d95f02", "#e7298a", "#a6761d"], FREE_RIDER: ["#666666"]}
     used = {kind: 0 for kind in colours}
     for name, agent in result.agents.items():
         kind = agent["kind"]
+        if points and kind == FREE_RIDER:
+            continue
         palette = colours.get(kind, colours["honest"])
         colour = palette[used.get(kind, 0) % len(palette)]
         used[kind] = used.get(kind, 0) + 1
         days = [row["time_s"] / DAY for row in result.series]
-        values = [_percent(row[f"{name}_balance_wei"], agent["start_balance"]) for row in result.series]
+        if points:
+            values = [row[f"{name}_points"] for row in result.series]
+        else:
+            values = [_percent(row[f"{name}_balance_wei"], agent["start_balance"]) for row in result.series]
         style = {"honest": "-", ADVERSARY: "--", FREE_RIDER: ":"}.get(kind, "-")
         kind_name = kind.replace("_", " ")
-        label = f"{name} balance" if name.replace("-", " ").startswith(kind_name) else f"{name} ({kind_name}) balance"
-        axes.plot(days, values, style, color=colour, linewidth=2, label=label)
+        what = "points" if points else "balance"
+        label = f"{name} {what}" if name.replace("-", " ").startswith(kind_name) else f"{name} ({kind_name}) {what}"
+        agent_axes.plot(days, values, style, color=colour, linewidth=2, label=label)
     evaluated = [row for row in result.series if row["accuracy"] is not None]
     axes.plot(
         [row["time_s"] / DAY for row in evaluated],
@@ -136,11 +157,23 @@ def plot(result: SimulationResult, path: Path) -> None:
         fontsize=11,
     )
     axes.set_xlabel("simulated time (days)")
-    axes.set_ylabel("percent (balance: % of start; accuracy)")
     axes.set_xlim(0, max(result.simulated_s / DAY, 1e-9))
     axes.set_ylim(bottom=0)
     axes.grid(alpha=0.3)
-    axes.legend(loc="best", fontsize=8, framealpha=0.9)
+    if points:
+        axes.set_ylabel("accuracy (%)")
+        axes.set_ylim(0, 100)
+        agent_axes.set_ylabel("points (contributions settled as good)")
+        agent_axes.set_ylim(bottom=0)
+        handles, labels = [], []
+        for ax in (agent_axes, axes):
+            h, l = ax.get_legend_handles_labels()
+            handles += h
+            labels += l
+        axes.legend(handles, labels, loc="upper left", fontsize=8, framealpha=0.9)
+    else:
+        axes.set_ylabel("percent (balance: % of start; accuracy)")
+        axes.legend(loc="best", fontsize=8, framealpha=0.9)
     figure.tight_layout()
     figure.savefig(path)
     plt.close(figure)
@@ -166,6 +199,22 @@ def units(wei: int) -> str:
 def results_table(result: SimulationResult):
     from rich import box
     from rich.table import Table
+
+    if is_points(result):
+        table = Table(title="Agents (points mechanism: nothing is paid but gas, in units of 0.001 ether)", box=box.SIMPLE_HEAD, pad_edge=False)
+        for column in ("agent", "added", "points", "reported", "reports made", "badges", "gas"):
+            table.add_column(column, justify="left" if column == "agent" else "right", no_wrap=True)
+        for name, agent in result.agents.items():
+            table.add_row(
+                name,
+                str(agent["contributions"]),
+                str(agent.get("points", 0)),
+                str(agent.get("reported_by_others", 0)),
+                str(agent["takes"]),
+                f"{len(agent.get('badges') or [])} of {len(BADGES)}",
+                f"{agent['gas_paid'] / UNIT:,.0f}",
+            )
+        return table
 
     table = Table(title="Agents (money in units of 0.001 ether; balances net of gas)", box=box.SIMPLE_HEAD, pad_edge=False)
     for column in ("agent", "start", "end", "change", "added", "refunds", "takes", "lost", "gas"):
@@ -222,7 +271,10 @@ class RichProgress:
         return self.progress.__exit__(*exc)
 
     def __call__(self, simulation, elapsed_s: int, total_s: int) -> None:
-        balances = " ".join(f"{name} {simulation.balance_percent(name):.0f}%" for name in simulation.books)
+        if simulation.points:
+            balances = " ".join(f"{name} {book.good} pt" for name, book in simulation.books.items() if book.spec.contributes)
+        else:
+            balances = " ".join(f"{name} {simulation.balance_percent(name):.0f}%" for name in simulation.books)
         self.progress.update(
             self.task,
             completed=elapsed_s,
@@ -249,14 +301,22 @@ def print_header(console, config, prepared, backend: str) -> None:
         + (f" ({sizes['dropped']} could not be encoded)" if sizes["dropped"] else "")
     )
     console.print(
-        f"model: {config.model_type}, on-chain learning rate {config.learning_rate:g}; clean baseline "
+        f"model: {config.model_type}"
+        + (f", on-chain learning rate {config.learning_rate:g}" if "perceptron" in config.model_type else "")
+        + "; clean baseline "
         f"(trained off chain on all the clean training data): [bold]{prepared.baseline_accuracy:.1%}"
     )
-    console.print(
-        f"mechanism: {config.mechanism}; refund after {parameters.refund_wait_s / DAY:g} d, anyone may take what is left "
-        f"after {parameters.any_address_claim_wait_s / DAY:g} d; deposit {units(parameters.cost_weight * 60)} units "
-        f"after an hour without additions, {units(parameters.deposit(600, 0))} after 10 minutes"
-    )
+    if config.mechanism == "points":
+        console.print(
+            f"mechanism: points; adding is free; after {parameters.refund_wait_s / DAY:g} d a contribution the model "
+            "agrees with earns its author a point, one it disagrees with can be reported by anyone with a point"
+        )
+    else:
+        console.print(
+            f"mechanism: {config.mechanism}; refund after {parameters.refund_wait_s / DAY:g} d, anyone may take what is left "
+            f"after {parameters.any_address_claim_wait_s / DAY:g} d; deposit {units(parameters.cost_weight * 60)} units "
+            f"after an hour without additions, {units(parameters.deposit(600, 0))} after 10 minutes"
+        )
     for line in describe_agents(config.agents):
         console.print(f"  - {line}")
     console.print(

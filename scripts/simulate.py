@@ -51,8 +51,9 @@ def _agents(agents_file, honest, adversaries, free_riders):
 @click.option("--label-column", default="label", show_default=True, help="CSV: the label column.")
 @click.option("--text-column", default=None, help="CSV: the text column (default: the only other column, if it is text).")
 @click.option("--model", "model_type", default="sparse_perceptron", show_default=True,
-              help="sparse_perceptron, dense_perceptron (naive_bayes, nearest_centroid, sparse_nearest_centroid: once merged).")
-@click.option("--mechanism", default="deposit", show_default=True, help="deposit (points: once merged).")
+              type=click.Choice(["sparse_perceptron", "dense_perceptron", "naive_bayes", "nearest_centroid", "sparse_nearest_centroid"]))
+@click.option("--mechanism", default="deposit", show_default=True, type=click.Choice(["deposit", "points"]),
+              help="deposit: deposit, refund and take; points: free additions, points and badges.")
 @click.option("--agents", "agents_file", default=None, type=click.Path(dir_okay=False), help="Agents as a JSON list (see docs/SIMULATION.md).")
 @click.option("--honest", default=1, show_default=True, type=click.IntRange(min=0), help="Honest agents (without --agents).")
 @click.option("--adversaries", default=1, show_default=True, type=click.IntRange(min=0), help="Adversaries (without --agents).")

@@ -118,6 +118,53 @@ def test_dense_model_from_numbers__shadow_model_stays_equal_to_the_chain(tmp_pat
     assert result.transactions["add_data"] > 20 and result.transactions["refund"] > 0
 
 
+@pytest.mark.parametrize("model_type", ["naive_bayes", "sparse_nearest_centroid", "nearest_centroid"])
+def test_counting_models__same_direction_and_the_reference_takes_the_same_decisions(tmp_path, fresh_chain, accounts, model_type):
+    """Naive Bayes and both nearest centroids behind the deposit mechanism:
+    a short run, checked against the Python reference of the contracts."""
+    settings = config(tmp_path, model_type=model_type, duration_s=12 * HOUR)
+    result = run_experiment(settings, accounts=accounts, chain=fresh_chain)
+    assert result.trainer["kind"] == f"deposit/{model_type}"
+    assert result.trainer["parity"] == {"predictions": "on chain (predict_batch)"}
+    honest, adversary = result.agents["honest"], result.agents["adversary"]
+    assert honest["end_balance"] > honest["start_balance"] and adversary["end_balance"] < adversary["start_balance"]
+    assert result.accuracy_final >= result.accuracy_initial - 0.02
+    assert result.balance_check["matches"] is True and result.problems == []
+    reference = run_experiment(settings, backend="reference", prepared=prepare_experiment(settings))
+    assert reference.transactions == result.transactions
+    assert [r["accuracy"] for r in reference.series] == [r["accuracy"] for r in result.series]
+
+
+def test_points_mechanism__points_reports_and_badges_as_the_trainer_records_them(tmp_path, fresh_chain, accounts):
+    """No deposits: only gas leaves the accounts; the honest agent earns
+    the points, the adversary's contributions get reported."""
+    result = run(tmp_path, fresh_chain, accounts, mechanism="points", duration_s=12 * HOUR)
+    assert result.trainer["kind"] == "points/sparse_perceptron"
+    honest, adversary = result.agents["honest"], result.agents["adversary"]
+    assert result.problems == []  # the trainer's points and reports equal the books'
+    assert honest["points"] > 5 * adversary["points"]
+    assert adversary["reported_by_others"] > adversary["points"]
+    assert honest["points"] + honest["reported_by_others"] <= honest["contributions"]
+    assert {"first contribution", "10 points"} <= set(honest["badges"])
+    assert result.transactions["sweep"] == 0 and result.transactions["report"] > 0
+    for agent in (honest, adversary):
+        assert agent["deposited"] == agent["taken"] == agent["refunded"] == 0
+        assert agent["end_balance"] == agent["start_balance"] - agent["gas_paid"]
+    assert result.balance_check["matches"] is True
+    paths = write_outputs(result, tmp_path / "out")
+    header, *rows = paths["timeseries"].read_text().splitlines()
+    assert header.endswith(",honest_points,adversary_points")
+    assert rows[-1].endswith(f",{honest['points']},{adversary['points']}")
+    assert json.loads(paths["summary"].read_text())["agents"]["honest"]["badges"] == honest["badges"]
+    settings = config(tmp_path, mechanism="points", duration_s=12 * HOUR)
+    reference = run_experiment(settings, backend="reference", prepared=prepare_experiment(settings))
+    assert reference.transactions == result.transactions
+    for name in ("honest", "adversary"):
+        assert {k: reference.agents[name][k] for k in ("points", "reported_by_others", "badges")} == {
+            k: result.agents[name][k] for k in ("points", "reported_by_others", "badges")
+        }
+
+
 def test_outputs__summary_timeseries_and_plot(tmp_path, fresh_chain, accounts):
     result = run(tmp_path, fresh_chain, accounts, duration_s=3 * HOUR, settle=False)
     paths = write_outputs(result, tmp_path / "out")

@@ -29,9 +29,10 @@ from decai.agents import (
     load_agent_specs,
     make_agents,
 )
-from decai.mechanisms import DepositParameters
+from decai.mechanisms import DepositParameters, PointsParameters
 
 PARAMETERS = DepositParameters(refund_wait_s=DAY, owner_claim_wait_s=9 * DAY, any_address_claim_wait_s=9 * DAY, cost_weight=3 * UNIT // 10)
+POINTS = PointsParameters(refund_wait_s=DAY)
 T0 = 1_000_000
 
 
@@ -239,6 +240,59 @@ def test_choose_claims__adversary_takes_from_honest_data_the_model_rejects():
 )
 def test_wants_prediction__only_when_the_model_decides(contribution, wanted):
     assert agent(honest_agent(name="alice")).wants_prediction(contribution, T0, PARAMETERS) is wanted
+
+
+# -- claims under the points mechanism (nothing paid; each contribution settled once) ---------------
+
+
+def point(author="bob", label=1, age=DAY, prediction=1, refunded=False, claimed_by=(), key=None):
+    return view(author, label, age, prediction, claimable=0, deposit=0, refunded=refunded, claimed_by=claimed_by, key=key)
+
+
+def test_points__own_contribution_the_model_agrees_with__claims_its_point():
+    honest = agent(honest_agent(name="alice"))
+    assert kinds(honest.choose_claims(T0, [point("alice")], POINTS, 0)) == [REFUND]
+    assert honest.choose_claims(T0, [point("alice", age=DAY - 1)], POINTS, 0) == []
+    assert honest.choose_claims(T0, [point("alice", prediction=0)], POINTS, 0) == []
+
+
+def test_points__others_rejected_contribution__reported_once_the_reporter_has_a_point():
+    honest = agent(honest_agent(name="alice"))
+    bad = point("mallory", prediction=0)
+    assert honest.choose_claims(T0, [bad], POINTS, 0) == []
+    assert kinds(honest.choose_claims(T0, [bad], POINTS, 1)) == [REPORT]
+    assert kinds(honest.choose_claims(T0, [bad, point("alice")], POINTS, 0)) == [REFUND, REPORT]
+
+
+def test_points__no_sweeps_ever_and_settled_contributions_left_alone():
+    honest = agent(honest_agent(name="alice"))
+    views = [
+        point("bob", age=30 * DAY, key="old-agreed"),  # agreed, someone else's: nothing to do
+        point("alice", age=30 * DAY, prediction=0, key="old-own-rejected"),  # own, rejected: no sweep
+        point("alice", refunded=True, key="pointed"),
+        point("mallory", prediction=0, claimed_by={"bob"}, key="reported"),
+    ]
+    assert honest.choose_claims(T0, views, POINTS, 5) == []
+
+
+@pytest.mark.parametrize(
+    "contribution, wanted",
+    [
+        (point("alice"), True),
+        (point("bob", age=30 * DAY), True),  # no sweep: the model decides at any age
+        (point("bob", age=DAY - 1), False),
+        (point("alice", refunded=True), False),
+        (point("bob", claimed_by={"carol"}), False),
+    ],
+)
+def test_points__wants_prediction_only_for_unsettled_contributions(contribution, wanted):
+    assert agent(honest_agent(name="alice")).wants_prediction(contribution, T0, POINTS) is wanted
+
+
+def test_points__additions_are_free_and_never_wait_for_the_price():
+    honest = agent(honest_agent(name="alice"))
+    decision = honest.decide_addition(T0, 10 * UNIT, POINTS, T0 - 1)
+    assert decision.add and decision.price == 0
 
 
 # -- specs ------------------------------------------------------------------------------------

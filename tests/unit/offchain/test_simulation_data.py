@@ -11,7 +11,6 @@ from decai.fixed_point import ONE
 from decai.simulation_data import (
     MODEL_FACTORIES,
     NUMBERS,
-    PLANNED_MODEL_TYPES,
     TEXT,
     Dataset,
     load_csv,
@@ -105,11 +104,13 @@ def test_split_indices__disjoint_complete_and_every_class_initially():
     assert len(split_indices(labels, 3, 0.5, 0.05, max_test=10)[2]) == 10
 
 
-def test_model_factory__planned_and_unknown_types():
-    assert set(MODEL_FACTORIES) == {"sparse_perceptron", "dense_perceptron"}
-    for model_type in PLANNED_MODEL_TYPES:
-        with pytest.raises(DecaiError, match="cannot be simulated yet"):
-            model_factory(model_type)
+def test_model_factory__every_model_type_and_unknown_types():
+    assert set(MODEL_FACTORIES) == {
+        "sparse_perceptron", "dense_perceptron", "naive_bayes", "nearest_centroid", "sparse_nearest_centroid"
+    }
+    kinds = {name: model_factory(name).input_kind for name in MODEL_FACTORIES}
+    assert kinds["naive_bayes"] == kinds["sparse_nearest_centroid"] == kinds["sparse_perceptron"] == "sparse"
+    assert kinds["nearest_centroid"] == kinds["dense_perceptron"] == "dense"
     with pytest.raises(DecaiError, match="unknown model type 'tree'"):
         model_factory("tree")
 
@@ -140,7 +141,7 @@ def test_prepare__numbers_for_the_dense_perceptron(tmp_path):
 
 def test_prepare__numbers_for_a_sparse_model__clear_error(tmp_path):
     data = load_csv(write_csv(tmp_path / "p.csv", number_rows()))
-    with pytest.raises(DecaiError, match="use a dense model \\(dense_perceptron\\)"):
+    with pytest.raises(DecaiError, match="use a dense model \\(dense_perceptron, nearest_centroid\\)"):
         prepare(data, "sparse_perceptron", seed=1)
 
 
@@ -148,3 +149,39 @@ def test_prepare__three_classes_for_a_perceptron__clear_error():
     data = Dataset("three", TEXT, ["a b"] * 30, [0, 1, 2] * 10, ["x", "y", "z"])
     with pytest.raises(DecaiError, match="sparse_perceptron handles 2 classes; the data set has 3"):
         prepare(data, "sparse_perceptron", seed=1)
+
+
+def three_topic_rows(count=240, seed=0):
+    """Three classes of text, each with its own words."""
+    rng = random.Random(seed)
+    topics = {"sport": "goal match team score".split(), "food": "bread soup salt taste".split(), "music": "song band drum tune".split()}
+    rows = []
+    for _ in range(count):
+        topic = rng.choice(sorted(topics))
+        words = rng.sample(topics[topic], 2) + rng.sample(FILLER, 3)
+        rng.shuffle(words)
+        rows.append({"text": " ".join(words), "label": topic})
+    return rows
+
+
+@pytest.mark.parametrize("model_type", ["naive_bayes", "sparse_nearest_centroid", "nearest_centroid"])
+def test_prepare__counting_models_on_three_classes(tmp_path, model_type):
+    data = load_csv(write_csv(tmp_path / "t.csv", three_topic_rows()))
+    prepared = prepare(data, model_type, seed=4, initial_fraction=0.1)
+    assert prepared.model.type == model_type
+    assert prepared.model.classes == ["food", "music", "sport"]
+    assert sorted(set(prepared.initial[1])) == [0, 1, 2]
+    # Learning by counting: the deployed model has seen exactly the initial samples.
+    assert sum(prepared.model.class_counts) == len(prepared.initial[1])
+    assert prepared.baseline_accuracy > 0.9
+    sample = prepared.pool[0][0]
+    if model_type == "nearest_centroid":
+        assert abs(sum(x * x for x in sample) - UNIT_NORM) <= 100 * ONE
+    else:
+        assert sample == sorted(set(sample))
+
+
+def test_prepare__numbers_for_the_nearest_centroid(tmp_path):
+    prepared = prepare(load_csv(write_csv(tmp_path / "p.csv", number_rows())), "nearest_centroid", seed=2)
+    assert prepared.model.type == "nearest_centroid" and prepared.model.dimensions == 2
+    assert prepared.baseline_accuracy > 0.9
