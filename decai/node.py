@@ -46,6 +46,9 @@ def private_anvil(accounts: int = 10) -> Iterator[str]:
         "--balance", "10000",
         "--block-base-fee-per-gas", "0",
         "--gas-price", "0",
+        # Keep no old states: by default anvil writes them to ~/.foundry/anvil/tmp
+        # (gigabytes over a full run) and leaves them there when it is stopped.
+        "--prune-history",
     ]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
