@@ -12,7 +12,7 @@ export PYTHONPATH := $(CURDIR)
 
 CONTRACTS := $(shell find contracts -name '*.vy' -o -name '*.vyi')
 
-.PHONY: setup compile demo test gas fuzz market-demo node clean
+.PHONY: setup compile demo test gas fuzz simulate market-demo node clean
 
 setup: $(VENV)/.installed node_modules/.bin/anvil
 
@@ -51,6 +51,11 @@ market-demo: compile
 
 fuzz: compile
 	HYPOTHESIS_PROFILE=fuzz pytest tests/property
+
+# The collaborative-training experiment on the real contracts (docs/SIMULATION.md):
+# writes results/simulation/{summary.json,timeseries.csv,simulation.png}.
+simulate: compile
+	ape run simulate
 
 # A long-lived local chain for trying the scripts by hand (see README).
 node: setup

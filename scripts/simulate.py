@@ -1,0 +1,112 @@
+"""ape run simulate: the collaborative-training experiment on the real contracts.
+
+    ape run simulate                                   # the default experiment (make simulate)
+    ape run simulate --duration 3d --seed 7
+    ape run simulate --dataset my.csv --label-column spam --model sparse_perceptron
+    ape run simulate --agents agents.json --output results/simulation/mine
+
+Deploys a model trained on a small part of the data to a local chain and
+lets honest agents, adversaries and free riders act on it over simulated
+time, every action a transaction from the agent's own account. Writes
+summary.json, timeseries.csv and simulation.png to --output. Ctrl-C stops
+the run and still writes what it has. On a local network the run uses an
+anvil of its own (see decai.node: Ape's keeps every transaction's trace in
+memory).
+"""
+
+import contextlib
+import json
+from pathlib import Path
+
+import click
+from ape.cli import ConnectedProviderCommand
+
+from decai.cli import handle_errors, parse_duration, parse_wei
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _agents(agents_file, honest, adversaries, free_riders):
+    from decai import DecaiError
+    from decai.agents import adversary_agent, free_rider_agent, honest_agent, load_agent_specs
+
+    if agents_file is not None:
+        try:
+            return load_agent_specs(json.loads(Path(agents_file).read_text()))
+        except (OSError, json.JSONDecodeError) as error:
+            raise DecaiError(f"cannot read agents file {agents_file}: {error}") from None
+
+    def named(base, count, make):
+        return [make(base if count == 1 else f"{base}-{i + 1}") for i in range(count)]
+
+    return (
+        named("honest", honest, honest_agent)
+        + named("adversary", adversaries, adversary_agent)
+        + named("free-rider", free_riders, free_rider_agent)
+    )
+
+
+@click.command(cls=ConnectedProviderCommand)
+@click.option("--dataset", default="rotten-tomatoes", show_default=True, help="rotten-tomatoes (built in) or a CSV file.")
+@click.option("--label-column", default="label", show_default=True, help="CSV: the label column.")
+@click.option("--text-column", default=None, help="CSV: the text column (default: the only other column, if it is text).")
+@click.option("--model", "model_type", default="sparse_perceptron", show_default=True,
+              type=click.Choice(["sparse_perceptron", "dense_perceptron", "naive_bayes", "nearest_centroid", "sparse_nearest_centroid"]))
+@click.option("--mechanism", default="deposit", show_default=True, type=click.Choice(["deposit", "points"]),
+              help="deposit: deposit, refund and take; points: free additions, points and badges.")
+@click.option("--agents", "agents_file", default=None, type=click.Path(dir_okay=False), help="Agents as a JSON list (see docs/SIMULATION.md).")
+@click.option("--honest", default=1, show_default=True, type=click.IntRange(min=0), help="Honest agents (without --agents).")
+@click.option("--adversaries", default=1, show_default=True, type=click.IntRange(min=0), help="Adversaries (without --agents).")
+@click.option("--free-riders", default=1, show_default=True, type=click.IntRange(min=0), help="Free riders (without --agents).")
+@click.option("--duration", default="28d", show_default=True, help="Simulated time during which agents add data.")
+@click.option("--settle/--no-settle", default=True, show_default=True, help="Afterwards, go on claiming until nothing is left.")
+@click.option("--seed", default=1, show_default=True)
+@click.option("--learning-rate", default=0.25, show_default=True, help="The model's on-chain step, relative to the off-chain training's.")
+@click.option("--initial-fraction", default=0.08, show_default=True, help="Share of the training data the deployed model starts from.")
+@click.option("--test-fraction", default=0.2, show_default=True, help="Share of the data hidden for testing.")
+@click.option("--max-test", default=1000, show_default=True, help="At most this many test samples.")
+@click.option("--vocabulary-size", default=1000, show_default=True, help="Text: words in the vocabulary.")
+@click.option("--refund-wait", default="1d", show_default=True)
+@click.option("--any-claim-wait", default="9d", show_default=True, help="Wait before anyone (and the owner) may take what is left.")
+@click.option("--cost-weight", default="3e14", show_default=True, help="Deposit scale in wei.")
+@click.option("--eval-interval", default="6h", show_default=True, help="Simulated time between accuracy measurements.")
+@click.option("--backend", type=click.Choice(["chain", "reference"]), default="chain", show_default=True,
+              help="chain: the deployed contracts; reference: their Python reference (fast, no gas) for exploring.")
+@click.option("--transport", type=click.Choice(["rpc", "sdk"]), default="rpc", show_default=True,
+              help="rpc: raw signed transactions (fast); sdk: through decai.sdk.Trainer and Ape (about 10x slower).")
+@click.option("--precheck/--no-precheck", default=True, show_default=True, help="Run each claim as an eth_call before sending it.")
+@click.option("--output", default=str(ROOT / "results" / "simulation"), show_default=True, type=click.Path(file_okay=False))
+@click.option("--progress/--no-progress", default=True, show_default=True)
+@handle_errors
+def cli(provider, dataset, label_column, text_column, model_type, mechanism, agents_file, honest, adversaries, free_riders,
+        duration, settle, seed, learning_rate, initial_fraction, test_fraction, max_test, vocabulary_size, refund_wait,
+        any_claim_wait, cost_weight, eval_interval, backend, transport, precheck, output, progress):
+    from rich.console import Console
+
+    from decai.node import simulation_network
+    from decai.simulation import SimulationConfig, StopFlag, interrupt_stops, prepare_experiment, run_experiment
+    from decai.simulation_report import RichProgress, print_header, print_result, write_outputs
+
+    console = Console()
+    wait = parse_duration(any_claim_wait)
+    config = SimulationConfig(
+        dataset=dataset, label_column=label_column, text_column=text_column, model_type=model_type, mechanism=mechanism,
+        agents=_agents(agents_file, honest, adversaries, free_riders), duration_s=parse_duration(duration), settle=settle,
+        seed=seed, learning_rate=learning_rate, initial_fraction=initial_fraction, test_fraction=test_fraction,
+        max_test=max_test, vocabulary_size=vocabulary_size, refund_wait_s=parse_duration(refund_wait),
+        owner_claim_wait_s=wait, any_address_claim_wait_s=wait, cost_weight=parse_wei(cost_weight),
+        eval_interval_s=parse_duration(eval_interval), transport=transport, precheck=precheck,
+    )
+    prepared = prepare_experiment(config)
+    print_header(console, config, prepared, backend)
+    stop = StopFlag()
+    network = simulation_network(provider) if backend == "chain" else contextlib.nullcontext()
+    with network, interrupt_stops(stop):
+        console.print("running; Ctrl-C stops the run and still writes what it has")
+        if progress:
+            with RichProgress(config.duration_s, console=console) as bar:
+                result = run_experiment(config, backend=backend, prepared=prepared, progress=bar, stop=stop)
+        else:
+            result = run_experiment(config, backend=backend, prepared=prepared, stop=stop)
+    paths = write_outputs(result, Path(output))
+    print_result(console, result, paths)
