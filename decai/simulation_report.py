@@ -32,7 +32,8 @@ PLOT = "simulation.png"
 
 
 def summary(result: SimulationResult) -> dict[str, Any]:
-    config = result.config
+    # A CSV is named by its file name: the summary is meant to be shared, the local path is not.
+    config = {**result.config, "dataset": Path(result.config["dataset"]).name}
     return {
         "accuracy_initial": round(result.accuracy_initial, 6),
         "accuracy_final": round(result.accuracy_final, 6),
