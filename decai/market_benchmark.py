@@ -200,66 +200,15 @@ def pm_bounds_gas(accounts=None, contributions: int = 24) -> dict[str, int]:
 # Ape starts anvil with --steps-tracing, which keeps every step of every
 # transaction (stack and memory) in the node's memory: a transaction near 10
 # million gas costs it gigabytes. The bounds scenario therefore runs on an
-# anvil of its own, started without tracing on a free port and stopped (by
-# its process id) afterwards.
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class UntracedAnvil:
-    """An anvil without step tracing, as a context manager yielding its URL."""
-
-    MNEMONIC = "test test test test test test test test test test test junk"
-
-    def __init__(self):
-        self.process = None
-        self.url = ""
-
-    def __enter__(self) -> str:
-        import shutil
-        import subprocess
-        import time
-        import urllib.request
-
-        binary = shutil.which("anvil")
-        if binary is None:
-            raise RuntimeError("anvil is not on PATH (make setup puts it in node_modules/.bin)")
-        port = _free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        self.process = subprocess.Popen(
-            [binary, "--port", str(port), "--mnemonic", self.MNEMONIC, "--accounts", "10", "--balance", "10000",
-             "--block-base-fee-per-gas", "0", "--gas-price", "0", "--gas-limit", "30000000"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        request = b'{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}'
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(urllib.request.Request(self.url, request, {"Content-Type": "application/json"}), timeout=1)
-                return self.url
-            except OSError:
-                time.sleep(0.1)
-        self.__exit__(None, None, None)
-        raise RuntimeError("anvil did not start")
-
-    def __exit__(self, *exc) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except Exception:  # noqa: BLE001 - last resort
-                self.process.kill()
-            self.process = None
+# untraced anvil of its own (decai.node.Anvil), stopped afterwards.
 
 
 def pm_bounds_gas_untraced(contributions: int = 24) -> dict[str, int]:
     """`pm_bounds_gas` on an untraced anvil of its own (see above)."""
     from ape import networks
 
-    with UntracedAnvil() as url:
-        with networks.ethereum.local.use_provider("foundry", provider_settings={"host": url}):
+    from decai.node import Anvil
+
+    with Anvil("--gas-limit", "30000000") as node:
+        with networks.ethereum.local.use_provider("foundry", provider_settings={"host": node.url}):
             return pm_bounds_gas(contributions=contributions)

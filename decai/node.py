@@ -1,20 +1,27 @@
-"""A local anvil for long runs.
+"""Local anvil nodes: one launcher for every node decai starts itself, and a
+bounded wait for receipts from nodes that mine on an interval.
 
 Ape starts anvil with `--steps-tracing`, which keeps the step-by-step trace
 of every transaction in memory: fine for tests, but a full simulation sends
-thousands of transactions and that anvil grew past 13 GB. `private_anvil()`
-starts one without it (same mnemonic, accounts, zero base fee and gas price
-as Ape's), in its own session so that Ctrl-C in the terminal reaches the
-simulation and not the node (the run can then still read the chain to
-finish), and stops it afterwards.
+thousands of transactions and that anvil grew past 13 GB. `Anvil` starts one
+without it (same mnemonic, accounts, zero base fee and gas price as Ape's),
+in its own process group so that Ctrl-C in the terminal reaches the caller
+and not the node, and stops the whole group afterwards.
+
+The node is started with `--port 0`: the kernel picks a free port and anvil
+prints it, so no port is chosen first and bound later (a second anvil
+starting at the same moment cannot take it in between).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import re
 import shutil
-import socket
+import signal
 import subprocess
+import threading
 import time
 from typing import Iterator
 
@@ -23,54 +30,128 @@ import requests
 from decai import DecaiError
 
 MNEMONIC = "test test test test test test test test test test test junk"
+_LISTENING = re.compile(r"Listening on ([0-9.]+):(\d+)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def rpc(url: str, method: str, *params, timeout: float = 10):
+    """One JSON-RPC call; a node error raises DecaiError with its message."""
+    reply = requests.post(url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}, timeout=timeout).json()
+    if "error" in reply:
+        raise DecaiError(f"{method}: {reply['error'].get('message', reply['error'])}")
+    return reply["result"]
+
+
+def wait_for_receipt(url: str, transaction_hash: str, timeout_s: float = 30.0, poll_s: float = 0.05) -> dict:
+    """The receipt of `transaction_hash`, polled until the node has mined it.
+
+    A node with interval mining (or automine, which mines just after the
+    send returns) answers `null` until the block exists; reading once right
+    after the send is a race."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        receipt = rpc(url, "eth_getTransactionReceipt", transaction_hash)
+        if receipt is not None:
+            return receipt
+        if time.monotonic() >= deadline:
+            raise DecaiError(f"transaction {transaction_hash} has no receipt after {timeout_s:g} s at {url}")
+        time.sleep(poll_s)
+
+
+class Anvil:
+    """An anvil of our own on a port the kernel picks; a context manager
+    yielding itself (`.url`, `.port`, `.pid`).
+
+    `untraced=True` (the default) gives Ape's accounts and zero fees without
+    step tracing; `untraced=False` passes only `extra` (for a plain node such
+    as a Sepolia stand-in)."""
+
+    def __init__(self, *extra: str, accounts: int = 10, untraced: bool = True, start_timeout_s: float = 30.0):
+        binary = shutil.which("anvil")
+        if binary is None:
+            raise DecaiError("anvil is not on PATH (run `make setup`, which installs it into node_modules/.bin)")
+        command = [binary, "--port", "0"]
+        if untraced:
+            command += [
+                "--mnemonic", MNEMONIC,
+                "--accounts", str(accounts),
+                "--balance", "10000",
+                "--block-base-fee-per-gas", "0",
+                "--gas-price", "0",
+                # Keep no old states: by default anvil writes them to ~/.foundry/anvil/tmp
+                # (gigabytes over a long run) and leaves them there when it is stopped.
+                "--prune-history",
+            ]  # fmt: skip
+        self.command = command + list(extra)
+        self.start_timeout_s = start_timeout_s
+        self.process: subprocess.Popen | None = None
+        self.url = ""
+        self.port = 0
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid if self.process else 0
+
+    def start(self) -> "Anvil":
+        self.process = subprocess.Popen(
+            self.command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+        )
+        found = threading.Event()
+
+        def read() -> None:  # find the port, then keep draining so anvil never blocks on a full pipe
+            for line in self.process.stdout:
+                if not found.is_set():
+                    match = _LISTENING.search(line)
+                    if match:
+                        self.port = int(match.group(2))
+                        self.url = f"http://127.0.0.1:{self.port}"
+                        found.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        deadline = time.monotonic() + self.start_timeout_s
+        while not found.wait(0.05):
+            if self.process.poll() is not None:
+                raise DecaiError(f"anvil exited at start (status {self.process.returncode})")
+            if time.monotonic() >= deadline:
+                self.stop()
+                raise DecaiError(f"anvil did not start within {self.start_timeout_s:g} s")
+        while True:  # it prints the address just before it serves it
+            try:
+                rpc(self.url, "eth_chainId", timeout=1)
+                return self
+            except requests.ConnectionError:
+                if time.monotonic() >= deadline:
+                    self.stop()
+                    raise DecaiError(f"anvil at {self.url} did not answer within {self.start_timeout_s:g} s") from None
+                time.sleep(0.02)
+
+    def stop(self) -> None:
+        """Stop the node's process group (the npm wrapper and anvil itself)."""
+        if self.process is None:
+            return
+        for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
+            try:
+                os.killpg(self.process.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                self.process.wait(timeout=wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        self.process = None
+
+    def __enter__(self) -> "Anvil":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
 
 @contextlib.contextmanager
-def private_anvil(accounts: int = 10) -> Iterator[str]:
-    """Start anvil on a free port; yields its URL."""
-    binary = shutil.which("anvil")
-    if binary is None:
-        raise DecaiError("anvil is not on PATH (run `make setup`)")
-    port = _free_port()
-    command = [
-        binary,
-        "--port", str(port),
-        "--mnemonic", MNEMONIC,
-        "--accounts", str(accounts),
-        "--balance", "10000",
-        "--block-base-fee-per-gas", "0",
-        "--gas-price", "0",
-        # Keep no old states: by default anvil writes them to ~/.foundry/anvil/tmp
-        # (gigabytes over a full run) and leaves them there when it is stopped.
-        "--prune-history",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            if process.poll() is not None:
-                raise DecaiError(f"anvil exited at start (status {process.returncode})")
-            try:
-                requests.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.05)
-        else:
-            raise DecaiError("anvil did not answer within 15 seconds")
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+def private_anvil(accounts: int = 10, *extra: str) -> Iterator[str]:
+    """An untraced anvil for a long run; yields its URL."""
+    with Anvil(*extra, accounts=accounts) as node:
+        yield node.url
 
 
 @contextlib.contextmanager

@@ -1,6 +1,6 @@
 """Sepolia and its fork, offline: an anvil with Sepolia's chain id stands in.
 
-The stand-in runs on its own free port with `--chain-id 11155111` and a
+The stand-in runs on a port the kernel picks (decai.node.Anvil) with `--chain-id 11155111` and a
 block every second, so Ape's two confirmations on Sepolia really pass;
 SEPOLIA_RPC_URL points ape-config.yaml's `node: ethereum: sepolia: uri:` at
 it. Everything goes through the paths a user takes, as separate processes:
@@ -18,16 +18,15 @@ import csv
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-import requests
 from eth_abi import encode
 from eth_utils import keccak
+
+from decai.node import Anvil, rpc, wait_for_receipt
 
 ROOT = Path(__file__).resolve().parents[2]
 SEPOLIA_CHAIN_ID = 11155111
@@ -37,17 +36,6 @@ DEPLOYER_KEY = "0x" + keccak(b"decai sepolia stand-in deployer").hex()
 SAMPLE = "17.99,10.38,122.8,1001,0.1184,0.2776,0.3001,0.1471,0.2419,0.07871,1.095,0.9053,8.589,153.4,0.006399,0.04904,0.05373,0.01587,0.03003,0.006193,25.38,17.33,184.6,2019,0.1622,0.6656,0.7119,0.2654,0.4601,0.1189"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def rpc(url: str, method: str, *params):
-    reply = requests.post(url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}, timeout=10).json()
-    if "error" in reply:
-        raise RuntimeError(f"{method}: {reply['error']}")
-    return reply["result"]
 
 
 def _call(url: str, to: str, signature: str, types=(), args=()) -> bytes:
@@ -74,16 +62,10 @@ class Standin:
     """The Sepolia stand-in, a keyfile account and the environment of every `ape` process."""
 
     def __init__(self, tmp: Path):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.node = Anvil("--chain-id", str(SEPOLIA_CHAIN_ID), "--block-time", "1", untraced=False).start()
+        self.url = self.node.url
         self.records = tmp / "deployments"
         self.data_folder = tmp / "ape-data"
-        self.process = subprocess.Popen(
-            ["anvil", "--port", str(self.port), "--chain-id", str(SEPOLIA_CHAIN_ID), "--block-time", "1"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,  # the npm wrapper and anvil itself form one group
-        )
         env = {k: v for k, v in os.environ.items() if k not in ("APE_FOUNDRY_HOST", "DECAI_ACCOUNT")}
         self.env = dict(
             env,
@@ -93,15 +75,6 @@ class Standin:
             DECAI_PASSPHRASE=PASSPHRASE,
             PYTHONPATH=str(ROOT),
         )
-
-    def wait_until_up(self) -> None:
-        for _ in range(200):
-            try:
-                assert int(rpc(self.url, "eth_chainId"), 16) == SEPOLIA_CHAIN_ID
-                return
-            except requests.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError("the stand-in did not start")
 
     def import_account(self) -> str:
         """Import DEPLOYER_KEY as keyfile account 'deployer', the way a user's script would."""
@@ -114,14 +87,7 @@ class Standin:
         return result.stdout.strip().splitlines()[-1]
 
     def stop(self) -> None:
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=10)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+        self.node.stop()
 
     def ape(self, *args, network: str = "ethereum:sepolia:node", env: dict | None = None):
         """`ape run ...` as a user runs it, without a terminal (stdin closed)."""
@@ -153,7 +119,7 @@ class Standin:
 def standin(tmp_path_factory):
     node = Standin(tmp_path_factory.mktemp("sepolia"))
     try:
-        node.wait_until_up()
+        assert int(rpc(node.url, "eth_chainId"), 16) == SEPOLIA_CHAIN_ID
         node.deployer = node.import_account()
         rpc(node.url, "anvil_setBalance", node.deployer, hex(10**18))  # 1 "Sepolia ETH"
         yield node
@@ -316,7 +282,7 @@ def test_export__script_reads_the_data_set_from_sepolia(standin, deployed, tmp_p
         data = selector + encode(["int64[]", "uint64"], [encoder.encode(values), position % 2])
         value = record["mechanism"]["cost_weight"] * 3600  # the most a deposit can be; the rest comes back
         tx = rpc(standin.url, "eth_sendTransaction", {"from": sender, "to": record["address"], "data": "0x" + data.hex(), "value": hex(value)})
-        assert rpc(standin.url, "eth_getTransactionReceipt", tx)["status"] == "0x1"
+        assert wait_for_receipt(standin.url, tx)["status"] == "0x1"  # the node mines just after the send returns
 
     output = tmp_path / "bc.csv"
     code, out, err, errors = standin.ape("export", "--trainer", "bc", "--output", str(output), "--page-size", "2")

@@ -5,39 +5,22 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
+from decai.node import Anvil
+
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = "17.99,10.38,122.8,1001,0.1184,0.2776,0.3001,0.1471,0.2419,0.07871,1.095,0.9053,8.589,153.4,0.006399,0.04904,0.05373,0.01587,0.03003,0.006193,25.38,17.33,184.6,2019,0.1622,0.6656,0.7119,0.2654,0.4601,0.1189"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def node(tmp_path_factory):
-    port = _free_port()
-    process = subprocess.Popen(["anvil", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            requests.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=1)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    records = tmp_path_factory.mktemp("deployments")
-    yield url, records
-    process.terminate()
-    process.wait(timeout=10)
+    with Anvil(untraced=False) as anvil:
+        yield anvil.url, tmp_path_factory.mktemp("deployments")
 
 
 def _rpc(url, method, params):
