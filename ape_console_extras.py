@@ -8,10 +8,10 @@
     In [5]: refund(bc)
 
 `decai_help()` lists every helper; each has a docstring (`help(add)`). The
-logic lives in decai/console.py, so tests and other sessions can use it too.
+logic lives in decai/apps/console.py, so tests and other sessions can use it too.
 """
 
-from decai.console import (  # noqa: F401  (the console's namespace)
+from decai.apps.console import (  # noqa: F401  (the console's namespace)
     account,
     add,
     claimable_now,
@@ -31,4 +31,4 @@ from decai.console import (  # noqa: F401  (the console's namespace)
     trainer,
     wait,
 )
-from decai.sdk import Trainer  # noqa: F401
+from decai.chain.trainer import Trainer  # noqa: F401

@@ -8,5 +8,6 @@ deployment, the SDK wrapping a deployed trainer, and simulation agents.
 __version__ = "0.1.0"
 
 
-class DecaiError(Exception):
-    """A problem with user input or state, reported as one line."""
+from decai.errors import DecaiError, Rejected
+
+__all__ = ["DecaiError", "Rejected", "__version__"]

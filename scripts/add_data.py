@@ -8,7 +8,7 @@ Sends the current deposit plus a margin; the excess comes back at once.
 import click
 from ape.cli import ConnectedProviderCommand
 
-from decai.cli import connect_trainer, handle_errors, load_account, parse_sample, parse_wei
+from decai.apps.cli import connect_trainer, handle_errors, load_account, parse_sample, parse_wei
 
 
 @click.command(cls=ConnectedProviderCommand)
@@ -21,7 +21,7 @@ from decai.cli import connect_trainer, handle_errors, load_account, parse_sample
 @click.option("--value", "value_text", default=None, help="Wei to send (default: the current deposit plus 25%).")
 @handle_errors
 def cli(provider, trainer, label, data, values, text, account, value_text):
-    model = connect_trainer(trainer, provider)
+    model = connect_trainer(trainer)
     sample = parse_sample(model, data, text, values)
     sender = load_account(account, provider)
     value = parse_wei(value_text) if value_text is not None else None

@@ -4,7 +4,7 @@ import click
 from ape import accounts, chain
 from ape.cli import ConnectedProviderCommand
 
-from decai.cli import handle_errors
+from decai.apps.cli import handle_errors
 
 
 @click.command(cls=ConnectedProviderCommand)
@@ -12,6 +12,6 @@ from decai.cli import handle_errors
 @click.option("--seed", default=1, show_default=True)
 @handle_errors
 def cli(provider, contributions, seed):
-    from decai.demo import run_demo
+    from decai.apps.demo import run_demo
 
     run_demo(accounts.test_accounts, chain, contributions=contributions, seed=seed)

@@ -18,8 +18,9 @@ import sys
 import click
 from ape.cli import ConnectedProviderCommand
 
-from decai import DecaiError
-from decai.cli import handle_errors, is_live, load_account, parse_duration, parse_wei
+from decai.errors import DecaiError
+from decai.apps.cli import handle_errors, is_live, load_account
+from decai.units import format_ether, format_gwei, parse_duration, parse_wei
 
 
 @click.command(cls=ConnectedProviderCommand)
@@ -38,11 +39,11 @@ from decai.cli import handle_errors, is_live, load_account, parse_duration, pars
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation on a live network.")
 @handle_errors
 def cli(provider, model_path, name, account, mechanism, refund_wait, owner_claim_wait, any_claim_wait, cost_weight, max_gas_per_tx, confirmations, dry_run, yes):
-    from decai.deploy import deploy_trainer, plan_deployment
-    from decai.mechanisms import DepositParameters, PointsParameters
+    from decai.chain.deploy import deploy_trainer, plan_deployment
+    from decai.core.mechanisms import DepositParameters, PointsParameters
     from decai.models import load_model
-    from decai.records import deployment_record, load_records, model_hash, save_record
-    from decai.training import default_model
+    from decai.chain.records import deployment_record, load_records, model_hash, save_record
+    from decai.data.training import default_model
 
     model = load_model(model_path) if model_path else default_model()[0]
     if mechanism == "points":
@@ -73,16 +74,16 @@ def cli(provider, model_path, name, account, mechanism, refund_wait, owner_claim
             click.echo(f"  {tx.name:<28} {tx.gas:>12,} gas ({'estimated by the node' if tx.exact else 'at most'})")
         click.echo(
             f"  {'total':<28} {plan.total_gas:>12,} gas in {len(plan.transactions)} transaction(s); "
-            f"at {_gwei(gas_price)} gwei about {_ether(cost)} ETH (balance {_ether(balance)} ETH)"
+            f"at {format_gwei(gas_price)} gwei about {format_ether(cost, unit=False)} ETH (balance {format_ether(balance, unit=False)} ETH)"
         )
         click.echo(f"  each transaction waits for {waits} confirmation(s)")
     if dry_run:
         return
     if cost > balance:
-        raise DecaiError(f"{sender.address} has {_ether(balance)} ETH; the deployment needs about {_ether(cost)} ETH")
+        raise DecaiError(f"{sender.address} has {format_ether(balance, unit=False)} ETH; the deployment needs about {format_ether(cost, unit=False)} ETH")
     previous = load_records(network.ecosystem.name, network.name).get(record_name)
     if live and not yes:
-        summary = f"{plan.total_gas:,} gas (about {_ether(cost)} ETH) in {len(plan.transactions)} transaction(s)"
+        summary = f"{plan.total_gas:,} gas (about {format_ether(cost, unit=False)} ETH) in {len(plan.transactions)} transaction(s)"
         if not sys.stdin.isatty():
             raise DecaiError(f"refusing to deploy to live network {where} without --yes: estimated {summary}")
         if not click.confirm(f"Deploy to {where} for an estimated {summary}?"):
@@ -98,9 +99,3 @@ def cli(provider, model_path, name, account, mechanism, refund_wait, owner_claim
     click.echo(f"recorded as '{record_name}' in {path}")
 
 
-def _gwei(wei: int) -> str:
-    return f"{wei / 10**9:.4g}"
-
-
-def _ether(wei: int) -> str:
-    return f"{wei / 10**18:.6g}"

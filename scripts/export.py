@@ -5,13 +5,13 @@
     ape run export --trainer spam-filter --from-block 5000000 --page-size 2000 --network ethereum:sepolia:node
 
 One row per contribution (sample, label, author, time, deposit, claim
-status), reconstructed from the trainer's events; see decai/export.py.
+status), reconstructed from the trainer's events; see decai/chain/export.py.
 """
 
 import click
 from ape.cli import ConnectedProviderCommand
 
-from decai.cli import connect_trainer, handle_errors
+from decai.apps.cli import connect_trainer, handle_errors
 
 
 @click.command(cls=ConnectedProviderCommand)
@@ -25,9 +25,9 @@ from decai.cli import connect_trainer, handle_errors
 @click.option("--model", "model_path", default=None, help="Model file, for the encoder's vocabulary when no record has it.")
 @handle_errors
 def cli(provider, trainer, output, file_format, from_block, to_block, page_size, status_from, model_path):
-    from decai.export import export_dataset
+    from decai.chain.export import export_dataset
 
-    model = connect_trainer(trainer, provider)
+    model = connect_trainer(trainer)
     if model_path:
         from decai.models import load_model
 

@@ -8,7 +8,7 @@ from ape import accounts, chain
 from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 
-from decai.benchmark import MODELS, load_reference, render_table, run_scenario
+from decai.apps.gas import MODELS, load_reference, render_table, run_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,7 +26,7 @@ def cli(bench_dir, output, models):
         console.print(f"running the {key} scenario ...")
         details[key] = {}
         if key == "PM":
-            from decai.market_benchmark import pm_gas
+            from decai.market.gas import pm_gas
 
             snapshot = chain.snapshot()
             try:

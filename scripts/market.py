@@ -17,7 +17,7 @@
 Every command takes --network (a running node keeps state between commands:
 `make node`, then --network http://127.0.0.1:8545) and --account (an alias,
 or TEST::0 for the local test accounts). The commands are thin: the work is
-in decai.market. Bad input ends with a one-line error and exit code 1.
+in decai.market.client. Bad input ends with a one-line error and exit code 1.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from pathlib import Path
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
-from decai import DecaiError
+from decai.errors import DecaiError
 
 
 def _fail(error: Exception) -> None:
@@ -49,7 +49,7 @@ class _Command(ConnectedProviderCommand):
 
 
 def _market(address: str):
-    from decai.market import Market
+    from decai.market.client import Market
 
     return Market.at(address)
 
@@ -78,9 +78,9 @@ def _samples_file(path: str) -> tuple[list[list[int]], list[int]]:
 
 
 def _benchmark_module():
-    import decai.market_benchmark
+    import decai.market.gas
 
-    return decai.market_benchmark
+    return decai.market.gas
 
 
 def _parse_sample(text: str) -> list[int]:
@@ -107,9 +107,9 @@ def cli():
 @account_option()
 def deploy(model_file, features, stake, min_duration, max_duration, min_contributions, commit_window, reveal_window, account):
     """Deploy a sparse perceptron behind the prediction market."""
-    from decai.deploy import deploy_trainer
-    from decai.fixed_point import ONE
-    from decai.market import MarketParameters
+    from decai.chain.deploy import deploy_trainer
+    from decai.core.fixed_point import ONE
+    from decai.market.client import MarketParameters
     from decai.models import SparsePerceptron, load_model
 
     if model_file:
@@ -136,7 +136,7 @@ def deploy(model_file, features, stake, min_duration, max_duration, min_contribu
 @account_option()
 def commit(address, test_set, num_portions, bounty, out, shuffle, account):
     """Provider: split a test set, commit to its portions, stake the bounty."""
-    from decai.market import save_portions, split_test_set
+    from decai.market.client import save_portions, split_test_set
 
     market = _market(address)
     samples, labels = _samples_file(test_set)
@@ -166,7 +166,7 @@ def draw(address, account):
 @account_option()
 def reveal_first(address, portions_file, account):
     """Provider: reveal the drawn portion; participation opens."""
-    from decai.market import load_portions
+    from decai.market.client import load_portions
 
     index = _market(address).reveal_first(load_portions(portions_file), sender=account)
     click.echo(f"revealed portion {index}; participation is open")
@@ -201,7 +201,7 @@ def end(address, account):
 @account_option()
 def reveal(address, portions_file, account):
     """Provider: reveal the remaining portions, one transaction each."""
-    from decai.market import load_portions
+    from decai.market.client import load_portions
 
     market = _market(address)
     if market.phase != "reveal":
@@ -273,7 +273,7 @@ def demo(seed):
     """A whole market on the local chain: honest and harmful contributors."""
     from ape.logging import logger
 
-    from decai.market_demo import run_demo
+    from decai.market.demo import run_demo
 
     previous = logger.level
     logger.set_level("WARNING")  # the demo reports every step itself; Ape's per-transaction lines would bury it

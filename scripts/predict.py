@@ -7,7 +7,7 @@
 import click
 from ape.cli import ConnectedProviderCommand
 
-from decai.cli import connect_trainer, handle_errors, parse_sample
+from decai.apps.cli import connect_trainer, handle_errors, parse_sample
 
 
 @click.command(cls=ConnectedProviderCommand)
@@ -17,7 +17,7 @@ from decai.cli import connect_trainer, handle_errors, parse_sample
 @click.option("--text", default=None, help="Raw text, encoded with the model's encoder (text models).")
 @handle_errors
 def cli(provider, trainer, data, values, text):
-    model = connect_trainer(trainer, provider)
+    model = connect_trainer(trainer)
     sample = parse_sample(model, data, text, values)
     label = model.predict(sample)
     click.echo(f"{label} ({model.classes[label]})")

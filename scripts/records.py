@@ -12,14 +12,14 @@ listed too (pruning leaves those alone).
 import click
 from ape.cli import ConnectedProviderCommand
 
-from decai.cli import handle_errors
+from decai.apps.cli import handle_errors
 
 
 @click.command(cls=ConnectedProviderCommand)
 @click.option("--prune", is_flag=True, help="Remove this network's stale records.")
 @handle_errors
 def cli(provider, prune):
-    from decai.records import list_records, remove_records
+    from decai.chain.records import list_records, remove_records
 
     network = provider.network
     entries = list_records(provider)

@@ -7,9 +7,9 @@ import click
 from ape import chain
 from ape.cli import ConnectedProviderCommand
 
-from decai import DecaiError
-from decai.cli import connect_trainer, handle_errors, load_account, parse_sample
-from decai.contributions import Contribution
+from decai.errors import DecaiError
+from decai.apps.cli import connect_trainer, handle_errors, load_account, parse_sample
+from decai.core.contributions import Contribution
 
 
 @click.command(cls=ConnectedProviderCommand)
@@ -23,7 +23,7 @@ from decai.contributions import Contribution
 @click.option("--account", default=None, help="Account alias, or TEST::n (default TEST::0 on local networks).")
 @handle_errors
 def cli(provider, trainer, data, values, text, label, added_time, author, account):
-    model = connect_trainer(trainer, provider)
+    model = connect_trainer(trainer)
     sender = load_account(account, provider)
     sample = parse_sample(model, data, text, values)
     try:

@@ -10,7 +10,7 @@ lets honest agents, adversaries and free riders act on it over simulated
 time, every action a transaction from the agent's own account. Writes
 summary.json, timeseries.csv and simulation.png to --output. Ctrl-C stops
 the run and still writes what it has. On a local network the run uses an
-anvil of its own (see decai.node: Ape's keeps every transaction's trace in
+anvil of its own (see decai.chain.node: Ape's keeps every transaction's trace in
 memory).
 """
 
@@ -21,14 +21,14 @@ from pathlib import Path
 import click
 from ape.cli import ConnectedProviderCommand
 
-from decai.cli import handle_errors, parse_duration, parse_wei
+from decai.apps.cli import handle_errors, parse_duration, parse_wei
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _agents(agents_file, honest, adversaries, free_riders):
-    from decai import DecaiError
-    from decai.agents import adversary_agent, free_rider_agent, honest_agent, load_agent_specs
+    from decai.errors import DecaiError
+    from decai.simulation.agents import adversary_agent, free_rider_agent, honest_agent, load_agent_specs
 
     if agents_file is not None:
         try:
@@ -73,7 +73,7 @@ def _agents(agents_file, honest, adversaries, free_riders):
 @click.option("--backend", type=click.Choice(["chain", "reference"]), default="chain", show_default=True,
               help="chain: the deployed contracts; reference: their Python reference (fast, no gas) for exploring.")
 @click.option("--transport", type=click.Choice(["rpc", "sdk"]), default="rpc", show_default=True,
-              help="rpc: raw signed transactions (fast); sdk: through decai.sdk.Trainer and Ape (about 10x slower).")
+              help="rpc: raw signed transactions (fast); sdk: through decai.chain.trainer.Trainer and Ape (about 10x slower).")
 @click.option("--precheck/--no-precheck", default=True, show_default=True, help="Run each claim as an eth_call before sending it.")
 @click.option("--output", default=str(ROOT / "results" / "simulation"), show_default=True, type=click.Path(file_okay=False))
 @click.option("--progress/--no-progress", default=True, show_default=True)
@@ -83,9 +83,9 @@ def cli(provider, dataset, label_column, text_column, model_type, mechanism, age
         any_claim_wait, cost_weight, eval_interval, backend, transport, precheck, output, progress):
     from rich.console import Console
 
-    from decai.node import simulation_network
-    from decai.simulation import SimulationConfig, StopFlag, interrupt_stops, prepare_experiment, run_experiment
-    from decai.simulation_report import RichProgress, print_header, print_result, write_outputs
+    from decai.chain.node import simulation_network
+    from decai.simulation.engine import SimulationConfig, StopFlag, interrupt_stops, prepare_experiment, run_experiment
+    from decai.simulation.report import RichProgress, print_header, print_result, write_outputs
 
     console = Console()
     wait = parse_duration(any_claim_wait)

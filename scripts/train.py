@@ -11,7 +11,7 @@ fixed-point model; deploy the file with `ape run deploy --model FILE`.
 
 import click
 
-from decai.cli import handle_errors
+from decai.apps.cli import handle_errors
 
 
 @click.command()
@@ -30,7 +30,7 @@ from decai.cli import handle_errors
 @click.option("--out", "output", required=True, type=click.Path(dir_okay=False), help="Model file to write.")
 @handle_errors
 def cli(source, label_column, text_column, model_type, encoder_kind, vocabulary_size, hash_features, test_fraction, name, seed, output):
-    from decai.pipeline import build_model_file
+    from decai.data.pipeline import build_model_file
 
     report = build_model_file(
         source, model_type, output, label_column=label_column, text_column=text_column, encoder_kind=encoder_kind,

@@ -5,7 +5,7 @@
 
 Compares the creation transaction with this checkout's compiled contract and
 the model file, the parameters as deployed and now, and the mechanism with
-the record (decai/verify.py). Exit status 1 if any check fails.
+the record (decai/chain/verify.py). Exit status 1 if any check fails.
 """
 
 import sys
@@ -13,7 +13,7 @@ import sys
 import click
 from ape.cli import ConnectedProviderCommand
 
-from decai.cli import handle_errors
+from decai.apps.cli import handle_errors
 
 
 @click.command(cls=ConnectedProviderCommand)
@@ -22,7 +22,7 @@ from decai.cli import handle_errors
 @handle_errors
 def cli(provider, trainer, model_path):
     from decai.models import load_model
-    from decai.verify import all_ok, verify_by_name
+    from decai.chain.verify import all_ok, verify_by_name
 
     model = load_model(model_path) if model_path else None
     _, checks = verify_by_name(trainer, model)

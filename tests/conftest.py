@@ -21,13 +21,13 @@ settings.register_profile("ci", max_examples=50, stateful_step_count=20, deadlin
 settings.register_profile("fuzz", max_examples=500, stateful_step_count=20, deadline=None, suppress_health_check=_SLOW_OK)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-from decai.deploy import deploy_trainer
-from decai.fixed_point import ONE
-from decai.mechanisms import DepositParameters
+from decai.chain.deploy import deploy_trainer
+from decai.core.fixed_point import ONE
+from decai.core.mechanisms import DepositParameters
 from decai.models import DensePerceptron, SparsePerceptron
-from decai.sdk import Trainer
+from decai.chain.trainer import Trainer
 
-DAY = 86_400
+from decai.units import DAY  # noqa: E402 - re-exported for the tests
 PARAMETERS = DepositParameters(
     refund_wait_s=DAY, owner_claim_wait_s=10 * DAY, any_address_claim_wait_s=20 * DAY, cost_weight=10**15
 )

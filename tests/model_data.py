@@ -14,11 +14,11 @@ import random
 from functools import lru_cache
 from typing import Sequence
 
-from decai.deploy import deploy_trainer
-from decai.encoders import unit_fixed
-from decai.mechanisms import DepositParameters
+from decai.chain.deploy import deploy_trainer
+from decai.data.encoders import unit_fixed
+from decai.core.mechanisms import DepositParameters
 
-DAY = 86_400
+from decai.units import DAY  # noqa: E402
 NO_DEPOSIT = DepositParameters(refund_wait_s=DAY, owner_claim_wait_s=10 * DAY, any_address_claim_wait_s=20 * DAY, cost_weight=0)
 PIXEL_THRESHOLD = 8  # digits pixels run 0..16
 

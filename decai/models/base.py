@@ -16,7 +16,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar, Sequence
 
-from decai import DecaiError
+from decai.errors import DecaiError
 
 FORMAT = "decai-model/1"
 MAX_SAMPLE_LENGTH = 128  # contracts/lib/constants.vy
@@ -50,8 +50,8 @@ class Model(ABC):
         self._check_metadata()
 
     def make_encoder(self):
-        """The encoder named by `self.encoder` (see decai.encoders)."""
-        from decai.encoders import encoder_from_spec
+        """The encoder named by `self.encoder` (see decai.data.encoders)."""
+        from decai.data.encoders import encoder_from_spec
 
         return encoder_from_spec(self.encoder, self.encoder_params)
 

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Sequence
 
-from decai import DecaiError
-from decai.fixed_point import fits_int64, pack_lanes, unpack_lanes
+from decai.errors import DecaiError
+from decai.core.fixed_point import fits_int64, pack_lanes, unpack_lanes
 from decai.models.base import MAX_SAMPLE_LENGTH, Model, require_int
 
 MAX_CLASSES = 64  # contracts/lib/labels.vy

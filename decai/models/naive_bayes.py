@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from decai import DecaiError
-from decai.fixed_point import ONE, to_fixed
+from decai.errors import DecaiError
+from decai.core.fixed_point import ONE, to_fixed
 from decai.models.base import MAX_SAMPLE_LENGTH, register, require_int
 from decai.models.counts import COUNT_MAX, SparseCountModel, read_words
 

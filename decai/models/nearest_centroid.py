@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from decai import DecaiError
-from decai.fixed_point import ONE, pack_lanes, tdiv, to_fixed, unpack_lanes
+from decai.errors import DecaiError
+from decai.core.fixed_point import ONE, pack_lanes, tdiv, to_fixed, unpack_lanes
 from decai.models.base import MAX_SAMPLE_LENGTH, Model, register, require_int
 from decai.models.counts import MAX_CLASSES, SparseCountModel, check_class_capacity, check_int64_indices, read_words
 

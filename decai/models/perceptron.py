@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from decai import DecaiError
-from decai.fixed_point import ONE, fits_int64, pack_int64, tdiv
+from decai.errors import DecaiError
+from decai.core.fixed_point import ONE, fits_int64, pack_int64, tdiv
 from decai.models.base import MAX_SAMPLE_LENGTH, Model, register, require_int
 
 UNIT_NORM = ONE * ONE
@@ -55,7 +55,7 @@ class _Perceptron(Model):
     @classmethod
     def from_chain(cls, contract: Any, metadata: dict[str, Any]) -> "_Perceptron":
         """The current parameters of a deployed perceptron."""
-        from decai.fixed_point import unpack_int64
+        from decai.core.fixed_point import unpack_int64
 
         count = contract.num_features() if cls is SparsePerceptron else contract.dimensions()
         total_words = (count + 3) // 4

@@ -22,7 +22,7 @@ def main(network: str, reference: str, values: str, output: str) -> dict:
 
     with networks.parse_network_choice(network):
         import ape_console_extras as console
-        from decai.export import export_dataset
+        from decai.chain.export import export_dataset
 
         bc = console.trainer(reference)
         prediction = console.predict(bc, values)

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from decai.fixed_point import to_fixed
+from decai.core.fixed_point import to_fixed
 from decai.models import NaiveBayes, NearestCentroid, SparseNearestCentroid
 from tests.model_data import chain_predictions, chain_words, deploy
 
@@ -43,7 +43,7 @@ def dense_centroid():
 def test_chunked_deployment__same_parameters_as_one_transaction(owner, build, budget):
     model = build()
     whole = deploy(model, owner)
-    from decai.deploy import deploy_trainer
+    from decai.chain.deploy import deploy_trainer
     from tests.model_data import NO_DEPOSIT
 
     deployment = deploy_trainer(model, NO_DEPOSIT, owner, progress=False, max_gas_per_tx=budget)
@@ -60,7 +60,7 @@ def test_chunked_deployment__same_parameters_as_one_transaction(owner, build, bu
     if model.input_kind == "sparse":
         samples = [sorted(rng.sample(range(600), rng.randint(1, 40))) for _ in range(50)]
     else:
-        from decai.encoders import unit_fixed
+        from decai.data.encoders import unit_fixed
 
         samples = [unit_fixed([rng.uniform(-1, 1) for _ in range(100)]) for _ in range(50)]
     assert chain_predictions(chunked, samples) == chain_predictions(whole, samples) == [model.predict(s) for s in samples]

@@ -13,12 +13,12 @@ import types
 import pytest
 
 import ape_console_extras as console
-from decai import DecaiError
-from decai.deploy import deploy_trainer
-from decai.encoders import VocabularyEncoder
-from decai.fixed_point import ONE
+from decai.errors import DecaiError
+from decai.chain.deploy import deploy_trainer
+from decai.data.encoders import VocabularyEncoder
+from decai.core.fixed_point import ONE
 from decai.models import SparsePerceptron
-from decai.records import deployment_record, save_record
+from decai.chain.records import deployment_record, save_record
 from tests.conftest import DAY, PARAMETERS
 
 VOCABULARY = ["good", "great", "fine", "bad", "awful", "movie", "plot"]
@@ -132,8 +132,8 @@ def test_wrong_label_name__one_line_error(reviews):
 
 
 def test_market_phase__guarded_when_the_market_is_missing(reviews, monkeypatch):
-    monkeypatch.setitem(sys.modules, "decai.market", None)  # import fails, as on a checkout without it
-    with pytest.raises(DecaiError, match=r"^the prediction market is not part of this checkout \(no decai.market\)$"):
+    monkeypatch.setitem(sys.modules, "decai.market.client", None)  # import fails, as on a checkout without it
+    with pytest.raises(DecaiError, match=r"^the prediction market is not part of this checkout \(no decai.market.client\)$"):
         console.market_phase("reviews")
 
 
@@ -149,5 +149,5 @@ def test_market_phase__uses_decai_market_when_present(reviews, monkeypatch):
         def status(self):
             return {"address": self.address, "phase": "participation"}
 
-    monkeypatch.setitem(sys.modules, "decai.market", types.SimpleNamespace(Market=FakeMarket))
+    monkeypatch.setitem(sys.modules, "decai.market.client", types.SimpleNamespace(Market=FakeMarket))
     assert console.market_phase("reviews") == {"address": reviews, "phase": "participation"}

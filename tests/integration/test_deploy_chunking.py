@@ -2,9 +2,9 @@
 
 import pytest
 
-from decai import DecaiError
-from decai.deploy import MAX_INIT_WORDS, deploy_trainer, plan_chunks
-from decai.fixed_point import unpack_int64
+from decai.errors import DecaiError
+from decai.chain.deploy import MAX_INIT_WORDS, deploy_trainer, plan_chunks
+from decai.core.fixed_point import unpack_int64
 from decai.models import SparsePerceptron
 from tests.conftest import PARAMETERS
 

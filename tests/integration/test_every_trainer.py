@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-from decai.benchmark import NB_REPORT_ADAPTATION, scenario_models, scenario_samples
-from decai.contracts import contract_name
-from decai.deploy import deploy_trainer
-from decai.mechanisms import PointsParameters
-from decai.sdk import Trainer
+from decai.apps.gas import NB_REPORT_ADAPTATION, scenario_models, scenario_samples
+from decai.chain.contracts import contract_name
+from decai.chain.deploy import deploy_trainer
+from decai.core.mechanisms import PointsParameters
+from decai.chain.trainer import Trainer
 from tests.conftest import DAY, PARAMETERS, advance
 
 TYPES = {"SP": "sparse_perceptron", "DP": "dense_perceptron", "NB": "naive_bayes", "NCC": "nearest_centroid", "SNCC": "sparse_nearest_centroid"}

@@ -11,19 +11,18 @@ contributions from six accounts are sent straight to anvil in six blocks
 from __future__ import annotations
 
 import csv
-import json
 
 import pytest
 
-from decai import DecaiError
-from decai.deploy import deploy_trainer
-from decai.encoders import VocabularyEncoder
-from decai.export import COLUMNS, export_dataset, iterate_pages, read_csv, reconstruct
-from decai.fixed_point import ONE
-from decai.mechanisms import DepositParameters
+from decai.errors import DecaiError
+from decai.chain.deploy import deploy_trainer
+from decai.data.encoders import VocabularyEncoder
+from decai.chain.export import COLUMNS, export_dataset, iterate_pages, read_csv, reconstruct
+from decai.core.fixed_point import ONE
+from decai.core.mechanisms import DepositParameters
 from decai.models import SparsePerceptron
-from decai.records import deployment_record, save_record
-from decai.sdk import Trainer
+from decai.chain.records import deployment_record, save_record
+from decai.chain.trainer import Trainer
 from tests.conftest import DAY, advance
 
 VOCABULARY = [f"{stem}{j}" for stem in ("alpha", "beta") for j in range(50)]
@@ -163,7 +162,7 @@ def test_export__failure_leaves_nothing_half_written(dataset_trainer, tmp_path, 
     path = tmp_path / "texts.csv"
     path.write_text("previous export\n")
 
-    import decai.export as export
+    import decai.chain.export as export
 
     original = export._csv_value
     calls = {"n": 0}

@@ -3,7 +3,7 @@ samples of 128 features, or 256 samples of 16) with contributions of 128
 features that meet most of it: every transaction a keeper needs stays under
 10,000,000 gas.
 
-Runs on an anvil of its own without step tracing (decai/market_benchmark.py
+Runs on an anvil of its own without step tracing (decai/market/gas.py
 explains why): Ape's node keeps every step of every transaction in memory,
 gigabytes for transactions this size.
 """
@@ -12,9 +12,9 @@ LIMIT = 10_000_000
 
 
 def benchmark_module():
-    import decai.market_benchmark
+    import decai.market.gas
 
-    return decai.market_benchmark
+    return decai.market.gas
 
 
 def test_every_transaction_stays_under_ten_million_gas():

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from decai.benchmark import NB_REPORT_ADAPTATION, replay, scenario_models, scenario_samples
-from decai import DecaiError
-from decai.deploy import deploy_trainer
-from decai.sdk import Trainer
+from decai.apps.gas import NB_REPORT_ADAPTATION, replay, scenario_models, scenario_samples
+from decai.errors import DecaiError
+from decai.chain.deploy import deploy_trainer
+from decai.chain.trainer import Trainer
 from tests.conftest import DAY, PARAMETERS, advance
 
 

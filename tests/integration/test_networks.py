@@ -1,6 +1,6 @@
 """Sepolia and its fork, offline: an anvil with Sepolia's chain id stands in.
 
-The stand-in runs on a port the kernel picks (decai.node.Anvil) with `--chain-id 11155111` and a
+The stand-in runs on a port the kernel picks (decai.chain.node.Anvil) with `--chain-id 11155111` and a
 block every second, so Ape's two confirmations on Sepolia really pass;
 SEPOLIA_RPC_URL points ape-config.yaml's `node: ethereum: sepolia: uri:` at
 it. Everything goes through the paths a user takes, as separate processes:
@@ -26,7 +26,7 @@ import pytest
 from eth_abi import encode
 from eth_utils import keccak
 
-from decai.node import Anvil, rpc, wait_for_receipt
+from decai.chain.node import Anvil, rpc, wait_for_receipt
 
 ROOT = Path(__file__).resolve().parents[2]
 SEPOLIA_CHAIN_ID = 11155111
@@ -141,8 +141,8 @@ def deployed(standin):
 
 
 def test_deploy__sepolia_node_path__keyfile_account_waits_for_confirmations_and_records(standin, deployed):
-    from decai.records import code_hash, model_hash
-    from decai.training import default_model
+    from decai.chain.records import code_hash, model_hash
+    from decai.data.training import default_model
 
     (code, out, err, errors), record, head_after = deployed
     assert (code, errors) == (0, []), out + err
@@ -270,7 +270,7 @@ def test_fork__scripts_and_console_use_the_sepolia_trainer_without_changing_the_
 
 
 def test_export__script_reads_the_data_set_from_sepolia(standin, deployed, tmp_path):
-    from decai.encoders import StandardUnitEncoder
+    from decai.data.encoders import StandardUnitEncoder
 
     (code, *_), record, _ = deployed
     assert code == 0

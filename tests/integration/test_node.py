@@ -1,12 +1,12 @@
-"""decai.node: the one anvil launcher and the bounded receipt wait."""
+"""decai.chain.node: the one anvil launcher and the bounded receipt wait."""
 
 from __future__ import annotations
 
 import pytest
 import requests
 
-from decai import DecaiError
-from decai.node import Anvil, rpc, wait_for_receipt
+from decai.errors import DecaiError
+from decai.chain.node import Anvil, rpc, wait_for_receipt
 
 
 def test_wait_for_receipt__interval_mining__waits_for_the_block():

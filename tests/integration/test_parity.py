@@ -6,9 +6,9 @@ import random
 import numpy as np
 import pytest
 
-from decai.deploy import deploy_trainer
-from decai.sdk import Trainer
-from decai.training import accuracy, breast_cancer, train_dense_perceptron, train_sparse_perceptron
+from decai.chain.deploy import deploy_trainer
+from decai.chain.trainer import Trainer
+from decai.data.training import accuracy, breast_cancer, train_dense_perceptron, train_sparse_perceptron
 from tests.conftest import PARAMETERS, advance
 
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from decai import DecaiError
-from decai.deploy import deploy_trainer, plan_deployment
-from decai.records import (
+from decai.errors import DecaiError
+from decai.chain.deploy import deploy_trainer, plan_deployment
+from decai.chain.records import (
     deployment_record,
     find_record,
     list_records,
@@ -18,7 +18,7 @@ from decai.records import (
     resolve_trainer,
     save_record,
 )
-from decai.sdk import Trainer
+from decai.chain.trainer import Trainer
 from tests.conftest import PARAMETERS, sparse_model
 from tests.integration.test_deploy_chunking import _model
 

@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from decai.agents import HOUR, MINUTE, UNIT, adversary_agent, free_rider_agent, honest_agent
-from decai.simulation import SimulationConfig, StopFlag, interrupt_stops, prepare_experiment, run_experiment
-from decai.simulation_report import write_outputs
+from decai.units import HOUR, MINUTE
+from decai.simulation.agents import UNIT, adversary_agent, free_rider_agent, honest_agent
+from decai.simulation.engine import SimulationConfig, StopFlag, interrupt_stops, prepare_experiment, run_experiment
+from decai.simulation.report import write_outputs
 from tests.unit.offchain.test_simulation_data import number_rows, write_csv
 
 ROOT = Path(__file__).resolve().parents[2]

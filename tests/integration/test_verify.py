@@ -1,12 +1,12 @@
-"""Verifying a deployment against its record and model file (decai.verify)."""
+"""Verifying a deployment against its record and model file (decai.chain.verify)."""
 
 from __future__ import annotations
 
 import pytest
 
-from decai.deploy import deploy_trainer
-from decai.records import deployment_record, save_record
-from decai.verify import all_ok, verify_by_name
+from decai.chain.deploy import deploy_trainer
+from decai.chain.records import deployment_record, save_record
+from decai.chain.verify import all_ok, verify_by_name
 from tests.conftest import DAY, PARAMETERS, advance, sparse_model
 from tests.integration.test_deploy_chunking import _model
 
@@ -63,7 +63,7 @@ def test_verify__another_model_file__fails_by_name(owner, chain):
 def test_verify__trained_since__deployed_parameters_still_verified(owner, contributor, chain):
     model = sparse_model(40, weight=-(10**9))  # predicts 0: a label-1 sample trains it
     deployment = _deploy(model, owner, chain)
-    from decai.sdk import Trainer
+    from decai.chain.trainer import Trainer
 
     Trainer(deployment.contract).add_data([1, 2], 1, sender=contributor)
     advance(chain, DAY)

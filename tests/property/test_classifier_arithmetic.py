@@ -16,7 +16,7 @@ from fractions import Fraction
 from hypothesis import given
 from hypothesis import strategies as st
 
-from decai.fixed_point import ONE
+from decai.core.fixed_point import ONE
 from decai.models import NaiveBayes, SparseNearestCentroid
 
 NUM_FEATURES = 12

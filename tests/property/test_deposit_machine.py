@@ -16,11 +16,11 @@ import pytest
 from hypothesis import event, strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, initialize, invariant, multiple, rule, run_state_machine_as_test
 
-from decai.deploy import deploy_trainer
-from decai.fixed_point import ONE
-from decai.mechanisms import DepositLedger, DepositParameters, Rejected
+from decai.chain.deploy import deploy_trainer
+from decai.core.fixed_point import ONE
+from decai.core.mechanisms import DepositLedger, DepositParameters, Rejected
 from decai.models import SparsePerceptron
-from decai.sdk import Trainer
+from decai.chain.trainer import Trainer
 from tests.conftest import revert_reason
 
 FEATURES = 6

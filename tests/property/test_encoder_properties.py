@@ -2,8 +2,8 @@
 
 from hypothesis import given, strategies as st
 
-from decai.encoders import StandardUnitEncoder, unit_fixed
-from decai.fixed_point import ONE
+from decai.data.encoders import StandardUnitEncoder, unit_fixed
+from decai.core.fixed_point import ONE
 
 @given(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=128).filter(lambda v: any(v)))
 def test_unit_vectors_pass_the_norm_check(values):

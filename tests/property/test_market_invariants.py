@@ -17,7 +17,7 @@ Invariants after every step:
 - every rejected call reverts with its reason and changes nothing.
 At the end:
 - contributors + provider received exactly bounty + stakes;
-- the balances equal the Python reference (decai.market), whatever the step
+- the balances equal the Python reference (decai.market.client), whatever the step
   sizes: E_0..E_T from re-training h_0, then the rounds;
 - paid to contributors minus their stakes <= bounty * max(0, E_0 - E_T) / M,
   and <= bounty.
@@ -41,7 +41,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from eth_abi import decode, encode
 from eth_utils import keccak
 
-from decai.market import (
+from decai.market.client import (
     MAX_PROCESS_STEPS,
     reward_balances,
     ZERO_HASH,

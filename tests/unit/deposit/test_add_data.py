@@ -5,7 +5,7 @@ import pytest
 from ape.exceptions import ContractLogicError
 from eth_utils import keccak
 
-from decai.contributions import contribution_key
+from decai.core.contributions import contribution_key
 from tests.conftest import PARAMETERS, at
 
 GOOD = [1, 2, 3]
@@ -63,8 +63,8 @@ def test_add_data__insufficient_deposit__reverts(sparse_trainer, contributor, ch
 
 
 def test_add_data__free_mechanism__takes_nothing(owner, contributor):
-    from decai.deploy import deploy_trainer
-    from decai.mechanisms import DepositParameters
+    from decai.chain.deploy import deploy_trainer
+    from decai.core.mechanisms import DepositParameters
     from tests.conftest import sparse_model
 
     free = DepositParameters(refund_wait_s=0, owner_claim_wait_s=0, any_address_claim_wait_s=0, cost_weight=0)

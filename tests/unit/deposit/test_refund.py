@@ -2,7 +2,7 @@
 
 import ape
 
-from decai.contributions import Contribution
+from decai.core.contributions import Contribution
 from tests.conftest import DAY, at
 
 GOOD = [1, 2, 3]
@@ -101,9 +101,9 @@ def test_refund__after_partial_take__pays_the_rest(sparse_trainer, contributor, 
 
 
 def test_refund__zero_deposit__counts_good(owner, contributor, chain):
-    from decai.deploy import deploy_trainer
-    from decai.mechanisms import DepositParameters
-    from decai.sdk import Trainer
+    from decai.chain.deploy import deploy_trainer
+    from decai.core.mechanisms import DepositParameters
+    from decai.chain.trainer import Trainer
     from tests.conftest import sparse_model
 
     free = DepositParameters(refund_wait_s=DAY, owner_claim_wait_s=DAY, any_address_claim_wait_s=DAY, cost_weight=0)

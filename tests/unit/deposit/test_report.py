@@ -146,9 +146,9 @@ def test_report__author_after_any_address_wait__can_take_own_leftovers(sparse_tr
 def test_report__share_rounding_to_zero__takes_the_rest(owner, contributor, reporter, stranger, chain):
     """With a tiny deposit and many good contributions elsewhere, the share
     floor(deposit * good / total) is 0 and the reporter takes what is left."""
-    from decai.deploy import deploy_trainer
-    from decai.mechanisms import DepositParameters
-    from decai.sdk import Trainer
+    from decai.chain.deploy import deploy_trainer
+    from decai.core.mechanisms import DepositParameters
+    from decai.chain.trainer import Trainer
     from tests.conftest import sparse_model
 
     tiny = DepositParameters(refund_wait_s=DAY, owner_claim_wait_s=10 * DAY, any_address_claim_wait_s=20 * DAY, cost_weight=1)

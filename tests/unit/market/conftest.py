@@ -14,13 +14,12 @@ import random
 
 import pytest
 
-from decai.deploy import deploy_trainer
-from decai.fixed_point import ONE
-from decai.market import Market, MarketParameters, split_test_set, random_salts
+from decai.chain.deploy import deploy_trainer
+from decai.core.fixed_point import ONE
+from decai.market.client import Market, MarketParameters, split_test_set, random_salts
 from decai.models import SparsePerceptron
 
-HOUR = 3600
-DAY = 86_400
+from decai.units import DAY, HOUR  # noqa: E402
 NUM_FEATURES = 24
 STAKE = 10**15
 BOUNTY = 100 * STAKE

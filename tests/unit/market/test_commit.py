@@ -3,8 +3,8 @@
 import ape
 import pytest
 
-from decai.deploy import deploy_trainer
-from decai.market import MAX_ROUNDS, Market, MarketParameters
+from decai.chain.deploy import deploy_trainer
+from decai.market.client import MAX_ROUNDS, Market, MarketParameters
 from tests.unit.market.conftest import BOUNTY, PARAMETERS, STAKE, initial_model
 
 

@@ -5,8 +5,8 @@ import ape
 import pytest
 from eth_abi import encode
 
-from decai import DecaiError
-from decai.market import MAX_CONTRIBUTIONS, chain_values
+from decai.errors import DecaiError
+from decai.market.client import MAX_CONTRIBUTIONS, chain_values
 from tests.unit.market.conftest import BOUNTY, PARAMETERS, STAKE, advance, contribute, initial_model
 
 

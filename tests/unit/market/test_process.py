@@ -5,7 +5,7 @@ step size."""
 import ape
 import pytest
 
-from decai.market import ZERO_HASH, pack_uint32, replay_losses, reward_balances, settle
+from decai.market.client import ZERO_HASH, pack_uint32, replay_losses, reward_balances, settle
 from tests.unit.market.conftest import BOUNTY, HOUR, STAKE, advance, contribute, initial_model
 
 

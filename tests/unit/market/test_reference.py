@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from decai import DecaiError
-from decai.market import (
+from decai.errors import DecaiError
+from decai.market.client import (
     Portion,
     chain_values,
     pack_uint32,

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from decai.fixed_point import ONE
+from decai.core.fixed_point import ONE
 from decai.models import NaiveBayes
 from tests.model_data import deploy
 

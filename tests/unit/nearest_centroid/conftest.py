@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from decai.encoders import unit_fixed
-from decai.fixed_point import to_fixed
+from decai.data.encoders import unit_fixed
+from decai.core.fixed_point import to_fixed
 from decai.models import NearestCentroid
 
 DIMENSIONS = 10  # one full word of eight lanes and a partial one

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sklearn.neighbors import NearestCentroid as SklearnNearestCentroid
 
-from decai import DecaiError
+from decai.errors import DecaiError
 from decai.models import NearestCentroid, SparseNearestCentroid, load_model
 from tests.unit.nearest_centroid.conftest import small_model
 

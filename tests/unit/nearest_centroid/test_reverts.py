@@ -7,8 +7,8 @@ import ape
 import pytest
 from ape import chain, project
 
-from decai import DecaiError
-from decai.fixed_point import ONE
+from decai.errors import DecaiError
+from decai.core.fixed_point import ONE
 from tests.model_data import NO_DEPOSIT, deploy
 from tests.unit.nearest_centroid.conftest import DIMENSIONS, small_model, unit
 

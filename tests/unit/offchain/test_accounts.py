@@ -1,11 +1,11 @@
-"""Choosing the sending account (decai.cli.load_account) on local and live networks."""
+"""Choosing the sending account (decai.apps.cli.load_account) on local and live networks."""
 
 from types import SimpleNamespace
 
 import pytest
 
-from decai import DecaiError
-from decai.cli import is_live, load_account
+from decai.errors import DecaiError
+from decai.apps.cli import is_live, load_account
 
 
 def _provider(is_dev: bool):

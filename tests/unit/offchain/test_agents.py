@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from decai import DecaiError
-from decai.agents import (
+from decai.errors import DecaiError
+from decai.simulation.agents import (
     ADVERSARY,
     DAY,
     HONEST,
@@ -29,7 +29,7 @@ from decai.agents import (
     load_agent_specs,
     make_agents,
 )
-from decai.mechanisms import DepositParameters, PointsParameters
+from decai.core.mechanisms import DepositParameters, PointsParameters
 
 PARAMETERS = DepositParameters(refund_wait_s=DAY, owner_claim_wait_s=9 * DAY, any_address_claim_wait_s=9 * DAY, cost_weight=3 * UNIT // 10)
 POINTS = PointsParameters(refund_wait_s=DAY)

@@ -1,11 +1,11 @@
 import pytest
 
-from decai import DecaiError
-from decai.cli import parse_duration, parse_numbers, parse_wei
-from decai.encoders import StandardUnitEncoder, UnitEncoder, encoder_from_spec, unit_fixed
-from decai.fixed_point import ONE
-from decai.mechanisms import DepositParameters
-from decai.sdk import human_duration
+from decai.errors import DecaiError
+from decai.apps.cli import parse_duration, parse_numbers, parse_wei
+from decai.data.encoders import StandardUnitEncoder, UnitEncoder, encoder_from_spec, unit_fixed
+from decai.core.fixed_point import ONE
+from decai.core.mechanisms import DepositParameters
+from decai.units import human_duration
 
 
 def test_unit_encoder__norm_within_tolerance():

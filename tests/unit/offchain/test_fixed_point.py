@@ -1,6 +1,6 @@
 import pytest
 
-from decai.fixed_point import ONE, from_fixed, pack_int64, tdiv, to_fixed, unpack_int64
+from decai.core.fixed_point import ONE, from_fixed, pack_int64, tdiv, to_fixed, unpack_int64
 
 
 @pytest.mark.parametrize(

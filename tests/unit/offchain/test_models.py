@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from decai import DecaiError
-from decai.fixed_point import ONE
+from decai.errors import DecaiError
+from decai.core.fixed_point import ONE
 from decai.models import DensePerceptron, SparsePerceptron, load_model, model_from_dict
 
 

@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from decai import DecaiError
-from decai.encoders import encoder_from_spec
+from decai.errors import DecaiError
+from decai.data.encoders import encoder_from_spec
 from decai.models import load_model
-from decai.pipeline import build_model_file
+from decai.data.pipeline import build_model_file
 
 
 @pytest.mark.parametrize(

@@ -5,10 +5,10 @@ import random
 
 import pytest
 
-from decai import DecaiError
-from decai.encoders import UNIT_NORM
-from decai.fixed_point import ONE
-from decai.simulation_data import (
+from decai.errors import DecaiError
+from decai.data.encoders import UNIT_NORM
+from decai.core.fixed_point import ONE
+from decai.simulation.data import (
     MODEL_FACTORIES,
     NUMBERS,
     TEXT,

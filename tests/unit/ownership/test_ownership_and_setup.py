@@ -3,9 +3,9 @@
 import ape
 import pytest
 
-from decai.deploy import _constructor_args
-from decai.fixed_point import ONE, pack_int64
-from decai.mechanisms import DepositParameters
+from decai.chain.deploy import _constructor_args
+from decai.core.fixed_point import ONE, pack_int64
+from decai.core.mechanisms import DepositParameters
 from tests.conftest import PARAMETERS, sparse_model
 
 

@@ -3,11 +3,11 @@
 import ape
 import pytest
 
-from decai.deploy import deploy_trainer
-from decai.encoders import unit_fixed
-from decai.fixed_point import ONE
+from decai.chain.deploy import deploy_trainer
+from decai.data.encoders import unit_fixed
+from decai.core.fixed_point import ONE
 from decai.models import DensePerceptron
-from decai.sdk import Trainer
+from decai.chain.trainer import Trainer
 from tests.conftest import PARAMETERS
 
 

@@ -3,10 +3,10 @@
 import ape
 import pytest
 
-from decai.deploy import deploy_trainer
-from decai.fixed_point import ONE
+from decai.chain.deploy import deploy_trainer
+from decai.core.fixed_point import ONE
 from decai.models import SparsePerceptron
-from decai.sdk import Trainer
+from decai.chain.trainer import Trainer
 from tests.conftest import PARAMETERS
 
 

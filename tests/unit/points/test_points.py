@@ -3,9 +3,9 @@
 import ape
 import pytest
 
-from decai.deploy import deploy_trainer
-from decai.mechanisms import BADGES, PointsParameters
-from decai.sdk import Trainer
+from decai.chain.deploy import deploy_trainer
+from decai.core.mechanisms import BADGES, PointsParameters
+from decai.chain.trainer import Trainer
 from tests.conftest import DAY, at, dense_model, sparse_model
 
 POINTS = PointsParameters(refund_wait_s=DAY)

@@ -7,7 +7,7 @@ import ape
 import pytest
 from ape import chain, project
 
-from decai import DecaiError
+from decai.errors import DecaiError
 from tests.model_data import NO_DEPOSIT, deploy
 from tests.unit.sparse_nearest_centroid.conftest import NUM_FEATURES, small_model
 

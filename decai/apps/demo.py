@@ -17,13 +17,13 @@ from statistics import mean
 from rich.console import Console
 from rich.table import Table
 
-from decai.deploy import deploy_trainer
-from decai.mechanisms import DepositParameters
-from decai.sdk import Rejected, Trainer
-from decai.training import default_model
+from decai.chain.deploy import deploy_trainer
+from decai.core.mechanisms import DepositParameters
+from decai.chain.trainer import Trainer
+from decai.errors import Rejected
+from decai.units import DAY, HOUR
+from decai.data.training import default_model
 
-HOUR = 3600
-DAY = 24 * HOUR
 PARAMETERS = DepositParameters(
     refund_wait_s=DAY, owner_claim_wait_s=10 * DAY, any_address_claim_wait_s=20 * DAY, cost_weight=10**15
 )

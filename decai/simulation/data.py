@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from decai import DecaiError
-from decai.encoders import StandardUnitEncoder, VocabularyEncoder, unit_fixed
-from decai.fixed_point import to_fixed
+from decai.errors import DecaiError
+from decai.data.encoders import StandardUnitEncoder, VocabularyEncoder, unit_fixed
+from decai.core.fixed_point import to_fixed
 from decai.models.base import MAX_SAMPLE_LENGTH, Model
-from decai.training import accuracy
+from decai.data.training import accuracy
 
 DEFAULT_DATASET = "rotten-tomatoes"
 TEXT = "text"
@@ -54,7 +54,7 @@ class Dataset:
 
 def rotten_tomatoes_dataset() -> Dataset:
     """The Rotten Tomatoes snippets that install with decai (rotten 0, fresh 1)."""
-    from decai.datasets import rotten_tomatoes
+    from decai.data.datasets import rotten_tomatoes
 
     texts, labels = rotten_tomatoes()
     return Dataset("rotten-tomatoes", TEXT, texts, labels, ["rotten", "fresh"], ["text"])
@@ -162,7 +162,7 @@ class ModelFactory:
 
 
 def _train_sparse_perceptron(samples, labels, size, metadata, seed, learning_rate=1.0) -> Model:
-    from decai.training import train_sparse_perceptron
+    from decai.data.training import train_sparse_perceptron
 
     model, _ = train_sparse_perceptron(samples, labels, size, learning_rate=1.0, seed=seed, **metadata)
     model.learning_rate = to_fixed(learning_rate)
@@ -170,7 +170,7 @@ def _train_sparse_perceptron(samples, labels, size, metadata, seed, learning_rat
 
 
 def _train_dense_perceptron(samples, labels, size, metadata, seed, learning_rate=1.0) -> Model:
-    from decai.training import train_dense_perceptron
+    from decai.data.training import train_dense_perceptron
 
     model, _ = train_dense_perceptron(samples, labels, learning_rate=1.0, seed=seed, **metadata)
     model.learning_rate = to_fixed(learning_rate)
@@ -182,7 +182,7 @@ def _count_model_trainer(model_type: str) -> Callable[..., Model]:
     on more data is adding it, and there is no step size to set."""
 
     def train(samples, labels, size, metadata, seed, learning_rate=1.0) -> Model:
-        from decai.training import train_model
+        from decai.data.training import train_model
 
         model, _ = train_model(model_type, samples, labels, num_features=size, seed=seed, **metadata)
         return model

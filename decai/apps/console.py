@@ -21,11 +21,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Sequence
+from typing import Any
 
-from decai import DecaiError
-from decai.contributions import Contribution
-from decai.sdk import ClaimStatus, Trainer, human_duration
+from decai.errors import DecaiError
+from decai.core.contributions import Contribution
+from decai.chain.trainer import ClaimStatus, Trainer
+from decai.units import format_ether, human_duration
 
 _ACCOUNTS: dict[tuple[str, str], Any] = {}
 
@@ -39,7 +40,7 @@ def account(alias: str | None = None):
     """
     from ape import chain
 
-    from decai.cli import load_account
+    from decai.apps.cli import load_account
 
     alias = alias or os.environ.get("DECAI_ACCOUNT")
     key = (chain.provider.network_choice, alias or "")
@@ -65,7 +66,7 @@ def records() -> list[dict[str, Any]]:
     """The deployment records that apply on this network, each with its status."""
     from ape import chain
 
-    from decai.records import list_records
+    from decai.chain.records import list_records
 
     return [
         {
@@ -96,7 +97,7 @@ def encode(model: Trainer | str, raw: Any) -> list[int]:
     Text for text models; numbers (a list, or a string "1.5, 2, 3") for
     dense models; feature indices (list or string) for `indices` models.
     """
-    from decai.cli import parse_numbers
+    from decai.apps.cli import parse_numbers
 
     model = trainer(model)
     encoder = model.encoder()
@@ -144,7 +145,7 @@ def next_deposit(model: Trainer | str) -> int:
 
 def ether(wei: int) -> str:
     """Wei as ether, for reading: 112500000000000000 -> '0.1125 ETH'."""
-    return f"{int(wei) / 10**18:.6g} ETH"
+    return format_ether(wei)
 
 
 @dataclass(frozen=True)
@@ -256,7 +257,7 @@ def wait(seconds: int | str) -> int:
     """Local networks and forks only: move time forward (e.g. "1d") and mine a block; returns the new time."""
     from ape import chain
 
-    from decai.cli import is_live, parse_duration
+    from decai.apps.cli import is_live, parse_duration
 
     if is_live(chain.provider):
         raise DecaiError("time only moves by itself on a live network")
@@ -275,21 +276,21 @@ def refund_opens_in(model: Trainer | str, contribution) -> str:
 # -- the prediction market ------------------------------------------------------------
 
 def market(reference: str):
-    """The prediction market recorded under `reference` or at that address (needs decai.market)."""
+    """The prediction market recorded under `reference` or at that address (needs decai.market.client)."""
     try:
-        from decai.market import Market
+        from decai.market.client import Market
     except ImportError:
-        raise DecaiError("the prediction market is not part of this checkout (no decai.market)") from None
+        raise DecaiError("the prediction market is not part of this checkout (no decai.market.client)") from None
     from ape import chain
 
-    from decai.records import resolve_trainer
+    from decai.chain.records import resolve_trainer
 
     address, _ = resolve_trainer(str(reference), chain.provider)
     return Market.at(address)
 
 
 def market_phase(reference: str):
-    """A prediction market's status: phase, deadlines, bounty, contributions (needs decai.market)."""
+    """A prediction market's status: phase, deadlines, bounty, contributions (needs decai.market.client)."""
     handle = market(reference)
     return handle.status() if hasattr(handle, "status") else handle.phase
 

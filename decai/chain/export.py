@@ -44,9 +44,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from decai import DecaiError
-from decai.contributions import Contribution
-from decai.progress import progress_bar
+from decai.errors import DecaiError
+from decai.core.contributions import Contribution
+from decai.chain.progress import progress_bar
 
 COLUMNS = [
     "key",
@@ -166,7 +166,7 @@ def reconstruct(
     status_from: str = "events",
     progress: bool = True,
 ) -> Dataset:
-    """Every contribution to `trainer` (a decai.sdk.Trainer) with its claim status.
+    """Every contribution to `trainer` (a decai.chain.trainer.Trainer) with its claim status.
 
     Blocks `start_block` (default: the recorded deployment block, else 0)
     to `stop_block` inclusive (default: the head when the export starts).

@@ -26,10 +26,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from decai import DecaiError
-from decai.deploy import _constructor_args
-from decai.mechanisms import DepositParameters
-from decai.records import model_hash, stale_reason
+from decai.errors import DecaiError
+from decai.chain.deploy import _constructor_args
+from decai.core.mechanisms import DepositParameters
+from decai.chain.records import model_hash, stale_reason
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def verify_deployment(trainer, record: dict[str, Any], model=None) -> list[Check
         checks.append(Check("model file", file_hash == expected_hash, f"{file_hash} {'=' if file_hash == expected_hash else '!='} recorded {expected_hash}"))
 
     # -- the creation transaction -------------------------------------------------
-    from decai.contracts import contract_container
+    from decai.chain.contracts import contract_container
 
     container = contract_container(trainer.mechanism, trainer.model_type).contract_type
     compiled = bytes.fromhex(container.deployment_bytecode.bytecode.removeprefix("0x"))
@@ -184,8 +184,8 @@ def verify_by_name(reference: str, model=None) -> tuple[Any, list[Check]]:
     """(trainer, checks) for a recorded trainer name or address on the connected network."""
     from ape import chain
 
-    from decai.records import find_record, record_for_address
-    from decai.sdk import Trainer
+    from decai.chain.records import find_record, record_for_address
+    from decai.chain.trainer import Trainer
 
     entry = record_for_address(reference, chain.provider) if reference.startswith("0x") else find_record(reference, chain.provider)
     if entry is None:

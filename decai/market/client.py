@@ -31,7 +31,8 @@ from typing import Any, Callable, Iterable, Sequence
 from eth_abi import encode
 from eth_utils import keccak, to_checksum_address
 
-from decai import DecaiError
+from decai.chain.transact import transact
+from decai.errors import DecaiError, Rejected, revert_reason
 from decai.models.base import MAX_SAMPLE_LENGTH
 
 # Bounds: contracts/lib/prediction_market.vy and sparse_market.vy.
@@ -54,10 +55,6 @@ ZERO_HASH = b"\x00" * 32
 
 #: Gas cap a keeper aims its `process` calls at (the issue's bound is 10M).
 DEFAULT_PROCESS_GAS = 8_000_000
-
-
-class Rejected(DecaiError):
-    """A market transaction reverted; the message carries the reason."""
 
 
 # --------------------------------------------------------------- encoding --
@@ -378,20 +375,6 @@ class MarketParameters:
 
 # ----------------------------------------------------------------- client --
 
-def _reason(error: Exception) -> str:
-    message = getattr(error, "revert_message", None) or getattr(error, "message", None) or str(error)
-    return str(message).strip() or "reverted without a reason"
-
-
-def _transact(action: str, fn, *args, **kwargs):
-    from ape.exceptions import ContractLogicError
-
-    try:
-        return fn(*args, **kwargs)
-    except ContractLogicError as error:
-        raise Rejected(f"{action} rejected: {_reason(error)}") from None
-
-
 @dataclass(frozen=True)
 class MarketContribution:
     index: int
@@ -472,7 +455,7 @@ class Market:
 
     @classmethod
     def at(cls, address: str, start_block: int = 0) -> "Market":
-        from decai.sdk import Trainer
+        from decai.chain.trainer import Trainer
 
         trainer = Trainer.at(address)
         if trainer.mechanism != "market":
@@ -506,7 +489,7 @@ class Market:
         check_portions_fit(portions)
         if bounty < self.stake:
             raise DecaiError(f"the bounty ({bounty} wei) must be at least one stake ({self.stake} wei)")
-        return _transact("commit", self.contract.commit, [p.hash() for p in portions], sender=sender, value=bounty, **tx)
+        return transact("commit", self.contract.commit, [p.hash() for p in portions], sender=sender, value=bounty, **tx)
 
     def first_portion(self, *, sender=None, timeout_s: float = 180, **tx) -> int:
         """Index of the portion to reveal first, drawing it (one transaction) if needed.
@@ -523,7 +506,7 @@ class Market:
         # One block beyond: some nodes simulate the draw (gas estimation) in
         # the head block's context rather than the next one's.
         self._wait_for_block(int(self.contract.random_block()) + 1, timeout_s)
-        _transact("draw_first_portion", self.contract.draw_first_portion, sender=sender, **tx)
+        transact("draw_first_portion", self.contract.draw_first_portion, sender=sender, **tx)
         return int(self.contract.first_portion()[1])
 
     @staticmethod
@@ -556,7 +539,7 @@ class Market:
     def reveal_first(self, portions: Sequence[Portion], *, sender, **tx) -> int:
         """Reveal the drawn portion, which opens participation; returns its index."""
         index = self.first_portion(sender=sender, **tx)
-        _transact("reveal_first_portion", self.contract.reveal_first_portion, index, *portions[index].args(), sender=sender, **tx)
+        transact("reveal_first_portion", self.contract.reveal_first_portion, index, *portions[index].args(), sender=sender, **tx)
         return index
 
     def reveal_rest(self, portions: Sequence[Portion], *, sender, progress: Callable[[int], None] | None = None, **tx) -> list[int]:
@@ -564,17 +547,17 @@ class Market:
         revealed = []
         while self.phase == "reveal":
             index = int(self.contract.next_portion())
-            _transact("reveal_portion", self.contract.reveal_portion, index, *portions[index].args(), sender=sender, **tx)
+            transact("reveal_portion", self.contract.reveal_portion, index, *portions[index].args(), sender=sender, **tx)
             revealed.append(index)
             if progress:
                 progress(index)
         return revealed
 
     def cancel(self, *, sender, **tx):
-        return _transact("cancel", self.contract.cancel, sender=sender, **tx)
+        return transact("cancel", self.contract.cancel, sender=sender, **tx)
 
     def end_participation(self, *, sender, **tx):
-        return _transact("end_participation", self.contract.end_participation, sender=sender, **tx)
+        return transact("end_participation", self.contract.end_participation, sender=sender, **tx)
 
     # -- contributors -------------------------------------------------------
     def add_data(self, sample: Sequence[int], label: int, *, sender, value: int | None = None, **tx) -> MarketContribution:
@@ -585,7 +568,7 @@ class Market:
             raise DecaiError(f"label must be 0 or 1, got {label}")
         if value is None:
             value = self.stake
-        receipt = _transact("add_data", self.contract.add_data, sample, label, sender=sender, value=value, **tx)
+        receipt = transact("add_data", self.contract.add_data, sample, label, sender=sender, value=value, **tx)
         event = next(iter(receipt.decode_logs(self.contract.AddData)))
         index = int(self.contract.num_contributions()) - 1
         return MarketContribution(index, event.sender, tuple(event.data), int(event.label), int(event.added_time))
@@ -595,7 +578,7 @@ class Market:
         owed = int(self.contract.owed(sender))
         if owed == 0:
             raise DecaiError(f"the market owes {sender.address} nothing (phase {self.phase})")
-        _transact("withdraw", self.contract.withdraw, sender=sender, **tx)
+        transact("withdraw", self.contract.withdraw, sender=sender, **tx)
         return owed
 
     def contributions(self) -> list[MarketContribution]:
@@ -639,7 +622,7 @@ class Market:
     def process(self, max_steps: int, *, sender, **tx) -> int:
         """One `process` (or, in the replay stage, `replay`) call; returns the steps done."""
         name, function, args = self._step_call(max_steps)
-        receipt = _transact(name, function, *args, sender=sender, **tx)
+        receipt = transact(name, function, *args, sender=sender, **tx)
         events = list(receipt.decode_logs(self.contract.Processed))
         return int(events[0].steps) if events else 0
 
@@ -663,19 +646,22 @@ class Market:
             if self.phase == "reveal" and int(self.contract.reveal_deadline()) > _now():
                 raise DecaiError("the provider may still reveal; nothing to process yet")
             steps = max_steps
+            estimated = False
             while True:
                 name, function, args = self._step_call(steps)
                 if steps == 1:
                     break  # the smallest call: nothing to halve
                 try:
                     estimate = int(function.estimate_gas_cost(*args, sender=sender))
+                    estimated = True
                 except Exception as error:  # a revert during estimation: report its reason
-                    raise Rejected(f"{name} rejected: {_reason(error)}") from None
+                    raise Rejected(f"{name} rejected: {revert_reason(error)}") from None
                 if estimate <= gas_cap:
                     break
                 steps = max(1, steps // 2)
             stage = self.stage if self.phase == "processing" else "forfeit"
-            receipt = _transact(name, function, *args, sender=sender, **tx)
+            # An estimate that passed already ran the call: no second check.
+            receipt = transact(name, function, *args, precheck=not estimated, sender=sender, **tx)
             calls += 1
             if on_call:
                 on_call(stage, len(args[1]) if name == "replay" else steps, int(receipt.gas_used))

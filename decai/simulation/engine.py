@@ -1,7 +1,7 @@
 """The collaborative-training experiment, run on the real contracts.
 
 A model trained off chain on a small part of a data set is deployed behind
-an incentive mechanism on a local chain. Agents (`decai.agents`) then act
+an incentive mechanism on a local chain. Agents (`decai.simulation.agents`) then act
 on their own clocks: honest ones add correctly labelled samples,
 adversaries add wrongly labelled ones, free riders only ask for
 predictions; contributors claim refunds and take deposits when the
@@ -15,7 +15,7 @@ test split is measured on chain at intervals.
 
     config = SimulationConfig(duration_s=28 * DAY, seed=1)
     result = run_experiment(config)                    # on the connected chain
-    write_outputs(result, Path("results/simulation"))  # decai.simulation_report
+    write_outputs(result, Path("results/simulation"))  # decai.simulation.report
 
 Money is followed per agent from the transactions themselves (deposits,
 refunds, takes, and gas from the receipts), so the balances are known
@@ -43,11 +43,10 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterator, Sequence
 
-from decai import DecaiError
-from decai.agents import (
-    DAY,
+from decai.errors import DecaiError
+from decai.units import DAY, HOUR
+from decai.simulation.agents import (
     FREE_RIDER,
-    HOUR,
     REFUND,
     SWEEP,
     UNIT,
@@ -57,9 +56,9 @@ from decai.agents import (
     default_agents,
     make_agents,
 )
-from decai.contributions import Contribution
-from decai.mechanisms import BADGES, DepositLedger, DepositParameters, PointsLedger, PointsParameters
-from decai.simulation_data import DEFAULT_DATASET, Prepared, load_dataset, prepare
+from decai.core.contributions import Contribution
+from decai.core.mechanisms import BADGES, DepositLedger, DepositParameters, PointsLedger, PointsParameters
+from decai.simulation.data import DEFAULT_DATASET, Prepared, load_dataset, prepare
 
 #: Gas limit sent with every simulated transaction, so that no estimate is
 #: needed (an addition of 128 features to a perceptron stays far below). A
@@ -104,7 +103,7 @@ class SimulationConfig:
     #: Check each claim before sending it, so that no doomed transaction is sent.
     precheck: bool = True
     #: How transactions reach the chain: "rpc" (raw signed transactions over
-    #: JSON-RPC, fast) or "sdk" (decai.sdk.Trainer through Ape, as scripts do).
+    #: JSON-RPC, fast) or "sdk" (decai.chain.trainer.Trainer through Ape, as scripts do).
     transport: str = "rpc"
 
     def mechanism_parameters(self) -> DepositParameters | PointsParameters:
@@ -154,7 +153,7 @@ def prepare_experiment(config: SimulationConfig) -> Prepared:
 
 
 class SdkTransport:
-    """Transactions and calls through the SDK (`decai.sdk.Trainer`) and Ape,
+    """Transactions and calls through the SDK (`decai.chain.trainer.Trainer`) and Ape,
     as a script or the console sends them; claims are checked first with
     the SDK's `refund_problem` / `report_problem`."""
 
@@ -467,8 +466,8 @@ class ChainBackend:
     def deploy(cls, prepared: Prepared, config: SimulationConfig, test_accounts, chain) -> "ChainBackend":
         """Deploy the initial model from the first test account and give
         every agent its own funded account (generating more if needed)."""
-        from decai.deploy import deploy_trainer
-        from decai.sdk import Trainer
+        from decai.chain.deploy import deploy_trainer
+        from decai.chain.trainer import Trainer
 
         if not chain.provider.network.is_dev:
             raise DecaiError("the simulation sets account balances and moves the clock: run it on a local network")
@@ -552,7 +551,7 @@ class ChainBackend:
 
 class ReferenceBackend:
     """The same experiment against the Python reference of the contracts
-    (`decai.models`, `decai.mechanisms.DepositLedger`): no chain, no gas."""
+    (`decai.models`, `decai.core.mechanisms.DepositLedger`): no chain, no gas."""
 
     name = "reference"
     deployment_gas = 0

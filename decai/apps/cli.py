@@ -14,39 +14,8 @@ from typing import Any, Callable
 
 import click
 
-from decai import DecaiError
-
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
-_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
-
-
-def parse_duration(text: str) -> int:
-    """'90', '90s', '15m', '2h', '1d', '2w' -> seconds."""
-    match = _DURATION.match(str(text))
-    if not match:
-        raise DecaiError(f"bad duration {text!r}: use seconds or a number with s, m, h, d or w")
-    return int(match.group(1)) * _UNITS[match.group(2)]
-
-
-def parse_wei(text: str) -> int:
-    """'1000', '1e15', '0.01ether', '2gwei' -> wei."""
-    value = str(text).strip().lower().replace("_", "")
-    for unit, factor in (("ether", 10**18), ("gwei", 10**9), ("wei", 1)):
-        if value.endswith(unit):
-            value, scale = value[: -len(unit)].strip(), factor
-            break
-    else:
-        scale = 1
-    try:
-        from decimal import Decimal
-
-        amount = Decimal(value) * scale
-    except Exception:
-        raise DecaiError(f"bad amount {text!r}: use wei, or a number with gwei or ether") from None
-    if amount < 0 or amount != amount.to_integral_value():
-        raise DecaiError(f"bad amount {text!r}: must be a whole, non-negative number of wei")
-    return int(amount)
-
+from decai.errors import DecaiError
+from decai.units import parse_duration, parse_wei  # noqa: F401 - the scripts' parsers live here
 
 def parse_numbers(text: str) -> list[str]:
     """'1,2, 3' or '1 2 3' -> ['1', '2', '3'] (empty input -> [])."""
@@ -112,9 +81,9 @@ def load_account(alias: str | None, provider) -> Any:
     return account
 
 
-def connect_trainer(reference: str, provider):
+def connect_trainer(reference: str):
     """The trainer at an address or recorded under a name on this network."""
-    from decai.sdk import Trainer
+    from decai.chain.trainer import Trainer
 
     return Trainer.find(reference)
 

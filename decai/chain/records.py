@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from decai import DecaiError
+from decai.errors import DecaiError
+from decai.units import to_hex
 
 FORK_SUFFIX = "-fork"
 
@@ -104,7 +105,7 @@ def deployment_record(deployment, model, parameters, sender, provider, confirmat
         "contract": deployment.contract_name,
         "chain_id": provider.chain_id,
         "block": deployment.block_number,
-        "block_hash": _hex(block.hash),
+        "block_hash": to_hex(block.hash),
         "deployed_at": int(block.timestamp),
         "transaction": deployment.transaction_hash,
         "deployer": sender.address,
@@ -161,7 +162,7 @@ def stale_reason(record: dict[str, Any], provider) -> str | None:
         if block_number > head:
             return f"it was deployed in block {block_number} but this chain is only at block {head} (the chain was restarted?)"
         if record.get("block_hash"):
-            actual = _hex(provider.get_block(block_number).hash)
+            actual = to_hex(provider.get_block(block_number).hash)
             if actual != record["block_hash"].lower():
                 return f"block {block_number} of this chain is not the block it was deployed in (the chain was restarted or reorganised)"
     code = provider.get_code(record["address"])
@@ -223,9 +224,3 @@ def resolve_trainer(reference: str, provider) -> tuple[str, dict[str, Any] | Non
             f"deploy again, or remove it with `ape run records --prune`"
         )
     return entry.address, entry.record
-
-
-def _hex(value) -> str:
-    if isinstance(value, str):
-        return value.lower()
-    return "0x" + bytes(value).hex()

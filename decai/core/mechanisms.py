@@ -11,14 +11,11 @@ from dataclasses import dataclass, field
 from math import isqrt
 from typing import Any, Hashable
 
-from decai import DecaiError
+from decai.errors import DecaiError, Rejected
+from decai.units import DAY
 
 DEPOSIT_SCALE_S = 3600
 MAX_DEPOSIT = 2**96 - 1
-
-
-class Rejected(DecaiError):
-    """The contract would revert with this reason."""
 
 
 @dataclass(frozen=True)
@@ -172,7 +169,6 @@ class DepositLedger:
 # -- points and badges ---------------------------------------------------
 
 BADGES = ("first contribution", "10 points", "100 points", "every label used", "contributions on 7 days")
-DAY_S = 86_400
 
 
 @dataclass(frozen=True)
@@ -238,7 +234,7 @@ class PointsLedger:
         stats.contributions += 1
         if label < 64:
             stats.labels_used |= 1 << label
-        day = now // DAY_S
+        day = now // DAY
         if stats.contributions == 1 or day != stats.last_day:
             stats.distinct_days += 1
             stats.last_day = day

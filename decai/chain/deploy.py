@@ -16,11 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from decai import DecaiError
-from decai.contracts import contract_container, contract_name
-from decai.mechanisms import DepositParameters, PointsParameters
+from decai.errors import DecaiError
+from decai.units import to_hex
+from decai.chain.contracts import contract_container, contract_name
+from decai.core.mechanisms import DepositParameters, PointsParameters
 from decai.models.base import Model
-from decai.progress import progress_bar
+from decai.chain.progress import progress_bar
 
 MAX_INIT_WORDS = 1024  # contracts/lib/constants.vy
 # EIP-3860: a creation transaction's code, constructor arguments included,
@@ -198,7 +199,7 @@ def deploy_trainer(
             plan.container, *_constructor_args(model, mechanism, words[:in_constructor], plan.finish_now), **extra
         )
         receipt = contract.creation_metadata.receipt
-        deployment = Deployment(contract, name, [("deploy", receipt.gas_used)], receipt.block_number, _hex(receipt.txn_hash))
+        deployment = Deployment(contract, name, [("deploy", receipt.gas_used)], receipt.block_number, to_hex(receipt.txn_hash))
         bar.update(task, completed=in_constructor)
         for start, end in plan.chunks:
             tx = contract.init_parameters(start, words[start:end], sender=sender, **extra)
@@ -209,7 +210,3 @@ def deploy_trainer(
             deployment.transactions.append(("finish_setup", tx.gas_used))
         bar.update(task, completed=max(1, len(words)))
     return deployment
-
-
-def _hex(value) -> str:
-    return value if isinstance(value, str) else "0x" + bytes(value).hex()

@@ -32,9 +32,9 @@ from __future__ import annotations
 import random
 from typing import Sequence
 
-from decai.deploy import deploy_trainer
-from decai.fixed_point import ONE
-from decai.market import (
+from decai.chain.deploy import deploy_trainer
+from decai.core.fixed_point import ONE
+from decai.market.client import (
     MAX_TEST_INDICES,
     Market,
     MarketParameters,
@@ -177,7 +177,7 @@ def pm_bounds_gas(accounts=None, contributions: int = 24) -> dict[str, int]:
     ("wide") and 256 samples of 16 features ("many"). Contributions use 128
     features drawn from the same 256, so every one meets most of the test
     set: the replay's worst case."""
-    from ape import accounts as ape_accounts, chain
+    from ape import chain
 
     owner, alice, bob, carol = _accounts(accounts)
     rng = random.Random(5)
@@ -200,14 +200,14 @@ def pm_bounds_gas(accounts=None, contributions: int = 24) -> dict[str, int]:
 # Ape starts anvil with --steps-tracing, which keeps every step of every
 # transaction (stack and memory) in the node's memory: a transaction near 10
 # million gas costs it gigabytes. The bounds scenario therefore runs on an
-# untraced anvil of its own (decai.node.Anvil), stopped afterwards.
+# untraced anvil of its own (decai.chain.node.Anvil), stopped afterwards.
 
 
 def pm_bounds_gas_untraced(contributions: int = 24) -> dict[str, int]:
     """`pm_bounds_gas` on an untraced anvil of its own (see above)."""
     from ape import networks
 
-    from decai.node import Anvil
+    from decai.chain.node import Anvil
 
     with Anvil("--gas-limit", "30000000") as node:
         with networks.ethereum.local.use_provider("foundry", provider_settings={"host": node.url}):

@@ -17,18 +17,18 @@ import json
 from pathlib import Path
 from typing import Any, Callable
 
-from decai.deploy import deploy_trainer
-from decai.fixed_point import ONE, to_fixed
-from decai.mechanisms import DepositParameters
+from decai.chain.deploy import deploy_trainer
+from decai.core.fixed_point import ONE, to_fixed
+from decai.core.mechanisms import DepositParameters
 from decai.models.base import Model
+from decai.units import DAY
 
 STEPS = ("deploy_TOTAL", "add_agree", "add_disagree", "refund", "report_take", "predict_estimate")
 MODELS = ("SP", "DP", "NB", "NCC", "SNCC")
 BLOCK_INTERVAL_S = 12
-DAY_S = 86_400
 EXCESS = 10**15
 MECHANISM = DepositParameters(
-    refund_wait_s=DAY_S, owner_claim_wait_s=10 * DAY_S, any_address_claim_wait_s=10 * DAY_S, cost_weight=10**15
+    refund_wait_s=DAY, owner_claim_wait_s=10 * DAY, any_address_claim_wait_s=10 * DAY, cost_weight=10**15
 )
 CLASSES = ["negative", "positive"]
 

@@ -22,9 +22,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from decai.agents import ADVERSARY, DAY, FREE_RIDER, UNIT, describe
-from decai.mechanisms import BADGES
-from decai.simulation import SimulationResult
+from decai.simulation.agents import ADVERSARY, FREE_RIDER, UNIT, describe
+from decai.units import DAY
+from decai.core.mechanisms import BADGES
+from decai.simulation.engine import SimulationResult
 
 SUMMARY = "summary.json"
 TIMESERIES = "timeseries.csv"

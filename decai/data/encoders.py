@@ -43,8 +43,8 @@ from collections import Counter
 from abc import ABC, abstractmethod
 from typing import Any, Sequence
 
-from decai import DecaiError
-from decai.fixed_point import ONE, to_fixed
+from decai.errors import DecaiError
+from decai.core.fixed_point import ONE, to_fixed
 
 UNIT_NORM = ONE * ONE
 NORM_TOLERANCE = 100 * ONE

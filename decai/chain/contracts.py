@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decai import DecaiError
+from decai.errors import DecaiError
 
 MODEL_CONTRACT_PARTS = {
     "sparse_perceptron": "SparsePerceptron",

@@ -12,8 +12,8 @@ from typing import Sequence
 
 import numpy as np
 
-from decai.encoders import StandardUnitEncoder
-from decai.fixed_point import ONE, to_fixed
+from decai.data.encoders import StandardUnitEncoder
+from decai.core.fixed_point import ONE, to_fixed
 from decai.models import DensePerceptron, SparsePerceptron
 from decai.models.base import Model
 
@@ -181,7 +181,7 @@ def train_model(
     the fitted scikit-learn model's predictions, for comparing accuracy.
     Labels are 0..len(classes)-1.
     """
-    from decai import DecaiError
+    from decai.errors import DecaiError
     from decai.models import NaiveBayes, NearestCentroid, SparseNearestCentroid
 
     if model_type not in MODEL_TYPES:

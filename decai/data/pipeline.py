@@ -11,16 +11,15 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
-from typing import Any
 
-from decai import DecaiError
-from decai.encoders import AboveMeanEncoder, HashingEncoder, StandardUnitEncoder, UnitEncoder, VocabularyEncoder
-from decai.training import SPARSE_TYPES, train_model
+from decai.errors import DecaiError
+from decai.data.encoders import AboveMeanEncoder, HashingEncoder, StandardUnitEncoder, UnitEncoder, VocabularyEncoder
+from decai.data.training import SPARSE_TYPES, train_model
 
 
 def load_source(source: str, label_column: str, text_column: str | None):
     """(inputs, labels, class names, is_text) for a built-in set or a CSV."""
-    from decai.datasets import load_csv, rotten_tomatoes
+    from decai.data.datasets import load_csv, rotten_tomatoes
 
     if source == "rotten-tomatoes":
         texts, labels = rotten_tomatoes()

@@ -16,10 +16,11 @@ from __future__ import annotations
 import random
 from typing import Callable
 
-from decai import DecaiError
-from decai.deploy import deploy_trainer
-from decai.fixed_point import ONE
-from decai.market import Market, MarketParameters, random_salts, split_test_set
+from decai.errors import DecaiError
+from decai.units import format_ether
+from decai.chain.deploy import deploy_trainer
+from decai.core.fixed_point import ONE
+from decai.market.client import Market, MarketParameters, random_salts, split_test_set
 from decai.models import SparsePerceptron
 
 FEATURES = 40
@@ -27,7 +28,7 @@ STAKE = 10**16
 
 
 def _ether(wei: int) -> str:
-    return f"{wei / 10**18:+.4f}" if wei else " 0"
+    return format_ether(wei, digits=4, unit=False, sign=True) if wei else " 0"
 
 
 def run_demo(seed: int = 4, echo: Callable[[str], None] = print) -> dict:

@@ -27,7 +27,7 @@ from typing import Iterator
 
 import requests
 
-from decai import DecaiError
+from decai.errors import DecaiError
 
 MNEMONIC = "test test test test test test test test test test test junk"
 _LISTENING = re.compile(r"Listening on ([0-9.]+):(\d+)")

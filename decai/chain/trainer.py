@@ -1,0 +1,367 @@
+"""A deployed trainer, wrapped for scripts, the console, tests and agents.
+
+    trainer = Trainer.at("0x...")            # any decai trainer
+    trainer.predict([1, 5, 9])               # free
+    c = trainer.add_data([1, 5, 9], 1, sender=me)
+    ...                                       # refund_wait_s later
+    trainer.refund(c, sender=me)
+
+Samples are checked off chain first, so a bad one fails with a one-line
+`DecaiError` before any transaction is sent; a revert from the contract is
+raised as `Rejected` with the contract's reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+from decai.chain.transact import transact
+from decai.core.contributions import Contribution
+from decai.errors import DecaiError, Rejected, revert_reason
+from decai.models.base import MAX_SAMPLE_LENGTH
+from decai.units import human_duration, to_hex
+
+#: Share of the current deposit sent on top of it by default; someone else
+#: adding data in the same block raises the price, and the excess comes back.
+DEPOSIT_MARGIN = 0.25
+
+_KIND_ABI = {
+    "type": "function",
+    "name": "trainer_kind",
+    "stateMutability": "pure",
+    "inputs": [],
+    "outputs": [{"name": "", "type": "string"}],
+}
+
+
+@dataclass(frozen=True)
+class ClaimStatus:
+    claimable: int
+    initial_deposit: int
+    claim_count: int
+    refunded: bool
+
+
+def _call(action: str, method, *args):
+    """A read-only call; a revert raises Rejected with its reason."""
+    from ape.exceptions import ContractLogicError
+
+    try:
+        return method(*args)
+    except ContractLogicError as error:
+        raise Rejected(f"{action} rejected: {revert_reason(error)}") from None
+
+
+class Trainer:
+    """A decai trainer contract (any mechanism, any model)."""
+
+    def __init__(self, contract: Any):
+        self.contract = contract
+        self.kind = str(contract.trainer_kind())
+        self.mechanism, self.model_type = self.kind.split("/", 1)
+        self._shape = None
+        #: Parameters of the encoder (vocabulary, feature statistics) when the
+        #: encoder has any; they come from the model file or deployment record.
+        self.encoder_params: dict | None = None
+        #: Receipt of the last transaction this wrapper sent (for gas figures).
+        self.last_receipt = None
+        #: The deployment record this trainer was found by (decai.chain.records), if any.
+        self.record: dict | None = None
+
+    # -- finding one ------------------------------------------------------
+    @classmethod
+    def at(cls, address: str) -> "Trainer":
+        """Attach to a deployed trainer; its kind picks the right ABI."""
+        from ape import Contract, chain
+        from ape.exceptions import ApeException
+
+        from decai.chain.contracts import contract_container
+
+        try:
+            if not chain.provider.get_code(address):
+                raise DecaiError(f"no contract at {address}")
+            probe = Contract(address, abi=[_KIND_ABI])
+            mechanism, model_type = str(probe.trainer_kind()).split("/", 1)
+        except DecaiError:
+            raise
+        except (ApeException, ValueError) as error:
+            raise DecaiError(f"{address} is not a decai trainer ({error.__class__.__name__})") from None
+        return cls(contract_container(mechanism, model_type).at(address))
+
+    @classmethod
+    def find(cls, reference: str) -> "Trainer":
+        """The trainer recorded under a name on the connected network, or at an address.
+
+        A recorded trainer (found by name, or by address when a record of it
+        exists) comes with its record: the encoder's parameters and the
+        deployment block, where searches for its events start. A record of a
+        chain that is gone raises DecaiError (see decai.chain.records).
+        """
+        from ape import chain
+
+        from decai.chain.records import resolve_trainer
+
+        address, record = resolve_trainer(reference, chain.provider)
+        trainer = cls.at(address)
+        if record:
+            trainer.record = record
+            trainer.encoder_params = record.get("encoder_params") or None
+        return trainer
+
+    @property
+    def address(self) -> str:
+        return self.contract.address
+
+    @property
+    def deployment_block(self) -> int:
+        """The block the trainer was deployed in, if recorded (else 0)."""
+        return int((self.record or {}).get("block") or 0)
+
+    # -- the model ----------------------------------------------------------
+    @property
+    def classes(self) -> list[str]:
+        return [self.contract.classes(i) for i in range(self.contract.num_classes())]
+
+    def encoder(self):
+        """The encoder named by the trainer's `encoder()` string."""
+        from decai.data.encoders import encoder_from_spec
+
+        return encoder_from_spec(self.contract.encoder(), self.encoder_params)
+
+    def check_sample(self, sample: Sequence[int]) -> list[int]:
+        """Off-chain checks matching the contract's, with one-line errors."""
+        try:
+            sample = [int(x) for x in sample]
+        except (TypeError, ValueError):
+            raise DecaiError(f"a sample is a list of integers, got {sample!r}") from None
+        if len(sample) > MAX_SAMPLE_LENGTH:
+            raise DecaiError(f"sample has {len(sample)} values; a sample may have at most {MAX_SAMPLE_LENGTH}")
+        self._shape_model().check_sample(sample)
+        return sample
+
+    def _shape_model(self):
+        # The model's shape (features, dimensions) never changes after
+        # deployment, so one snapshot serves every check.
+        if self._shape is None:
+            self._shape = self.reference_model()
+        return self._shape
+
+    def predict(self, sample: Sequence[int]) -> int:
+        sample = self.check_sample(sample)
+        return int(_call("predict", self.contract.predict, sample))
+
+    def predict_many(self, samples: Iterable[Sequence[int]], batch: int = 100) -> list[int]:
+        """Predictions for many samples (batched where the model allows)."""
+        samples = [self.check_sample(s) for s in samples]
+        if not hasattr(self.contract, "predict_batch"):
+            return [int(self.contract.predict(s)) for s in samples]
+        out: list[int] = []
+        for start in range(0, len(samples), batch):
+            out.extend(int(p) for p in self.contract.predict_batch(samples[start:start + batch]))
+        return out
+
+    # -- contributing -------------------------------------------------------
+    def next_deposit(self) -> int:
+        return int(self.contract.next_deposit())
+
+    def add_data(self, sample: Sequence[int], label: int, *, sender, value: int | None = None, **tx) -> Contribution:
+        """Add one labelled sample; returns the recorded contribution.
+
+        `value` defaults to the current deposit plus DEPOSIT_MARGIN; the
+        contract sends back whatever exceeds the deposit it takes.
+        """
+        sample = self.check_sample(sample)
+        if not 0 <= label < self.contract.num_classes():
+            raise DecaiError(f"label {label} is not one of the model's labels 0..{self.contract.num_classes() - 1}")
+        if value is None:
+            deposit = self.next_deposit()
+            value = deposit + int(deposit * DEPOSIT_MARGIN)
+        receipt = transact("add_data", self.contract.add_data, sample, label, sender=sender, value=value, **tx)
+        self.last_receipt = receipt
+        event = next(iter(receipt.decode_logs(self.contract.AddData)))
+        return self._contribution(event)
+
+    def refund(self, contribution: Contribution, *, sender, **tx) -> int:
+        """Reclaim the deposit of your own contribution (points trainers:
+        claim its point); returns wei received."""
+        if sender.address != contribution.author:
+            raise DecaiError("only the author of a contribution can be refunded")
+        problem = self.refund_problem(contribution, self.pending_time())
+        if problem is not None:
+            raise Rejected(f"refund rejected: {problem}")
+        receipt = transact(
+            "refund", self.contract.refund, list(contribution.data), contribution.label, contribution.added_time, sender=sender, **tx
+        )
+        return self._paid(receipt, "Refund")
+
+    def report(self, contribution: Contribution, *, sender, **tx) -> int:
+        """Take (a share of) someone's deposit (points trainers: mark it bad);
+        returns wei received."""
+        problem = self.report_problem(contribution, sender.address, self.pending_time())
+        if problem is not None:
+            raise Rejected(f"report rejected: {problem}")
+        receipt = transact(
+            "report",
+            self.contract.report,
+            list(contribution.data),
+            contribution.label,
+            contribution.added_time,
+            contribution.author,
+            sender=sender,
+            **tx,
+        )
+        return self._paid(receipt, "Report")
+
+    # -- why a claim would fail, in words, before sending it ------------------
+    @staticmethod
+    def pending_time() -> int:
+        """The timestamp the node gives the next transaction."""
+        from ape import chain
+
+        return int(chain.pending_timestamp)
+
+    def _status_or_none(self, contribution: Contribution) -> ClaimStatus | None:
+        from ape.exceptions import ContractLogicError
+
+        try:
+            return self.status(contribution)
+        except ContractLogicError:
+            return None
+
+    def refund_problem(self, contribution: Contribution, now: int) -> str | None:
+        """Why `refund` would be rejected at time `now`, or None if it would pass."""
+        status = self._status_or_none(contribution)
+        if status is None:
+            return "no such contribution: check the sample, label, added time and account"
+        if self.mechanism == "points":
+            return self._points_problem(contribution, status, now, None)
+        if status.refunded:
+            return "already refunded"
+        if status.claimable == 0 and status.initial_deposit != 0:
+            return "nothing left to refund: the deposit was taken by reporters"
+        wait = int(self.contract.refund_wait_s()) - (now - contribution.added_time)
+        if wait > 0:
+            return f"too early: refunds open in {human_duration(wait)}"
+        predicted = self.predict(contribution.data)
+        if predicted != contribution.label:
+            return f"the model now predicts {predicted}, not your label {contribution.label}: no refund"
+        return None
+
+    def report_problem(self, contribution: Contribution, reporter: str, now: int) -> str | None:
+        """Why `report` by `reporter` would be rejected at `now`, or None."""
+        status = self._status_or_none(contribution)
+        if status is None:
+            return "no such contribution: check the sample, label, added time and author"
+        if self.mechanism == "points":
+            return self._points_problem(contribution, status, now, reporter)
+        if status.claimable == 0:
+            return "nothing left to take"
+        if self.has_claimed(contribution, reporter):
+            return "you have already taken your share of this contribution"
+        age = now - contribution.added_time
+        wait = int(self.contract.refund_wait_s()) - age
+        if wait > 0:
+            return f"too early: reports open in {human_duration(wait)}"
+        if age >= int(self.contract.any_address_claim_wait_s()):
+            return None
+        if age >= int(self.contract.owner_claim_wait_s()) and reporter == self.contract.owner():
+            return None
+        if reporter == contribution.author:
+            return "you cannot report your own contribution (refund it instead)"
+        if self.predict(contribution.data) == contribution.label:
+            return "the model agrees with this contribution's label: nothing to report"
+        if self.good_contributions(reporter) == 0:
+            return "you need at least one refunded (good) contribution before you can report"
+        return None
+
+    def _points_problem(self, contribution: Contribution, status: ClaimStatus, now: int, reporter: str | None) -> str | None:
+        if status.refunded or status.claim_count:
+            return "already settled"
+        wait = int(self.contract.refund_wait_s()) - (now - contribution.added_time)
+        if wait > 0:
+            return f"too early: it can be settled in {human_duration(wait)}"
+        agrees = self.predict(contribution.data) == contribution.label
+        if reporter is None:
+            return None if agrees else f"the model now disagrees with label {contribution.label}: no point"
+        if reporter == contribution.author:
+            return "you cannot report your own contribution"
+        if agrees:
+            return "the model agrees with this contribution's label: nothing to report"
+        if self.good_contributions(reporter) == 0:
+            return "you need at least one point before you can report"
+        return None
+
+    def badges(self, account: str) -> list[str]:
+        """Names of the badges `account` holds (points trainers)."""
+        from decai.core.mechanisms import BADGES
+
+        bits = int(self.contract.badges(account))
+        return [name for badge, name in enumerate(BADGES) if bits >> badge & 1]
+
+    def _paid(self, receipt, event_name: str) -> int:
+        self.last_receipt = receipt
+        if self.mechanism != "deposit":
+            return 0
+        events = list(receipt.decode_logs(getattr(self.contract, event_name)))
+        return int(events[0].amount) if events else 0
+
+    # -- reading back ---------------------------------------------------------
+    def claimable(self, contribution: Contribution) -> int:
+        return int(
+            self.contract.claimable(list(contribution.data), contribution.label, contribution.added_time, contribution.author)
+        )
+
+    def status(self, contribution: Contribution) -> ClaimStatus:
+        record = self.contract.contribution(contribution.key)
+        return ClaimStatus(int(record.claimable), int(record.initial_deposit), int(record.claim_count), bool(record.refunded))
+
+    def has_claimed(self, contribution: Contribution, account: str) -> bool:
+        return bool(self.contract.has_claimed(contribution.key, account))
+
+    def good_contributions(self, account: str) -> int:
+        return int(self.contract.good_contributions(account))
+
+    def contributions(
+        self, author: str | None = None, start_block: int | None = None, stop_block: int | None = None
+    ) -> list[Contribution]:
+        """Contributions from `AddData` events, optionally of one author.
+
+        Blocks `start_block` up to, not including, `stop_block` (default: the
+        head). The search starts at the deployment block when the trainer
+        has a record, else at block 0.
+        """
+        from ape import chain
+
+        topics = {"sender": author} if author else None
+        start = self.deployment_block if start_block is None else start_block
+        # Ape's range(start, stop) excludes `stop`; without a stop it would
+        # read `start` as the stop.
+        stop = chain.blocks.height + 1 if stop_block is None else stop_block
+        logs = self.contract.AddData.range(start, stop, search_topics=topics)
+        return [self._contribution(log) for log in logs]
+
+    @staticmethod
+    def _contribution(log) -> Contribution:
+        args = log.event_arguments
+        return Contribution(
+            data=tuple(args["data"]),
+            label=int(args["label"]),
+            added_time=int(args["added_time"]),
+            author=args["sender"],
+            deposit=int(args["deposit"]),
+            block_number=log.block_number,
+            transaction_hash=to_hex(log.transaction_hash),
+        )
+
+    def reference_model(self):
+        """The on-chain model's current parameters as a decai reference model."""
+        from decai.models.base import model_class
+
+        metadata = dict(
+            name=self.contract.name(),
+            description=self.contract.description(),
+            encoder=self.contract.encoder(),
+            classes=self.classes,
+        )
+        return model_class(self.model_type).from_chain(self.contract, metadata)

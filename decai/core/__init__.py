@@ -1,0 +1,1 @@
+"""Bit-exact Python mirrors of the contract modules: fixed point, contribution keys, mechanisms."""

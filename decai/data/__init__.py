@@ -1,0 +1,1 @@
+"""Data: data sets, encoders, training and the CSV-to-model pipeline."""

@@ -1,0 +1,1 @@
+"""The prediction market: encoding, the reward reference, the client, the provider's files, demo and gas."""

@@ -1,0 +1,1 @@
+"""The collaborative-training simulation: configuration, agents, data, backends, engine, report."""
