@@ -21,17 +21,9 @@ settings.register_profile("ci", max_examples=50, stateful_step_count=20, deadlin
 settings.register_profile("fuzz", max_examples=500, stateful_step_count=20, deadline=None, suppress_health_check=_SLOW_OK)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-from decai.chain.deploy import deploy_trainer
-from decai.core.fixed_point import ONE
-from decai.core.mechanisms import DepositParameters
-from decai.models import DensePerceptron, SparsePerceptron
-from decai.chain.trainer import Trainer
-
-from decai.units import DAY  # noqa: E402 - re-exported for the tests
-PARAMETERS = DepositParameters(
-    refund_wait_s=DAY, owner_claim_wait_s=10 * DAY, any_address_claim_wait_s=20 * DAY, cost_weight=10**15
-)
-
+from decai.chain.deploy import deploy_trainer  # noqa: E402 - after the profiles
+from decai.chain.trainer import Trainer  # noqa: E402
+from tests.helpers.chain import PARAMETERS, dense_model, sparse_model  # noqa: E402
 
 @pytest.fixture(scope="session")
 def owner(accounts):
@@ -53,28 +45,6 @@ def stranger(accounts):
     return accounts[3]
 
 
-def sparse_model(num_features: int = 1000, weight: int = 2 * ONE) -> SparsePerceptron:
-    return SparsePerceptron(
-        name="test sparse",
-        description="all weights equal",
-        encoder="indices",
-        weights=[weight] * num_features,
-        intercept=0,
-        learning_rate=ONE,
-    )
-
-
-def dense_model(dimensions: int = 8, weight: int = 2 * ONE) -> DensePerceptron:
-    return DensePerceptron(
-        name="test dense",
-        description="all weights equal",
-        encoder="unit",
-        weights=[weight] * dimensions,
-        intercept=0,
-        learning_rate=ONE,
-    )
-
-
 @pytest.fixture
 def sparse_trainer(owner) -> Trainer:
     return Trainer(deploy_trainer(sparse_model(), PARAMETERS, owner, progress=False).contract)
@@ -83,31 +53,3 @@ def sparse_trainer(owner) -> Trainer:
 @pytest.fixture
 def dense_trainer(owner) -> Trainer:
     return Trainer(deploy_trainer(dense_model(), PARAMETERS, owner, progress=False).contract)
-
-
-def advance(chain, seconds: int) -> None:
-    """Mine an empty block `seconds` after the latest one."""
-    chain.mine(timestamp=chain.blocks.head.timestamp + seconds)
-
-
-def at(chain, timestamp: int) -> None:
-    """The next transaction is mined at `timestamp`."""
-    chain.pending_timestamp = timestamp
-
-
-def revert_reason(chain, contract, method: str, *args, sender, value: int = 0) -> str | None:
-    """Run `method` as an eth_call on the pending block (the next block's
-    timestamp applies) and return its revert reason, or None if it passes.
-
-    As exact as sending the transaction, at a fraction of the cost: a
-    reverting transaction makes Ape fetch a trace (about 0.35 s each)."""
-    from web3.exceptions import ContractLogicError as Web3Revert
-
-    data = "0x" + bytes(getattr(contract, method).encode_input(*args)).hex()
-    call = {"from": sender.address, "to": contract.address, "data": data, "value": value}
-    try:
-        chain.provider.web3.eth.call(call, "pending")
-    except Web3Revert as error:
-        message = str(error.args[0] if error.args else error)
-        return message.removeprefix("execution reverted: ").removeprefix("execution reverted")
-    return None

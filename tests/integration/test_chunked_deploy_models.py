@@ -9,7 +9,7 @@ import pytest
 
 from decai.core.fixed_point import to_fixed
 from decai.models import NaiveBayes, NearestCentroid, SparseNearestCentroid
-from tests.model_data import chain_predictions, chain_words, deploy
+from tests.helpers.data import chain_predictions, chain_words, deploy
 
 
 def naive_bayes():
@@ -44,7 +44,7 @@ def test_chunked_deployment__same_parameters_as_one_transaction(owner, build, bu
     model = build()
     whole = deploy(model, owner)
     from decai.chain.deploy import deploy_trainer
-    from tests.model_data import NO_DEPOSIT
+    from tests.helpers.data import NO_DEPOSIT
 
     deployment = deploy_trainer(model, NO_DEPOSIT, owner, progress=False, max_gas_per_tx=budget)
     names = [name for name, _ in deployment.transactions]

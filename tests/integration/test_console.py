@@ -19,7 +19,7 @@ from decai.data.encoders import VocabularyEncoder
 from decai.core.fixed_point import ONE
 from decai.models import SparsePerceptron
 from decai.chain.records import deployment_record, save_record
-from tests.conftest import DAY, PARAMETERS
+from tests.helpers.chain import DAY, PARAMETERS
 
 VOCABULARY = ["good", "great", "fine", "bad", "awful", "movie", "plot"]
 

@@ -5,21 +5,16 @@ import pytest
 from decai.errors import DecaiError
 from decai.chain.deploy import MAX_INIT_WORDS, deploy_trainer, plan_chunks
 from decai.core.fixed_point import unpack_int64
-from decai.models import SparsePerceptron
-from tests.conftest import PARAMETERS
-
-
-def _model(num_features):
-    weights = [((i * 7919) % 2001 - 1000) * 1_000_003 for i in range(num_features)]
-    return SparsePerceptron(name="chunks", description="", encoder="indices", weights=weights, intercept=-3, learning_rate=10**9)
+from tests.helpers.chain import PARAMETERS
+from tests.helpers.data import chunk_model
 
 
 def _words(contract, count):
     return list(contract.parameter_words(0, count))
 
 
-def test_thousand_weights__small_budget__several_transactions_same_model(owner):
-    model = _model(1000)
+def test_thousand_weights__small_budget__several_transactions_samechunk_model(owner):
+    model = chunk_model(1000)
     chunked = deploy_trainer(model, PARAMETERS, owner, max_gas_per_tx=3_000_000, progress=False)
     names = [name for name, _ in chunked.transactions]
     assert names[0] == "deploy" and names[-1] == "finish_setup"
@@ -38,7 +33,7 @@ def test_thousand_weights__small_budget__several_transactions_same_model(owner):
 
 def test_budget_too_small__clear_error(owner):
     with pytest.raises(DecaiError, match="^deploying DepositSparsePerceptron needs about [0-9,]+ gas, more than the 1,000,000 allowed per transaction$"):
-        deploy_trainer(_model(40), PARAMETERS, owner, max_gas_per_tx=1_000_000, progress=False)
+        deploy_trainer(chunk_model(40), PARAMETERS, owner, max_gas_per_tx=1_000_000, progress=False)
 
 
 def test_plan_chunks():

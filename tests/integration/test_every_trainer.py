@@ -14,7 +14,7 @@ from decai.chain.contracts import contract_name
 from decai.chain.deploy import deploy_trainer
 from decai.core.mechanisms import PointsParameters
 from decai.chain.trainer import Trainer
-from tests.conftest import DAY, PARAMETERS, advance
+from tests.helpers.chain import DAY, PARAMETERS, advance
 
 TYPES = {"SP": "sparse_perceptron", "DP": "dense_perceptron", "NB": "naive_bayes", "NCC": "nearest_centroid", "SNCC": "sparse_nearest_centroid"}
 

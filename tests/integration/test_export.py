@@ -23,7 +23,7 @@ from decai.core.mechanisms import DepositParameters
 from decai.models import SparsePerceptron
 from decai.chain.records import deployment_record, save_record
 from decai.chain.trainer import Trainer
-from tests.conftest import DAY, advance
+from tests.helpers.chain import DAY, advance
 
 VOCABULARY = [f"{stem}{j}" for stem in ("alpha", "beta") for j in range(50)]
 CONTRIBUTIONS = 300

@@ -10,7 +10,7 @@ from sklearn.naive_bayes import MultinomialNB
 from sklearn.neighbors import NearestCentroid as SklearnNearestCentroid
 
 from decai.models import NaiveBayes, NearestCentroid, SparseNearestCentroid
-from tests.model_data import (
+from tests.helpers.data import (
     accuracy,
     binary_pixels,
     chain_predictions,

@@ -75,7 +75,7 @@ def test_bad_input_is_one_line_and_exit_1(cli, args, message):
 
 
 def test_add_with_a_bad_sample_or_market(cli, accounts, on_test_chain):
-    from tests.unit.market.conftest import deploy_market
+    from tests.helpers.market import deploy_market
 
     market = deploy_market(accounts[0])
     for sample, message in (("a,b", "a sample is comma-separated"), ("3,1", "strictly increasing"), ("99", "out of range")):

@@ -9,7 +9,7 @@ from decai.apps.gas import NB_REPORT_ADAPTATION, replay, scenario_models, scenar
 from decai.errors import DecaiError
 from decai.chain.deploy import deploy_trainer
 from decai.chain.trainer import Trainer
-from tests.conftest import DAY, PARAMETERS, advance
+from tests.helpers.chain import DAY, PARAMETERS, advance
 
 
 def _scenario(key: str, scale: int, accounts, chain) -> tuple[dict, dict]:

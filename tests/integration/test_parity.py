@@ -9,7 +9,7 @@ import pytest
 from decai.chain.deploy import deploy_trainer
 from decai.chain.trainer import Trainer
 from decai.data.training import accuracy, breast_cancer, train_dense_perceptron, train_sparse_perceptron
-from tests.conftest import PARAMETERS, advance
+from tests.helpers.chain import PARAMETERS, advance
 
 
 def _replay_training(trainer, model, samples, labels, senders, chain, flip_every=5):

@@ -19,8 +19,8 @@ from decai.chain.records import (
     save_record,
 )
 from decai.chain.trainer import Trainer
-from tests.conftest import PARAMETERS, sparse_model
-from tests.integration.test_deploy_chunking import _model
+from tests.helpers.chain import PARAMETERS, sparse_model
+from tests.helpers.data import chunk_model as _model
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ or the contributor swallows the failure and is paid exactly once.
 import ape
 import pytest
 
-from tests.conftest import DAY, at
+from tests.helpers.chain import DAY, at
 
 SAMPLE = [1, 2, 3]
 

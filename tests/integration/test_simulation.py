@@ -21,7 +21,7 @@ from decai.units import HOUR, MINUTE
 from decai.simulation.agents import UNIT, adversary_agent, free_rider_agent, honest_agent
 from decai.simulation.engine import SimulationConfig, StopFlag, interrupt_stops, prepare_experiment, run_experiment
 from decai.simulation.report import write_outputs
-from tests.unit.offchain.test_simulation_data import number_rows, write_csv
+from tests.helpers.data import number_rows, write_csv
 
 ROOT = Path(__file__).resolve().parents[2]
 START = 1_900_000_000  # every run starts its clock here, so that runs compare exactly

@@ -1,4 +1,4 @@
-from tests.conftest import DAY, advance
+from tests.helpers.chain import DAY, advance
 
 
 def test_add_refund_report_cycle(sparse_trainer, contributor, reporter, chain):

@@ -7,8 +7,8 @@ import pytest
 from decai.chain.deploy import deploy_trainer
 from decai.chain.records import deployment_record, save_record
 from decai.chain.verify import all_ok, verify_by_name
-from tests.conftest import DAY, PARAMETERS, advance, sparse_model
-from tests.integration.test_deploy_chunking import _model
+from tests.helpers.chain import DAY, PARAMETERS, advance, sparse_model
+from tests.helpers.data import chunk_model as _model
 
 
 @pytest.fixture(autouse=True)

@@ -21,7 +21,7 @@ from decai.core.fixed_point import ONE
 from decai.core.mechanisms import DepositLedger, DepositParameters, Rejected
 from decai.models import SparsePerceptron
 from decai.chain.trainer import Trainer
-from tests.conftest import revert_reason
+from tests.helpers.chain import revert_reason
 
 FEATURES = 6
 PARAMETERS = DepositParameters(refund_wait_s=3600, owner_claim_wait_s=5 * 3600, any_address_claim_wait_s=9 * 3600, cost_weight=10**12)

@@ -54,15 +54,15 @@ from decai.market.client import (
     settle_forfeit,
     split_test_set,
 )
-from tests.unit.market.conftest import (
+from tests.helpers.market import (
     NUM_FEATURES,
     PARAMETERS,
     STAKE,
     deploy_market,
     initial_model,
-    quiet_reverts,
     truth,
 )
+from tests.helpers.chain import quiet_reverts
 
 PHASES = ("setup", "committed", "participation", "reveal", "processing", "finished", "cancelled")
 

@@ -21,7 +21,7 @@ from decai.core.fixed_point import ONE
 from decai.core.mechanisms import PointsLedger, PointsParameters, Rejected
 from decai.models import SparsePerceptron
 from decai.chain.trainer import Trainer
-from tests.conftest import revert_reason
+from tests.helpers.chain import revert_reason
 
 FEATURES = 6
 PARAMETERS = PointsParameters(refund_wait_s=3600)

@@ -6,7 +6,7 @@ from ape.exceptions import ContractLogicError
 from eth_utils import keccak
 
 from decai.core.contributions import contribution_key
-from tests.conftest import PARAMETERS, at
+from tests.helpers.chain import PARAMETERS, at
 
 GOOD = [1, 2, 3]
 
@@ -65,7 +65,7 @@ def test_add_data__insufficient_deposit__reverts(sparse_trainer, contributor, ch
 def test_add_data__free_mechanism__takes_nothing(owner, contributor):
     from decai.chain.deploy import deploy_trainer
     from decai.core.mechanisms import DepositParameters
-    from tests.conftest import sparse_model
+    from tests.helpers.chain import sparse_model
 
     free = DepositParameters(refund_wait_s=0, owner_claim_wait_s=0, any_address_claim_wait_s=0, cost_weight=0)
     contract = deploy_trainer(sparse_model(), free, owner, progress=False).contract

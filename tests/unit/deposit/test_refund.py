@@ -3,7 +3,7 @@
 import ape
 
 from decai.core.contributions import Contribution
-from tests.conftest import DAY, at
+from tests.helpers.chain import DAY, at
 
 GOOD = [1, 2, 3]
 
@@ -104,7 +104,7 @@ def test_refund__zero_deposit__counts_good(owner, contributor, chain):
     from decai.chain.deploy import deploy_trainer
     from decai.core.mechanisms import DepositParameters
     from decai.chain.trainer import Trainer
-    from tests.conftest import sparse_model
+    from tests.helpers.chain import sparse_model
 
     free = DepositParameters(refund_wait_s=DAY, owner_claim_wait_s=DAY, any_address_claim_wait_s=DAY, cost_weight=0)
     trainer = Trainer(deploy_trainer(sparse_model(), free, owner, progress=False).contract)

@@ -3,7 +3,7 @@ and the owner's and anyone's sweeps after their waits."""
 
 import ape
 
-from tests.conftest import DAY, at
+from tests.helpers.chain import DAY, at
 
 
 def _setup_reporter(trainer, reporter, chain):
@@ -149,7 +149,7 @@ def test_report__share_rounding_to_zero__takes_the_rest(owner, contributor, repo
     from decai.chain.deploy import deploy_trainer
     from decai.core.mechanisms import DepositParameters
     from decai.chain.trainer import Trainer
-    from tests.conftest import sparse_model
+    from tests.helpers.chain import sparse_model
 
     tiny = DepositParameters(refund_wait_s=DAY, owner_claim_wait_s=10 * DAY, any_address_claim_wait_s=20 * DAY, cost_weight=1)
     trainer = Trainer(deploy_trainer(sparse_model(), tiny, owner, progress=False).contract)

@@ -5,7 +5,7 @@ import pytest
 
 from decai.chain.deploy import deploy_trainer
 from decai.market.client import MAX_ROUNDS, Market, MarketParameters
-from tests.unit.market.conftest import BOUNTY, PARAMETERS, STAKE, initial_model
+from tests.helpers.market import BOUNTY, PARAMETERS, STAKE, initial_model
 
 
 def hashes(portions):

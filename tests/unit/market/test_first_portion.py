@@ -5,7 +5,7 @@ import ape
 import pytest
 
 from decai.market.client import Portion, pack_uint32, portion_hash
-from tests.unit.market.conftest import BOUNTY, DAY, PARAMETERS, advance
+from tests.helpers.market import BOUNTY, DAY, PARAMETERS, advance
 
 
 def test_draw__in_the_commit_block__reverts(market, portions, provider, stranger):

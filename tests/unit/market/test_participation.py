@@ -7,7 +7,7 @@ from eth_abi import encode
 
 from decai.errors import DecaiError
 from decai.market.client import MAX_CONTRIBUTIONS, chain_values
-from tests.unit.market.conftest import BOUNTY, PARAMETERS, STAKE, advance, contribute, initial_model
+from tests.helpers.market import BOUNTY, PARAMETERS, STAKE, advance, contribute, initial_model
 
 
 def test_add_data__records_and_trains(open_market, contributors, chain):

@@ -6,7 +6,7 @@ import ape
 import pytest
 
 from decai.market.client import ZERO_HASH, pack_uint32, replay_losses, reward_balances, settle
-from tests.unit.market.conftest import BOUNTY, HOUR, STAKE, advance, contribute, initial_model
+from tests.helpers.market import BOUNTY, HOUR, STAKE, advance, contribute, initial_model
 
 
 @pytest.fixture

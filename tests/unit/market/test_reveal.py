@@ -4,7 +4,7 @@ order; each must match its hash; they become the stored test set."""
 import ape
 
 from decai.market.client import Portion
-from tests.unit.market.conftest import BOUNTY, DAY, PARAMETERS, advance, contribute
+from tests.helpers.market import BOUNTY, DAY, PARAMETERS, advance, contribute
 
 
 def others(market, portions):
@@ -39,7 +39,7 @@ def test_reveal__beyond_the_test_set_capacity__reverts(provider, contributors, c
     """Three portions of 200 one-feature samples: whichever is revealed
     first, the second evaluated portion would make 400 > 256 samples."""
     from decai.market.client import Portion
-    from tests.unit.market.conftest import HOUR, deploy_market
+    from tests.helpers.market import HOUR, deploy_market
 
     # Built directly: the client (split_test_set) would refuse this split.
     portions = [Portion(tuple((i % 24,) for i in range(200)), tuple(i % 2 for i in range(200)), bytes([p + 1]) * 32) for p in range(3)]

@@ -10,7 +10,7 @@ from decai.errors import DecaiError
 from decai.core.fixed_point import ONE
 from decai.models import NaiveBayes, load_model
 from decai.models.naive_bayes import counts_to_indices
-from tests.unit.naive_bayes.conftest import small_model
+from tests.helpers.models import small_naive_bayes as small_model
 
 X = np.array([[2, 0, 1, 0], [3, 1, 0, 0], [0, 0, 4, 1], [0, 1, 3, 2]])
 Y = np.array(["spam", "spam", "ham", "ham"])

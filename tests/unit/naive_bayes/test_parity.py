@@ -10,7 +10,7 @@ import pytest
 from sklearn.naive_bayes import MultinomialNB
 
 from decai.models import NaiveBayes
-from tests.model_data import (
+from tests.helpers.data import (
     binary_pixels,
     chain_predictions,
     chain_words,

@@ -9,8 +9,8 @@ from ape import chain, project
 
 from decai.errors import DecaiError
 from decai.core.fixed_point import ONE
-from tests.model_data import NO_DEPOSIT, deploy
-from tests.unit.naive_bayes.conftest import NUM_FEATURES, small_model
+from tests.helpers.data import NO_DEPOSIT, deploy
+from tests.helpers.models import NB_FEATURES as NUM_FEATURES, small_naive_bayes as small_model
 
 
 def constructor_args(class_names=("spam", "ham"), num_features=NUM_FEATURES, capacity=2, smoothing=ONE, words=(), finish=False):

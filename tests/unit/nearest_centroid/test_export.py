@@ -9,7 +9,7 @@ from sklearn.neighbors import NearestCentroid as SklearnNearestCentroid
 
 from decai.errors import DecaiError
 from decai.models import NearestCentroid, SparseNearestCentroid, load_model
-from tests.unit.nearest_centroid.conftest import small_model
+from tests.helpers.models import small_nearest_centroid as small_model
 
 X = np.array([[1, 0, 1, 0], [1, 1, 0, 0], [0, 0, 1, 1], [0, 1, 1, 1], [0, 0, 0, 1]])
 Y = np.array([7, 7, 3, 3, 3])

@@ -10,7 +10,7 @@ import pytest
 from sklearn.neighbors import NearestCentroid as SklearnNearestCentroid
 
 from decai.models import NearestCentroid
-from tests.model_data import chain_predictions, chain_words, deploy, digits, digits_split, unit_digits
+from tests.helpers.data import chain_predictions, chain_words, deploy, digits, digits_split, unit_digits
 
 
 @pytest.fixture(scope="module")

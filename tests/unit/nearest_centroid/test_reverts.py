@@ -9,8 +9,8 @@ from ape import chain, project
 
 from decai.errors import DecaiError
 from decai.core.fixed_point import ONE
-from tests.model_data import NO_DEPOSIT, deploy
-from tests.unit.nearest_centroid.conftest import DIMENSIONS, small_model, unit
+from tests.helpers.data import NO_DEPOSIT, deploy
+from tests.helpers.models import NCC_DIMENSIONS as DIMENSIONS, small_nearest_centroid as small_model, unit
 
 
 def constructor_args(class_names=("left", "right"), dimensions=DIMENSIONS, capacity=2, words=(), finish=False):

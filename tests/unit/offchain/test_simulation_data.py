@@ -1,6 +1,5 @@
 """Simulation data: CSV loading, splits, encoding per model type, factories."""
 
-import csv
 import random
 
 import pytest
@@ -8,6 +7,7 @@ import pytest
 from decai.errors import DecaiError
 from decai.data.encoders import UNIT_NORM
 from decai.core.fixed_point import ONE
+from tests.helpers.data import number_rows, write_csv
 from decai.simulation.data import (
     MODEL_FACTORIES,
     NUMBERS,
@@ -34,24 +34,6 @@ def text_rows(count=200, seed=0):
         rng.shuffle(words)
         rows.append({"review": " ".join(words), "verdict": "fresh" if label else "rotten"})
     return rows
-
-
-def number_rows(count=200, seed=0):
-    rng = random.Random(seed)
-    rows = []
-    for _ in range(count):
-        label = rng.randrange(2)
-        centre = 1.0 if label else -1.0
-        rows.append({"x": f"{centre + rng.gauss(0, 0.5):.4f}", "y": f"{-centre + rng.gauss(0, 0.5):.4f}", "label": str(label)})
-    return rows
-
-
-def write_csv(path, rows):
-    with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
 
 
 def test_load_csv__text_column_found_and_labels_sorted(tmp_path):

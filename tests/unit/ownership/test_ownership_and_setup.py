@@ -6,7 +6,7 @@ import pytest
 from decai.chain.deploy import _constructor_args
 from decai.core.fixed_point import ONE, pack_int64
 from decai.core.mechanisms import DepositParameters
-from tests.conftest import PARAMETERS, sparse_model
+from tests.helpers.chain import PARAMETERS, sparse_model
 
 
 @pytest.fixture
@@ -69,7 +69,7 @@ def test_transfer_ownership__zero_address__reverts(open_trainer, owner):
 
 
 def test_new_owner_sweeps_after_owner_wait(sparse_trainer, owner, contributor, stranger, chain):
-    from tests.conftest import DAY, at
+    from tests.helpers.chain import DAY, at
 
     contribution = sparse_trainer.add_data([1, 2], 1, sender=contributor)
     sparse_trainer.contract.transfer_ownership(stranger, sender=owner)

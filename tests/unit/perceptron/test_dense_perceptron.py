@@ -8,7 +8,7 @@ from decai.data.encoders import unit_fixed
 from decai.core.fixed_point import ONE
 from decai.models import DensePerceptron
 from decai.chain.trainer import Trainer
-from tests.conftest import PARAMETERS
+from tests.helpers.chain import PARAMETERS
 
 
 def _trainer(owner, weights, intercept=0, learning_rate=ONE):

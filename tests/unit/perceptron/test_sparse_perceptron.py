@@ -7,7 +7,7 @@ from decai.chain.deploy import deploy_trainer
 from decai.core.fixed_point import ONE
 from decai.models import SparsePerceptron
 from decai.chain.trainer import Trainer
-from tests.conftest import PARAMETERS
+from tests.helpers.chain import PARAMETERS
 
 
 def _trainer(owner, weights, intercept=0, learning_rate=ONE):

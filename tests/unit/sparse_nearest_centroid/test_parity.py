@@ -11,7 +11,7 @@ import pytest
 from sklearn.neighbors import NearestCentroid as SklearnNearestCentroid
 
 from decai.models import SparseNearestCentroid
-from tests.model_data import binary_pixels, chain_predictions, chain_words, deploy, digits, digits_split, indicator, text_corpus
+from tests.helpers.data import binary_pixels, chain_predictions, chain_words, deploy, digits, digits_split, indicator, text_corpus
 
 
 @pytest.fixture(scope="module")

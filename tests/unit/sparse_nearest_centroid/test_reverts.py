@@ -8,8 +8,8 @@ import pytest
 from ape import chain, project
 
 from decai.errors import DecaiError
-from tests.model_data import NO_DEPOSIT, deploy
-from tests.unit.sparse_nearest_centroid.conftest import NUM_FEATURES, small_model
+from tests.helpers.data import NO_DEPOSIT, deploy
+from tests.helpers.models import SNCC_FEATURES as NUM_FEATURES, small_sparse_nearest_centroid as small_model
 
 
 def constructor_args(class_names=("sport", "music"), num_features=NUM_FEATURES, capacity=2, words=(), finish=False):

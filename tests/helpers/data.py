@@ -10,11 +10,13 @@
 
 from __future__ import annotations
 
+import csv
 import random
 from functools import lru_cache
 from typing import Sequence
 
 from decai.chain.deploy import deploy_trainer
+from decai.models import SparsePerceptron
 from decai.data.encoders import unit_fixed
 from decai.core.mechanisms import DepositParameters
 
@@ -115,3 +117,26 @@ def print_accuracy_table(title: str, rows: Sequence[tuple[str, float, float]]) -
     print(f"{'model':32} {'scikit-learn':>12} {'decai':>8} {'diff (pp)':>10}")
     for name, float_accuracy, fixed_accuracy in rows:
         print(f"{name:32} {float_accuracy:12.4f} {fixed_accuracy:8.4f} {100 * (fixed_accuracy - float_accuracy):10.2f}")
+
+
+def chunk_model(num_features):
+    weights = [((i * 7919) % 2001 - 1000) * 1_000_003 for i in range(num_features)]
+    return SparsePerceptron(name="chunks", description="", encoder="indices", weights=weights, intercept=-3, learning_rate=10**9)
+
+
+def number_rows(count=200, seed=0):
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(count):
+        label = rng.randrange(2)
+        centre = 1.0 if label else -1.0
+        rows.append({"x": f"{centre + rng.gauss(0, 0.5):.4f}", "y": f"{-centre + rng.gauss(0, 0.5):.4f}", "label": str(label)})
+    return rows
+
+
+def write_csv(path, rows):
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
