@@ -31,8 +31,11 @@ node_modules/.bin/anvil: package.json
 
 # A module edit does not make Ape recompile the contracts that import it,
 # so any change under contracts/ forces a full compile.
+# Then the deployables' compiled types are copied into the package
+# (decai/artifacts, committed) so that the SDK works from any project.
 .build/.compiled: $(CONTRACTS) ape-config.yaml | setup
 	ape compile --force
+	python -m decai.chain.artifacts
 	touch $@
 
 compile: .build/.compiled

@@ -27,7 +27,9 @@ def contract_name(mechanism: str, model_type: str) -> str:
 
 
 def contract_container(mechanism: str, model_type: str):
-    """The Ape contract container of that deployable."""
-    from ape import project
+    """The Ape contract container of that deployable, from the compiled
+    contracts shipped in the package (decai.chain.artifacts): it works from
+    any working directory, not only this checkout."""
+    from decai.chain.artifacts import container
 
-    return getattr(project, contract_name(mechanism, model_type))
+    return container(contract_name(mechanism, model_type))
