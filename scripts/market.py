@@ -17,7 +17,7 @@
 Every command takes --network (a running node keeps state between commands:
 `make node`, then --network http://127.0.0.1:8545) and --account (an alias,
 or TEST::0 for the local test accounts). The commands are thin: the work is
-in decai.market.client. Bad input ends with a one-line error and exit code 1.
+in decai.market. Bad input ends with a one-line error and exit code 1.
 """
 
 from __future__ import annotations
@@ -136,7 +136,8 @@ def deploy(model_file, features, stake, min_duration, max_duration, min_contribu
 @account_option()
 def commit(address, test_set, num_portions, bounty, out, shuffle, account):
     """Provider: split a test set, commit to its portions, stake the bounty."""
-    from decai.market.client import save_portions, split_test_set
+    from decai.market.encoding import split_test_set
+    from decai.market.files import save_portions
 
     market = _market(address)
     samples, labels = _samples_file(test_set)
@@ -166,7 +167,7 @@ def draw(address, account):
 @account_option()
 def reveal_first(address, portions_file, account):
     """Provider: reveal the drawn portion; participation opens."""
-    from decai.market.client import load_portions
+    from decai.market.files import load_portions
 
     index = _market(address).reveal_first(load_portions(portions_file), sender=account)
     click.echo(f"revealed portion {index}; participation is open")
@@ -201,7 +202,7 @@ def end(address, account):
 @account_option()
 def reveal(address, portions_file, account):
     """Provider: reveal the remaining portions, one transaction each."""
-    from decai.market.client import load_portions
+    from decai.market.files import load_portions
 
     market = _market(address)
     if market.phase != "reveal":

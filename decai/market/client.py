@@ -1,47 +1,35 @@
-"""The prediction market (DESIGN 4c) off chain.
+"""The prediction market's client: `MarketParameters` for deployment and
+`Market`, which wraps a deployed market for the provider (commit, draw,
+reveal), contributors (add data, withdraw), keepers (`keep`) and anyone
+reading its `status`.
 
-Three parts, used by the scripts, the tests and the benchmark alike:
-
-1. Encoding, exactly as contracts/lib/sparse_market.vy and
-   prediction_market.vy do it: a test-set `Portion` and its hash, the split
-   of a test set into portions, and the hash chain over contributed samples.
-2. The reference of the reward computation: `replay_losses` re-trains h_0
-   one contribution at a time (the contract derives the same numbers
-   without re-training), `reward_balances` runs the rounds with the same
-   jumps as the contract, `reward_balances_by_round` plays them one at a
-   time (the paper's loop), and `settle` turns balances into wei.
-3. Clients: `MarketParameters` for deployment, and `Market`, which wraps a
-   deployed market for the provider (commit, draw, reveal), contributors
-   (add data, withdraw), keepers (`keep`) and `status`.
-
-Units: a loss is an error count E on the evaluated test set of M samples (the
-loss as a rate is E / M); balances are in units of stake / M, so one stake is
-M units; wei = balance * stake // M (rounded down).
+Every transaction goes through decai.chain.transact: the node is asked with
+a call first, so a refusal costs nothing and reads as one line. The test-set
+encoding is in decai.market.encoding, the reference of the reward
+computation in decai.market.reward, the provider's secrets file in
+decai.market.files, the status snapshot in decai.market.status.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import random
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
 
-from eth_abi import encode
-from eth_utils import keccak, to_checksum_address
-
-from decai.chain.transact import transact
+from decai.chain.transact import check_call, transact
 from decai.errors import DecaiError, Rejected, revert_reason
-from decai.models.base import MAX_SAMPLE_LENGTH
+from decai.market.encoding import (
+    MAX_PORTIONS,
+    MIN_PORTIONS,
+    Portion,
+    chain_values,
+    check_portions_fit,
+    check_sparse_sample,
+    pack_uint32,
+)
+from decai.market.status import PHASES, STAGES, MarketStatus, read_status
 
-# Bounds: contracts/lib/prediction_market.vy and sparse_market.vy.
-MIN_PORTIONS = 2
-MAX_PORTIONS = 16
-MAX_TEST_SAMPLES = 256
-MAX_TEST_INDICES = 4096
-MAX_PORTION_INDICES = 2048
-MAX_PORTION_SAMPLES = MAX_TEST_SAMPLES
+# Bounds of contracts/lib/prediction_market.vy and sparse_market.vy beyond the
+# test set's (those are in decai.market.encoding).
 MAX_CONTRIBUTIONS = 512
 MAX_ROUNDS = 2**64
 MAX_STAKE = 2**128
@@ -49,286 +37,8 @@ MAX_PROCESS_STEPS = 4096
 MAX_REPLAY_SAMPLES = 256
 MAX_REPLAY_FEATURES = 4096
 
-PHASES = ("setup", "committed", "participation", "reveal", "processing", "finished", "cancelled")
-STAGES = ("none", "score", "replay", "rounds", "forfeit")
-ZERO_HASH = b"\x00" * 32
-
 #: Gas cap a keeper aims its `process` calls at (the issue's bound is 10M).
 DEFAULT_PROCESS_GAS = 8_000_000
-
-
-# --------------------------------------------------------------- encoding --
-
-@dataclass(frozen=True)
-class Portion:
-    """A portion of the hidden test set: samples, labels and a secret salt.
-
-    Samples are sparse (strictly increasing feature indices). On chain a
-    portion travels flat and packed: all indices one sample after another as
-    uint32 eight to a word (`pack_uint32`), the number of indices of each
-    sample, the labels, and the salt.
-    """
-
-    samples: tuple[tuple[int, ...], ...]
-    labels: tuple[int, ...]
-    salt: bytes
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "samples", tuple(tuple(int(f) for f in s) for s in self.samples))
-        object.__setattr__(self, "labels", tuple(int(label) for label in self.labels))
-        if len(self.salt) != 32:
-            raise DecaiError("a portion's salt must be 32 bytes")
-        if len(self.samples) != len(self.labels):
-            raise DecaiError("a portion needs one label per sample")
-
-    @property
-    def indices(self) -> list[int]:
-        return [feature for sample in self.samples for feature in sample]
-
-    @property
-    def lengths(self) -> list[int]:
-        return [len(sample) for sample in self.samples]
-
-    def args(self) -> tuple[list[int], list[int], list[int], bytes]:
-        """The (words, lengths, labels, salt) a reveal transaction takes."""
-        return pack_uint32(self.indices), self.lengths, list(self.labels), self.salt
-
-    def hash(self) -> bytes:
-        """keccak256(abi_encode(words: uint256[], lengths: uint256[], labels: uint64[], salt: bytes32))."""
-        return portion_hash(*self.args())
-
-    def check(self, num_features: int | None = None) -> None:
-        """Raise DecaiError if the contract would reject this portion."""
-        if not self.samples:
-            raise DecaiError("a portion needs at least one sample")
-        if len(self.samples) > MAX_PORTION_SAMPLES:
-            raise DecaiError(f"a portion holds at most {MAX_PORTION_SAMPLES} samples, got {len(self.samples)}")
-        if len(self.indices) > MAX_PORTION_INDICES:
-            raise DecaiError(f"a portion holds at most {MAX_PORTION_INDICES} feature indices, got {len(self.indices)}")
-        for position, (sample, label) in enumerate(zip(self.samples, self.labels)):
-            check_sparse_sample(sample, num_features, what=f"test sample {position}")
-            if label not in (0, 1):
-                raise DecaiError(f"test sample {position} has label {label}; labels are 0 or 1")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"samples": [list(s) for s in self.samples], "labels": list(self.labels), "salt": "0x" + self.salt.hex()}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Portion":
-        return cls(tuple(tuple(s) for s in data["samples"]), tuple(data["labels"]), bytes.fromhex(data["salt"].removeprefix("0x")))
-
-
-def portion_hash(words: Sequence[int], lengths: Sequence[int], labels: Sequence[int], salt: bytes) -> bytes:
-    """The hash a provider commits to, as contracts/lib/sparse_market.vy computes
-    it; `words` are the portion's feature indices packed by `pack_uint32`."""
-    return keccak(encode(["uint256[]", "uint256[]", "uint64[]", "bytes32"], [list(words), list(lengths), list(labels), salt]))
-
-
-def check_sparse_sample(sample: Sequence[int], num_features: int | None = None, what: str = "sample") -> None:
-    if len(sample) > MAX_SAMPLE_LENGTH:
-        raise DecaiError(f"{what} has {len(sample)} features; at most {MAX_SAMPLE_LENGTH} are allowed")
-    previous = -1
-    for feature in sample:
-        if feature <= previous:
-            raise DecaiError(f"{what}: feature indices must be non-negative and strictly increasing")
-        previous = feature
-    if num_features is not None and sample and sample[-1] >= num_features:
-        raise DecaiError(f"{what}: feature index {sample[-1]} is out of range (the model has {num_features} features)")
-
-
-def split_test_set(
-    samples: Sequence[Sequence[int]],
-    labels: Sequence[int],
-    num_portions: int,
-    *,
-    num_features: int | None = None,
-    salts: Sequence[bytes] | None = None,
-) -> list[Portion]:
-    """Split a test set into `num_portions` contiguous portions of near-equal size.
-
-    Each portion gets a fresh random 32-byte salt (or the given `salts`).
-    Shuffle the test set first if its order means anything. Raises
-    DecaiError if the contract could not accept the result: whichever
-    portion is drawn first, the others must fit the evaluated test set.
-    """
-    if not MIN_PORTIONS <= num_portions <= MAX_PORTIONS:
-        raise DecaiError(f"a test set is split into {MIN_PORTIONS} to {MAX_PORTIONS} portions, not {num_portions}")
-    if len(samples) != len(labels):
-        raise DecaiError(f"{len(samples)} test samples but {len(labels)} labels")
-    if len(samples) < num_portions:
-        raise DecaiError(f"{len(samples)} test samples cannot fill {num_portions} portions")
-    if salts is not None and len(salts) != num_portions:
-        raise DecaiError(f"{num_portions} portions need {num_portions} salts")
-    portions = []
-    for i in range(num_portions):
-        start, end = i * len(samples) // num_portions, (i + 1) * len(samples) // num_portions
-        salt = salts[i] if salts is not None else os.urandom(32)
-        portion = Portion(tuple(tuple(s) for s in samples[start:end]), tuple(labels[start:end]), salt)
-        portion.check(num_features)
-        portions.append(portion)
-    check_portions_fit(portions)
-    return portions
-
-
-def check_portions_fit(portions: Sequence[Portion]) -> None:
-    """Whichever portion is drawn first, the rest must fit the contract's test set."""
-    total_samples = sum(len(p.samples) for p in portions)
-    total_indices = sum(len(p.indices) for p in portions)
-    smallest_samples = min(len(p.samples) for p in portions)
-    smallest_indices = min(len(p.indices) for p in portions)
-    if total_samples - smallest_samples > MAX_TEST_SAMPLES:
-        raise DecaiError(f"the evaluated test set may have at most {MAX_TEST_SAMPLES} samples; this split can leave {total_samples - smallest_samples}")
-    if total_indices - smallest_indices > MAX_TEST_INDICES:
-        raise DecaiError(f"the evaluated test set may have at most {MAX_TEST_INDICES} feature indices; this split can leave {total_indices - smallest_indices}")
-
-
-def pack_uint32(values: Sequence[int]) -> list[int]:
-    """Feature indices packed as uint32, eight to a word (value p in bits 32 * (p % 8) of word p // 8)."""
-    words = [0] * ((len(values) + 7) // 8)
-    for position, value in enumerate(values):
-        if not 0 <= value < 2**32:
-            raise DecaiError(f"feature index {value} does not fit 32 bits")
-        words[position // 8] |= value << (32 * (position % 8))
-    return words
-
-
-def chain_hash(previous: bytes, data: Sequence[int]) -> bytes:
-    """One link of the contribution chain: keccak256(abi_encode(previous: bytes32, data: int64[]))."""
-    return keccak(encode(["bytes32", "int64[]"], [previous, list(data)]))
-
-
-def chain_values(samples: Iterable[Sequence[int]]) -> list[bytes]:
-    """chain_0 (zero) .. chain_T for the contributed samples in order."""
-    values = [ZERO_HASH]
-    for data in samples:
-        values.append(chain_hash(values[-1], data))
-    return values
-
-
-# -------------------------------------------------------------- reference --
-
-def error_count(model, samples: Sequence[Sequence[int]], labels: Sequence[int]) -> int:
-    """Test samples the model gets wrong (the loss E)."""
-    return sum(1 for sample, label in zip(samples, labels) if model.predict(list(sample)) != label)
-
-
-def replay_losses(initial_model, contributions: Sequence[tuple[Sequence[int], int]], test_samples, test_labels) -> list[int]:
-    """E_0..E_T: train a copy of h_0 one contribution at a time, counting test errors after each."""
-    model = initial_model.copy()
-    losses = [error_count(model, test_samples, test_labels)]
-    for data, label in contributions:
-        model.update(list(data), label)
-        losses.append(error_count(model, test_samples, test_labels))
-    return losses
-
-
-@dataclass(frozen=True)
-class RewardResult:
-    """Final balances (units of stake / M) of the reward rounds."""
-
-    balances: tuple[int, ...]
-    dropped: tuple[bool, ...]
-    rounds_played: int
-    jumps: int
-
-
-def _scores(losses: Sequence[int], members: Sequence[int]) -> list[int]:
-    """Score of each member: E of the previous member (E_0 for the first) minus
-    E after it; the last member is measured against E_T."""
-    final = len(losses) - 1
-    scores, previous = [], losses[0]
-    for position, index in enumerate(members):
-        end = losses[final] if position == len(members) - 1 else losses[index + 1]
-        scores.append(previous - end)
-        previous = losses[index + 1]
-    return scores
-
-
-def reward_balances(losses: Sequence[int], num_test_samples: int, rounds: int) -> RewardResult:
-    """The reward rounds of DESIGN 4c, identical rounds applied in one jump.
-
-    `losses` = E_0..E_T. Every contribution starts with M units (one stake);
-    a jump applies the rounds until the next member falls below M, or all
-    remaining ones if nobody has a negative score. Members below M after a
-    jump are dropped, except after the last jump (their balance is final
-    anyway). The contract computes exactly this.
-    """
-    m, count = num_test_samples, len(losses) - 1
-    balances, dropped = [m] * count, [False] * count
-    members, left, played, jumps = list(range(count)), rounds, 0, 0
-    while members and left > 0:
-        scores = _scores(losses, members)
-        negative = [(balances[i] - m) // -s + 1 for i, s in zip(members, scores) if s < 0]
-        jump = min([left, *negative])
-        for i, s in zip(members, scores):
-            balances[i] += jump * s
-        left, played, jumps = left - jump, played + jump, jumps + 1
-        if left == 0:
-            break
-        for i in members:
-            dropped[i] = balances[i] < m
-        members = [i for i in members if not dropped[i]]
-    return RewardResult(tuple(balances), tuple(dropped), played, jumps)
-
-
-def reward_balances_by_round(losses: Sequence[int], num_test_samples: int, rounds: int) -> RewardResult:
-    """The same rounds played one at a time (the paper's loop); for tests."""
-    m, count = num_test_samples, len(losses) - 1
-    balances, dropped = [m] * count, [False] * count
-    members, played = list(range(count)), 0
-    for round_number in range(rounds):
-        if not members:
-            break
-        for i, s in zip(members, _scores(losses, members)):
-            balances[i] += s
-        played += 1
-        if round_number == rounds - 1:
-            break
-        for i in members:
-            dropped[i] = balances[i] < m
-        members = [i for i in members if not dropped[i]]
-    return RewardResult(tuple(balances), tuple(dropped), played, played)
-
-
-@dataclass(frozen=True)
-class Settlement:
-    """Who is owed what once the market is over, in wei."""
-
-    payouts: tuple[int, ...]           # per contribution, in order
-    owed: dict[str, int]               # per account, provider included
-    provider_payout: int
-    balances: tuple[int, ...] = ()     # units of stake / M (empty if forfeited)
-    losses: tuple[int, ...] = ()
-
-    @property
-    def total(self) -> int:
-        return sum(self.payouts) + self.provider_payout
-
-
-def _owed(authors: Sequence[str], payouts: Sequence[int], provider: str, provider_payout: int) -> dict[str, int]:
-    owed: dict[str, int] = {}
-    for author, payout in zip(authors, payouts):
-        owed[author] = owed.get(author, 0) + payout
-    owed[provider] = owed.get(provider, 0) + provider_payout
-    return {account: amount for account, amount in owed.items() if amount}
-
-
-def settle(authors: Sequence[str], losses: Sequence[int], num_test_samples: int, stake: int, bounty: int, provider: str) -> Settlement:
-    """Balances -> wei: floor(balance * stake / M) each; the provider gets the rest of bounty + stakes."""
-    if len(authors) != len(losses) - 1:
-        raise DecaiError("one author per contribution")
-    result = reward_balances(losses, num_test_samples, bounty // stake)
-    payouts = tuple(b * stake // num_test_samples for b in result.balances)
-    provider_payout = bounty + stake * len(authors) - sum(payouts)
-    return Settlement(payouts, _owed(authors, payouts, provider, provider_payout), provider_payout, result.balances, tuple(losses))
-
-
-def settle_forfeit(authors: Sequence[str], stake: int, bounty: int, provider: str) -> Settlement:
-    """The provider did not reveal in time: each contribution gets its stake and bounty // T."""
-    share = bounty // len(authors)
-    payouts = tuple(stake + share for _ in authors)
-    provider_payout = bounty - share * len(authors)
-    return Settlement(payouts, _owed(authors, payouts, provider, provider_payout), provider_payout)
 
 
 # ----------------------------------------------------------------- deploy --
@@ -384,56 +94,6 @@ class MarketContribution:
     added_time: int
 
 
-@dataclass
-class MarketStatus:
-    """A snapshot of a market, for `ape run market status` and clients."""
-
-    address: str
-    phase: str
-    stage: str
-    now: int
-    provider: str
-    bounty: int
-    stake: int
-    num_portions: int
-    first_portion: int | None
-    next_portion: int
-    num_contributions: int
-    num_test_samples: int
-    deadlines: dict[str, int]
-    processing_cursor: int
-    rounds_left: int
-    initial_loss: int | None
-    final_loss: int | None
-    forfeited: bool
-    total_owed: int
-    balance: int
-    owed: dict[str, int] = field(default_factory=dict)
-
-    def lines(self) -> list[str]:
-        out = [
-            f"market      {self.address}",
-            f"phase       {self.phase}" + (f" (stage {self.stage}, cursor {self.processing_cursor})" if self.phase == "processing" else ""),
-            f"provider    {self.provider}",
-            f"bounty      {self.bounty} wei   stake {self.stake} wei   rounds {self.bounty // self.stake if self.stake else 0}",
-            f"portions    {self.num_portions}" + (f", first revealed: {self.first_portion}" if self.first_portion is not None else "")
-            + (f", next to reveal: {self.next_portion}" if self.phase == "reveal" else ""),
-            f"contributions {self.num_contributions}   test samples {self.num_test_samples}",
-        ]
-        for name, when in self.deadlines.items():
-            if when:
-                delta = when - self.now
-                state = f"in {delta} s" if delta > 0 else f"passed {-delta} s ago"
-                out.append(f"{name:<22} {when} ({state})")
-        if self.initial_loss is not None and self.num_test_samples:
-            out.append(f"test errors h_0 {self.initial_loss}/{self.num_test_samples}, h_T {self.final_loss}/{self.num_test_samples}")
-        if self.forfeited:
-            out.append("the provider did not reveal in time: the bounty was forfeited to the contributors")
-        out.append(f"contract balance {self.balance} wei, owed to accounts {self.total_owed} wei")
-        for account, amount in self.owed.items():
-            out.append(f"owed to {account}: {amount} wei")
-        return out
-
 
 class Market:
     """A deployed PredictionMarket* trainer.
@@ -479,8 +139,9 @@ class Market:
         return int(self.contract.stake())
 
     # -- provider ---------------------------------------------------------
-    def commit(self, portions: Sequence[Portion], bounty: int, *, sender, **tx):
-        """Stake `bounty` wei and commit to the portions' hashes (owner only)."""
+    def check_commit(self, portions: Sequence[Portion], bounty: int, *, sender, **tx) -> None:
+        """Raise DecaiError (Rejected for the contract's refusals) unless
+        `commit` would succeed now; sends nothing."""
         if not MIN_PORTIONS <= len(portions) <= MAX_PORTIONS:
             raise DecaiError(f"commit {MIN_PORTIONS} to {MAX_PORTIONS} portions, not {len(portions)}")
         num_features = int(self.contract.num_features())
@@ -489,7 +150,12 @@ class Market:
         check_portions_fit(portions)
         if bounty < self.stake:
             raise DecaiError(f"the bounty ({bounty} wei) must be at least one stake ({self.stake} wei)")
-        return transact("commit", self.contract.commit, [p.hash() for p in portions], sender=sender, value=bounty, **tx)
+        check_call("commit", self.contract.commit, [p.hash() for p in portions], sender=sender, value=bounty, **tx)
+
+    def commit(self, portions: Sequence[Portion], bounty: int, *, sender, **tx):
+        """Stake `bounty` wei and commit to the portions' hashes (owner only)."""
+        self.check_commit(portions, bounty, sender=sender, **tx)
+        return transact("commit", self.contract.commit, [p.hash() for p in portions], precheck=False, sender=sender, value=bounty, **tx)
 
     def first_portion(self, *, sender=None, timeout_s: float = 180, **tx) -> int:
         """Index of the portion to reveal first, drawing it (one transaction) if needed.
@@ -683,72 +349,12 @@ class Market:
         return [int(self.contract.initial_loss())] + [int(self.contract.contribution(i)[5]) for i in range(count)]
 
     def status(self, accounts: Sequence[str] = ()) -> MarketStatus:
-        from ape import chain
+        """A snapshot of the market, with what `accounts` are owed."""
+        return read_status(self.contract, accounts)
 
-        c = self.contract
-        phase = PHASES[int(c.phase())]
-        drawn, first = c.first_portion()
-        count = int(c.num_contributions())
-        finished = phase == "finished" and not c.forfeited() and count > 0
-        return MarketStatus(
-            address=c.address,
-            phase=phase,
-            stage=STAGES[int(c.stage())],
-            now=_now(),
-            provider=str(c.market_provider()),
-            bounty=int(c.bounty()),
-            stake=int(c.stake()),
-            num_portions=int(c.num_portions()),
-            first_portion=int(first) if drawn else None,
-            next_portion=int(c.next_portion()),
-            num_contributions=count,
-            num_test_samples=int(c.num_test_samples()),
-            deadlines={
-                "commit deadline": int(c.commit_deadline()) if phase == "committed" else 0,
-                "participation deadline": int(c.participation_deadline()) if phase == "participation" else 0,
-                "reveal deadline": int(c.reveal_deadline()) if phase == "reveal" else 0,
-            },
-            processing_cursor=int(c.processing_cursor()),
-            rounds_left=int(c.rounds_left()),
-            initial_loss=int(c.initial_loss()) if finished else None,
-            final_loss=int(c.contribution(count - 1)[5]) if finished else None,
-            forfeited=bool(c.forfeited()),
-            total_owed=int(c.total_owed()),
-            balance=int(chain.provider.get_balance(c.address)),
-            owed={to_checksum_address(a): int(c.owed(a)) for a in accounts},
-        )
 
 
 def _now() -> int:
     from ape import chain
 
     return int(chain.blocks.head.timestamp)
-
-
-# --------------------------------------------------------- provider files --
-
-def save_portions(path: str | Path, portions: Sequence[Portion], **extra: Any) -> None:
-    """Write the provider's secret file (portions with their salts)."""
-    data = {"format": "decai-market-portions/1", **extra, "portions": [p.to_dict() for p in portions]}
-    Path(path).write_text(json.dumps(data, indent=1) + "\n")
-
-
-def load_portions(path: str | Path) -> list[Portion]:
-    try:
-        data = json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise DecaiError(f"portions file {path} does not exist") from None
-    except json.JSONDecodeError as error:
-        raise DecaiError(f"portions file {path} is not valid JSON: {error}") from None
-    if data.get("format") != "decai-market-portions/1":
-        raise DecaiError(f"{path} is not a decai portions file")
-    try:
-        return [Portion.from_dict(p) for p in data["portions"]]
-    except (KeyError, TypeError, ValueError) as error:
-        raise DecaiError(f"bad portions file {path}: {error}") from None
-
-
-def random_salts(count: int, seed: int | None = None) -> list[bytes]:
-    """Salts for tests and demos (deterministic with a seed); real providers keep os.urandom."""
-    rng = random.Random(seed)
-    return [rng.randbytes(32) for _ in range(count)]

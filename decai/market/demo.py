@@ -20,7 +20,8 @@ from decai.errors import DecaiError
 from decai.units import format_ether
 from decai.chain.deploy import deploy_trainer
 from decai.core.fixed_point import ONE
-from decai.market.client import Market, MarketParameters, random_salts, split_test_set
+from decai.market.client import Market, MarketParameters
+from decai.market.encoding import random_salts, split_test_set
 from decai.models import SparsePerceptron
 
 FEATURES = 40

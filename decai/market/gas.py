@@ -34,13 +34,8 @@ from typing import Sequence
 
 from decai.chain.deploy import deploy_trainer
 from decai.core.fixed_point import ONE
-from decai.market.client import (
-    MAX_TEST_INDICES,
-    Market,
-    MarketParameters,
-    random_salts,
-    split_test_set,
-)
+from decai.market.client import Market, MarketParameters
+from decai.market.encoding import MAX_TEST_INDICES, random_salts, split_test_set
 from decai.models import SparsePerceptron
 
 STAKE = 10**15

@@ -13,7 +13,8 @@ import random
 
 from decai.chain.deploy import deploy_trainer
 from decai.core.fixed_point import ONE
-from decai.market.client import Market, MarketParameters, random_salts, split_test_set
+from decai.market.client import Market, MarketParameters
+from decai.market.encoding import random_salts, split_test_set
 from decai.models import SparsePerceptron
 from tests.helpers.chain import advance  # noqa: F401 - the market tests move the clock the same way
 

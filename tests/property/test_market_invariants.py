@@ -17,7 +17,7 @@ Invariants after every step:
 - every rejected call reverts with its reason and changes nothing.
 At the end:
 - contributors + provider received exactly bounty + stakes;
-- the balances equal the Python reference (decai.market.client), whatever the step
+- the balances equal the Python reference (decai.market.reward), whatever the step
   sizes: E_0..E_T from re-training h_0, then the rounds;
 - paid to contributors minus their stakes <= bounty * max(0, E_0 - E_T) / M,
   and <= bounty.
@@ -41,19 +41,9 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from eth_abi import decode, encode
 from eth_utils import keccak
 
-from decai.market.client import (
-    MAX_PROCESS_STEPS,
-    reward_balances,
-    ZERO_HASH,
-    Market,
-    Portion,
-    chain_values,
-    pack_uint32,
-    replay_losses,
-    settle,
-    settle_forfeit,
-    split_test_set,
-)
+from decai.market.client import MAX_PROCESS_STEPS, Market
+from decai.market.encoding import ZERO_HASH, Portion, chain_values, pack_uint32, split_test_set
+from decai.market.reward import replay_losses, reward_balances, settle, settle_forfeit
 from tests.helpers.market import (
     NUM_FEATURES,
     PARAMETERS,

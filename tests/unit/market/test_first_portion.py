@@ -4,7 +4,7 @@ by the provider to open participation; or the market is cancelled."""
 import ape
 import pytest
 
-from decai.market.client import Portion, pack_uint32, portion_hash
+from decai.market.encoding import Portion, pack_uint32, portion_hash
 from tests.helpers.market import BOUNTY, DAY, PARAMETERS, advance
 
 

@@ -6,7 +6,8 @@ import pytest
 from eth_abi import encode
 
 from decai.errors import DecaiError
-from decai.market.client import MAX_CONTRIBUTIONS, chain_values
+from decai.market.client import MAX_CONTRIBUTIONS
+from decai.market.encoding import chain_values
 from tests.helpers.market import BOUNTY, PARAMETERS, STAKE, advance, contribute, initial_model
 
 

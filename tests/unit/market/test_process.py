@@ -5,7 +5,8 @@ step size."""
 import ape
 import pytest
 
-from decai.market.client import ZERO_HASH, pack_uint32, replay_losses, reward_balances, settle
+from decai.market.encoding import ZERO_HASH, pack_uint32
+from decai.market.reward import replay_losses, reward_balances, settle
 from tests.helpers.market import BOUNTY, HOUR, STAKE, advance, contribute, initial_model
 
 

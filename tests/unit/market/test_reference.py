@@ -12,17 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from decai.errors import DecaiError
-from decai.market.client import (
-    Portion,
-    chain_values,
-    pack_uint32,
-    portion_hash,
-    reward_balances,
-    reward_balances_by_round,
-    settle,
-    settle_forfeit,
-    split_test_set,
-)
+from decai.market.encoding import Portion, chain_values, pack_uint32, portion_hash, split_test_set
+from decai.market.reward import reward_balances, reward_balances_by_round, settle, settle_forfeit
 
 STAKE = 10**15
 

@@ -3,7 +3,7 @@ order; each must match its hash; they become the stored test set."""
 
 import ape
 
-from decai.market.client import Portion
+from decai.market.encoding import Portion
 from tests.helpers.market import BOUNTY, DAY, PARAMETERS, advance, contribute
 
 
@@ -38,7 +38,7 @@ def test_test_sample__unknown_index__reverts(processing):
 def test_reveal__beyond_the_test_set_capacity__reverts(provider, contributors, chain):
     """Three portions of 200 one-feature samples: whichever is revealed
     first, the second evaluated portion would make 400 > 256 samples."""
-    from decai.market.client import Portion
+    from decai.market.encoding import Portion
     from tests.helpers.market import HOUR, deploy_market
 
     # Built directly: the client (split_test_set) would refuse this split.
