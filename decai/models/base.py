@@ -136,7 +136,12 @@ def model_class(model_type: str) -> type[Model]:
     return _TYPES[model_type]
 
 
-def model_from_dict(data: dict[str, Any]) -> Model:
+def model_from_dict(data: dict[str, Any], source: str | None = None) -> Model:
+    """Build a model from model file content, checked as a whole first
+    (decai.models.validate); `source` names the file in errors."""
+    from decai.models.validate import check_model_data
+
+    check_model_data(data, source)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise DecaiError(f"not a decai model file (expected \"format\": \"{FORMAT}\")")
     kind = data.get("type")
@@ -156,7 +161,7 @@ def load_model(path: str | Path) -> Model:
         raise DecaiError(f"model file {path} does not exist") from None
     except json.JSONDecodeError as error:
         raise DecaiError(f"model file {path} is not valid JSON: {error}") from None
-    return model_from_dict(data)
+    return model_from_dict(data, str(path))
 
 
 def require_int(value: Any, what: str) -> int:

@@ -28,7 +28,7 @@ def test_model_file__round_trip(tmp_path):
         ("{", "is not valid JSON"),
         ('{"format": "other"}', 'not a decai model file (expected "format": "decai-model/1")'),
         ('{"format": "decai-model/1", "type": "tree"}', "unknown model type 'tree'"),
-        ('{"format": "decai-model/1", "type": "sparse_perceptron", "name": "x", "weights": [0.5]}', "bad sparse_perceptron model file: weight must be an integer"),
+        ('{"format": "decai-model/1", "type": "sparse_perceptron", "name": "x", "weights": [0.5]}', "m.json: weights[0] must be an integer"),
     ],
 )
 def test_model_file__bad_content__one_line_error(tmp_path, content, message):
