@@ -3,9 +3,10 @@
     ape run verify --trainer spam-filter --model my_model.json --network ethereum:sepolia:node
     ape run verify --trainer bc              # against the record's model hash only
 
-Compares the creation transaction with this checkout's compiled contract and
-the model file, the parameters as deployed and now, and the mechanism with
-the record (decai/chain/verify.py). Exit status 1 if any check fails.
+Compares the creation transaction with the compiled contract shipped in the
+decai package and with the model file, the parameters as deployed and now,
+and the mechanism the contract has (deposit or points) with the record
+(decai/chain/verify.py). Exit status 1 if any check fails.
 """
 
 import sys

@@ -5,12 +5,13 @@ creation code followed by its constructor arguments, and the trainer's
 parameters are readable through its views. `verify_deployment` compares
 
 1. the record with the chain (chain id, block hash, code hash: not stale);
-2. the creation transaction's code with this checkout's compiled contract
-   (same source, same compiler settings) and its receipt's new address
-   with the recorded one;
+2. the creation transaction's code with the compiled contract shipped in
+   the decai package (same source, same compiler settings) and its
+   receipt's new address with the recorded one;
 3. the constructor arguments with the model file (name, description,
    encoder, classes, shape, fixed-point parameters, the weight words that
-   went into the constructor) and with the recorded mechanism;
+   went into the constructor) and with the recorded mechanism's parameters,
+   read as the mechanism the contract actually has (deposit or points);
 4. the model's parameters as deployed (read at the block before the first
    contribution, which needs an archive node when that block is old) and
    now (a trained model has moved on: that is reported, not a failure);
@@ -28,7 +29,7 @@ from typing import Any
 
 from decai.errors import DecaiError
 from decai.chain.deploy import _constructor_args
-from decai.core.mechanisms import DepositParameters
+from decai.core.mechanisms import DepositParameters, PointsParameters
 from decai.chain.records import model_hash, stale_reason
 
 
@@ -52,6 +53,26 @@ class _AtBlock:
     def __getattr__(self, name):
         method = getattr(self._contract, name)
         return lambda *args: method(*args, block_id=self._block)
+
+
+#: The parameters of each mechanism `deploy_trainer` deploys.
+MECHANISM_PARAMETERS = {"deposit": DepositParameters, "points": PointsParameters}
+
+
+def _recorded_parameters(mechanism: str, record: dict[str, Any]):
+    """The record's mechanism parameters, as the deployed `mechanism`'s
+    parameter class (its constructor arguments); raises DecaiError when the
+    record names another mechanism or its values do not fit."""
+    recorded = dict(record.get("mechanism") or {})
+    named = recorded.pop("mechanism", mechanism)
+    if named != mechanism:
+        raise DecaiError(f"the record says {named}, the contract is a {mechanism} trainer")
+    if mechanism not in MECHANISM_PARAMETERS:
+        raise DecaiError(f"cannot verify the constructor of a {mechanism} trainer")
+    try:
+        return MECHANISM_PARAMETERS[mechanism](**recorded)
+    except TypeError as error:
+        raise DecaiError(f"the record's {mechanism} parameters do not fit: {error}") from None
 
 
 def _normal(value: Any) -> Any:
@@ -114,11 +135,11 @@ def verify_deployment(trainer, record: dict[str, Any], model=None) -> list[Check
         Check(
             "creation code",
             same_code,
-            f"the same as this checkout's compiled {container.name}" if same_code else f"differs from this checkout's compiled {container.name} (other source or compiler settings)",
+            f"the same as the shipped compiled {container.name}" if same_code else f"differs from the shipped compiled {container.name} (other source or compiler settings)",
         )
     )
     if same_code:
-        checks.extend(_constructor_checks(container.constructor, record, model, creation[len(compiled):]))
+        checks.extend(_constructor_checks(container.constructor, trainer.mechanism, record, model, creation[len(compiled):]))
 
     # -- parameters as deployed and now ----------------------------------------------
     encoder_params = record.get("encoder_params")
@@ -137,16 +158,25 @@ def verify_deployment(trainer, record: dict[str, Any], model=None) -> list[Check
         checks.append(Check("parameters now", True, f"trained by {len(contributions)} contribution(s) since: {current}"))
 
     # -- mechanism and setup -------------------------------------------------------------
-    mechanism = {name: value for name, value in record["mechanism"].items() if name != "mechanism"}
-    on_chain = {name: int(getattr(trainer.contract, name)()) for name in mechanism}
-    checks.append(Check("mechanism", on_chain == mechanism, ", ".join(f"{name}={value}" for name, value in on_chain.items())))
+    recorded = dict(record["mechanism"])
+    named = recorded.pop("mechanism", trainer.mechanism)
+    try:
+        on_chain = {name: int(getattr(trainer.contract, name)()) for name in recorded}
+        same = named == trainer.mechanism and on_chain == recorded
+        detail = f"{trainer.mechanism}: " + ", ".join(f"{name}={value}" for name, value in on_chain.items())
+        if named != trainer.mechanism:
+            detail += f" (the record says {named})"
+    except AttributeError as error:  # the record names a parameter this mechanism does not have
+        same, detail = False, f"the record does not fit a {trainer.mechanism} trainer ({error})"
+    checks.append(Check("mechanism", same, detail))
     finished = bool(trainer.contract.setup_finished())
     checks.append(Check("setup", finished, "closed: the parameters can only change by training" if finished else "still open: the owner can still write parameters"))
     return checks
 
 
-def _constructor_checks(abi, record, model, encoded_args: bytes) -> list[Check]:
-    """Compare the decoded constructor arguments with the model file and the record."""
+def _constructor_checks(abi, deployed_mechanism: str, record, model, encoded_args: bytes) -> list[Check]:
+    """Compare the decoded constructor arguments with the model file and the
+    record's parameters of the mechanism the contract has."""
     from ape import chain
 
     try:
@@ -154,14 +184,18 @@ def _constructor_checks(abi, record, model, encoded_args: bytes) -> list[Check]:
     except Exception as error:
         return [Check("constructor arguments", False, f"cannot be decoded: {error}")]
     names = [i.name for i in abi.inputs]
-    mechanism = DepositParameters(**{k: v for k, v in record["mechanism"].items() if k != "mechanism"})
+    try:
+        mechanism = _recorded_parameters(deployed_mechanism, record)
+    except DecaiError as error:
+        return [Check("constructor arguments", False, str(error))]
     # The packed parameter words are the constructor's one uint256[] input;
     # how many of them it took depends on the gas budget at deployment.
     word_inputs = [position for position, i in enumerate(abi.inputs) if i.canonical_type == "uint256[]"]
     words_given = len(actual[word_inputs[0]]) if len(word_inputs) == 1 else 0
     if model is None:
         # Only what the record knows: the mechanism (the model hash is checked on the parameters).
-        expected = [None] * (len(actual) - 5) + mechanism.constructor_args() + [None]
+        mechanism_args = mechanism.constructor_args()
+        expected = [None] * (len(actual) - len(mechanism_args) - 1) + mechanism_args + [None]
     else:
         expected = _constructor_args(model, mechanism, model.storage_words()[:words_given], bool(actual[-1]))
     if len(expected) != len(actual):

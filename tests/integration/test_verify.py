@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from decai.chain.deploy import deploy_trainer
+from decai.chain.node import Anvil
+from decai.core.mechanisms import PointsParameters
 from decai.chain.records import deployment_record, save_record
 from decai.chain.verify import all_ok, verify_by_name
 from tests.helpers.chain import DAY, PARAMETERS, advance, sparse_model
 from tests.helpers.data import chunk_model as _model
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
@@ -82,3 +91,69 @@ def test_verify__tampered_record__mechanism_and_constructor_fail(owner, chain):
     save_record("ethereum", "local", "m", record)
     _, checks = verify_by_name("m", model)
     assert {c.name for c in checks if not c.ok} == {"constructor arguments", "mechanism"}
+
+
+POINTS = PointsParameters(refund_wait_s=DAY)
+
+
+def _deploy_points(model, owner, chain, name="p", parameters=POINTS):
+    deployment = deploy_trainer(model, parameters, owner, progress=False)
+    save_record("ethereum", "local", name, deployment_record(deployment, model, parameters, owner, chain.provider, 0))
+    return deployment
+
+
+def test_verify__points_trainer__matches_with_and_without_model_file(owner, chain):
+    model = sparse_model(40)
+    _deploy_points(model, owner, chain)
+    trainer, checks = verify_by_name("p", model)
+    assert trainer.mechanism == "points"
+    assert all_ok(checks), "\n".join(map(str, checks))
+    by_name = {c.name: c for c in checks}
+    assert by_name["mechanism"].detail == f"points: refund_wait_s={DAY}"
+    _, checks = verify_by_name("p")
+    assert all_ok(checks), "\n".join(map(str, checks))
+
+
+def test_verify__points_trainer_other_refund_wait__mechanism_and_constructor_fail(owner, chain):
+    model = sparse_model(40)
+    deployment = _deploy_points(model, owner, chain)
+    record = deployment_record(deployment, model, POINTS, owner, chain.provider, 0)
+    record["mechanism"]["refund_wait_s"] = 2 * DAY
+    save_record("ethereum", "local", "p", record)
+    _, checks = verify_by_name("p", model)
+    assert {c.name for c in checks if not c.ok} == {"constructor arguments", "mechanism"}
+
+
+def test_verify__points_trainer_recorded_as_deposit__fails(owner, chain):
+    model = sparse_model(40)
+    deployment = _deploy_points(model, owner, chain)
+    record = deployment_record(deployment, model, PARAMETERS, owner, chain.provider, 0)  # deposit parameters
+    save_record("ethereum", "local", "p", record)
+    _, checks = verify_by_name("p", model)
+    failed = {c.name: c.detail for c in checks if not c.ok}
+    assert set(failed) == {"constructor arguments", "mechanism"}
+    assert failed["constructor arguments"] == "the record says deposit, the contract is a points trainer"
+
+
+def _ape_run(url, records, *args):
+    env = dict(os.environ, APE_FOUNDRY_HOST=url, DECAI_DEPLOYMENTS=str(records), PYTHONPATH=str(ROOT))
+    result = subprocess.run(["ape", "run", *args, "--network", "ethereum:local:foundry"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    return result.returncode, result.stdout, [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+
+
+def test_ape_run_verify__points_deployment__passes_and_tampered_record_fails(tmp_path):
+    records = tmp_path / "deployments"
+    with Anvil() as anvil:
+        code, out, errors = _ape_run(anvil.url, records, "deploy", "--mechanism", "points", "--refund-wait", "2h", "--name", "game")
+        assert (code, errors) == (0, []) and "deployed PointsDensePerceptron" in out
+        code, out, errors = _ape_run(anvil.url, records, "verify", "--trainer", "game")
+        assert (code, errors) == (0, []), out
+        assert "ok     mechanism: points: refund_wait_s=7200" in out and "verified: game is the deployed model" in out
+
+        path = records / "ethereum_local.json"
+        saved = json.loads(path.read_text())
+        saved["game"]["mechanism"]["refund_wait_s"] = 3600
+        path.write_text(json.dumps(saved))
+        code, out, errors = _ape_run(anvil.url, records, "verify", "--trainer", "game")
+        assert (code, errors) == (1, ["error: the deployment does not match"])
+        assert "FAILED mechanism: points: refund_wait_s=7200" in out
