@@ -16,14 +16,55 @@ and the total cost, and deploys only after a "yes" at the prompt or with
 import sys
 
 import click
-from ape.cli import ConnectedProviderCommand
 
 from decai.errors import DecaiError
-from decai.apps.cli import handle_errors, is_live, load_account
+from decai.apps.cli import DecaiCommand, given, is_live, load_account
 from decai.units import format_ether, format_gwei, parse_duration, parse_wei
 
 
-@click.command(cls=ConnectedProviderCommand)
+#: The flag a user types for each mechanism parameter, for error messages.
+FLAGS = {
+    "any_address_claim_wait_s": "--any-claim-wait",
+    "owner_claim_wait_s": "--owner-claim-wait",
+    "refund_wait_s": "--refund-wait",
+    "cost_weight": "--cost-weight",
+}
+#: Options of the deposit mechanism only (parameter name -> flag).
+DEPOSIT_ONLY = {"cost_weight": "--cost-weight", "owner_claim_wait": "--owner-claim-wait", "any_claim_wait": "--any-claim-wait"}
+
+
+def _parsed(parse, flag, text):
+    try:
+        return parse(text)
+    except DecaiError as error:
+        raise DecaiError(f"{flag}: {error}") from None
+
+
+def mechanism_parameters(mechanism, refund_wait, owner_claim_wait, any_claim_wait, cost_weight):
+    """The mechanism's parameters from the flags; errors name the flags."""
+    from decai.core.mechanisms import DepositParameters, PointsParameters
+
+    if mechanism == "points":
+        for name, flag in DEPOSIT_ONLY.items():
+            if given(name):
+                raise DecaiError(f"{flag} does not apply to a points trainer")
+    try:
+        if mechanism == "points":
+            return PointsParameters(refund_wait_s=_parsed(parse_duration, "--refund-wait", refund_wait))
+        return DepositParameters(
+            refund_wait_s=_parsed(parse_duration, "--refund-wait", refund_wait),
+            owner_claim_wait_s=_parsed(parse_duration, "--owner-claim-wait", owner_claim_wait),
+            any_address_claim_wait_s=_parsed(parse_duration, "--any-claim-wait", any_claim_wait),
+            cost_weight=_parsed(parse_wei, "--cost-weight", cost_weight),
+        )
+    except DecaiError as error:
+        message = str(error)
+        for name, flag in FLAGS.items():
+            message = message.replace(name, flag)
+        raise DecaiError(message) from None
+
+
+@click.command(cls=DecaiCommand)
 @click.option("--model", "model_path", default=None, help="Model file (JSON, see README). Default: the built-in breast-cancer perceptron.")
 @click.option("--name", default=None, help="Record name for this deployment (default: the model's name).")
 @click.option("--account", default=None, help="Account alias, or TEST::n (default TEST::0 on local networks).")
@@ -37,24 +78,16 @@ from decai.units import format_ether, format_gwei, parse_duration, parse_wei
 @click.option("--confirmations", type=int, default=None, help="Blocks to wait after each transaction (default: the network's required_confirmations).")
 @click.option("--dry-run", is_flag=True, help="Show the transactions and their estimated gas, send nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation on a live network.")
-@handle_errors
 def cli(provider, model_path, name, account, mechanism, refund_wait, owner_claim_wait, any_claim_wait, cost_weight, max_gas_per_tx, confirmations, dry_run, yes):
     from decai.chain.deploy import deploy_trainer, plan_deployment
-    from decai.core.mechanisms import DepositParameters, PointsParameters
     from decai.models import load_model
     from decai.chain.records import deployment_record, load_records, model_hash, save_record
     from decai.data.training import default_model
 
+    parameters = mechanism_parameters(mechanism, refund_wait, owner_claim_wait, any_claim_wait, cost_weight)
+    if max_gas_per_tx is not None and max_gas_per_tx <= 0:
+        raise DecaiError("--max-gas-per-tx must be positive")
     model = load_model(model_path) if model_path else default_model()[0]
-    if mechanism == "points":
-        parameters = PointsParameters(refund_wait_s=parse_duration(refund_wait))
-    else:
-        parameters = DepositParameters(
-            refund_wait_s=parse_duration(refund_wait),
-            owner_claim_wait_s=parse_duration(owner_claim_wait),
-            any_address_claim_wait_s=parse_duration(any_claim_wait),
-            cost_weight=parse_wei(cost_weight),
-        )
     if confirmations is not None and confirmations < 0:
         raise DecaiError("--confirmations must not be negative")
     network = provider.network

@@ -5,15 +5,15 @@ from pathlib import Path
 
 import click
 from ape import accounts, chain
-from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 
+from decai.apps.cli import DecaiCommand
 from decai.apps.gas import MODELS, load_reference, render_table, run_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@click.command(cls=ConnectedProviderCommand)
+@click.command(cls=DecaiCommand)
 @click.option("--bench-dir", type=click.Path(path_type=Path), default=ROOT.parent / "shared" / "bench", show_default=True,
               help="Folder with original_solidity_gas.json and gas_goals.json.")
 @click.option("--output", type=click.Path(path_type=Path), default=ROOT / "benchmarks" / "gas.json", show_default=True)

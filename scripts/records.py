@@ -10,14 +10,12 @@ listed too (pruning leaves those alone).
 """
 
 import click
-from ape.cli import ConnectedProviderCommand
 
-from decai.apps.cli import handle_errors
+from decai.apps.cli import DecaiCommand
 
 
-@click.command(cls=ConnectedProviderCommand)
+@click.command(cls=DecaiCommand)
 @click.option("--prune", is_flag=True, help="Remove this network's stale records.")
-@handle_errors
 def cli(provider, prune):
     from decai.chain.records import list_records, remove_records
 
