@@ -19,6 +19,8 @@ import json
 from pathlib import Path
 
 import click
+
+from decai.models.base import model_types
 from ape.cli import ConnectedProviderCommand
 
 from decai.apps.cli import handle_errors, parse_duration, parse_wei
@@ -51,7 +53,7 @@ def _agents(agents_file, honest, adversaries, free_riders):
 @click.option("--label-column", default="label", show_default=True, help="CSV: the label column.")
 @click.option("--text-column", default=None, help="CSV: the text column (default: the only other column, if it is text).")
 @click.option("--model", "model_type", default="sparse_perceptron", show_default=True,
-              type=click.Choice(["sparse_perceptron", "dense_perceptron", "naive_bayes", "nearest_centroid", "sparse_nearest_centroid"]))
+              type=click.Choice(model_types()))
 @click.option("--mechanism", default="deposit", show_default=True, type=click.Choice(["deposit", "points"]),
               help="deposit: deposit, refund and take; points: free additions, points and badges.")
 @click.option("--agents", "agents_file", default=None, type=click.Path(dir_okay=False), help="Agents as a JSON list (see docs/SIMULATION.md).")

@@ -11,6 +11,8 @@ fixed-point model; deploy the file with `ape run deploy --model FILE`.
 
 import click
 
+from decai.models.base import model_types
+
 from decai.apps.cli import handle_errors
 
 
@@ -18,8 +20,7 @@ from decai.apps.cli import handle_errors
 @click.option("--data", "source", required=True, help="rotten-tomatoes, breast-cancer, digits, or a CSV file.")
 @click.option("--label-column", default="label", show_default=True, help="CSV: the label column.")
 @click.option("--text-column", default=None, help="CSV: a text column (otherwise every other column is a number).")
-@click.option("--model-type", required=True, type=click.Choice(
-    ["sparse_perceptron", "dense_perceptron", "naive_bayes", "nearest_centroid", "sparse_nearest_centroid"]))
+@click.option("--model-type", required=True, type=click.Choice(model_types()))
 @click.option("--encoder", "encoder_kind", type=click.Choice(["auto", "bow", "hash", "standard-unit", "unit", "pixels"]), default="auto",
               show_default=True, help="Text: bow or hash; numbers: standard-unit or unit (dense) or pixels (sparse: values above the mean).")
 @click.option("--vocabulary-size", default=1000, show_default=True, help="bow: words kept (most frequent first).")

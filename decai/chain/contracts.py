@@ -3,14 +3,8 @@
 from __future__ import annotations
 
 from decai.errors import DecaiError
+from decai.models.base import model_class
 
-MODEL_CONTRACT_PARTS = {
-    "sparse_perceptron": "SparsePerceptron",
-    "dense_perceptron": "DensePerceptron",
-    "naive_bayes": "NaiveBayes",
-    "nearest_centroid": "NearestCentroid",
-    "sparse_nearest_centroid": "SparseNearestCentroid",
-}
 MECHANISM_CONTRACT_PARTS = {
     "deposit": "Deposit",
     "points": "Points",
@@ -21,8 +15,8 @@ MECHANISM_CONTRACT_PARTS = {
 def contract_name(mechanism: str, model_type: str) -> str:
     """Name of the deployable for `mechanism` and `model_type`."""
     try:
-        return MECHANISM_CONTRACT_PARTS[mechanism] + MODEL_CONTRACT_PARTS[model_type]
-    except KeyError:
+        return MECHANISM_CONTRACT_PARTS[mechanism] + model_class(model_type).contract_part
+    except (KeyError, DecaiError):
         raise DecaiError(f"no trainer contract for mechanism {mechanism!r} with model {model_type!r}") from None
 
 

@@ -27,10 +27,6 @@ def from_fixed(value: int) -> float:
     return value / ONE
 
 
-def to_fixed_list(values: Iterable[float]) -> list[int]:
-    return [to_fixed(v) for v in values]
-
-
 def tdiv(numerator: int, denominator: int) -> int:
     """Integer division truncating towards zero (the EVM's SDIV)."""
     quotient = abs(numerator) // abs(denominator)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from decai.errors import DecaiError
 from decai.data.encoders import AboveMeanEncoder, HashingEncoder, StandardUnitEncoder, UnitEncoder, VocabularyEncoder
-from decai.data.training import SPARSE_TYPES, train_model
+from decai.data.training import train_model
+from decai.models.base import sparse_model_types
 
 
 def load_source(source: str, label_column: str, text_column: str | None):
@@ -35,9 +36,9 @@ def load_source(source: str, label_column: str, text_column: str | None):
 
 
 def choose_encoder(kind: str, model_type: str, is_text: bool, train_inputs, *, vocabulary_size: int, hash_features: int):
-    sparse = model_type in SPARSE_TYPES
+    sparse = model_type in sparse_model_types()
     if is_text and not sparse:
-        raise DecaiError(f"text becomes sparse samples; choose a sparse model ({', '.join(SPARSE_TYPES)}), not {model_type}")
+        raise DecaiError(f"text becomes sparse samples; choose a sparse model ({', '.join(sparse_model_types())}), not {model_type}")
     if kind == "auto":
         kind = ("bow" if is_text else "pixels") if sparse else ("standard-unit" if not is_text else "bow")
     if is_text and kind not in ("bow", "hash"):

@@ -12,10 +12,10 @@ from typing import Sequence
 
 import numpy as np
 
+from decai.core.fixed_point import ONE
 from decai.data.encoders import StandardUnitEncoder
-from decai.core.fixed_point import ONE, to_fixed
-from decai.models import DensePerceptron, SparsePerceptron
-from decai.models.base import Model
+from decai.errors import DecaiError
+from decai.models.base import Model, model_class
 
 
 @dataclass
@@ -52,65 +52,56 @@ def breast_cancer(seed: int = 0, test_fraction: float = 0.3):
     return encoder, split, [str(name) for name in data.target_names]
 
 
-def train_dense_perceptron(
+def feature_matrix(model_type: str, samples: Sequence[Sequence[int]], num_features: int | None = None):
+    """The float matrix scikit-learn sees for encoded `samples`: feature
+    counts (a scipy sparse matrix) for sparse models, values / 10**9 for
+    dense ones, each passed through the type's `sklearn_features`."""
+    cls = model_class(model_type)
+    if cls.input_kind == "sparse":
+        if num_features is None:
+            raise DecaiError("num_features is needed for a sparse model")
+        from scipy.sparse import lil_matrix
+
+        X = lil_matrix((len(samples), num_features))
+        for row, sample in enumerate(samples):
+            for index in sample:
+                X[row, index] += 1.0  # repeats count (naive Bayes); sets otherwise
+        X = X.tocsr()
+    else:
+        X = np.asarray(samples, dtype=float) / ONE
+    return cls.sklearn_features(X)
+
+
+def fit_model(
+    model_type: str,
     samples: Sequence[Sequence[int]],
     labels: Sequence[int],
     *,
-    name: str,
-    description: str,
-    classes: Sequence[str],
-    encoder: str,
-    encoder_params: dict | None = None,
-    learning_rate: float = 1.0,
+    num_features: int | None = None,
     seed: int = 0,
+    learning_rate: float | None = None,
+    **metadata,
 ):
-    """Fit scikit-learn's Perceptron on encoded dense samples and export it.
-
-    Returns (decai model, fitted scikit-learn classifier). The classifier
-    sees exactly the values the contract will (fixed point / 10**9).
-    """
-    X = np.asarray(samples, dtype=float) / ONE
-    return _fit_perceptron(DensePerceptron, X, labels, learning_rate, seed, name=name, description=description,
-                           classes=classes, encoder=encoder, encoder_params=encoder_params)
-
-
-def train_sparse_perceptron(
-    samples: Sequence[Sequence[int]],
-    labels: Sequence[int],
-    num_features: int,
-    *,
-    name: str,
-    description: str,
-    classes: Sequence[str],
-    encoder: str,
-    encoder_params: dict | None = None,
-    learning_rate: float = 1.0,
-    seed: int = 0,
-):
-    """Fit scikit-learn's Perceptron on binary bag-of-features and export it."""
-    from scipy.sparse import lil_matrix
-
-    X = lil_matrix((len(samples), num_features))
-    for row, sample in enumerate(samples):
-        for index in sample:
-            X[row, index] = 1.0
-    return _fit_perceptron(SparsePerceptron, X.tocsr(), labels, learning_rate, seed, name=name, description=description,
-                           classes=classes, encoder=encoder, encoder_params=encoder_params)
+    """Fit `model_type`'s scikit-learn counterpart on encoded samples and
+    export it; returns (decai model, fitted classifier). `metadata`: name,
+    description, classes, encoder, encoder_params. `learning_rate` is the
+    perceptrons' step (scikit-learn's eta0 and the on-chain step)."""
+    cls = model_class(model_type)
+    if cls.two_classes_only and len(metadata.get("classes") or ("", "")) != 2:
+        raise DecaiError(f"a {model_type} tells two classes apart; the data have {len(metadata['classes'])}")
+    options = {} if learning_rate is None else {"learning_rate": learning_rate}
+    X = feature_matrix(model_type, samples, num_features)
+    return cls.fit(X, np.asarray(labels), seed=seed, **options, **metadata)
 
 
-def _fit_perceptron(model_class, X, labels, learning_rate: float, seed: int, **metadata):
-    """Fit scikit-learn's Perceptron and export its weights to fixed point."""
-    from sklearn.linear_model import Perceptron
+def train_dense_perceptron(samples: Sequence[Sequence[int]], labels: Sequence[int], **options):
+    """`fit_model` for the dense perceptron (the default model)."""
+    return fit_model("dense_perceptron", samples, labels, **options)
 
-    classifier = Perceptron(eta0=learning_rate, random_state=seed, max_iter=1000, tol=1e-4)
-    classifier.fit(X, np.asarray(labels))
-    model = model_class(
-        weights=[to_fixed(repr(float(w))) for w in classifier.coef_[0]],
-        intercept=to_fixed(repr(float(classifier.intercept_[0]))),
-        learning_rate=to_fixed(learning_rate),
-        **metadata,
-    )
-    return model, classifier
+
+def train_sparse_perceptron(samples: Sequence[Sequence[int]], labels: Sequence[int], num_features: int, **options):
+    """`fit_model` for the sparse perceptron over `num_features` features."""
+    return fit_model("sparse_perceptron", samples, labels, num_features=num_features, **options)
 
 
 def accuracy(model: Model, samples: Sequence[Sequence[int]], labels: Sequence[int]) -> float:
@@ -148,19 +139,6 @@ def default_model(initial_fraction: float = 1.0, seed: int = 0):
 
 # -- every model type, from samples ---------------------------------------
 
-MODEL_TYPES = ("sparse_perceptron", "dense_perceptron", "naive_bayes", "nearest_centroid", "sparse_nearest_centroid")
-SPARSE_TYPES = ("sparse_perceptron", "naive_bayes", "sparse_nearest_centroid")
-
-
-def _sparse_matrix(samples: Sequence[Sequence[int]], num_features: int):
-    from scipy.sparse import lil_matrix
-
-    X = lil_matrix((len(samples), num_features))
-    for row, sample in enumerate(samples):
-        for index in sample:
-            X[row, index] += 1.0  # repeats count (naive Bayes); sets otherwise
-    return X.tocsr()
-
 
 def train_model(
     model_type: str,
@@ -181,47 +159,10 @@ def train_model(
     the fitted scikit-learn model's predictions, for comparing accuracy.
     Labels are 0..len(classes)-1.
     """
-    from decai.errors import DecaiError
-    from decai.models import NaiveBayes, NearestCentroid, SparseNearestCentroid
-
-    if model_type not in MODEL_TYPES:
-        raise DecaiError(f"unknown model type {model_type!r}; choose one of {', '.join(MODEL_TYPES)}")
-    if model_type in ("sparse_perceptron", "dense_perceptron") and len(classes) != 2:
-        raise DecaiError(f"a perceptron has two classes; the data have {len(classes)}")
     metadata = dict(name=name, description=description, classes=list(classes), encoder=encoder, encoder_params=encoder_params)
-    y = np.asarray(labels)
-    if model_type in SPARSE_TYPES:
-        if num_features is None:
-            raise DecaiError("num_features is needed for a sparse model")
-        X = _sparse_matrix(samples, num_features)
-    else:
-        X = np.asarray(samples, dtype=float) / ONE
-
-    if model_type == "sparse_perceptron":
-        model, classifier = train_sparse_perceptron(samples, labels, num_features, seed=seed, **metadata)
-    elif model_type == "dense_perceptron":
-        model, classifier = train_dense_perceptron(samples, labels, seed=seed, **metadata)
-    elif model_type == "naive_bayes":
-        from sklearn.naive_bayes import MultinomialNB
-
-        classifier = MultinomialNB(alpha=1.0).fit(X, y)
-        model = NaiveBayes.from_sklearn(classifier, **{k: v for k, v in metadata.items() if k != "classes"}, classes=classes)
-    else:
-        from sklearn.neighbors import NearestCentroid as SkNearestCentroid
-
-        if model_type == "sparse_nearest_centroid":
-            X = (X > 0).astype(float)
-        classifier = SkNearestCentroid().fit(X, y)
-        exporter = NearestCentroid if model_type == "nearest_centroid" else SparseNearestCentroid
-        model = exporter.from_sklearn(classifier, y=y, **{k: v for k, v in metadata.items() if k != "classes"}, classes=classes)
+    model, classifier = fit_model(model_type, samples, labels, num_features=num_features, seed=seed, **metadata)
 
     def predict_float(more_samples: Sequence[Sequence[int]]) -> list[int]:
-        if model_type in SPARSE_TYPES:
-            M = _sparse_matrix(more_samples, num_features)
-            if model_type == "sparse_nearest_centroid":
-                M = (M > 0).astype(float)
-        else:
-            M = np.asarray(more_samples, dtype=float) / ONE
-        return [int(p) for p in classifier.predict(M)]
+        return [int(p) for p in classifier.predict(feature_matrix(model_type, more_samples, num_features))]
 
     return model, predict_float

@@ -32,6 +32,12 @@ class Model(ABC):
     type: ClassVar[str]
     #: "sparse": samples are increasing feature indices; "dense": fixed-length values.
     input_kind: ClassVar[str]
+    #: The model's part of its deployables' names: {Deposit,Points,...}<contract_part>.vy
+    contract_part: ClassVar[str]
+    #: Short name used by the gas benchmark and in tables (SP, DP, NB, ...).
+    short_name: ClassVar[str]
+    #: True for models that can only tell two classes apart (the perceptrons).
+    two_classes_only: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -48,12 +54,6 @@ class Model(ABC):
         self.encoder = encoder
         self.encoder_params = encoder_params or None
         self._check_metadata()
-
-    def make_encoder(self):
-        """The encoder named by `self.encoder` (see decai.data.encoders)."""
-        from decai.data.encoders import encoder_from_spec
-
-        return encoder_from_spec(self.encoder, self.encoder_params)
 
     def _check_metadata(self) -> None:
         for field, value, limit in (
@@ -121,6 +121,27 @@ class Model(ABC):
     def copy(self) -> "Model":
         return model_from_dict(self.to_dict())
 
+    # -- training with scikit-learn -------------------------------------
+    @classmethod
+    def sklearn_features(cls, X):
+        """The matrix scikit-learn sees for float features `X` (a scipy
+        sparse count matrix for sparse models, an array for dense ones)."""
+        return X
+
+    @classmethod
+    @abstractmethod
+    def fit(cls, X, y, *, seed: int, **metadata) -> tuple["Model", Any]:
+        """Fit this type's scikit-learn counterpart on `sklearn_features(X)`
+        and labels `y` (0..len(classes)-1); returns (decai model, fitted
+        classifier). `metadata`: name, description, classes, encoder,
+        encoder_params."""
+
+
+# -- the registry: the one list of model types ----------------------------
+# Every list of model types (command-line choices, contract names, training,
+# the simulation) comes from here. A new type is one module in decai/models/
+# (a registered Model subclass, imported by decai/models/__init__.py) plus
+# its contract module and deployables.
 
 _TYPES: dict[str, type[Model]] = {}
 
@@ -130,8 +151,24 @@ def register(cls: type[Model]) -> type[Model]:
     return cls
 
 
+def _registered() -> dict[str, type[Model]]:
+    import decai.models  # noqa: F401 - importing the package registers every type
+
+    return _TYPES
+
+
+def model_types() -> tuple[str, ...]:
+    """Every model type, sorted by name."""
+    return tuple(sorted(_registered()))
+
+
+def sparse_model_types() -> tuple[str, ...]:
+    """The types whose samples are feature indices (text models)."""
+    return tuple(t for t in model_types() if _TYPES[t].input_kind == "sparse")
+
+
 def model_class(model_type: str) -> type[Model]:
-    if model_type not in _TYPES:
+    if model_type not in _registered():
         raise DecaiError(f"unknown model type {model_type!r}; known: {', '.join(sorted(_TYPES))}")
     return _TYPES[model_type]
 

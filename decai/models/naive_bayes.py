@@ -45,6 +45,8 @@ class NaiveBayes(SparseCountModel):
     """
 
     type = "naive_bayes"
+    contract_part = "NaiveBayes"
+    short_name = "NB"
     SAMPLES_BITS = SAMPLES_BITS
     REPEATS = True
     MODULE = "naive_bayes"
@@ -181,6 +183,14 @@ class NaiveBayes(SparseCountModel):
             feature_counts=counts,
             total_counts=totals,
         )
+
+    @classmethod
+    def fit(cls, X, y, *, seed: int, classes: Sequence[str], **metadata) -> tuple["NaiveBayes", Any]:
+        """scikit-learn's MultinomialNB (alpha 1) on feature counts."""
+        from sklearn.naive_bayes import MultinomialNB
+
+        classifier = MultinomialNB(alpha=1.0).fit(X, y)
+        return cls.from_sklearn(classifier, classes=classes, **metadata), classifier
 
     @classmethod
     def from_sklearn(

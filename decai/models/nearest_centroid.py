@@ -46,6 +46,16 @@ class NearestCentroid(Model):
 
     type = "nearest_centroid"
     input_kind = "dense"
+    contract_part = "NearestCentroid"
+    short_name = "NCC"
+
+    @classmethod
+    def fit(cls, X, y, *, seed: int, classes: Sequence[str], **metadata) -> tuple["NearestCentroid", Any]:
+        """scikit-learn's NearestCentroid (euclidean); class sizes from `y`."""
+        from sklearn.neighbors import NearestCentroid as SkNearestCentroid
+
+        classifier = SkNearestCentroid().fit(X, y)
+        return cls.from_sklearn(classifier, y=y, classes=classes, **metadata), classifier
 
     def __init__(
         self,
@@ -124,10 +134,6 @@ class NearestCentroid(Model):
         return len(self.classes) - 1
 
     # -- storage --------------------------------------------------------
-    @property
-    def words_per_class(self) -> int:
-        return (self.dimensions + 7) // 8
-
     def storage_words(self) -> list[int]:
         """Header words (four 60-bit sample counts each), then each class's
         centroid as eight int32 lanes per word, class after class. Words of
@@ -227,6 +233,8 @@ class SparseNearestCentroid(SparseCountModel):
     """
 
     type = "sparse_nearest_centroid"
+    contract_part = "SparseNearestCentroid"
+    short_name = "SNCC"
     SAMPLES_BITS = SPARSE_SAMPLES_BITS
     REPEATS = False
     MODULE = "sparse_nearest_centroid"
@@ -328,6 +336,18 @@ class SparseNearestCentroid(SparseCountModel):
         round(centroid value * samples), exact for means of binary samples."""
         feature_counts = [[int(round(float(v) * n)) for v in row] for row, n in zip(centroids, class_counts)]
         return cls.from_counts(class_counts=list(class_counts), feature_counts=feature_counts, **kwargs)
+
+    @classmethod
+    def sklearn_features(cls, X):
+        return (X > 0).astype(float)  # presence of a feature, as on chain
+
+    @classmethod
+    def fit(cls, X, y, *, seed: int, classes: Sequence[str], **metadata) -> tuple["SparseNearestCentroid", Any]:
+        """scikit-learn's NearestCentroid on 0/1 presence vectors."""
+        from sklearn.neighbors import NearestCentroid as SkNearestCentroid
+
+        classifier = SkNearestCentroid().fit(X, y)
+        return cls.from_sklearn(classifier, y=y, classes=classes, **metadata), classifier
 
     @classmethod
     def from_sklearn(

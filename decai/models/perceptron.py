@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from decai.errors import DecaiError
-from decai.core.fixed_point import ONE, fits_int64, pack_int64, tdiv
+from decai.core.fixed_point import ONE, fits_int64, pack_int64, tdiv, to_fixed
 from decai.models.base import MAX_SAMPLE_LENGTH, Model, register, require_int
 
 UNIT_NORM = ONE * ONE
@@ -70,6 +70,26 @@ class _Perceptron(Model):
         )
 
     @classmethod
+    def fit(cls, X, y, *, seed: int, learning_rate: float = 1.0, **metadata) -> tuple["_Perceptron", Any]:
+        """scikit-learn's Perceptron, its weights exported to fixed point."""
+        import numpy as np
+        from sklearn.linear_model import Perceptron
+
+        classifier = Perceptron(eta0=learning_rate, random_state=seed, max_iter=1000, tol=1e-4)
+        classifier.fit(X, np.asarray(y))
+        model = cls(
+            weights=[to_fixed(repr(float(w))) for w in classifier.coef_[0]],
+            intercept=to_fixed(repr(float(classifier.intercept_[0]))),
+            learning_rate=to_fixed(learning_rate),
+            **metadata,
+        )
+        return model, classifier
+
+    def set_step(self, learning_rate: float) -> None:
+        """Set the on-chain update step (fixed point) without retraining."""
+        self.learning_rate = to_fixed(learning_rate)
+
+    @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "_Perceptron":
         return cls(
             **cls._metadata(data, ("negative", "positive")),
@@ -89,6 +109,13 @@ class SparsePerceptron(_Perceptron):
 
     type = "sparse_perceptron"
     input_kind = "sparse"
+    contract_part = "SparsePerceptron"
+    short_name = "SP"
+    two_classes_only = True
+
+    @classmethod
+    def sklearn_features(cls, X):
+        return (X > 0).astype(float)  # a set of features, not counts
 
     @property
     def num_features(self) -> int:
@@ -136,6 +163,9 @@ class DensePerceptron(_Perceptron):
 
     type = "dense_perceptron"
     input_kind = "dense"
+    contract_part = "DensePerceptron"
+    short_name = "DP"
+    two_classes_only = True
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

@@ -6,11 +6,12 @@ It is split once, with the simulation's seed, into a hidden test split,
 the initial training data (what the deployed model is trained on off
 chain) and the pool the agents draw their contributions from.
 
-Every model type has a factory entry: whether it takes sparse samples
+Every registered model type says whether it takes sparse samples
 (feature indices) or dense ones (unit vectors in fixed point), and how to
 train it off chain. The same training on all the clean training data gives
 the baseline the experiment is measured against. Adding a model type to
-the simulation is adding an entry to `MODEL_FACTORIES`.
+the simulation needs nothing here: the registry in decai.models.base
+lists every type.
 """
 
 from __future__ import annotations
@@ -19,12 +20,11 @@ import csv
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 from decai.errors import DecaiError
 from decai.data.encoders import StandardUnitEncoder, VocabularyEncoder, unit_fixed
-from decai.core.fixed_point import to_fixed
-from decai.models.base import MAX_SAMPLE_LENGTH, Model
+from decai.models.base import MAX_SAMPLE_LENGTH, Model, model_class, model_types
 from decai.data.training import accuracy
 
 DEFAULT_DATASET = "rotten-tomatoes"
@@ -134,25 +134,8 @@ def load_dataset(source: str = DEFAULT_DATASET, label_column: str = "label", tex
 
 
 # -- model types ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ModelFactory:
-    """How the simulation builds one model type.
-
-    `input_kind` is "sparse" (sorted feature indices) or "dense" (a unit
-    vector in fixed point, at most 128 values). `train(samples, labels,
-    size, metadata, seed)` returns a decai model trained off chain; `size`
-    is the number of features (sparse) or dimensions (dense); `metadata`
-    holds name, description, classes, encoder and encoder_params.
-    `max_classes` is 2 for binary models.
-    """
-
-    input_kind: str
-    train: Callable[..., Model]
-    max_classes: int | None = None
-
-
+# Every model type of the registry (decai.models.base) works here: its
+# input kind picks the encoding and its scikit-learn fit trains it off chain.
 # A perceptron trained from zero weights is the same classifier whatever
 # its step size (every weight scales with it), so the off-chain training
 # uses step 1 and `learning_rate` sets only the step of the on-chain
@@ -161,49 +144,15 @@ class ModelFactory:
 # the same effect through its decaying learning rate.)
 
 
-def _train_sparse_perceptron(samples, labels, size, metadata, seed, learning_rate=1.0) -> Model:
-    from decai.data.training import train_sparse_perceptron
+def train_initial_model(model_type: str, samples, labels, size: int, metadata: dict, seed: int, learning_rate: float = 1.0) -> Model:
+    """`model_type` trained off chain on encoded samples; `size` is the
+    number of features (sparse) or dimensions (dense)."""
+    from decai.data.training import fit_model
 
-    model, _ = train_sparse_perceptron(samples, labels, size, learning_rate=1.0, seed=seed, **metadata)
-    model.learning_rate = to_fixed(learning_rate)
+    model, _ = fit_model(model_type, samples, labels, num_features=size, seed=seed, **metadata)
+    if hasattr(model, "set_step"):
+        model.set_step(learning_rate)
     return model
-
-
-def _train_dense_perceptron(samples, labels, size, metadata, seed, learning_rate=1.0) -> Model:
-    from decai.data.training import train_dense_perceptron
-
-    model, _ = train_dense_perceptron(samples, labels, learning_rate=1.0, seed=seed, **metadata)
-    model.learning_rate = to_fixed(learning_rate)
-    return model
-
-
-def _count_model_trainer(model_type: str) -> Callable[..., Model]:
-    """Naive Bayes and the nearest centroids learn by counting: training
-    on more data is adding it, and there is no step size to set."""
-
-    def train(samples, labels, size, metadata, seed, learning_rate=1.0) -> Model:
-        from decai.data.training import train_model
-
-        model, _ = train_model(model_type, samples, labels, num_features=size, seed=seed, **metadata)
-        return model
-
-    return train
-
-
-MODEL_FACTORIES: dict[str, ModelFactory] = {
-    "sparse_perceptron": ModelFactory("sparse", _train_sparse_perceptron, max_classes=2),
-    "dense_perceptron": ModelFactory("dense", _train_dense_perceptron, max_classes=2),
-    "naive_bayes": ModelFactory("sparse", _count_model_trainer("naive_bayes")),
-    "nearest_centroid": ModelFactory("dense", _count_model_trainer("nearest_centroid")),
-    "sparse_nearest_centroid": ModelFactory("sparse", _count_model_trainer("sparse_nearest_centroid")),
-}
-MODEL_TYPES = tuple(MODEL_FACTORIES)
-
-
-def model_factory(model_type: str) -> ModelFactory:
-    if model_type in MODEL_FACTORIES:
-        return MODEL_FACTORIES[model_type]
-    raise DecaiError(f"unknown model type {model_type!r}; known: {', '.join(MODEL_TYPES)}")
 
 
 # -- encoding -----------------------------------------------------------------------
@@ -262,7 +211,7 @@ def encode_dataset(dataset: Dataset, input_kind: str, train_indices: Sequence[in
         return Encoding(samples, len(dataset.columns), encoder.spec, encoder.params(), "standardised, unit length")
     raise DecaiError(
         f"this data set has numbers and the model takes sparse samples (feature indices): "
-        f"use a dense model ({', '.join(t for t, f in MODEL_FACTORIES.items() if f.input_kind == 'dense')})"
+        f"use a dense model ({', '.join(t for t in model_types() if model_class(t).input_kind == 'dense')})"
     )
 
 
@@ -329,14 +278,14 @@ def prepare(
     learning_rate: float = 1.0,
 ) -> Prepared:
     """Split, encode, train the initial model and measure the baseline."""
-    factory = model_factory(model_type)
-    if factory.max_classes is not None and len(dataset.classes) > factory.max_classes:
+    kind = model_class(model_type)
+    if kind.two_classes_only and len(dataset.classes) > 2:
         raise DecaiError(
-            f"{model_type} handles {factory.max_classes} classes; the data set has {len(dataset.classes)} "
+            f"{model_type} handles 2 classes; the data set has {len(dataset.classes)} "
             f"({', '.join(dataset.classes[:5])}{', ...' if len(dataset.classes) > 5 else ''})"
         )
     initial, pool, test = split_indices(dataset.labels, seed, test_fraction, initial_fraction, max_test)
-    encoding = encode_dataset(dataset, factory.input_kind, initial + pool, vocabulary_size)
+    encoding = encode_dataset(dataset, kind.input_kind, initial + pool, vocabulary_size)
 
     def part(indices):
         kept = [i for i in indices if encoding.samples[i] is not None]
@@ -352,9 +301,10 @@ def prepare(
         encoder=encoding.encoder,
         encoder_params=encoding.encoder_params,
     )
-    model = factory.train(*initial_part, encoding.size, metadata, seed, learning_rate=learning_rate)
-    clean = factory.train(
-        initial_part[0] + pool_part[0], initial_part[1] + pool_part[1], encoding.size, metadata, seed, learning_rate=learning_rate
+    model = train_initial_model(model_type, *initial_part, encoding.size, metadata, seed, learning_rate=learning_rate)
+    clean = train_initial_model(
+        model_type, initial_part[0] + pool_part[0], initial_part[1] + pool_part[1], encoding.size, metadata, seed,
+        learning_rate=learning_rate,
     )
     return Prepared(
         dataset=dataset,

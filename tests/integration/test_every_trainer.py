@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from decai.models.base import model_class, model_types
+
 from decai.apps.gas import NB_REPORT_ADAPTATION, scenario_models, scenario_samples
 from decai.chain.contracts import contract_name
 from decai.chain.deploy import deploy_trainer
@@ -16,7 +18,7 @@ from decai.core.mechanisms import PointsParameters
 from decai.chain.trainer import Trainer
 from tests.helpers.chain import DAY, PARAMETERS, advance
 
-TYPES = {"SP": "sparse_perceptron", "DP": "dense_perceptron", "NB": "naive_bayes", "NCC": "nearest_centroid", "SNCC": "sparse_nearest_centroid"}
+TYPES = {model_class(t).short_name: t for t in model_types()}
 
 
 @pytest.mark.parametrize("mechanism", ["deposit", "points"])

@@ -5,17 +5,16 @@ import random
 import pytest
 
 from decai.errors import DecaiError
+from decai.models.base import model_class, model_types, sparse_model_types
 from decai.data.encoders import UNIT_NORM
 from decai.core.fixed_point import ONE
 from tests.helpers.data import number_rows, write_csv
 from decai.simulation.data import (
-    MODEL_FACTORIES,
     NUMBERS,
     TEXT,
     Dataset,
     load_csv,
     load_dataset,
-    model_factory,
     prepare,
     split_indices,
 )
@@ -86,15 +85,16 @@ def test_split_indices__disjoint_complete_and_every_class_initially():
     assert len(split_indices(labels, 3, 0.5, 0.05, max_test=10)[2]) == 10
 
 
-def test_model_factory__every_model_type_and_unknown_types():
-    assert set(MODEL_FACTORIES) == {
+def test_model_registry__every_model_type_and_unknown_types():
+    assert set(model_types()) == {
         "sparse_perceptron", "dense_perceptron", "naive_bayes", "nearest_centroid", "sparse_nearest_centroid"
     }
-    kinds = {name: model_factory(name).input_kind for name in MODEL_FACTORIES}
+    kinds = {name: model_class(name).input_kind for name in model_types()}
     assert kinds["naive_bayes"] == kinds["sparse_nearest_centroid"] == kinds["sparse_perceptron"] == "sparse"
     assert kinds["nearest_centroid"] == kinds["dense_perceptron"] == "dense"
+    assert sparse_model_types() == ("naive_bayes", "sparse_nearest_centroid", "sparse_perceptron")
     with pytest.raises(DecaiError, match="unknown model type 'tree'"):
-        model_factory("tree")
+        model_class("tree")
 
 
 def test_prepare__text_for_the_sparse_perceptron(tmp_path):
