@@ -27,9 +27,9 @@ class DepositParameters:
     since the last update); one update per hour costs cost_weight * 60).
     """
 
-    refund_wait_s: int = 86_400
-    owner_claim_wait_s: int = 864_000
-    any_address_claim_wait_s: int = 864_000
+    refund_wait_s: int = DAY
+    owner_claim_wait_s: int = 10 * DAY
+    any_address_claim_wait_s: int = 20 * DAY
     cost_weight: int = 10**15
 
     mechanism = "deposit"
