@@ -5,8 +5,8 @@
 @title Multinomial naive Bayes trained through deposits
 @notice A multi-class text-style classifier over feature counts that anyone
         may query for free and anyone may train, one labelled sample at a
-        time, by leaving a deposit (see lib/deposit.vy for the refund and
-        take rules, lib/naive_bayes.vy for the model and its exact fixed
+        time, by leaving a deposit (see lib/mechanisms/deposit.vy for the refund and
+        take rules, lib/models/naive_bayes.vy for the model and its exact fixed
         point).
 @dev Deployment: the constructor takes as many parameter words as fit in its
      transaction; further words go through `init_parameters`; then the owner
@@ -16,13 +16,13 @@
 """
 
 from .interfaces import ITrainer
-from .lib import constants
-from .lib import data_handler
-from .lib import deposit
-from .lib import labels
-from .lib import metadata
-from .lib import ownership
-from .lib import naive_bayes as model
+from .lib.common import constants
+from .lib.common import data_handler
+from .lib.mechanisms import deposit
+from .lib.common import labels
+from .lib.common import metadata
+from .lib.common import ownership
+from .lib.models import naive_bayes as model
 
 implements: ITrainer
 

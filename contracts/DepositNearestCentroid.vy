@@ -6,8 +6,8 @@
 @notice A multi-class classifier over a fixed number of real-valued
         dimensions that anyone may query for free and anyone may train, one
         normalised labelled sample at a time, by leaving a deposit (see
-        lib/deposit.vy for the refund and take rules,
-        lib/nearest_centroid.vy for the model and its rounding).
+        lib/mechanisms/deposit.vy for the refund and take rules,
+        lib/models/nearest_centroid.vy for the model and its rounding).
 @dev Deployment: the constructor takes as many parameter words as fit in its
      transaction; further words go through `init_parameters`; then the owner
      calls `finish_setup` (or passes `finish` = True to the constructor) and
@@ -16,13 +16,13 @@
 """
 
 from .interfaces import ITrainer
-from .lib import constants
-from .lib import data_handler
-from .lib import deposit
-from .lib import labels
-from .lib import metadata
-from .lib import ownership
-from .lib import nearest_centroid as model
+from .lib.common import constants
+from .lib.common import data_handler
+from .lib.mechanisms import deposit
+from .lib.common import labels
+from .lib.common import metadata
+from .lib.common import ownership
+from .lib.models import nearest_centroid as model
 
 implements: ITrainer
 

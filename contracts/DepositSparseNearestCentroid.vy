@@ -5,8 +5,8 @@
 @title Sparse nearest centroid trained through deposits
 @notice A multi-class classifier over sparse binary features that anyone
         may query for free and anyone may train, one labelled sample at a
-        time, by leaving a deposit (see lib/deposit.vy for the refund and
-        take rules, lib/sparse_nearest_centroid.vy for the model and its
+        time, by leaving a deposit (see lib/mechanisms/deposit.vy for the refund and
+        take rules, lib/models/sparse_nearest_centroid.vy for the model and its
         exact arithmetic).
 @dev Deployment: the constructor takes as many parameter words as fit in its
      transaction; further words go through `init_parameters`; then the owner
@@ -16,13 +16,13 @@
 """
 
 from .interfaces import ITrainer
-from .lib import constants
-from .lib import data_handler
-from .lib import deposit
-from .lib import labels
-from .lib import metadata
-from .lib import ownership
-from .lib import sparse_nearest_centroid as model
+from .lib.common import constants
+from .lib.common import data_handler
+from .lib.mechanisms import deposit
+from .lib.common import labels
+from .lib.common import metadata
+from .lib.common import ownership
+from .lib.models import sparse_nearest_centroid as model
 
 implements: ITrainer
 

@@ -2,7 +2,7 @@
 
 Three parts, used by the scripts, the tests and the benchmark alike:
 
-1. Encoding, exactly as contracts/lib/sparse_market.vy and
+1. Encoding, exactly as contracts/lib/mechanisms/sparse_market.vy and
    prediction_market.vy do it: a test-set `Portion` and its hash, the split
    of a test set into portions, and the hash chain over contributed samples.
 2. The reference of the reward computation: `replay_losses` re-trains h_0
@@ -34,7 +34,7 @@ from eth_utils import keccak, to_checksum_address
 from decai import DecaiError
 from decai.models.base import MAX_SAMPLE_LENGTH
 
-# Bounds: contracts/lib/prediction_market.vy and sparse_market.vy.
+# Bounds: contracts/lib/mechanisms/prediction_market.vy and sparse_market.vy.
 MIN_PORTIONS = 2
 MAX_PORTIONS = 16
 MAX_TEST_SAMPLES = 256
@@ -122,7 +122,7 @@ class Portion:
 
 
 def portion_hash(words: Sequence[int], lengths: Sequence[int], labels: Sequence[int], salt: bytes) -> bytes:
-    """The hash a provider commits to, as contracts/lib/sparse_market.vy computes
+    """The hash a provider commits to, as contracts/lib/mechanisms/sparse_market.vy computes
     it; `words` are the portion's feature indices packed by `pack_uint32`."""
     return keccak(encode(["uint256[]", "uint256[]", "uint64[]", "bytes32"], [list(words), list(lengths), list(labels), salt]))
 

@@ -45,7 +45,7 @@
      the reference implementation that the contract matches exactly.
 """
 
-from . import constants
+from ..common import constants
 
 # ---------------------------------------------------------------- bounds --
 
@@ -171,7 +171,7 @@ market_provider: public(address)
 # @dev Wei staked by the provider.
 bounty: public(uint256)
 
-# @dev Number of committed portions, and their hashes (lib/sparse_market.vy
+# @dev Number of committed portions, and their hashes (lib/mechanisms/sparse_market.vy
 #      says how a portion is hashed).
 num_portions: public(uint256)
 _portion_hashes: bytes32[MAX_PORTIONS]

@@ -13,8 +13,8 @@
      returns, under a reentrancy lock, after all state has been written.
 """
 
-from . import data_handler
-from . import ownership
+from ..common import data_handler
+from ..common import ownership
 
 uses: data_handler
 uses: ownership

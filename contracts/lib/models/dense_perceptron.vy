@@ -14,9 +14,9 @@
      learning_rate * x_i // 10**9, truncated towards zero.
 """
 
-from . import constants
-from . import packed_int64
-from . import ownership
+from ..common import constants
+from ..common import packed_int64
+from ..common import ownership
 
 uses: ownership
 

@@ -12,9 +12,9 @@
      an update that would leave that range reverts.
 """
 
-from . import constants
-from . import packed_int64
-from . import ownership
+from ..common import constants
+from ..common import packed_int64
+from ..common import ownership
 
 uses: ownership
 

@@ -40,9 +40,9 @@
      h_0 one contribution at a time gives (decai.market.replay_losses).
 """
 
-from . import constants
-from . import packed_int64
-from . import sparse_perceptron as model
+from ..common import constants
+from ..common import packed_int64
+from ..models import sparse_perceptron as model
 from . import prediction_market as market
 
 uses: model

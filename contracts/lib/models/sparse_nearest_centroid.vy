@@ -51,9 +51,9 @@
      the counts (decai's `storage_words` does); training keeps it so.
 """
 
-from . import constants
-from . import labels
-from . import ownership
+from ..common import constants
+from ..common import labels
+from ..common import ownership
 
 uses: labels
 uses: ownership

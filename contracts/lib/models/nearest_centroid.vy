@@ -33,9 +33,9 @@
      changes no prediction until data for it is added through training.
 """
 
-from . import constants
-from . import labels
-from . import ownership
+from ..common import constants
+from ..common import labels
+from ..common import ownership
 
 uses: labels
 uses: ownership

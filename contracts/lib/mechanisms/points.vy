@@ -14,7 +14,7 @@
      locked. Each account's statistics fit one storage word.
 """
 
-from . import data_handler
+from ..common import data_handler
 
 uses: data_handler
 
