@@ -15,16 +15,26 @@
      `add_class`, up to the class capacity.
 """
 
+
+# ------------------------------------------------------------ interfaces --
+
 from .interfaces import ITrainer
+
+implements: ITrainer
+
+
+# --------------------------------------------------------------- imports --
+
 from .lib.common import constants
 from .lib.common import data_handler
-from .lib.mechanisms import deposit
 from .lib.common import labels
 from .lib.common import metadata
 from .lib.common import ownership
+from .lib.mechanisms import deposit
 from .lib.models import naive_bayes as model
 
-implements: ITrainer
+
+# ----------------------------------------------------------- initializes --
 
 initializes: ownership
 initializes: metadata
@@ -32,6 +42,9 @@ initializes: labels
 initializes: data_handler
 initializes: deposit[data_handler := data_handler, ownership := ownership]
 initializes: model[ownership := ownership, labels := labels]
+
+
+# --------------------------------------------------------------- exports --
 
 exports: (
     # ownership and the setup phase
@@ -72,6 +85,8 @@ exports: (
 )
 
 
+# ----------------------------------------------------------- constructor --
+
 @deploy
 def __init__(
     name: String[constants.MAX_NAME_LENGTH],
@@ -111,6 +126,8 @@ def __init__(
     if finish:
         ownership._finish_setup()
 
+
+# -------------------------------------------------------------- external --
 
 @external
 @pure

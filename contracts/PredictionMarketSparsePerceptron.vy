@@ -19,6 +19,9 @@
      finished; everyone calls `withdraw`.
 """
 
+
+# --------------------------------------------------------------- imports --
+
 from .lib.common import binary_labels as labels
 from .lib.common import constants
 from .lib.common import metadata
@@ -27,12 +30,18 @@ from .lib.mechanisms import prediction_market as market
 from .lib.mechanisms import sparse_market
 from .lib.models import sparse_perceptron as model
 
+
+# ----------------------------------------------------------- initializes --
+
 initializes: ownership
 initializes: metadata
 initializes: labels
 initializes: model[ownership := ownership]
 initializes: market
 initializes: sparse_market[model := model, market := market]
+
+
+# --------------------------------------------------------------- exports --
 
 exports: (
     # ownership and the setup phase
@@ -109,6 +118,8 @@ exports: (
 )
 
 
+# ----------------------------------------------------------- constructor --
+
 @deploy
 def __init__(
     name: String[constants.MAX_NAME_LENGTH],
@@ -152,6 +163,8 @@ def __init__(
     if finish:
         ownership._finish_setup()
 
+
+# -------------------------------------------------------------- external --
 
 @external
 @pure
@@ -207,6 +220,8 @@ def withdraw() -> uint256:
     self._send(msg.sender, amount)
     return amount
 
+
+# -------------------------------------------------------------- internal --
 
 @internal
 def _send(recipient: address, amount: uint256):
