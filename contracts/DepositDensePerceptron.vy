@@ -5,7 +5,7 @@
 @title Dense perceptron trained through deposits
 @notice A binary classifier over a fixed number of real-valued dimensions that anyone may
         query for free and anyone may train, one labelled sample at a time,
-        by leaving a deposit (see lib/deposit.vy for the refund and take
+        by leaving a deposit (see lib/mechanisms/deposit.vy for the refund and take
         rules).
 @dev Deployment: the constructor takes as many packed weight words as fit
      in its transaction; further words go through `init_parameters`; then the
@@ -13,16 +13,26 @@
      constructor) and the model is open for training.
 """
 
-from .lib import binary_labels as labels
+
+# ------------------------------------------------------------ interfaces --
+
 from .interfaces import ITrainer
-from .lib import constants
-from .lib import data_handler
-from .lib import deposit
-from .lib import metadata
-from .lib import ownership
-from .lib import dense_perceptron as model
 
 implements: ITrainer
+
+
+# --------------------------------------------------------------- imports --
+
+from .lib.common import binary_labels as labels
+from .lib.common import constants
+from .lib.common import data_handler
+from .lib.common import metadata
+from .lib.common import ownership
+from .lib.mechanisms import deposit
+from .lib.models import dense_perceptron as model
+
+
+# ----------------------------------------------------------- initializes --
 
 initializes: ownership
 initializes: metadata
@@ -30,6 +40,9 @@ initializes: labels
 initializes: data_handler
 initializes: deposit[data_handler := data_handler, ownership := ownership]
 initializes: model[ownership := ownership]
+
+
+# --------------------------------------------------------------- exports --
 
 exports: (
     # ownership and the setup phase
@@ -65,6 +78,8 @@ exports: (
     deposit.total_good_contributions,
 )
 
+
+# ----------------------------------------------------------- constructor --
 
 @deploy
 def __init__(
@@ -105,6 +120,8 @@ def __init__(
     if finish:
         ownership._finish_setup()
 
+
+# -------------------------------------------------------------- external --
 
 @external
 @pure

@@ -5,8 +5,8 @@
 @title Multinomial naive Bayes trained through deposits
 @notice A multi-class text-style classifier over feature counts that anyone
         may query for free and anyone may train, one labelled sample at a
-        time, by leaving a deposit (see lib/deposit.vy for the refund and
-        take rules, lib/naive_bayes.vy for the model and its exact fixed
+        time, by leaving a deposit (see lib/mechanisms/deposit.vy for the refund and
+        take rules, lib/models/naive_bayes.vy for the model and its exact fixed
         point).
 @dev Deployment: the constructor takes as many parameter words as fit in its
      transaction; further words go through `init_parameters`; then the owner
@@ -15,16 +15,26 @@
      `add_class`, up to the class capacity.
 """
 
+
+# ------------------------------------------------------------ interfaces --
+
 from .interfaces import ITrainer
-from .lib import constants
-from .lib import data_handler
-from .lib import deposit
-from .lib import labels
-from .lib import metadata
-from .lib import ownership
-from .lib import naive_bayes as model
 
 implements: ITrainer
+
+
+# --------------------------------------------------------------- imports --
+
+from .lib.common import constants
+from .lib.common import data_handler
+from .lib.common import labels
+from .lib.common import metadata
+from .lib.common import ownership
+from .lib.mechanisms import deposit
+from .lib.models import naive_bayes as model
+
+
+# ----------------------------------------------------------- initializes --
 
 initializes: ownership
 initializes: metadata
@@ -32,6 +42,9 @@ initializes: labels
 initializes: data_handler
 initializes: deposit[data_handler := data_handler, ownership := ownership]
 initializes: model[ownership := ownership, labels := labels]
+
+
+# --------------------------------------------------------------- exports --
 
 exports: (
     # ownership and the setup phase
@@ -72,6 +85,8 @@ exports: (
 )
 
 
+# ----------------------------------------------------------- constructor --
+
 @deploy
 def __init__(
     name: String[constants.MAX_NAME_LENGTH],
@@ -111,6 +126,8 @@ def __init__(
     if finish:
         ownership._finish_setup()
 
+
+# -------------------------------------------------------------- external --
 
 @external
 @pure

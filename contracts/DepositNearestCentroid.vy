@@ -6,8 +6,8 @@
 @notice A multi-class classifier over a fixed number of real-valued
         dimensions that anyone may query for free and anyone may train, one
         normalised labelled sample at a time, by leaving a deposit (see
-        lib/deposit.vy for the refund and take rules,
-        lib/nearest_centroid.vy for the model and its rounding).
+        lib/mechanisms/deposit.vy for the refund and take rules,
+        lib/models/nearest_centroid.vy for the model and its rounding).
 @dev Deployment: the constructor takes as many parameter words as fit in its
      transaction; further words go through `init_parameters`; then the owner
      calls `finish_setup` (or passes `finish` = True to the constructor) and
@@ -15,16 +15,26 @@
      `add_class`, up to the class capacity.
 """
 
+
+# ------------------------------------------------------------ interfaces --
+
 from .interfaces import ITrainer
-from .lib import constants
-from .lib import data_handler
-from .lib import deposit
-from .lib import labels
-from .lib import metadata
-from .lib import ownership
-from .lib import nearest_centroid as model
 
 implements: ITrainer
+
+
+# --------------------------------------------------------------- imports --
+
+from .lib.common import constants
+from .lib.common import data_handler
+from .lib.common import labels
+from .lib.common import metadata
+from .lib.common import ownership
+from .lib.mechanisms import deposit
+from .lib.models import nearest_centroid as model
+
+
+# ----------------------------------------------------------- initializes --
 
 initializes: ownership
 initializes: metadata
@@ -32,6 +42,9 @@ initializes: labels
 initializes: data_handler
 initializes: deposit[data_handler := data_handler, ownership := ownership]
 initializes: model[ownership := ownership, labels := labels]
+
+
+# --------------------------------------------------------------- exports --
 
 exports: (
     # ownership and the setup phase
@@ -71,6 +84,8 @@ exports: (
 )
 
 
+# ----------------------------------------------------------- constructor --
+
 @deploy
 def __init__(
     name: String[constants.MAX_NAME_LENGTH],
@@ -108,6 +123,8 @@ def __init__(
     if finish:
         ownership._finish_setup()
 
+
+# -------------------------------------------------------------- external --
 
 @external
 @pure

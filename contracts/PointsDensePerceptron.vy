@@ -6,21 +6,31 @@
 @notice A binary classifier over a fixed number of real-valued dimensions that anyone may
         query and train for free. Contributions the model still agrees with
         after the wait earn their authors points; badges mark milestones
-        (see lib/points.vy).
+        (see lib/mechanisms/points.vy).
 @dev Deployment as for DepositDensePerceptron: constructor words, then
      `init_parameters` chunks, then `finish_setup` (or `finish` = True).
 """
 
-from .lib import binary_labels as labels
+
+# ------------------------------------------------------------ interfaces --
+
 from .interfaces import ITrainer
-from .lib import constants
-from .lib import data_handler
-from .lib import metadata
-from .lib import ownership
-from .lib import points
-from .lib import dense_perceptron as model
 
 implements: ITrainer
+
+
+# --------------------------------------------------------------- imports --
+
+from .lib.common import binary_labels as labels
+from .lib.common import constants
+from .lib.common import data_handler
+from .lib.common import metadata
+from .lib.common import ownership
+from .lib.mechanisms import points
+from .lib.models import dense_perceptron as model
+
+
+# ----------------------------------------------------------- initializes --
 
 initializes: ownership
 initializes: metadata
@@ -28,6 +38,9 @@ initializes: labels
 initializes: data_handler
 initializes: points[data_handler := data_handler]
 initializes: model[ownership := ownership]
+
+
+# --------------------------------------------------------------- exports --
 
 exports: (
     # ownership and the setup phase
@@ -64,6 +77,8 @@ exports: (
 )
 
 
+# ----------------------------------------------------------- constructor --
+
 @deploy
 def __init__(
     name: String[constants.MAX_NAME_LENGTH],
@@ -97,6 +112,8 @@ def __init__(
     if finish:
         ownership._finish_setup()
 
+
+# -------------------------------------------------------------- external --
 
 @external
 @pure

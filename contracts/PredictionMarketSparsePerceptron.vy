@@ -9,7 +9,7 @@
         one fixed stake at a time; once the test set is revealed, anyone runs
         the reward computation and everyone withdraws: contributions that
         lowered the test error share the bounty, harmful ones lose their
-        stake (see lib/prediction_market.vy and docs/MARKET.md).
+        stake (see lib/mechanisms/prediction_market.vy and docs/MARKET.md).
 @dev Lifecycle: deploy (model weights in the constructor and, for large
      models, `init_parameters`, then `finish_setup` or `finish` = True); the
      owner commits as provider (`commit`, with the bounty); the provider
@@ -19,13 +19,19 @@
      finished; everyone calls `withdraw`.
 """
 
-from .lib import binary_labels as labels
-from .lib import constants
-from .lib import metadata
-from .lib import ownership
-from .lib import prediction_market as market
-from .lib import sparse_market
-from .lib import sparse_perceptron as model
+
+# --------------------------------------------------------------- imports --
+
+from .lib.common import binary_labels as labels
+from .lib.common import constants
+from .lib.common import metadata
+from .lib.common import ownership
+from .lib.mechanisms import prediction_market as market
+from .lib.mechanisms import sparse_market
+from .lib.models import sparse_perceptron as model
+
+
+# ----------------------------------------------------------- initializes --
 
 initializes: ownership
 initializes: metadata
@@ -33,6 +39,9 @@ initializes: labels
 initializes: model[ownership := ownership]
 initializes: market
 initializes: sparse_market[model := model, market := market]
+
+
+# --------------------------------------------------------------- exports --
 
 exports: (
     # ownership and the setup phase
@@ -109,6 +118,8 @@ exports: (
 )
 
 
+# ----------------------------------------------------------- constructor --
+
 @deploy
 def __init__(
     name: String[constants.MAX_NAME_LENGTH],
@@ -153,6 +164,8 @@ def __init__(
         ownership._finish_setup()
 
 
+# -------------------------------------------------------------- external --
+
 @external
 @pure
 def trainer_kind() -> String[64]:
@@ -170,7 +183,7 @@ def commit(portion_hashes: DynArray[bytes32, market.MAX_PORTIONS]):
     @notice Owner: become the provider, stake the attached value as the
             bounty and commit to the hashes of the test-set portions. The
             model (h_0) must be fully loaded: setup is over.
-    @param portion_hashes 2..16 portion hashes (see lib/sparse_market.vy).
+    @param portion_hashes 2..16 portion hashes (see lib/mechanisms/sparse_market.vy).
     """
     ownership._check_owner()
     ownership._check_setup_finished()
@@ -207,6 +220,8 @@ def withdraw() -> uint256:
     self._send(msg.sender, amount)
     return amount
 
+
+# -------------------------------------------------------------- internal --
 
 @internal
 def _send(recipient: address, amount: uint256):

@@ -6,7 +6,13 @@
         tries to re-enter the trainer from its receive hook while being paid.
 """
 
+
+# ------------------------------------------------------------ interfaces --
+
 from ..interfaces import ITrainer
+
+
+# --------------------------------------------------------------- storage --
 
 # @dev 0 = accept payments, 1 = re-enter refund, 2 = re-enter report,
 #      3 = re-enter add_data
@@ -14,9 +20,11 @@ mode: public(uint8)
 # @dev True to let a failed re-entry revert the whole payment, False to
 #      record it in `reentry_failed` and accept the payment
 bubble: public(bool)
+# @dev Re-entries tried from the receive hook, and those that failed.
 reentry_attempts: public(uint256)
 reentry_failed: public(uint256)
 
+# @dev The trainer under test, and the call to re-enter it with (`arm`).
 trainer: public(ITrainer)
 _data: DynArray[int64, 128]
 _label: uint64
@@ -24,20 +32,31 @@ _added_time: uint256
 _author: address
 
 
+# ----------------------------------------------------------- constructor --
+
 @deploy
 def __init__(trainer: ITrainer):
     self.trainer = trainer
 
 
+# -------------------------------------------------------------- external --
+
 @external
 @payable
 def add(data: DynArray[int64, 128], label: uint64):
+    """
+    @notice Add `data` through the trainer, forwarding the attached value.
+    """
     extcall self.trainer.add_data(data, label, value=msg.value)
 
 
 @external
 @payable
 def add_twice(data: DynArray[int64, 128], label: uint64):
+    """
+    @notice Add the same sample twice in this transaction (the same key),
+            half of the attached value each time.
+    """
     half: uint256 = msg.value // 2
     extcall self.trainer.add_data(data, label, value=half)
     extcall self.trainer.add_data(data, label, value=msg.value - half)
@@ -45,16 +64,26 @@ def add_twice(data: DynArray[int64, 128], label: uint64):
 
 @external
 def refund(data: DynArray[int64, 128], label: uint64, added_time: uint256):
+    """
+    @notice Ask the trainer to refund a contribution this contract made.
+    """
     extcall self.trainer.refund(data, label, added_time)
 
 
 @external
 def report(data: DynArray[int64, 128], label: uint64, added_time: uint256, author: address):
+    """
+    @notice Report a contribution through the trainer.
+    """
     extcall self.trainer.report(data, label, added_time, author)
 
 
 @external
 def arm(mode: uint8, bubble: bool, data: DynArray[int64, 128], label: uint64, added_time: uint256, author: address):
+    """
+    @notice Choose what the receive hook does when paid next (see `mode`)
+            and the call it re-enters with.
+    """
     self.mode = mode
     self.bubble = bubble
     self._data = data
@@ -66,6 +95,9 @@ def arm(mode: uint8, bubble: bool, data: DynArray[int64, 128], label: uint64, ad
 @external
 @payable
 def __default__():
+    """
+    @notice Accept a payment and, when armed, try to re-enter the trainer.
+    """
     if self.mode == 0:
         return
     self.reentry_attempts += 1

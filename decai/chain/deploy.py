@@ -23,7 +23,7 @@ from decai.core.mechanisms import DepositParameters, PointsParameters
 from decai.models.base import Model
 from decai.chain.progress import progress_bar
 
-MAX_INIT_WORDS = 1024  # contracts/lib/constants.vy
+MAX_INIT_WORDS = 1024  # contracts/lib/common/constants.vy
 # EIP-3860: a creation transaction's code, constructor arguments included,
 # may be at most this long.
 MAX_INITCODE_BYTES = 49_152

@@ -13,7 +13,7 @@ def contribution_key(data: Sequence[int], label: int, added_time: int, author: s
     """keccak256(abi_encode(data, label, added_time, author)), as on chain.
 
     `data` is encoded as int64[], `label` as uint64, `added_time` as uint256
-    and `author` as address (contracts/lib/data_handler.vy).
+    and `author` as address (contracts/lib/common/data_handler.vy).
     """
     return keccak(encode(["int64[]", "uint64", "uint256", "address"], [list(data), label, added_time, author]))
 

@@ -41,7 +41,7 @@ def pack_int64(values: Iterable[int], per_word: int = 4) -> list[int]:
     """Pack int64 values four to a 256-bit word, value i in lane i % 4.
 
     Lanes hold the two's complement of each value, as contracts/lib/
-    packed_int64.vy reads them. Raises ValueError for a value outside int64.
+    common/packed_int64.vy reads them. Raises ValueError for a value outside int64.
     """
     words: list[int] = []
     for position, value in enumerate(values):

@@ -20,7 +20,7 @@ MAX_DEPOSIT = 2**96 - 1
 
 @dataclass(frozen=True)
 class DepositParameters:
-    """Deposit, refund and take (see contracts/lib/deposit.vy).
+    """Deposit, refund and take (see contracts/lib/mechanisms/deposit.vy).
 
     refund_wait_s <= owner_claim_wait_s <= any_address_claim_wait_s;
     cost_weight in wei (the deposit is cost_weight * 3600 / isqrt(seconds
@@ -173,7 +173,7 @@ BADGES = ("first contribution", "10 points", "100 points", "every label used", "
 
 @dataclass(frozen=True)
 class PointsParameters:
-    """Points and badges (see contracts/lib/points.vy): no deposit."""
+    """Points and badges (see contracts/lib/mechanisms/points.vy): no deposit."""
 
     refund_wait_s: int = 86_400
 

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Sequence
 from decai.errors import DecaiError
 
 FORMAT = "decai-model/1"
-MAX_SAMPLE_LENGTH = 128  # contracts/lib/constants.vy
+MAX_SAMPLE_LENGTH = 128  # contracts/lib/common/constants.vy
 MAX_NAME_LENGTH = 64
 MAX_DESCRIPTION_LENGTH = 160
 MAX_ENCODER_LENGTH = 128

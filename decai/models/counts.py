@@ -1,6 +1,6 @@
 """What naive Bayes and the sparse nearest centroid share: per-class counts.
 
-Both contracts (contracts/lib/naive_bayes.vy, sparse_nearest_centroid.vy)
+Both contracts (contracts/lib/models/naive_bayes.vy, sparse_nearest_centroid.vy)
 store, per class, a number of training samples and one more class-wide
 number (naive Bayes: the total feature count; sparse nearest centroid: the
 sum of squared feature counts), and per class and feature a 32-bit count.
@@ -27,7 +27,7 @@ from decai.errors import DecaiError
 from decai.core.fixed_point import fits_int64, pack_lanes, unpack_lanes
 from decai.models.base import MAX_SAMPLE_LENGTH, Model, require_int
 
-MAX_CLASSES = 64  # contracts/lib/labels.vy
+MAX_CLASSES = 64  # contracts/lib/common/labels.vy
 MAX_FEATURES = 2**20
 COUNT_BITS = 32
 COUNT_MAX = 2**31 - 1

@@ -1,4 +1,4 @@
-"""Multinomial naive Bayes, mirroring contracts/lib/naive_bayes.vy bit for bit.
+"""Multinomial naive Bayes, mirroring contracts/lib/models/naive_bayes.vy bit for bit.
 
 Scores are binary floating-point numbers with a 128-bit mantissa computed
 exactly as the contract does (see the module NatSpec there for the scheme

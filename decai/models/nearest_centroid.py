@@ -1,5 +1,5 @@
-"""Nearest centroid classifiers, mirroring contracts/lib/nearest_centroid.vy
-and contracts/lib/sparse_nearest_centroid.vy bit for bit.
+"""Nearest centroid classifiers, mirroring contracts/lib/models/nearest_centroid.vy
+and contracts/lib/models/sparse_nearest_centroid.vy bit for bit.
 
 Dense: centroids are int32 fixed point (10**9 = 1.0); training moves the
 label's centroid to (n * c + x) / (n + 1), each component truncated towards

@@ -1,4 +1,4 @@
-"""Sparse and dense perceptrons, mirroring contracts/lib/*_perceptron.vy."""
+"""Sparse and dense perceptrons, mirroring contracts/lib/models/*_perceptron.vy."""
 
 from __future__ import annotations
 

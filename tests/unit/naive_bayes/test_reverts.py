@@ -1,4 +1,4 @@
-"""Every revert reason of contracts/lib/naive_bayes.vy, asserted exactly,
+"""Every revert reason of contracts/lib/models/naive_bayes.vy, asserted exactly,
 and the reference model refusing the same inputs."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Every revert reason of contracts/lib/sparse_nearest_centroid.vy, asserted
+"""Every revert reason of contracts/lib/models/sparse_nearest_centroid.vy, asserted
 exactly, and the reference model refusing the same inputs."""
 
 from __future__ import annotations

@@ -8,10 +8,16 @@
         by four compared with one value per slot.
 """
 
+
+# ------------------------------------------------------------- constants --
+
+# @dev Values per word, and the width and mask of one lane.
 PER_WORD: constant(uint256) = 4
 _LANE_BITS: constant(uint256) = 64
 _LANE_MASK: constant(uint256) = 2**64 - 1
 
+
+# -------------------------------------------------------------- internal --
 
 @internal
 @pure
@@ -39,4 +45,7 @@ def _set(word: uint256, lane: uint256, number: int256) -> uint256:
 @internal
 @pure
 def _fits(number: int256) -> bool:
+    """
+    @dev Whether `number` fits int64, i.e. can be stored in a lane.
+    """
     return number >= convert(min_value(int64), int256) and number <= convert(max_value(int64), int256)

@@ -12,11 +12,21 @@
      check that setup is over.
 """
 
-# @dev bits 0..159 owner, bit 160 set once setup has finished
-_state: uint256
+
+# ------------------------------------------------------------- constants --
+
+# @dev Fields of `_state` (layout below).
 _OWNER_MASK: constant(uint256) = 2**160 - 1
 _FINISHED_BIT: constant(uint256) = 2**160
 
+
+# --------------------------------------------------------------- storage --
+
+# @dev bits 0..159 owner, bit 160 set once setup has finished
+_state: uint256
+
+
+# ---------------------------------------------------------------- events --
 
 event OwnershipTransferred:
     previous_owner: indexed(address)
@@ -27,11 +37,15 @@ event SetupFinished:
     owner: indexed(address)
 
 
+# ----------------------------------------------------------- constructor --
+
 @deploy
 def __init__():
     self._state = convert(msg.sender, uint256)
     log OwnershipTransferred(previous_owner=empty(address), new_owner=msg.sender)
 
+
+# -------------------------------------------------------------- external --
 
 @external
 @view
@@ -74,6 +88,8 @@ def finish_setup():
     self._check_setup_open()
     self._finish_setup()
 
+
+# -------------------------------------------------------------- internal --
 
 @internal
 @view

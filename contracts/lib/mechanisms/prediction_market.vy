@@ -45,9 +45,13 @@
      the reference implementation that the contract matches exactly.
 """
 
-from . import constants
 
-# ---------------------------------------------------------------- bounds --
+# --------------------------------------------------------------- imports --
+
+from ..common import constants
+
+
+# ----------------------------------------------------- constants: bounds --
 
 # @dev A test set is split into 2..16 portions.
 MIN_PORTIONS: constant(uint256) = 2
@@ -70,7 +74,8 @@ MAX_STAKE: constant(uint256) = 2**128
 #      caller's max_steps is capped at this).
 MAX_PROCESS_STEPS: constant(uint256) = 4096
 
-# ---------------------------------------------------------------- phases --
+
+# ----------------------------------------------------- constants: phases --
 
 PHASE_SETUP: constant(uint256) = 0           # no commitment yet
 PHASE_COMMITTED: constant(uint256) = 1       # waiting for the first portion
@@ -87,7 +92,8 @@ STAGE_REPLAY: constant(uint256) = 2   # one contribution undone: E_{t-1}
 STAGE_ROUNDS: constant(uint256) = 3   # one contribution visited in a pass
 STAGE_FORFEIT: constant(uint256) = 4  # one contribution refunded
 
-# ---------------------------------------------------------------- layout --
+
+# ----------------------------------------------------- constants: layout --
 
 # @dev `_state`: bits 0..7 phase, 8..39 number of contributions, 64..127
 #      block timestamp at which participation opened. add_data reads and
@@ -116,27 +122,8 @@ _LOSS_MASK: constant(uint256) = 2**12 - 1
 _BALANCE_SHIFT: constant(uint256) = 176
 _LOW_MASK: constant(uint256) = 2**176 - 1
 
-# ---------------------------------------------------------------- structs --
 
-# @dev One pass of the reward rounds: it applies `rounds` rounds to the
-#      members of the list left by the previous pass ("old"), drops those
-#      that fall below one stake, and computes the scores of the members that
-#      remain ("new") to find the next jump. A new member's score is known
-#      once the next member is seen, so the last one seen waits as `pending`.
-struct RewardPass:
-    rounds: uint256             # rounds applied to every member in this pass
-    final: bool                 # the last pass: every balance becomes final
-    old_previous_loss: uint256  # E of the previous member of the old list
-    new_previous_loss: uint256  # E of the member before `pending` in the new list
-    pending: uint256            # index + 1 of the last member of the new list so far
-    pending_loss: uint256
-    pending_balance: uint256
-    old_last: uint256           # index of the last member of the old list
-    next_rounds: uint256        # rounds until the next drop (max while none)
-    negative: bool              # some member of the new list has a negative score
-
-
-# ------------------------------------------------------------- immutables --
+# ------------------------------------------------------------ immutables --
 
 # @dev Wei every contribution stakes.
 stake: public(immutable(uint256))
@@ -160,7 +147,8 @@ commit_window_s: public(immutable(uint256))
 #      portions must be revealed; afterwards the bounty is forfeited.
 reveal_window_s: public(immutable(uint256))
 
-# ---------------------------------------------------------------- storage --
+
+# --------------------------------------------------------------- storage --
 
 # @dev Phase, contribution count and opening time (layout above).
 _state: uint256
@@ -171,7 +159,7 @@ market_provider: public(address)
 # @dev Wei staked by the provider.
 bounty: public(uint256)
 
-# @dev Number of committed portions, and their hashes (lib/sparse_market.vy
+# @dev Number of committed portions, and their hashes (lib/mechanisms/sparse_market.vy
 #      says how a portion is hashed).
 num_portions: public(uint256)
 _portion_hashes: bytes32[MAX_PORTIONS]
@@ -214,7 +202,6 @@ initial_loss: public(uint256)
 # @dev Bounty rounds not yet scheduled.
 rounds_left: public(uint256)
 
-
 # @dev The pass in progress while stage == STAGE_ROUNDS.
 _pass: RewardPass
 
@@ -234,7 +221,27 @@ total_withdrawn: public(uint256)
 forfeited: public(bool)
 
 
-# ----------------------------------------------------------------- events --
+# --------------------------------------------------------------- structs --
+
+# @dev One pass of the reward rounds: it applies `rounds` rounds to the
+#      members of the list left by the previous pass ("old"), drops those
+#      that fall below one stake, and computes the scores of the members that
+#      remain ("new") to find the next jump. A new member's score is known
+#      once the next member is seen, so the last one seen waits as `pending`.
+struct RewardPass:
+    rounds: uint256             # rounds applied to every member in this pass
+    final: bool                 # the last pass: every balance becomes final
+    old_previous_loss: uint256  # E of the previous member of the old list
+    new_previous_loss: uint256  # E of the member before `pending` in the new list
+    pending: uint256            # index + 1 of the last member of the new list so far
+    pending_loss: uint256
+    pending_balance: uint256
+    old_last: uint256           # index of the last member of the old list
+    next_rounds: uint256        # rounds until the next drop (max while none)
+    negative: bool              # some member of the new list has a negative score
+
+
+# ---------------------------------------------------------------- events --
 
 event AddData:
     sender: indexed(address)
@@ -294,6 +301,8 @@ event Withdrawal:
     amount: uint256
 
 
+# ----------------------------------------------------------- constructor --
+
 @deploy
 def __init__(
     _stake: uint256,
@@ -318,7 +327,7 @@ def __init__(
     reveal_window_s = _reveal_window_s
 
 
-# ------------------------------------------------------------------ views --
+# ------------------------------------------------------- external: views --
 
 @external
 @view
@@ -331,6 +340,8 @@ def phase() -> uint256:
     """
     return self._state & _PHASE_MASK
 
+
+# -------------------------------------------------------------- external --
 
 @external
 @view
@@ -481,7 +492,7 @@ def next_deposit() -> uint256:
     return stake
 
 
-# ------------------------------------------------------ permissionless --
+# ---------------------------------------------- external: permissionless --
 
 @external
 def draw_first_portion() -> uint256:

@@ -33,12 +33,21 @@
      changes no prediction until data for it is added through training.
 """
 
-from . import constants
-from . import labels
-from . import ownership
+
+# --------------------------------------------------------------- imports --
+
+from ..common import constants
+from ..common import labels
+from ..common import ownership
+
+
+# ------------------------------------------------------------------ uses --
 
 uses: labels
 uses: ownership
+
+
+# ------------------------------------------------------------- constants --
 
 # @dev Squared norm of a normalised sample, and how far it may be off.
 _UNIT_NORM: constant(int256) = constants.ONE * constants.ONE
@@ -57,6 +66,9 @@ _MAX_WORDS_PER_CLASS: constant(uint256) = constants.MAX_SAMPLE_LENGTH // _LANES
 _MAX_HEADER_WORDS: constant(uint256) = labels.MAX_CLASSES // 4
 _MAX_WORDS: constant(uint256) = _MAX_HEADER_WORDS + labels.MAX_CLASSES * _MAX_WORDS_PER_CLASS
 
+
+# ------------------------------------------------------------ immutables --
+
 # @dev Length of every sample (at most MAX_SAMPLE_LENGTH).
 dimensions: public(immutable(uint256))
 
@@ -72,9 +84,14 @@ _WORDS_PER_CLASS: immutable(uint256)
 # @dev H + class_capacity * W: the parameter words.
 _TOTAL_WORDS: immutable(uint256)
 
+
+# --------------------------------------------------------------- storage --
+
 # @dev Sample counts, then packed centroids (layout above).
 _words: uint256[_MAX_WORDS]
 
+
+# ----------------------------------------------------------- constructor --
 
 @deploy
 def __init__(
@@ -96,6 +113,8 @@ def __init__(
     self._words[0] = num_classes << _NUM_CLASSES_SHIFT
     self._write_words(0, words)
 
+
+# -------------------------------------------------------------- external --
 
 @external
 def init_parameters(start_word: uint256, words: DynArray[uint256, constants.MAX_INIT_WORDS]):
@@ -216,6 +235,8 @@ def parameter_word_count() -> uint256:
     """
     return _TOTAL_WORDS
 
+
+# -------------------------------------------------------------- internal --
 
 @internal
 def _write_words(start_word: uint256, words: DynArray[uint256, constants.MAX_INIT_WORDS]):

@@ -4,6 +4,9 @@
 @notice Bounds and scales every decai contract agrees on.
 """
 
+
+# ------------------------------------------------------------- constants --
+
 # @dev Fixed-point scale: the real number 1.0 is stored as 10**9.
 ONE: constant(int256) = 10**9
 

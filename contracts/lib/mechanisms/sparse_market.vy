@@ -40,15 +40,22 @@
      h_0 one contribution at a time gives (decai.market.replay_losses).
 """
 
-from . import constants
-from . import packed_int64
-from . import sparse_perceptron as model
+
+# --------------------------------------------------------------- imports --
+
+from ..common import constants
+from ..common import packed_int64
 from . import prediction_market as market
+from ..models import sparse_perceptron as model
+
+
+# ------------------------------------------------------------------ uses --
 
 uses: model
 uses: market
 
-# ---------------------------------------------------------------- bounds --
+
+# ----------------------------------------------------- constants: bounds --
 
 # @dev Most feature indices in the whole evaluated test set.
 MAX_TEST_INDICES: constant(uint256) = 4096
@@ -68,7 +75,8 @@ MAX_REPLAY_SAMPLES: constant(uint256) = 256
 MAX_REPLAY_FEATURES: constant(uint256) = 4096
 _MAX_REPLAY_WORDS: constant(uint256) = MAX_REPLAY_FEATURES // _INDICES_PER_WORD
 
-# ---------------------------------------------------------------- layout --
+
+# ----------------------------------------------------- constants: layout --
 
 # @dev Test feature indices as uint32, eight to a word, in reveal order.
 _INDEX_BITS: constant(uint256) = 32
@@ -84,6 +92,11 @@ _END_MASK: constant(uint256) = 2**16 - 1
 # @dev Scores as int128, two to a word (|score| < 129 * 2**63 < 2**71).
 _SCORE_MASK: constant(uint256) = 2**128 - 1
 
+
+# --------------------------------------------------------------- storage --
+
+# @dev The evaluated test set: feature indices and sample ends (layout
+#      above), in reveal order.
 _index_words: uint256[MAX_TEST_INDICES // _INDICES_PER_WORD]
 _sample_ends: uint256[market.MAX_TEST_SAMPLES // _ENDS_PER_WORD]
 
@@ -106,6 +119,8 @@ _loss: uint256
 #      afresh by every replay call.
 _masks: transient(uint256[model.MAX_FEATURES])
 
+
+# ---------------------------------------------------------------- events --
 
 event PortionRevealed:
     index: uint256

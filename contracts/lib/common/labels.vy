@@ -5,25 +5,40 @@
         `classes(i)`.
 """
 
+
+# --------------------------------------------------------------- imports --
+
 from . import constants
+
+
+# ------------------------------------------------------------- constants --
 
 # @dev Most classes any decai classifier supports.
 MAX_CLASSES: constant(uint256) = 64
 
+
+# --------------------------------------------------------------- storage --
+
 # @dev Class names, indexed by label.
 classes: public(DynArray[String[constants.MAX_CLASS_NAME_LENGTH], MAX_CLASSES])
 
+
+# ---------------------------------------------------------------- events --
 
 event ClassAdded:
     label: uint64
     name: String[constants.MAX_CLASS_NAME_LENGTH]
 
 
+# ----------------------------------------------------------- constructor --
+
 @deploy
 def __init__(names: DynArray[String[constants.MAX_CLASS_NAME_LENGTH], MAX_CLASSES]):
     for name: String[constants.MAX_CLASS_NAME_LENGTH] in names:
         self._add_class(name)
 
+
+# -------------------------------------------------------------- external --
 
 @external
 @view
@@ -34,6 +49,8 @@ def num_classes() -> uint256:
     """
     return len(self.classes)
 
+
+# -------------------------------------------------------------- internal --
 
 @internal
 def _add_class(name: String[constants.MAX_CLASS_NAME_LENGTH]) -> uint64:

@@ -51,12 +51,21 @@
      the counts (decai's `storage_words` does); training keeps it so.
 """
 
-from . import constants
-from . import labels
-from . import ownership
+
+# --------------------------------------------------------------- imports --
+
+from ..common import constants
+from ..common import labels
+from ..common import ownership
+
+
+# ------------------------------------------------------------------ uses --
 
 uses: labels
 uses: ownership
+
+
+# ------------------------------------------------------------- constants --
 
 # @dev Most features a model may have (indices 0 .. 2**20 - 1).
 MAX_FEATURES: constant(uint256) = 2**20
@@ -85,6 +94,9 @@ _NUM_CLASSES_MASK: constant(uint256) = 2**240 - 1
 _MAX_HEADER_WORDS: constant(uint256) = labels.MAX_CLASSES // 2
 _MAX_WORDS: constant(uint256) = _MAX_HEADER_WORDS + MAX_FEATURES * labels.MAX_CLASSES // _COUNTS_PER_WORD
 
+
+# ------------------------------------------------------------ immutables --
+
 # @dev Feature indices run from 0 to num_features - 1.
 num_features: public(immutable(uint256))
 
@@ -100,9 +112,14 @@ _HEADER_WORDS: immutable(uint256)
 # @dev H + ceil(num_features * S / 8): the parameter words.
 _TOTAL_WORDS: immutable(uint256)
 
+
+# --------------------------------------------------------------- storage --
+
 # @dev Class headers, then packed feature counts (layout above).
 _words: uint256[_MAX_WORDS]
 
+
+# ----------------------------------------------------------- constructor --
 
 @deploy
 def __init__(
@@ -124,6 +141,8 @@ def __init__(
     self._words[0] = num_classes << _NUM_CLASSES_SHIFT
     self._write_words(0, words)
 
+
+# -------------------------------------------------------------- external --
 
 @external
 def init_parameters(start_word: uint256, words: DynArray[uint256, constants.MAX_INIT_WORDS]):
@@ -248,6 +267,8 @@ def parameter_word_count() -> uint256:
     """
     return _TOTAL_WORDS
 
+
+# -------------------------------------------------------------- internal --
 
 @internal
 def _write_words(start_word: uint256, words: DynArray[uint256, constants.MAX_INIT_WORDS]):

@@ -5,11 +5,20 @@
 @dev Kept in immutables: cheaper to deploy than storage, free to read.
 """
 
+
+# --------------------------------------------------------------- imports --
+
 from . import constants
 
+
+# ------------------------------------------------------------ immutables --
+
+# @dev Names of label 0 and label 1.
 _CLASS_0: immutable(String[constants.MAX_CLASS_NAME_LENGTH])
 _CLASS_1: immutable(String[constants.MAX_CLASS_NAME_LENGTH])
 
+
+# ----------------------------------------------------------- constructor --
 
 @deploy
 def __init__(names: DynArray[String[constants.MAX_CLASS_NAME_LENGTH], 2]):
@@ -18,6 +27,8 @@ def __init__(names: DynArray[String[constants.MAX_CLASS_NAME_LENGTH], 2]):
     _CLASS_0 = names[0]
     _CLASS_1 = names[1]
 
+
+# -------------------------------------------------------------- external --
 
 @external
 @view

@@ -9,14 +9,13 @@
         storage word; the sample is public through the `AddData` event.
 """
 
+
+# --------------------------------------------------------------- imports --
+
 from . import constants
 
-struct Contribution:
-    claimable: uint256        # wei still held for this contribution
-    initial_deposit: uint256  # wei deposited when it was added
-    claim_count: uint256      # successful refunds and takes so far
-    refunded: bool            # True once the author has been refunded
 
+# ------------------------------------------------------------- constants --
 
 # @dev Record layout (one word per contribution):
 #      bits   0..95   claimable amount in wei
@@ -34,12 +33,27 @@ _EXISTS_BIT: constant(uint256) = 2**255
 # @dev Largest deposit one contribution can hold (about 79 billion ether).
 MAX_DEPOSIT: constant(uint256) = _AMOUNT_MASK
 
+
+# --------------------------------------------------------------- storage --
+
 # @dev contribution key -> packed record (layout above)
 _records: HashMap[bytes32, uint256]
 
 # @dev contribution key -> account -> True once that account took a share
 _claimed_by: HashMap[bytes32, HashMap[address, bool]]
 
+
+# --------------------------------------------------------------- structs --
+
+# @dev A record decoded (`contribution`, `_load`, `_store`).
+struct Contribution:
+    claimable: uint256        # wei still held for this contribution
+    initial_deposit: uint256  # wei deposited when it was added
+    claim_count: uint256      # successful refunds and takes so far
+    refunded: bool            # True once the author has been refunded
+
+
+# ---------------------------------------------------------------- events --
 
 event AddData:
     sender: indexed(address)
@@ -48,6 +62,8 @@ event AddData:
     added_time: uint256
     deposit: uint256
 
+
+# -------------------------------------------------------------- external --
 
 @external
 @view
@@ -91,6 +107,8 @@ def has_claimed(key: bytes32, account: address) -> bool:
     """
     return self._claimed_by[key][account]
 
+
+# -------------------------------------------------------------- internal --
 
 @internal
 @pure

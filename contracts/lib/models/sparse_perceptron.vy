@@ -12,14 +12,30 @@
      an update that would leave that range reverts.
 """
 
-from . import constants
-from . import packed_int64
-from . import ownership
+
+# --------------------------------------------------------------- imports --
+
+from ..common import constants
+from ..common import ownership
+from ..common import packed_int64
+
+
+# ------------------------------------------------------------------ uses --
 
 uses: ownership
 
+
+# ------------------------------------------------------------- constants --
+
 # @dev Most samples `predict_batch` evaluates in one call.
 MAX_BATCH: constant(uint256) = 100
+
+# @dev Most features a sparse perceptron supports (4 * 2**20).
+MAX_FEATURES: constant(uint256) = packed_int64.PER_WORD * _MAX_WORDS
+_MAX_WORDS: constant(uint256) = 2**20
+
+
+# ------------------------------------------------------------ immutables --
 
 # @dev Feature indices run from 0 to num_features - 1.
 num_features: public(immutable(uint256))
@@ -30,14 +46,15 @@ intercept: public(immutable(int256))
 # @dev Weight change per wrong prediction; fixed point (10**9 = 1.0).
 learning_rate: public(immutable(int256))
 
-# @dev Most features a sparse perceptron supports (4 * 2**20).
-MAX_FEATURES: constant(uint256) = packed_int64.PER_WORD * _MAX_WORDS
-_MAX_WORDS: constant(uint256) = 2**20
+
+# --------------------------------------------------------------- storage --
 
 # @dev Four packed int64 weights per word (see packed_int64). A fixed-size
 #      array addresses its slots without hashing.
 _weight_words: uint256[_MAX_WORDS]
 
+
+# ----------------------------------------------------------- constructor --
 
 @deploy
 def __init__(
@@ -56,6 +73,8 @@ def __init__(
     learning_rate = _learning_rate
     self._write_words(0, weight_words)
 
+
+# -------------------------------------------------------------- external --
 
 @external
 def init_parameters(start_word: uint256, words: DynArray[uint256, constants.MAX_INIT_WORDS]):
@@ -123,6 +142,8 @@ def parameter_words(start_word: uint256, count: uint256) -> DynArray[uint256, co
         words.append(self._weight_words[start_word + i])
     return words
 
+
+# -------------------------------------------------------------- internal --
 
 @internal
 def _write_words(start_word: uint256, words: DynArray[uint256, constants.MAX_INIT_WORDS]):

@@ -14,9 +14,18 @@
      locked. Each account's statistics fit one storage word.
 """
 
-from . import data_handler
+
+# --------------------------------------------------------------- imports --
+
+from ..common import data_handler
+
+
+# ------------------------------------------------------------------ uses --
 
 uses: data_handler
+
+
+# ------------------------------------------------------------- constants --
 
 # @dev Badge ids (bit positions in `badges(account)`).
 BADGE_FIRST_CONTRIBUTION: constant(uint256) = 0
@@ -28,6 +37,32 @@ NUM_BADGES: constant(uint256) = 5
 _DISTINCT_DAYS_FOR_BADGE: constant(uint256) = 7
 _DAY_S: constant(uint256) = 86_400
 
+# @dev Field masks of an account word (layout at `_stats`).
+_M32: constant(uint256) = 2**32 - 1
+_M16: constant(uint256) = 2**16 - 1
+_M64: constant(uint256) = 2**64 - 1
+
+
+# ------------------------------------------------------------ immutables --
+
+# @dev Seconds after adding before a contribution can be settled.
+refund_wait_s: public(immutable(uint256))
+
+
+# --------------------------------------------------------------- storage --
+
+# @dev Account word layout: contributions 0-31, points 32-63, reported 64-95,
+#      reports made 96-127, labels used 128-191, last day 192-223,
+#      distinct days 224-239, badges 240-255.
+_stats: HashMap[address, uint256]
+
+# @dev Points awarded over all accounts.
+total_good_contributions: public(uint256)
+
+
+# --------------------------------------------------------------- structs --
+
+# @dev An account word decoded (`stats`, `_unpack`, `_store`).
 struct Stats:
     contributions: uint256    # data added
     points: uint256           # contributions settled as good
@@ -38,20 +73,8 @@ struct Stats:
     distinct_days: uint256    # days with at least one contribution
     badges: uint256           # bit b set once badge b was awarded
 
-# @dev Account word layout: contributions 0-31, points 32-63, reported 64-95,
-#      reports made 96-127, labels used 128-191, last day 192-223,
-#      distinct days 224-239, badges 240-255.
-_stats: HashMap[address, uint256]
-_M32: constant(uint256) = 2**32 - 1
-_M16: constant(uint256) = 2**16 - 1
-_M64: constant(uint256) = 2**64 - 1
 
-# @dev Seconds after adding before a contribution can be settled.
-refund_wait_s: public(immutable(uint256))
-
-# @dev Points awarded over all accounts.
-total_good_contributions: public(uint256)
-
+# ---------------------------------------------------------------- events --
 
 event PointAwarded:
     author: indexed(address)
@@ -69,10 +92,14 @@ event BadgeAwarded:
     badge: uint256
 
 
+# ----------------------------------------------------------- constructor --
+
 @deploy
 def __init__(_refund_wait_s: uint256):
     refund_wait_s = _refund_wait_s
 
+
+# -------------------------------------------------------------- external --
 
 @external
 @view
@@ -149,6 +176,8 @@ def badge_name(badge: uint256) -> String[32]:
     assert badge == BADGE_7_DAYS, "points: unknown badge"
     return "contributions on 7 days"
 
+
+# -------------------------------------------------------------- internal --
 
 @internal
 @pure

@@ -6,7 +6,13 @@
         client turns raw input into exactly the samples the model expects.
 """
 
+
+# --------------------------------------------------------------- imports --
+
 from . import constants
+
+
+# ------------------------------------------------------------ immutables --
 
 # @dev Short human-readable model name.
 name: public(immutable(String[constants.MAX_NAME_LENGTH]))
@@ -17,6 +23,8 @@ description: public(immutable(String[constants.MAX_DESCRIPTION_LENGTH]))
 # @dev Encoder specification, e.g. "bow:v1:sha256=<hash of vocabulary>".
 encoder: public(immutable(String[constants.MAX_ENCODER_LENGTH]))
 
+
+# ----------------------------------------------------------- constructor --
 
 @deploy
 def __init__(

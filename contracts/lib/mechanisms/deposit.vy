@@ -13,14 +13,30 @@
      returns, under a reentrancy lock, after all state has been written.
 """
 
-from . import data_handler
-from . import ownership
+
+# --------------------------------------------------------------- imports --
+
+from ..common import data_handler
+from ..common import ownership
+
+
+# ------------------------------------------------------------------ uses --
 
 uses: data_handler
 uses: ownership
 
+
+# ------------------------------------------------------------- constants --
+
 # @dev The deposit formula multiplies cost_weight by this many seconds.
 _DEPOSIT_SCALE_S: constant(uint256) = 3600
+
+# @dev Fields of `_clock` (layout below).
+_TIME_MASK: constant(uint256) = 2**64 - 1
+_TOTAL_SHIFT: constant(uint256) = 64
+
+
+# ------------------------------------------------------------ immutables --
 
 # @dev Seconds after adding before the author may be refunded, or others
 #      may report the contribution.
@@ -36,18 +52,21 @@ any_address_claim_wait_s: public(immutable(uint256))
 #      update), so one update per hour costs cost_weight * 60.
 cost_weight: public(immutable(uint256))
 
+
+# --------------------------------------------------------------- storage --
+
 # @dev Two counters that change together with most updates share a word,
 #      so that refunds never pay to create a slot:
 #      bits 0..63   block timestamp of the last accepted contribution
 #                   (deployment time before the first one)
 #      bits 64..255 sum of good_contributions over all authors
 _clock: uint256
-_TIME_MASK: constant(uint256) = 2**64 - 1
-_TOTAL_SHIFT: constant(uint256) = 64
 
 # @dev Refunded ("good") contributions per author.
 good_contributions: public(HashMap[address, uint256])
 
+
+# ---------------------------------------------------------------- events --
 
 event Refund:
     author: indexed(address)
@@ -61,6 +80,8 @@ event Report:
     key: bytes32
     amount: uint256
 
+
+# ----------------------------------------------------------- constructor --
 
 @deploy
 def __init__(
@@ -79,6 +100,8 @@ def __init__(
     cost_weight = _cost_weight
     self._clock = block.timestamp
 
+
+# -------------------------------------------------------------- external --
 
 @external
 @view
@@ -112,6 +135,8 @@ def total_good_contributions() -> uint256:
     """
     return self._clock >> _TOTAL_SHIFT
 
+
+# -------------------------------------------------------------- internal --
 
 @internal
 @view

@@ -14,11 +14,20 @@
      learning_rate * x_i // 10**9, truncated towards zero.
 """
 
-from . import constants
-from . import packed_int64
-from . import ownership
+
+# --------------------------------------------------------------- imports --
+
+from ..common import constants
+from ..common import ownership
+from ..common import packed_int64
+
+
+# ------------------------------------------------------------------ uses --
 
 uses: ownership
+
+
+# ------------------------------------------------------------- constants --
 
 # @dev Squared norm of a normalised sample, and how far it may be off.
 _UNIT_NORM: constant(int256) = constants.ONE * constants.ONE
@@ -26,6 +35,9 @@ _NORM_TOLERANCE: constant(int256) = 100 * constants.ONE
 
 _MAX_WORDS: constant(uint256) = constants.MAX_SAMPLE_LENGTH // packed_int64.PER_WORD
 _LANE_MASK: constant(uint256) = 2**64 - 1
+
+
+# ------------------------------------------------------------ immutables --
 
 # @dev Length of every sample (at most MAX_SAMPLE_LENGTH).
 dimensions: public(immutable(uint256))
@@ -36,9 +48,14 @@ intercept: public(immutable(int256))
 # @dev Step size of an update; fixed point (10**9 = 1.0).
 learning_rate: public(immutable(int256))
 
+
+# --------------------------------------------------------------- storage --
+
 # @dev Four packed int64 weights per word (see packed_int64).
 _weight_words: uint256[_MAX_WORDS]
 
+
+# ----------------------------------------------------------- constructor --
 
 @deploy
 def __init__(
@@ -57,6 +74,8 @@ def __init__(
     learning_rate = _learning_rate
     self._write_words(0, weight_words)
 
+
+# -------------------------------------------------------------- external --
 
 @external
 def init_parameters(start_word: uint256, words: DynArray[uint256, constants.MAX_INIT_WORDS]):
@@ -107,6 +126,8 @@ def parameter_words(start_word: uint256, count: uint256) -> DynArray[uint256, co
         words.append(self._weight_words[start_word + i])
     return words
 
+
+# -------------------------------------------------------------- internal --
 
 @internal
 def _write_words(start_word: uint256, words: DynArray[uint256, constants.MAX_INIT_WORDS]):
