@@ -9,8 +9,17 @@ anyone's after 20 days, cost weight 10**15 wei.
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 
 import pytest
+
+# `ape test` starts its own anvil when no node is configured, but only if it
+# finds one on PATH: outside make (a plain virtualenv) the project's
+# node_modules/.bin is not there, and Ape failed with an INTERNALERROR.
+_NODE_BIN = Path(__file__).resolve().parents[1] / "node_modules" / ".bin"
+if shutil.which("anvil") is None and (_NODE_BIN / "anvil").exists():
+    os.environ["PATH"] = f"{_NODE_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
 from hypothesis import HealthCheck, settings
 
 # Hypothesis profiles: "ci" (default, what `make test` runs) and "fuzz"
