@@ -86,7 +86,9 @@ def cli(provider, dataset, label_column, text_column, model_type, mechanism, age
     from rich.console import Console
 
     from decai.chain.node import simulation_network
-    from decai.simulation.engine import SimulationConfig, StopFlag, interrupt_stops, prepare_experiment, run_experiment
+    from decai.simulation.config import SimulationConfig, prepare_experiment
+    from decai.simulation.engine import StopFlag
+    from decai.simulation.runner import interrupt_stops, run_experiment
     from decai.simulation.report import RichProgress, print_header, print_result, write_outputs
 
     console = Console()

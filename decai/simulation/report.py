@@ -25,7 +25,7 @@ from typing import Any
 from decai.simulation.agents import ADVERSARY, FREE_RIDER, UNIT, describe
 from decai.units import DAY
 from decai.core.mechanisms import BADGES
-from decai.simulation.engine import SimulationResult
+from decai.simulation.books import SimulationResult
 
 SUMMARY = "summary.json"
 TIMESERIES = "timeseries.csv"

@@ -19,7 +19,9 @@ import pytest
 
 from decai.units import HOUR, MINUTE
 from decai.simulation.agents import UNIT, adversary_agent, free_rider_agent, honest_agent
-from decai.simulation.engine import SimulationConfig, StopFlag, interrupt_stops, prepare_experiment, run_experiment
+from decai.simulation.config import SimulationConfig, prepare_experiment
+from decai.simulation.engine import StopFlag
+from decai.simulation.runner import interrupt_stops, run_experiment
 from decai.simulation.report import write_outputs
 from tests.helpers.data import number_rows, write_csv
 
