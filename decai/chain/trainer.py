@@ -113,6 +113,13 @@ class Trainer:
     def address(self) -> str:
         return self.contract.address
 
+    def __repr__(self) -> str:
+        try:
+            name = repr(str(self.contract.name()))
+        except Exception:  # a repr must not fail: the node may be gone
+            name = "?"
+        return f"<Trainer {name} {self.kind} at {self.address}>"
+
     @property
     def deployment_block(self) -> int:
         """The block the trainer was deployed in, if recorded (else 0)."""
