@@ -1,10 +1,16 @@
 """The public API of decai for scripts and other projects.
 
+    from ape import networks
     from decai.sdk import Trainer
-    trainer = Trainer.find("bc")      # by recorded name, or an address
 
-Everything here is also importable from its own module; this module only
-gathers what a user of a deployed trainer or market needs.
+    with networks.parse_network_choice("ethereum:local:foundry"):
+        trainer = Trainer.find("bc")      # by recorded name, or an address
+
+It works from any working directory or Ape project: the compiled contracts
+ship inside the package (decai/artifacts, see decai.chain.artifacts), so
+nothing is read from the current Ape project. Everything here is also
+importable from its own module; this module only gathers what a user of a
+deployed trainer or market needs.
 """
 
 from decai.chain.deploy import deploy_trainer
