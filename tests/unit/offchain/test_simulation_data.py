@@ -1,4 +1,4 @@
-"""Simulation data: CSV loading, splits, encoding per model type, factories."""
+"""Simulation data: CSV loading (shared with the pipeline), splits, encoding per model type."""
 
 import random
 
@@ -9,15 +9,8 @@ from decai.models.base import model_class, model_types, sparse_model_types
 from decai.data.encoders import UNIT_NORM
 from decai.core.fixed_point import ONE
 from tests.helpers.data import number_rows, write_csv
-from decai.simulation.data import (
-    NUMBERS,
-    TEXT,
-    Dataset,
-    load_csv,
-    load_dataset,
-    prepare,
-    split_indices,
-)
+from decai.data.datasets import NUMBERS, TEXT, Dataset, load_csv
+from decai.simulation.data import load_dataset, prepare, split_indices
 
 POSITIVE = "great fine superb lovely moving".split()
 NEGATIVE = "dull awful boring bad tedious".split()
@@ -54,20 +47,25 @@ def test_load_csv__numbers_and_integer_labels_in_numeric_order(tmp_path):
 @pytest.mark.parametrize(
     "rows, options, message",
     [
-        (number_rows(), {"label_column": "class"}, "has no column 'class' (columns: x, y, label)"),
-        ([{"label": "1"}] * 20, {}, "has no column besides the label"),
-        ([{"x": "a", "y": "1", "label": "0"}] * 20, {}, "line 2: column 'x' is not a number ('a')"),
-        ([{"x": "1", "label": "0"}] * 20, {}, "has only one label (0)"),
-        (number_rows(5), {}, "has 5 rows; the simulation needs at least 10"),
-        (number_rows(), {"text_column": "z"}, "has no column 'z'"),
+        (number_rows(), {"label_column": "class"}, "bad.csv: no column 'class' (columns: x, y, label)"),
+        ([{"label": "1"}] * 20, {}, "bad.csv: no column besides the label 'label'"),
+        ([{"x": "a", "y": "1", "label": str(i % 2)} for i in range(20)], {}, "bad.csv:2: column 'x' is not a number ('a')"),
+        ([{"x": "1", "label": "0"}] * 20, {}, "bad.csv: column 'label' has only one class (0); a model needs at least two"),
+        (number_rows(), {"text_column": "z"}, "bad.csv: no column 'z'"),
     ],
 )
-def test_load_csv__bad_file__one_line_error(tmp_path, rows, options, message):
+def test_load_csv__bad_file__one_line_error_naming_the_file(tmp_path, rows, options, message):
     path = write_csv(tmp_path / "bad.csv", rows)
     with pytest.raises(DecaiError) as error:
         load_csv(path, **options)
     assert message in str(error.value)
     assert "\n" not in str(error.value)
+
+
+def test_prepare__too_few_rows__one_line_error(tmp_path):
+    data = load_csv(write_csv(tmp_path / "small.csv", number_rows(5)))
+    with pytest.raises(DecaiError, match="data set small has 5 rows; the simulation needs at least 10"):
+        prepare(data, "dense_perceptron", seed=1)
 
 
 def test_load_dataset__missing_file():
@@ -121,10 +119,13 @@ def test_prepare__numbers_for_the_dense_perceptron(tmp_path):
     assert prepared.baseline_accuracy > 0.9
 
 
-def test_prepare__numbers_for_a_sparse_model__clear_error(tmp_path):
+def test_prepare__numbers_for_a_sparse_model__the_pipelines_pixels_encoder(tmp_path):
+    """The simulation encodes as `ape run train` does: numbers for a sparse
+    model are the columns above the row's mean."""
     data = load_csv(write_csv(tmp_path / "p.csv", number_rows()))
-    with pytest.raises(DecaiError, match="use a dense model \\(dense_perceptron, nearest_centroid\\)"):
-        prepare(data, "sparse_perceptron", seed=1)
+    prepared = prepare(data, "sparse_perceptron", seed=1)
+    assert prepared.model.encoder == "above-mean:n=2"
+    assert prepared.encoding_description == "the columns above the row's mean"
 
 
 def test_prepare__three_classes_for_a_perceptron__clear_error():
