@@ -1,4 +1,4 @@
-"""The gas benchmark: ../shared/bench/GAS_SCENARIOS.md, replayed on anvil.
+"""The gas benchmark: benchmarks/reference/GAS_SCENARIOS.md, replayed on anvil.
 
 For each model (SP, DP, NB, NCC, SNCC) the scenario deploys a handed-over
 trainer behind the deposit mechanism, warms it up with two additions, then

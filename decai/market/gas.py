@@ -6,7 +6,7 @@ set and returns the largest transaction of each kind (every one must stay
 under 10,000,000 gas). Both need an Ape network connection (`ape run gas`,
 `ape run market gas`, or a test).
 
-Scenario (PM): the SP model of ../shared/bench/GAS_SCENARIOS.md (sparse
+Scenario (PM): the SP model of benchmarks/reference/GAS_SCENARIOS.md (sparse
 perceptron, 1000 features, every weight 2, intercept 0, learning rate 1)
 behind the market with a stake of 10**15 wei and a bounty of 100 stakes.
 The test set has 64 samples of 15 features, split into 4 portions of 16

@@ -1,5 +1,5 @@
 """The three new trainers through the SDK, and the gas scenario's story
-(../shared/bench/GAS_SCENARIOS.md) played out with each of them."""
+(benchmarks/reference/GAS_SCENARIOS.md) played out with each of them."""
 
 from __future__ import annotations
 

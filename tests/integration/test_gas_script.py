@@ -1,0 +1,47 @@
+"""`ape run gas` stands alone: its reference figures are in the repository,
+and `--output` leaves the committed benchmark files alone."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from decai.chain.node import Anvil
+
+ROOT = Path(__file__).resolve().parents[2]
+COMMITTED = [ROOT / "benchmarks" / "gas.json", ROOT / "benchmarks" / "gas_details.json"]
+
+
+def _digest(paths):
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in paths}
+
+
+def test_gas__output_elsewhere__committed_files_untouched_and_goals_read_from_the_repository(tmp_path):
+    before = _digest(COMMITTED)
+    output = tmp_path / "sp.json"
+    with Anvil(untraced=False) as node:
+        env = dict(os.environ, APE_FOUNDRY_HOST=node.url, PYTHONPATH=str(ROOT))
+        result = subprocess.run(
+            ["ape", "run", "gas", "--model", "SP", "--output", str(output), "--network", "ethereum:local:foundry"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+        )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _digest(COMMITTED) == before
+    measured = json.loads(output.read_text())["SP"]
+    assert set(measured) >= {"deploy_TOTAL", "add_agree", "add_disagree", "refund", "report_take", "predict_estimate"}
+    assert (tmp_path / "sp_details.json").exists()
+    goals = json.loads((ROOT / "benchmarks" / "reference" / "gas_goals.json").read_text())
+    assert "SP" in goals  # the table's goals come from the committed reference, not from outside the clone
+    assert f"wrote {output}" in result.stdout
+
+
+def test_gas__reference_figures__live_in_the_repository():
+    reference = ROOT / "benchmarks" / "reference"
+    original = json.loads((reference / "original_solidity_gas.json").read_text())
+    goals = json.loads((reference / "gas_goals.json").read_text())
+    assert set(goals) - {"_doc"} <= set(original) and {"SP", "DP", "NB", "NCC", "SNCC"} <= set(original)
+    for path in [*ROOT.glob("decai/**/*.py"), *ROOT.glob("scripts/*.py"), ROOT / "Makefile", *ROOT.glob("*.md")]:
+        assert "../shared" not in path.read_text(), path
