@@ -37,7 +37,7 @@ MAX_PROCESS_STEPS = 4096
 MAX_REPLAY_SAMPLES = 256
 MAX_REPLAY_FEATURES = 4096
 
-#: Gas cap a keeper aims its `process` calls at (the issue's bound is 10M).
+#: Gas cap a keeper aims its `process` calls at (every transaction stays under 10M).
 DEFAULT_PROCESS_GAS = 8_000_000
 
 

@@ -1,5 +1,5 @@
 """The reward computation of the prediction market, in plain Python: the
-reference the contract's arithmetic is checked against (DESIGN 4c).
+reference the contract's arithmetic is checked against.
 
 - `replay_losses` re-trains h_0 one contribution at a time and counts test
   errors after each (the contract gets the same numbers without
@@ -59,7 +59,7 @@ def _scores(losses: Sequence[int], members: Sequence[int]) -> list[int]:
 
 
 def reward_balances(losses: Sequence[int], num_test_samples: int, rounds: int) -> RewardResult:
-    """The reward rounds of DESIGN 4c, identical rounds applied in one jump.
+    """The market's reward rounds, identical rounds applied in one jump.
 
     `losses` = E_0..E_T. Every contribution starts with M units (one stake);
     a jump applies the rounds until the next member falls below M, or all

@@ -1,7 +1,7 @@
 """Every model behind every mechanism: deploy, train, settle, through the SDK.
 
 Ten deployables (5 models x 2 mechanisms) share one public interface
-(DESIGN section 6); this walks each through the same story with the gas
+(contracts/interfaces/ITrainer.vyi); this walks each through the same story with the gas
 scenario's models and samples and checks the chain against the reference
 model after every update."""
 

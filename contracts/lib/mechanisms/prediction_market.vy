@@ -1,7 +1,7 @@
 # pragma version 0.4.3
 """
 @title Prediction market
-@notice The bounty mechanism of DESIGN 4c, independent of the model. A
+@notice The prediction market's bounty mechanism, independent of the model. A
         provider stakes a bounty and commits to a hidden test set split into
         N portions (only their hashes are published). A block hash drawn after
         the commitment picks one portion, which the provider must reveal
@@ -19,7 +19,7 @@
           bounty is forfeited, each contribution gets its stake back plus an
           equal share of the bounty (rounding dust to the provider);
         - processing is permissionless (`process` in the trainer).
-@dev Rewards (DESIGN 4c, the rounds of the paper's market, run exactly):
+@dev Rewards (the rounds of the 2019 paper's market, run exactly):
      E_t is the number of test samples that h_t (the model after the first t
      contributions) gets wrong, M the test-set size, so the loss is E_t / M.
      Balances are kept in units of stake / M: every contribution starts at
