@@ -9,6 +9,8 @@
 
 `decai_help()` lists every helper; each has a docstring (`help(add)`). The
 logic lives in decai/apps/console.py, so tests and other sessions can use it too.
+A DecaiError or a contract revert prints as one `error: ...` line, not a
+traceback; amounts show in ether and times as dates and durations.
 """
 
 from decai.apps.console import (  # noqa: F401  (the console's namespace)
@@ -18,6 +20,7 @@ from decai.apps.console import (  # noqa: F401  (the console's namespace)
     decai_help,
     encode,
     ether,
+    install,
     market,
     market_phase,
     mine,
@@ -32,3 +35,7 @@ from decai.apps.console import (  # noqa: F401  (the console's namespace)
     wait,
 )
 from decai.chain.trainer import Trainer  # noqa: F401
+
+# Ape imports this file once the console's IPython shell is running: from
+# then on, decai's errors print as one line.
+install()

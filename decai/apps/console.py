@@ -14,12 +14,18 @@ connected through Ape (the tests call them directly).
 Accounts: `sender` may be an account, an alias or "TEST::n"; by default the
 alias in DECAI_ACCOUNT, or TEST::0 on a local network or fork. Keyfile
 accounts sign without prompting when DECAI_PASSPHRASE is set.
+
+In the console, amounts show in ether (they are still ints of wei: `Wei`),
+times as UTC dates and ages, and a DecaiError or a contract's revert prints
+as one `error: ...` line instead of a traceback (`install`, called by
+ape_console_extras.py when the console starts).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -29,6 +35,73 @@ from decai.chain.trainer import ClaimStatus, Trainer
 from decai.units import format_ether, human_duration
 
 _ACCOUNTS: dict[tuple[str, str], Any] = {}
+
+
+# -- how results and errors show in the console ----------------------------------
+
+class Wei(int):
+    """An amount of wei that shows as ether: 3600000000000000000 -> 3.6 ETH.
+
+    It is an int in every other way (compare it, add it, send it); `str` is
+    the plain number of wei."""
+
+    def __repr__(self) -> str:
+        return format_ether(self)
+
+    __str__ = int.__repr__
+
+
+def _utc(timestamp: int) -> str:
+    return datetime.fromtimestamp(int(timestamp), timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+class Time(int):
+    """A block timestamp that shows as a UTC date."""
+
+    def __repr__(self) -> str:
+        return _utc(self)
+
+    __str__ = int.__repr__
+
+
+def error_line(error: BaseException) -> str:
+    """The one line the console prints for a DecaiError or a contract revert."""
+    from decai.errors import revert_reason
+
+    if isinstance(error, DecaiError):
+        text = str(error).strip()
+        return "error: " + (text.splitlines()[0] if text else type(error).__name__)
+    return f"error: transaction reverted: {revert_reason(error)}"
+
+
+def _one_line(shell, etype, value, tb, tb_offset=None) -> None:
+    print(error_line(value), file=sys.stderr)
+
+
+def _show_contribution(contribution: Contribution, printer, cycle) -> None:
+    printer.text(
+        f"Contribution(label {contribution.label}, {len(contribution.data)} value(s), deposit {format_ether(contribution.deposit)}, "
+        f"added {_utc(contribution.added_time)}, by {contribution.author})"
+    )
+
+
+def install(shell=None) -> bool:
+    """Make the IPython `shell` (default: the running one) print DecaiError and
+    contract reverts as one `error: ...` line, and contributions with ether and
+    dates. Returns False when there is no IPython shell."""
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:  # pragma: no cover - Ape's console always has IPython
+            return False
+        shell = get_ipython()
+    if shell is None:
+        return False
+    from ape.exceptions import ContractLogicError
+
+    shell.set_custom_exc((DecaiError, ContractLogicError), _one_line)
+    shell.display_formatter.formatters["text/plain"].for_type(Contribution, _show_contribution)
+    return True
 
 
 # -- accounts and trainers -----------------------------------------------------
@@ -113,7 +186,11 @@ def _sample(model: Trainer, raw: Any, encoded: bool) -> list[int]:
 def predict(model: Trainer | str, raw: Any, *, encoded: bool = False) -> Prediction:
     """The model's prediction (free) for raw input, or for a sample with encoded=True."""
     model = trainer(model)
-    label = model.predict(_sample(model, raw, encoded))
+    sample = _sample(model, raw, encoded)
+    if not sample:
+        what = "no feature indices" if encoded else "nothing the encoder knows (empty text or only unknown words)"
+        print(f"warning: the sample is empty: {what}; the prediction says nothing about the input", file=sys.stderr)
+    label = model.predict(sample)
     return Prediction(label, model.classes[label])
 
 
@@ -136,9 +213,9 @@ def add(model: Trainer | str, raw: Any, label: int | str, sender=None, *, encode
     return model.add_data(_sample(model, raw, encoded), _label(model, label), sender=_sender(sender), value=value)
 
 
-def next_deposit(model: Trainer | str) -> int:
-    """Wei that adding data needs in the next block."""
-    return trainer(model).next_deposit()
+def next_deposit(model: Trainer | str) -> Wei:
+    """Wei that adding data needs in the next block (shown in ether)."""
+    return Wei(trainer(model).next_deposit())
 
 
 # -- contributions and claims ------------------------------------------------------------
@@ -157,17 +234,18 @@ class ContributionState:
     status: ClaimStatus
     action: str | None  # "refund" or "report" if `who` can claim now, else None
     why_not: str | None  # why not, in words
+    now: int | None = field(default=None, compare=False)  # when the state was read
 
     @property
-    def claimable(self) -> int:
-        return self.status.claimable
+    def claimable(self) -> Wei:
+        return Wei(self.status.claimable)
 
     def __repr__(self) -> str:
         c = self.contribution
-        when = datetime.fromtimestamp(c.added_time, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        age = f" ({human_duration(self.now - c.added_time)} ago)" if self.now is not None else ""
         what = f"can {self.action} now" if self.action else self.why_not
         return (
-            f"[{self.index}] label {c.label} added {when} UTC by {c.author[:10]}…, deposit {ether(c.deposit)}, "
+            f"[{self.index}] label {c.label} added {_utc(c.added_time)}{age} by {c.author[:10]}…, deposit {ether(c.deposit)}, "
             f"claimable {ether(self.status.claimable)}, {self.status.claim_count} claim(s): {what}"
         )
 
@@ -186,7 +264,7 @@ def mine(model: Trainer | str, sender=None) -> list[ContributionState]:
     states = []
     for index, contribution in enumerate(model.contributions(author=who.address)):
         problem = model.refund_problem(contribution, now)
-        states.append(ContributionState(index, contribution, model.status(contribution), None if problem else "refund", problem))
+        states.append(ContributionState(index, contribution, model.status(contribution), None if problem else "refund", problem, now))
     return states
 
 
@@ -206,7 +284,7 @@ def reportable(model: Trainer | str, sender=None) -> list[ContributionState]:
             continue
         problem = model.report_problem(contribution, who.address, now)
         if problem is None:
-            states.append(ContributionState(index, contribution, model.status(contribution), "report", None))
+            states.append(ContributionState(index, contribution, model.status(contribution), "report", None, now))
     return states
 
 
@@ -218,7 +296,7 @@ def _contribution(item) -> Contribution:
     raise DecaiError(f"expected a contribution (from add, mine or reportable), got {item!r}")
 
 
-def refund(model: Trainer | str, contribution=None, sender=None) -> int:
+def refund(model: Trainer | str, contribution=None, sender=None) -> Wei:
     """Refund one contribution, or (without one) every refund I can claim now; returns wei received.
 
     `contribution` is a Contribution, an entry of `mine(...)`, or its index there.
@@ -226,17 +304,17 @@ def refund(model: Trainer | str, contribution=None, sender=None) -> int:
     model = trainer(model)
     who = _sender(sender)
     if contribution is None:
-        return sum(model.refund(state.contribution, sender=who) for state in claimable_now(model, who))
+        return Wei(sum(model.refund(state.contribution, sender=who) for state in claimable_now(model, who)))
     if isinstance(contribution, int):
         contribution = mine(model, who)[contribution]
     contribution = _contribution(contribution)
     problem = model.refund_problem(contribution, _now())
     if problem:
         raise DecaiError(problem)
-    return model.refund(contribution, sender=who)
+    return Wei(model.refund(contribution, sender=who))
 
 
-def report(model: Trainer | str, contribution, sender=None) -> int:
+def report(model: Trainer | str, contribution, sender=None) -> Wei:
     """Report someone's contribution the model now disagrees with; returns wei taken.
 
     `contribution` is a Contribution, an entry of `reportable(...)`, or its
@@ -250,11 +328,11 @@ def report(model: Trainer | str, contribution, sender=None) -> int:
     problem = model.report_problem(contribution, who.address, _now())
     if problem:
         raise DecaiError(problem)
-    return model.report(contribution, sender=who)
+    return Wei(model.report(contribution, sender=who))
 
 
-def wait(seconds: int | str) -> int:
-    """Local networks and forks only: move time forward (e.g. "1d") and mine a block; returns the new time."""
+def wait(seconds: int | str) -> Time:
+    """Local networks and forks only: move time forward (e.g. "1d") and mine a block; returns the new time (UTC)."""
     from ape import chain
 
     from decai.apps.cli import is_live, parse_duration
@@ -262,7 +340,7 @@ def wait(seconds: int | str) -> int:
     if is_live(chain.provider):
         raise DecaiError("time only moves by itself on a live network")
     chain.mine(timestamp=chain.blocks.head.timestamp + parse_duration(str(seconds)))
-    return int(chain.blocks.head.timestamp)
+    return Time(chain.blocks.head.timestamp)
 
 
 def refund_opens_in(model: Trainer | str, contribution) -> str:

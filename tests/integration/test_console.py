@@ -80,6 +80,7 @@ def test_encode_and_predict__text_through_the_models_encoder(reviews):
 def test_add_mine_wait_refund__the_whole_cycle(reviews, contributor, chain):
     bc = console.trainer("reviews")
     deposit = console.next_deposit(bc)
+    assert repr(deposit) == "3.6 ETH" and str(deposit) == "3600000000000000000"  # an int of wei that shows as ether
     before = contributor.balance
     added = console.add(bc, "a fine movie", "positive", sender=contributor)
     assert added.deposit == deposit and added.data == (2, 5) and added.label == 1
@@ -91,15 +92,19 @@ def test_add_mine_wait_refund__the_whole_cycle(reviews, contributor, chain):
     (state,) = console.mine(bc, contributor)
     assert state.action is None and re.fullmatch(f"too early: refunds open in {about_a_day}", state.why_not)
     assert "deposit 3.6 ETH, claimable 3.6 ETH, 0 claim(s): too early" in repr(state)
+    assert re.search(r" UTC \(\ds ago\) by 0x", repr(state))  # when, and how long ago
     assert console.claimable_now(bc, contributor) == []
     assert re.fullmatch(about_a_day, console.refund_opens_in(bc, state))
     with pytest.raises(DecaiError, match=f"^too early: refunds open in {about_a_day}$"):
         console.refund(bc, 0, sender=contributor)
 
-    console.wait("1d")
+    moved = console.wait("1d")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", repr(moved)) and moved == chain.blocks.head.timestamp
     (ready,) = console.claimable_now(bc, contributor)
-    assert ready.action == "refund" and ready.claimable == deposit
-    assert console.refund(bc, sender=contributor) == deposit  # every refund claimable now
+    assert ready.action == "refund" and ready.claimable == deposit and repr(ready.claimable) == "3.6 ETH"
+    assert re.search(r"\(1d( \d+s)? ago\)", repr(ready))
+    refunded = console.refund(bc, sender=contributor)  # every refund claimable now
+    assert refunded == deposit and repr(refunded) == "3.6 ETH"
     (done,) = console.mine(bc, contributor)
     assert (done.status.refunded, done.claimable, done.why_not) == (True, 0, "already refunded")
 
@@ -151,3 +156,53 @@ def test_market_phase__uses_decai_market_when_present(reviews, monkeypatch):
 
     monkeypatch.setitem(sys.modules, "decai.market.client", types.SimpleNamespace(Market=FakeMarket))
     assert console.market_phase("reviews") == {"address": reviews, "phase": "participation"}
+
+
+@pytest.fixture
+def shell():
+    """An IPython shell with the console's error handler and display, as `ape console` has."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    instance = InteractiveShell.instance()
+    assert console.install() is True  # finds the running shell, as when Ape loads the extras file
+    instance.user_ns.update({name: getattr(console, name) for name in dir(console) if not name.startswith("_")})
+    yield instance
+    InteractiveShell.clear_instance()
+
+
+def test_console__decai_error__one_line_instead_of_a_traceback(reviews, shell, capsys):
+    result = shell.run_cell("trainer('nope')")
+    out, err = capsys.readouterr()
+    assert isinstance(result.error_in_exec, DecaiError)
+    assert err.startswith("error: no trainer named 'nope' on ethereum:local (recorded: reviews)") and err.count("\n") == 1
+    assert "Traceback" not in out + err
+
+
+def test_console__contract_revert__one_line_with_the_reason(shell, capsys):
+    shell.run_cell("from ape.exceptions import ContractLogicError\nraise ContractLogicError('sparse_perceptron: feature index out of range')")
+    out, err = capsys.readouterr()
+    assert err == "error: transaction reverted: sparse_perceptron: feature index out of range\n"
+    assert "Traceback" not in out
+
+
+def test_console__other_errors__still_show_their_traceback(shell, capsys):
+    shell.run_cell("1 / 0")
+    out, err = capsys.readouterr()
+    assert "ZeroDivisionError" in out + err and "error: " not in err
+
+
+def test_console__contribution__shows_ether_and_a_date(reviews, contributor, shell):
+    added = console.add("reviews", "a fine movie", "positive", sender=contributor)
+    text = shell.display_formatter.format(added)[0]["text/plain"]
+    assert re.fullmatch(r"Contribution\(label 1, 2 value\(s\), deposit 3\.6 ETH, added \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC, by 0x\w{40}\)", text)
+
+
+def test_predict__empty_or_all_unknown_text__warns_that_the_sample_is_empty(reviews, capsys):
+    prediction = console.predict("reviews", "zzz qqq, nothing it knows")
+    assert prediction.label in (0, 1)
+    assert capsys.readouterr().err == (
+        "warning: the sample is empty: nothing the encoder knows (empty text or only unknown words); "
+        "the prediction says nothing about the input\n"
+    )
+    console.predict("reviews", "good movie")
+    assert capsys.readouterr().err == ""
