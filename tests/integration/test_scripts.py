@@ -4,17 +4,11 @@ one anvil (reached through APE_FOUNDRY_HOST)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-from pathlib import Path
 
 import pytest
-import requests
 
 from decai.chain.node import Anvil
-
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = "17.99,10.38,122.8,1001,0.1184,0.2776,0.3001,0.1471,0.2419,0.07871,1.095,0.9053,8.589,153.4,0.006399,0.04904,0.05373,0.01587,0.03003,0.006193,25.38,17.33,184.6,2019,0.1622,0.6656,0.7119,0.2654,0.4601,0.1189"
+from tests.helpers.scripts import SAMPLE, rpc, run_script
 
 
 @pytest.fixture(scope="module")
@@ -23,38 +17,42 @@ def node(tmp_path_factory):
         yield anvil.url, tmp_path_factory.mktemp("deployments")
 
 
-def _rpc(url, method, params):
-    return requests.post(url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params}, timeout=10).json()
-
-
 def run(node, *args):
     url, records = node
-    env = dict(os.environ, APE_FOUNDRY_HOST=url, DECAI_DEPLOYMENTS=str(records), PYTHONPATH=str(ROOT))
-    network = [] if args[0] == "train" else ["--network", "ethereum:local:foundry"]
-    result = subprocess.run(["ape", "run", *args, *network], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
-    return result.returncode, result.stdout, errors
+    result = run_script(url, records, *args, network=None if args[0] == "train" else "ethereum:local:foundry")
+    return result.code, result.out, result.errors
 
 
 def test_deploy_predict_add_refund(node):
     code, out, errors = run(node, "deploy", "--name", "bc")
     assert (code, errors) == (0, []), out
     assert "deployed DepositDensePerceptron 'breast-cancer perceptron' at 0x" in out
+    assert "INFO:" not in out and "SUCCESS:" not in out
     record = json.loads((node[1] / "ethereum_local.json").read_text())["bc"]
     assert record["model_type"] == "dense_perceptron" and record["mechanism"]["refund_wait_s"] == 86_400
 
     code, out, errors = run(node, "predict", "--trainer", "bc", "--values", SAMPLE)
     assert (code, errors, out.strip().splitlines()[-1]) == (0, [], "0 (malignant)")
 
-    code, out, errors = run(node, "add_data", "--trainer", "bc", "--values", SAMPLE, "--label", "0", "--account", "TEST::1")
+    code, out, errors = run(node, "add_data", "--trainer", "bc", "--values", SAMPLE, "--label", "malignant", "--account", "TEST::1")
     assert (code, errors) == (0, [])
-    assert "added at time" in out
+    assert "added at time" in out and "--label 0" in out
 
     code, out, errors = run(node, "refund", "--trainer", "bc", "--all", "--account", "TEST::1")
-    assert code == 0 and "skipped, too early: refunds open in 23h 59m" in out
+    assert (code, errors) == (1, ["error: none of your 1 contribution(s) could be refunded"])
+    assert ": not refunded: too early: refunds open in 23h 59m" in out
 
-    _rpc(node[0], "evm_increaseTime", [86_400])
-    _rpc(node[0], "evm_mine", [])
+    code, out, errors = run(node, "claims", "--trainer", "bc", "--account", "TEST::1")
+    assert (code, errors) == (0, [])
+    assert "too early: refunds open in 23h 59m" in out and "refundable now: 0" in out
+
+    code, out, errors = run(node, "time", "--advance", "1d")
+    assert (code, errors) == (0, []) and out.strip().endswith(": 1d later")
+
+    code, out, errors = run(node, "claims", "--trainer", "bc", "--account", "TEST::1")
+    assert (code, errors) == (0, []) and "refundable now: 1" in out
+    assert "refund now (added at " in out and "ape run refund --trainer bc --data " in out
+
     code, out, errors = run(node, "refund", "--trainer", "bc", "--all", "--account", "TEST::1")
     assert (code, errors) == (0, [])
     assert "1 of 1 contribution(s) refunded" in out
@@ -65,8 +63,10 @@ def test_deploy_predict_add_refund(node):
     [
         (("predict", "--trainer", "nobody", "--data", "1"), "error: no trainer named 'nobody' on ethereum:local (recorded: "),
         (("deploy", "--model", "missing.json"), "error: model file missing.json does not exist"),
-        (("deploy", "--refund-wait", "2d", "--owner-claim-wait", "1d"), "error: refund_wait_s must not exceed owner_claim_wait_s"),
-        (("deploy", "--cost-weight", "lots"), "error: bad amount 'lots': use wei, or a number with gwei or ether"),
+        (("deploy", "--refund-wait", "2d", "--owner-claim-wait", "1d"), "error: --refund-wait must not exceed --owner-claim-wait"),
+        (("deploy", "--cost-weight", "lots"), "error: --cost-weight: bad amount 'lots': use wei, or a number with gwei or ether"),
+        (("deploy", "--mechanism", "points", "--cost-weight", "1"), "error: --cost-weight does not apply to a points trainer"),
+        (("deploy", "--mechanism", "points", "--any-claim-wait", "3d"), "error: --any-claim-wait does not apply to a points trainer"),
     ],
 )
 def test_bad_input__one_line_error_and_exit_1(node, args, message):
@@ -78,17 +78,19 @@ def test_bad_input__one_line_error_and_exit_1(node, args, message):
 def test_bad_sample__rejected_before_sending(node):
     code, _, _ = run(node, "deploy", "--name", "bc2")
     assert code == 0
-    before = _rpc(node[0], "eth_blockNumber", [])["result"]
+    before = rpc(node[0], "eth_blockNumber")
     code, _, errors = run(node, "add_data", "--trainer", "bc2", "--data", "1,2,3", "--label", "1")
     assert (code, errors) == (1, ["error: sample has 3 values; the model has 30 dimensions"])
     code, _, errors = run(node, "add_data", "--trainer", "bc2", "--values", "1,2,x", "--label", "1")
     assert (code, errors) == (1, ["error: expected real numbers, got ['1', '2', 'x']"])
     code, _, errors = run(node, "add_data", "--trainer", "bc2", "--values", SAMPLE, "--label", "7")
-    assert (code, errors) == (1, ["error: label 7 is not one of the model's labels 0..1"])
-    assert _rpc(node[0], "eth_blockNumber", [])["result"] == before
+    assert (code, errors) == (1, ["error: --label 7 is not one of the model's classes: 0 malignant, 1 benign"])
+    code, _, errors = run(node, "add_data", "--trainer", "bc2", "--values", SAMPLE, "--label", "harmless")
+    assert (code, errors) == (1, ["error: --label 'harmless' is not one of the model's classes: 0 malignant, 1 benign"])
+    assert rpc(node[0], "eth_blockNumber") == before
 
 
-def test_train_deploy_points_and_text(node, tmp_path):
+def test_text_model__train_deploy_predict_add__works_and_warns_on_unknown_words(node, tmp_path):
     model_file = tmp_path / "nb.json"
     code, out, errors = run(node, "train", "--data", "rotten-tomatoes", "--model-type", "naive_bayes", "--out", str(model_file))
     assert (code, errors) == (0, [])
@@ -98,6 +100,10 @@ def test_train_deploy_points_and_text(node, tmp_path):
     assert "deployed PointsNaiveBayes" in out
     code, out, errors = run(node, "predict", "--trainer", "nb", "--text", "A moving, beautifully acted and wonderful film.")
     assert (code, errors, out.strip().splitlines()[-1]) == (0, [], "1 (fresh)")
-    code, out, errors = run(node, "add_data", "--trainer", "nb", "--text", "A tedious, clumsy mess.", "--label", "0", "--account", "TEST::2")
+    code, out, errors = run(node, "add_data", "--trainer", "nb", "--text", "A tedious, clumsy mess.", "--label", "rotten", "--account", "TEST::2")
     assert (code, errors) == (0, [])
     assert "with a deposit of 0 wei" in out
+    result = run_script(*node, "predict", "--trainer", "nb", "--text", "qqqzx vvvwk")
+    assert (result.code, result.errors) == (0, [])
+    assert "warning: the text has no word the model knows; predicting an empty sample" in result.err.splitlines()
+
