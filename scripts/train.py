@@ -5,6 +5,12 @@
     ape run train --data digits --model-type nearest_centroid --out digits.json
     ape run train --data reviews.csv --text-column review --label-column stars --model-type sparse_nearest_centroid --out r.json
 
+A CSV has a header row; its labels become classes 0..k-1 in numeric order
+when every label is a number, else in sorted order of the names. Bad data
+(a row with the wrong number of fields, a file that is not UTF-8, a single
+class) or an output folder that does not exist ends with one line
+`error: <file>:<line>: ...`; the model file is written only on success.
+
 Prints the held-out accuracy of the scikit-learn model and of the exported
 fixed-point model; deploy the file with `ape run deploy --model FILE`.
 """
@@ -18,7 +24,7 @@ from decai.apps.cli import handle_errors
 
 @click.command()
 @click.option("--data", "source", required=True, help="rotten-tomatoes, breast-cancer, digits, or a CSV file.")
-@click.option("--label-column", default="label", show_default=True, help="CSV: the label column.")
+@click.option("--label-column", default="label", show_default=True, help="CSV: the label column (classes in numeric order if all numbers, else sorted).")
 @click.option("--text-column", default=None, help="CSV: a text column (otherwise every other column is a number).")
 @click.option("--model-type", required=True, type=click.Choice(model_types()))
 @click.option("--encoder", "encoder_kind", type=click.Choice(["auto", "bow", "hash", "standard-unit", "unit", "pixels"]), default="auto",
