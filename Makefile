@@ -48,12 +48,14 @@ compile: .build/.compiled
 demo: compile
 	ape run demo
 
-test: compile
+test: compile lint
 	pytest tests
 
 # Static checks of the GitHub Actions workflows (offline: zizmor makes no
 # GitHub API calls).
 lint: setup
+	ruff check decai scripts tests ape_console_extras.py
+	ruff format --check decai scripts tests ape_console_extras.py
 	actionlint .github/workflows/*.yml
 	zizmor --offline .github/workflows
 
