@@ -193,7 +193,7 @@ def reconstruct(
         for log in ecosystem.decode_logs(logs, *abis):
             args = log.event_arguments
             if log.event_name == "AddData":
-                added.append(trainer._contribution(log))
+                added.append(trainer.contribution_from_event(log))
             else:
                 state = claims.setdefault(bytes(args["key"]), ClaimState())
                 state.claim_count += 1

@@ -187,7 +187,7 @@ class Trainer:
         receipt = transact("add_data", self.contract.add_data, sample, label, sender=sender, value=value, **tx)
         self.last_receipt = receipt
         event = next(iter(receipt.decode_logs(self.contract.AddData)))
-        return self._contribution(event)
+        return self.contribution_from_event(event)
 
     def refund(self, contribution: Contribution, *, sender, **tx) -> int:
         """Reclaim the deposit of your own contribution (points trainers:
@@ -346,10 +346,11 @@ class Trainer:
         # read `start` as the stop.
         stop = chain.blocks.height + 1 if stop_block is None else stop_block
         logs = self.contract.AddData.range(start, stop, search_topics=topics)
-        return [self._contribution(log) for log in logs]
+        return [self.contribution_from_event(log) for log in logs]
 
     @staticmethod
-    def _contribution(log) -> Contribution:
+    def contribution_from_event(log) -> Contribution:
+        """The contribution an `AddData` event (an Ape decoded log) records."""
         args = log.event_arguments
         return Contribution(
             data=tuple(args["data"]),
