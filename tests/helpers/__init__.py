@@ -6,4 +6,5 @@
   predictions and words back from a trainer, CSV files for the pipelines.
 - `models`: small models of every other type with room for one more class.
 - `market`: the market's rule, test sets, portions and contributions.
+- `scripts`: running `ape run ...` as a user does, against a test node.
 """
