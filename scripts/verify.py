@@ -12,15 +12,13 @@ and the mechanism the contract has (deposit or points) with the record
 import sys
 
 import click
-from ape.cli import ConnectedProviderCommand
 
-from decai.apps.cli import handle_errors
+from decai.apps.cli import DecaiCommand
 
 
-@click.command(cls=ConnectedProviderCommand)
+@click.command(cls=DecaiCommand)
 @click.option("--trainer", required=True, help="Recorded trainer name, or the address of a recorded trainer.")
 @click.option("--model", "model_path", default=None, help="The model file that was deployed.")
-@handle_errors
 def cli(provider, trainer, model_path):
     from decai.models import load_model
     from decai.chain.verify import all_ok, verify_by_name
