@@ -1,17 +1,24 @@
-"""ape run demo: deploy a model, train it with honest and dishonest accounts, show what happened."""
+"""ape run demo: deploy a model, train it with honest and dishonest accounts, show what happened.
+
+The demo always runs on a fresh local chain: a private anvil started for it
+and stopped afterwards (it takes no --network and ignores APE_FOUNDRY_HOST),
+so a node you keep for other work is never used or changed.
+"""
 
 import click
-from ape import accounts, chain
-from ape.cli import ConnectedProviderCommand
 
-from decai.apps.cli import handle_errors
+from decai.apps.cli import OfflineCommand
 
 
-@click.command(cls=ConnectedProviderCommand)
+@click.command(cls=OfflineCommand)
 @click.option("--contributions", default=60, show_default=True, help="How many samples are added.")
 @click.option("--seed", default=1, show_default=True)
-@handle_errors
-def cli(provider, contributions, seed):
-    from decai.apps.demo import run_demo
+def cli(contributions, seed):
+    from ape import accounts, chain
 
-    run_demo(accounts.test_accounts, chain, contributions=contributions, seed=seed)
+    from decai.apps.demo import run_demo
+    from decai.chain.node import fresh_local_chain
+
+    with fresh_local_chain():
+        click.echo("decai demo on a fresh local chain (a private anvil, stopped afterwards)")
+        run_demo(accounts.test_accounts, chain, contributions=contributions, seed=seed)

@@ -1,9 +1,9 @@
 """`ape run market <command>`: the prediction market from the command line.
 
-    ape run market demo                         # a whole market on a local chain
-    ape run market deploy --features 1000 --stake 10000000000000000 --account A
+    ape run market demo                         # a whole market on a fresh local chain
+    ape run market deploy --features 1000 --stake 0.01ether --account A
     ape run market commit ADDRESS --test-set test.json --portions 4 \\
-        --bounty 1000000000000000000 --out portions.json --account A
+        --bounty 1ether --out portions.json --account A
     ape run market reveal-first ADDRESS --portions-file portions.json --account A
     ape run market add ADDRESS --sample 1,5,9 --label 1 --account B
     ape run market end ADDRESS --account A
@@ -14,10 +14,14 @@
     ape run market cancel ADDRESS --account A
     ape run market gas [--bounds]
 
-Every command takes --network (a running node keeps state between commands:
-`make node`, then --network http://127.0.0.1:8545) and --account (an alias,
-or TEST::0 for the local test accounts). The commands are thin: the work is
-in decai.market. Bad input ends with a one-line error and exit code 1.
+Every command but `demo` takes --network (a running node keeps state between
+commands: `make node`, then --network http://127.0.0.1:8545) and --account
+(an alias, or TEST::0 for the local test accounts). Amounts are wei, or a
+number with gwei or ether. The commands are thin: the work is in
+decai.market. As in every decai script (decai.apps.cli), bad input ends with
+a one-line `error: ...` on stderr and exit code 1, before any transaction is
+sent, and Ape's own log lines (connecting, each confirmed transaction) and
+call traces are hidden unless -v/--verbose.
 """
 
 from __future__ import annotations
@@ -27,25 +31,18 @@ import random
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import account_option
 
+from decai.apps.cli import DecaiCommand, OfflineCommand
 from decai.errors import DecaiError
+from decai.units import parse_wei
 
 
-def _fail(error: Exception) -> None:
-    raise click.ClickException(str(error).splitlines()[0] if str(error) else error.__class__.__name__)
-
-
-class _Command(ConnectedProviderCommand):
-    """Turn decai's and Ape's errors into one line and exit code 1."""
-
-    def invoke(self, ctx):
-        from ape.exceptions import ApeException
-
-        try:
-            return super().invoke(ctx)
-        except (DecaiError, ApeException, ValueError) as error:
-            _fail(error)
+def _amount(flag: str, text: str) -> int:
+    try:
+        return parse_wei(text)
+    except DecaiError as error:
+        raise DecaiError(f"{flag}: {error}") from None
 
 
 def _market(address: str):
@@ -95,10 +92,10 @@ def cli():
     """The prediction market: provider, contributors, keepers."""
 
 
-@cli.command(cls=_Command)
+@cli.command(cls=DecaiCommand)
 @click.option("--model", "model_file", type=click.Path(), help="A decai sparse_perceptron model file.")
 @click.option("--features", type=int, default=1000, show_default=True, help="Without --model: zero weights over this many features.")
-@click.option("--stake", type=int, default=10**16, show_default=True, help="Wei per contribution.")
+@click.option("--stake", default="0.01ether", show_default=True, help="Per contribution: wei, or a number with gwei or ether.")
 @click.option("--min-duration", type=int, default=86_400, show_default=True, help="Seconds before the provider may end participation.")
 @click.option("--max-duration", type=int, default=7 * 86_400, show_default=True, help="Seconds after which anyone may end it.")
 @click.option("--min-contributions", type=int, default=10, show_default=True, help="Contributions after which the provider may end early.")
@@ -121,24 +118,32 @@ def deploy(model_file, features, stake, min_duration, max_duration, min_contribu
             raise DecaiError("--features must be positive")
         model = SparsePerceptron(name="market model", description="sparse perceptron", encoder="indices",
                                  weights=[0] * features, intercept=-1, learning_rate=ONE)
-    parameters = MarketParameters(stake, min_duration, max_duration, min_contributions, commit_window, reveal_window)
+    parameters = MarketParameters(_amount("--stake", stake), min_duration, max_duration, min_contributions, commit_window, reveal_window)
     deployment = deploy_trainer(model, parameters, account)
     click.echo(f"market deployed at {deployment.contract.address} ({deployment.total_gas:,} gas)")
 
 
-@cli.command(cls=_Command)
+@cli.command(cls=DecaiCommand)
 @click.argument("address")
 @click.option("--test-set", required=True, type=click.Path(), help="JSON or CSV test set (see the module notes).")
 @click.option("--portions", "num_portions", type=int, default=4, show_default=True, help="Portions to split it into (2-16).")
-@click.option("--bounty", type=int, required=True, help="Wei staked as the bounty.")
+@click.option("--bounty", required=True, help="The bounty: wei, or a number with gwei or ether (at least one stake).")
 @click.option("--out", type=click.Path(), required=True, help="Where to write the portions and their salts (keep it secret).")
 @click.option("--shuffle/--no-shuffle", default=True, show_default=True, help="Shuffle the test set before splitting.")
 @account_option()
 def commit(address, test_set, num_portions, bounty, out, shuffle, account):
-    """Provider: split a test set, commit to its portions, stake the bounty."""
-    from decai.market.encoding import split_test_set
-    from decai.market.files import save_portions
+    """Provider: split a test set, commit to its portions, stake the bounty.
 
+    The secrets file appears at --out only once the commitment is mined
+    (mode 0600); nothing is sent if the contract would refuse."""
+    from decai.market.encoding import split_test_set
+    from decai.market.files import check_target, pending_portions
+
+    bounty_wei = _amount("--bounty", bounty)
+    try:
+        check_target(out)
+    except DecaiError as error:
+        raise DecaiError(f"--out: {error}") from None
     market = _market(address)
     samples, labels = _samples_file(test_set)
     if shuffle:
@@ -146,14 +151,13 @@ def commit(address, test_set, num_portions, bounty, out, shuffle, account):
         random.SystemRandom().shuffle(order)
         samples, labels = [samples[i] for i in order], [labels[i] for i in order]
     portions = split_test_set(samples, labels, num_portions, num_features=int(market.contract.num_features()))
-    if Path(out).exists():
-        raise DecaiError(f"{out} exists; refusing to overwrite a provider's secret file")
-    save_portions(out, portions, market=address)
-    receipt = market.commit(portions, bounty, sender=account)
-    click.echo(f"committed {num_portions} portions, bounty {bounty} wei ({receipt.gas_used:,} gas); secrets in {out}")
+    market.check_commit(portions, bounty_wei, sender=account)
+    with pending_portions(out, portions, market=address):
+        receipt = market.commit(portions, bounty_wei, sender=account)
+    click.echo(f"committed {num_portions} portions, bounty {bounty_wei} wei ({receipt.gas_used:,} gas); secrets in {out}")
 
 
-@cli.command(cls=_Command)
+@cli.command(cls=DecaiCommand)
 @click.argument("address")
 @account_option()
 def draw(address, account):
@@ -161,7 +165,7 @@ def draw(address, account):
     click.echo(f"first portion: {_market(address).first_portion(sender=account)}")
 
 
-@cli.command("reveal-first", cls=_Command)
+@cli.command("reveal-first", cls=DecaiCommand)
 @click.argument("address")
 @click.option("--portions-file", required=True, type=click.Path(), help="The file written by `commit`.")
 @account_option()
@@ -173,20 +177,20 @@ def reveal_first(address, portions_file, account):
     click.echo(f"revealed portion {index}; participation is open")
 
 
-@cli.command(cls=_Command)
+@cli.command(cls=DecaiCommand)
 @click.argument("address")
 @click.option("--sample", required=True, help="Comma-separated increasing feature indices, e.g. 1,5,9.")
 @click.option("--label", type=int, required=True, help="0 or 1.")
-@click.option("--value", type=int, default=None, help="Wei to send (default: the stake).")
+@click.option("--value", default=None, help="Wei (or gwei, ether) to send (default: the stake).")
 @account_option()
 def add(address, sample, label, value, account):
     """Contributor: add one labelled sample with the stake."""
     market = _market(address)
-    contribution = market.add_data(_parse_sample(sample), label, sender=account, value=value)
+    contribution = market.add_data(_parse_sample(sample), label, sender=account, value=None if value is None else _amount("--value", value))
     click.echo(f"contribution {contribution.index} recorded; stake {market.stake} wei")
 
 
-@cli.command(cls=_Command)
+@cli.command(cls=DecaiCommand)
 @click.argument("address")
 @account_option()
 def end(address, account):
@@ -196,7 +200,7 @@ def end(address, account):
     click.echo(f"participation ended; phase: {market.phase}")
 
 
-@cli.command(cls=_Command)
+@cli.command(cls=DecaiCommand)
 @click.argument("address")
 @click.option("--portions-file", required=True, type=click.Path(), help="The file written by `commit`.")
 @account_option()
@@ -211,7 +215,7 @@ def reveal(address, portions_file, account):
     click.echo(f"revealed {len(revealed)} portions; phase: {market.phase}")
 
 
-@cli.command(cls=_Command)
+@cli.command(cls=DecaiCommand)
 @click.argument("address")
 @click.option("--max-steps", type=int, default=256, show_default=True, help="Steps per call before the gas cap halves them.")
 @click.option("--gas-cap", type=int, default=8_000_000, show_default=True, help="Most gas per call.")
@@ -226,7 +230,7 @@ def process(address, max_steps, gas_cap, account):
     click.echo(f"{calls} calls; phase: {market.phase}")
 
 
-@cli.command(cls=_Command)
+@cli.command(cls=DecaiCommand)
 @click.argument("address")
 @account_option()
 def withdraw(address, account):
@@ -234,7 +238,7 @@ def withdraw(address, account):
     click.echo(f"withdrew {_market(address).withdraw(sender=account)} wei")
 
 
-@cli.command(cls=_Command)
+@cli.command(cls=DecaiCommand)
 @click.argument("address")
 @account_option()
 def cancel(address, account):
@@ -243,7 +247,7 @@ def cancel(address, account):
     click.echo("market cancelled; the provider may withdraw the bounty")
 
 
-@cli.command(cls=_Command)
+@cli.command(cls=DecaiCommand)
 @click.argument("address")
 @click.option("--who", multiple=True, help="Also show what these accounts are owed.")
 def status(address, who):
@@ -257,7 +261,7 @@ def status(address, who):
         click.echo(line)
 
 
-@cli.command(cls=_Command)
+@cli.command(cls=DecaiCommand)
 @click.option("--bounds", is_flag=True, help="Also measure the largest supported test set (starts its own untraced anvil).")
 def gas(bounds):
     """Gas of every market step (the "PM" entry of benchmarks/gas.json)."""
@@ -268,17 +272,16 @@ def gas(bounds):
     click.echo(json.dumps({"PM": figures}, indent=1))
 
 
-@cli.command(cls=_Command)
+@cli.command(cls=OfflineCommand)
 @click.option("--seed", type=int, default=4, show_default=True, help="Picks the data and the order of the contributions.")
 def demo(seed):
-    """A whole market on the local chain: honest and harmful contributors."""
-    from ape.logging import logger
+    """A whole market on a fresh local chain: honest and harmful contributors.
 
+    The chain is a private anvil started for the demo and stopped after it,
+    with no --network and whatever APE_FOUNDRY_HOST says: your own node is left alone."""
+    from decai.chain.node import fresh_local_chain
     from decai.market.demo import run_demo
 
-    previous = logger.level
-    logger.set_level("WARNING")  # the demo reports every step itself; Ape's per-transaction lines would bury it
-    try:
+    with fresh_local_chain():
+        click.echo("prediction market demo on a fresh local chain (a private anvil, stopped afterwards)")
         run_demo(seed=seed, echo=click.echo)
-    finally:
-        logger.set_level(previous)

@@ -170,3 +170,24 @@ def simulation_network(provider) -> Iterator[None]:
         choice = f"{provider.network.ecosystem.name}:{provider.network.name}:{provider.name}"
         with networks.parse_network_choice(choice, provider_settings={"host": url}, disconnect_after=True):
             yield
+
+
+@contextlib.contextmanager
+def fresh_local_chain(genesis_timestamp: int = 1_700_000_000) -> Iterator[str]:
+    """Connect Ape's local network to a new private anvil for the duration,
+    whatever APE_FOUNDRY_HOST names (a demo must not touch the user's node);
+    yields its URL. Its clock starts at `genesis_timestamp` and moves one
+    second per block unless set, so block hashes (and so the market's draw)
+    repeat from run to run."""
+    from ape import networks
+
+    with Anvil("--timestamp", str(genesis_timestamp)) as node:
+        rpc(node.url, "anvil_setBlockTimestampInterval", 1)
+        # ape-foundry prefers this variable over the host it is given.
+        saved = os.environ.pop("APE_FOUNDRY_HOST", None)
+        try:
+            with networks.parse_network_choice("ethereum:local:foundry", provider_settings={"host": node.url}, disconnect_after=True):
+                yield node.url
+        finally:
+            if saved is not None:
+                os.environ["APE_FOUNDRY_HOST"] = saved

@@ -1,14 +1,20 @@
 """A whole prediction market on a local chain, for `ape run market demo`.
 
-A hidden rule labels sparse samples, like words in a review: features 0-99
-are "positive words", 100-199 "negative" ones, and a sample is positive
-when it holds more positive words. The provider's model h_0 was trained on
-4 samples; the provider stakes a bounty of 100 stakes on a test
-set of 64 samples in 4 portions. alice and bob contribute correctly labelled
-samples, mallory random labels. Then the provider ends participation and
+A hidden rule labels sparse samples, like words in a review: features 0-19
+are "positive words", 20-39 "negative" ones, and a sample is positive when
+it holds more positive words. The provider's model h_0 was trained on 4
+samples; the provider stakes a bounty of 100 stakes on a test set of 128
+samples in 4 portions (the one revealed first is public, so 96 are
+evaluated). alice and bob contribute 15 correctly labelled samples each,
+mallory 10 with the label flipped. Then the provider ends participation and
 reveals, a keeper runs the reward computation, and everyone withdraws. The
 demo prints the test error before and after, what each account staked and
 received, and the gas of each step.
+
+Everything but the chain is fixed by `seed`; on a chain whose clock does not
+follow the wall clock (decai.chain.node.fresh_local_chain, which
+`ape run market demo` uses) the block hash that draws the first portion
+repeats too, and so does every figure.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import random
 from typing import Callable
 
 from decai.errors import DecaiError
-from decai.units import format_ether
+from decai.units import ETHER
 from decai.chain.deploy import deploy_trainer
 from decai.core.fixed_point import ONE
 from decai.market.client import Market, MarketParameters
@@ -28,8 +34,9 @@ FEATURES = 40
 STAKE = 10**16
 
 
-def _ether(wei: int) -> str:
-    return format_ether(wei, digits=4, unit=False, sign=True) if wei else " 0"
+def _ether(wei: int, sign: bool = False) -> str:
+    """Wei as ether with four decimals, like the rest of the table."""
+    return f"{wei / ETHER:{'+' if sign else ''}.4f}"
 
 
 def run_demo(seed: int = 4, echo: Callable[[str], None] = print) -> dict:
@@ -110,7 +117,7 @@ def run_demo(seed: int = 4, echo: Callable[[str], None] = print) -> dict:
             gas["withdraw"] = c.withdraw(sender=account).gas_used
         spent = staked.get(account.address, 0)
         result[names[account.address]] = {"staked": spent, "received": owed}
-        echo(f"{names[account.address]:<10}{spent / 10**18:>12.4f}{owed / 10**18:>14.4f}{_ether(owed - spent):>10}")
+        echo(f"{names[account.address]:<10}{_ether(spent):>12}{_ether(owed):>14}{_ether(owed - spent, sign=True):>10}")
     if chain.provider.get_balance(c.address) != 0:
         raise DecaiError("the market still holds ether after everyone withdrew")
     echo("gas: " + ", ".join(f"{name} {used:,}" for name, used in gas.items()))
