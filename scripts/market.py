@@ -15,7 +15,8 @@
     ape run market gas [--bounds]
 
 Every command but `demo` takes --network (a running node keeps state between
-commands: `make node`, then --network http://127.0.0.1:8545) and --account
+commands: `make node`, `export APE_FOUNDRY_HOST=http://127.0.0.1:8545`, then
+--network ethereum:local:foundry) and --account
 (an alias, or TEST::0 for the local test accounts). Amounts are wei, or a
 number with gwei or ether. The commands are thin: the work is in
 decai.market. As in every decai script (decai.apps.cli), bad input ends with
