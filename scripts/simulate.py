@@ -19,11 +19,10 @@ import json
 from pathlib import Path
 
 import click
-
-from decai.models.base import model_types
 from ape.cli import ConnectedProviderCommand
 
 from decai.apps.cli import handle_errors, parse_duration, parse_wei
+from decai.models.base import model_types
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,57 +48,152 @@ def _agents(agents_file, honest, adversaries, free_riders):
 
 
 @click.command(cls=ConnectedProviderCommand)
-@click.option("--dataset", default="rotten-tomatoes", show_default=True, help="rotten-tomatoes, breast-cancer, digits (built in) or a CSV file.")
+@click.option(
+    "--dataset",
+    default="rotten-tomatoes",
+    show_default=True,
+    help="rotten-tomatoes, breast-cancer, digits (built in) or a CSV file.",
+)
 @click.option("--label-column", default="label", show_default=True, help="CSV: the label column.")
-@click.option("--text-column", default=None, help="CSV: the text column (default: the only other column, if it is text).")
-@click.option("--model", "model_type", default="sparse_perceptron", show_default=True,
-              type=click.Choice(model_types()))
-@click.option("--mechanism", default="deposit", show_default=True, type=click.Choice(["deposit", "points"]),
-              help="deposit: deposit, refund and take; points: free additions, points and badges.")
-@click.option("--agents", "agents_file", default=None, type=click.Path(dir_okay=False), help="Agents as a JSON list (see docs/SIMULATION.md).")
-@click.option("--honest", default=1, show_default=True, type=click.IntRange(min=0), help="Honest agents (without --agents).")
-@click.option("--adversaries", default=1, show_default=True, type=click.IntRange(min=0), help="Adversaries (without --agents).")
-@click.option("--free-riders", default=1, show_default=True, type=click.IntRange(min=0), help="Free riders (without --agents).")
+@click.option(
+    "--text-column", default=None, help="CSV: the text column (default: the only other column, if it is text)."
+)
+@click.option("--model", "model_type", default="sparse_perceptron", show_default=True, type=click.Choice(model_types()))
+@click.option(
+    "--mechanism",
+    default="deposit",
+    show_default=True,
+    type=click.Choice(["deposit", "points"]),
+    help="deposit: deposit, refund and take; points: free additions, points and badges.",
+)
+@click.option(
+    "--agents",
+    "agents_file",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Agents as a JSON list (see docs/SIMULATION.md).",
+)
+@click.option(
+    "--honest", default=1, show_default=True, type=click.IntRange(min=0), help="Honest agents (without --agents)."
+)
+@click.option(
+    "--adversaries", default=1, show_default=True, type=click.IntRange(min=0), help="Adversaries (without --agents)."
+)
+@click.option(
+    "--free-riders", default=1, show_default=True, type=click.IntRange(min=0), help="Free riders (without --agents)."
+)
 @click.option("--duration", default="28d", show_default=True, help="Simulated time during which agents add data.")
-@click.option("--settle/--no-settle", default=True, show_default=True, help="Afterwards, go on claiming until nothing is left.")
+@click.option(
+    "--settle/--no-settle", default=True, show_default=True, help="Afterwards, go on claiming until nothing is left."
+)
 @click.option("--seed", default=1, show_default=True)
-@click.option("--learning-rate", default=0.25, show_default=True, help="The model's on-chain step, relative to the off-chain training's.")
-@click.option("--initial-fraction", default=0.08, show_default=True, help="Share of the training data the deployed model starts from.")
+@click.option(
+    "--learning-rate",
+    default=0.25,
+    show_default=True,
+    help="The model's on-chain step, relative to the off-chain training's.",
+)
+@click.option(
+    "--initial-fraction",
+    default=0.08,
+    show_default=True,
+    help="Share of the training data the deployed model starts from.",
+)
 @click.option("--test-fraction", default=0.2, show_default=True, help="Share of the data hidden for testing.")
 @click.option("--max-test", default=1000, show_default=True, help="At most this many test samples.")
 @click.option("--vocabulary-size", default=1000, show_default=True, help="Text: words in the vocabulary.")
 @click.option("--refund-wait", default="1d", show_default=True)
-@click.option("--any-claim-wait", default="9d", show_default=True, help="Wait before anyone (and the owner) may take what is left.")
+@click.option(
+    "--any-claim-wait",
+    default="9d",
+    show_default=True,
+    help="Wait before anyone (and the owner) may take what is left.",
+)
 @click.option("--cost-weight", default="3e14", show_default=True, help="Deposit scale in wei.")
 @click.option("--eval-interval", default="6h", show_default=True, help="Simulated time between accuracy measurements.")
-@click.option("--backend", type=click.Choice(["chain", "reference"]), default="chain", show_default=True,
-              help="chain: the deployed contracts; reference: their Python reference (fast, no gas) for exploring.")
-@click.option("--transport", type=click.Choice(["rpc", "sdk"]), default="rpc", show_default=True,
-              help="rpc: raw signed transactions (fast); sdk: through decai.chain.trainer.Trainer and Ape (about 10x slower).")
-@click.option("--precheck/--no-precheck", default=True, show_default=True, help="Run each claim as an eth_call before sending it.")
-@click.option("--output", default=str(ROOT / "results" / "simulation"), show_default=True, type=click.Path(file_okay=False))
+@click.option(
+    "--backend",
+    type=click.Choice(["chain", "reference"]),
+    default="chain",
+    show_default=True,
+    help="chain: the deployed contracts; reference: their Python reference (fast, no gas) for exploring.",
+)
+@click.option(
+    "--transport",
+    type=click.Choice(["rpc", "sdk"]),
+    default="rpc",
+    show_default=True,
+    help="rpc: raw signed transactions (fast); sdk: through decai.chain.trainer.Trainer and Ape (about 10x slower).",
+)
+@click.option(
+    "--precheck/--no-precheck", default=True, show_default=True, help="Run each claim as an eth_call before sending it."
+)
+@click.option(
+    "--output", default=str(ROOT / "results" / "simulation"), show_default=True, type=click.Path(file_okay=False)
+)
 @click.option("--progress/--no-progress", default=True, show_default=True)
 @handle_errors
-def cli(provider, dataset, label_column, text_column, model_type, mechanism, agents_file, honest, adversaries, free_riders,
-        duration, settle, seed, learning_rate, initial_fraction, test_fraction, max_test, vocabulary_size, refund_wait,
-        any_claim_wait, cost_weight, eval_interval, backend, transport, precheck, output, progress):
+def cli(
+    provider,
+    dataset,
+    label_column,
+    text_column,
+    model_type,
+    mechanism,
+    agents_file,
+    honest,
+    adversaries,
+    free_riders,
+    duration,
+    settle,
+    seed,
+    learning_rate,
+    initial_fraction,
+    test_fraction,
+    max_test,
+    vocabulary_size,
+    refund_wait,
+    any_claim_wait,
+    cost_weight,
+    eval_interval,
+    backend,
+    transport,
+    precheck,
+    output,
+    progress,
+):
     from rich.console import Console
 
     from decai.chain.node import simulation_network
     from decai.simulation.config import SimulationConfig, prepare_experiment
     from decai.simulation.engine import StopFlag
-    from decai.simulation.runner import interrupt_stops, run_experiment
     from decai.simulation.report import RichProgress, print_header, print_result, write_outputs
+    from decai.simulation.runner import interrupt_stops, run_experiment
 
     console = Console()
     wait = parse_duration(any_claim_wait)
     config = SimulationConfig(
-        dataset=dataset, label_column=label_column, text_column=text_column, model_type=model_type, mechanism=mechanism,
-        agents=_agents(agents_file, honest, adversaries, free_riders), duration_s=parse_duration(duration), settle=settle,
-        seed=seed, learning_rate=learning_rate, initial_fraction=initial_fraction, test_fraction=test_fraction,
-        max_test=max_test, vocabulary_size=vocabulary_size, refund_wait_s=parse_duration(refund_wait),
-        owner_claim_wait_s=wait, any_address_claim_wait_s=wait, cost_weight=parse_wei(cost_weight),
-        eval_interval_s=parse_duration(eval_interval), transport=transport, precheck=precheck,
+        dataset=dataset,
+        label_column=label_column,
+        text_column=text_column,
+        model_type=model_type,
+        mechanism=mechanism,
+        agents=_agents(agents_file, honest, adversaries, free_riders),
+        duration_s=parse_duration(duration),
+        settle=settle,
+        seed=seed,
+        learning_rate=learning_rate,
+        initial_fraction=initial_fraction,
+        test_fraction=test_fraction,
+        max_test=max_test,
+        vocabulary_size=vocabulary_size,
+        refund_wait_s=parse_duration(refund_wait),
+        owner_claim_wait_s=wait,
+        any_address_claim_wait_s=wait,
+        cost_weight=parse_wei(cost_weight),
+        eval_interval_s=parse_duration(eval_interval),
+        transport=transport,
+        precheck=precheck,
     )
     prepared = prepare_experiment(config)
     print_header(console, config, prepared, backend)

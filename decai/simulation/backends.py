@@ -10,7 +10,8 @@ checks that both take the same decisions.
 
 from __future__ import annotations
 
-from typing import Any, Protocol, Sequence
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from decai.core.contributions import Contribution
 from decai.core.mechanisms import BADGES, AccountStats, DepositLedger, PointsLedger, PointsParameters
@@ -84,7 +85,9 @@ class ChainBackend:
 
     name = "chain"
 
-    def __init__(self, trainer, accounts_by_name: dict[str, Any], chain, model, transport: str = "rpc", precheck: bool = True):
+    def __init__(
+        self, trainer, accounts_by_name: dict[str, Any], chain, model, transport: str = "rpc", precheck: bool = True
+    ):
         if transport not in TRANSPORTS:
             raise DecaiError(f"unknown transport {transport!r}: {' or '.join(TRANSPORTS)}")
         self.trainer = trainer
@@ -108,7 +111,7 @@ class ChainBackend:
         }
 
     @classmethod
-    def deploy(cls, prepared: Prepared, config: SimulationConfig, test_accounts, chain) -> "ChainBackend":
+    def deploy(cls, prepared: Prepared, config: SimulationConfig, test_accounts, chain) -> ChainBackend:
         """Deploy the initial model from the first test account and give
         every agent its own funded account (generating more if needed)."""
         from decai.chain.deploy import deploy_trainer
@@ -140,7 +143,11 @@ class ChainBackend:
     def points_stats(self, name: str) -> dict[str, Any]:
         """Points mechanism: the trainer's record of an agent."""
         stats = self.trainer.contract.stats(self.addresses[name])
-        return {"points": int(stats.points), "reported": int(stats.reported), "badges": self.trainer.badges(self.addresses[name])}
+        return {
+            "points": int(stats.points),
+            "reported": int(stats.reported),
+            "badges": self.trainer.badges(self.addresses[name]),
+        }
 
     def balance(self, name: str) -> int:
         return int(self.chain.provider.web3.eth.get_balance(self.addresses[name]))
@@ -184,6 +191,7 @@ class ChainBackend:
         parameters equal the chain's at the end."""
         if self.shadow is None:
             return {"predictions": "on chain (predict_batch)"}
+
         def parameters(model) -> dict:
             # The encoder's parameters travel off chain: compare everything else.
             return {k: v for k, v in model.to_dict().items() if k != "encoder_params"}
@@ -213,7 +221,8 @@ class ReferenceBackend:
         else:
             self.ledger = DepositLedger(self.parameters, owner="owner", deployed_at=start_time)
         self.addresses = {
-            spec.name: to_checksum_address(keccak(text=f"decai simulation agent {spec.name}")[-20:]) for spec in config.agents
+            spec.name: to_checksum_address(keccak(text=f"decai simulation agent {spec.name}")[-20:])
+            for spec in config.agents
         }
         self.names = {address: name for name, address in self.addresses.items()}
         self.balances = {spec.name: spec.start_balance for spec in config.agents}
@@ -232,7 +241,11 @@ class ReferenceBackend:
 
     def points_stats(self, name: str) -> dict[str, Any]:
         stats = self.ledger.stats.get(name) or AccountStats()  # the ledger's public record; none yet: all zero
-        return {"points": stats.points, "reported": stats.reported, "badges": [b for i, b in enumerate(BADGES) if stats.badges >> i & 1]}
+        return {
+            "points": stats.points,
+            "reported": stats.reported,
+            "badges": [b for i, b in enumerate(BADGES) if stats.badges >> i & 1],
+        }
 
     def balance(self, name: str) -> int:
         return self.balances[name]
@@ -270,4 +283,3 @@ class ReferenceBackend:
 
     def accuracy(self, samples: Sequence, labels: Sequence[int]) -> float:
         return sum(self.model.predict(list(s)) == y for s, y in zip(samples, labels)) / max(1, len(labels))
-

@@ -75,7 +75,6 @@ class Book:
     correct_predictions: int = 0
 
 
-
 @dataclass
 class SimulationResult:
     config: dict[str, Any]

@@ -17,8 +17,8 @@ lists every type.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from decai.data.datasets import NUMBERS, TEXT, Dataset, load_source  # noqa: F401 - part of this module's API
 from decai.data.encoders import AboveMeanEncoder, VocabularyEncoder
@@ -48,7 +48,9 @@ def load_dataset(source: str = DEFAULT_DATASET, label_column: str = "label", tex
 # the same effect through its decaying learning rate.)
 
 
-def train_initial_model(model_type: str, samples, labels, size: int, metadata: dict, seed: int, learning_rate: float = 1.0) -> Model:
+def train_initial_model(
+    model_type: str, samples, labels, size: int, metadata: dict, seed: int, learning_rate: float = 1.0
+) -> Model:
     """`model_type` trained off chain on encoded samples; `size` is the
     number of features (sparse) or dimensions (dense)."""
     from decai.data.training import fit_model
@@ -124,7 +126,12 @@ class Prepared:
         return len(self.dataset.classes)
 
     def sizes(self) -> dict[str, int]:
-        return {"initial": len(self.initial[1]), "pool": len(self.pool[1]), "test": len(self.test[1]), "dropped": self.dropped}
+        return {
+            "initial": len(self.initial[1]),
+            "pool": len(self.pool[1]),
+            "test": len(self.test[1]),
+            "dropped": self.dropped,
+        }
 
 
 def split_indices(
@@ -166,7 +173,9 @@ def prepare(
 ) -> Prepared:
     """Split, encode, train the initial model and measure the baseline."""
     if len(dataset.labels) < MIN_ROWS:
-        raise DecaiError(f"data set {dataset.name} has {len(dataset.labels)} rows; the simulation needs at least {MIN_ROWS}")
+        raise DecaiError(
+            f"data set {dataset.name} has {len(dataset.labels)} rows; the simulation needs at least {MIN_ROWS}"
+        )
     kind = model_class(model_type)
     if kind.two_classes_only and len(dataset.classes) > 2:
         raise DecaiError(
@@ -192,7 +201,12 @@ def prepare(
     )
     model = train_initial_model(model_type, *initial_part, encoding.size, metadata, seed, learning_rate=learning_rate)
     clean = train_initial_model(
-        model_type, initial_part[0] + pool_part[0], initial_part[1] + pool_part[1], encoding.size, metadata, seed,
+        model_type,
+        initial_part[0] + pool_part[0],
+        initial_part[1] + pool_part[1],
+        encoding.size,
+        metadata,
+        seed,
         learning_rate=learning_rate,
     )
     return Prepared(

@@ -29,10 +29,14 @@ from typing import Any
 from decai.core.mechanisms import PointsParameters
 from decai.simulation.agents import FREE_RIDER, REFUND, SWEEP, Agent, make_agents
 from decai.simulation.backends import Backend
-from decai.simulation.books import Book, Entry, SimulationResult, StopFlag  # noqa: F401 - StopFlag: part of the engine's API
+from decai.simulation.books import (  # noqa: F401 - StopFlag: part of the engine's API
+    Book,
+    Entry,
+    SimulationResult,
+    StopFlag,
+)
 from decai.simulation.config import SimulationConfig
 from decai.simulation.data import Prepared
-
 
 _ACT, _CLAIM, _RECORD, _EVALUATE, _STOP_ADDING, _END = "act", "claim", "record", "evaluate", "stop-adding", "end"
 
@@ -47,9 +51,7 @@ class Simulation:
         self.parameters = config.mechanism_parameters()
         self.points = isinstance(self.parameters, PointsParameters)
         self.agents = {agent.name: agent for agent in make_agents(config.agents, config.seed)}
-        self.books = {
-            spec.name: Book(spec, backend.addresses[spec.name], spec.start_balance) for spec in config.agents
-        }
+        self.books = {spec.name: Book(spec, backend.addresses[spec.name], spec.start_balance) for spec in config.agents}
         self.progress = progress
         self.entries: dict[bytes, Entry] = {}
         self.open_keys: set[bytes] = set()
@@ -101,7 +103,9 @@ class Simulation:
         """When the settlement is over: every contribution is past the
         any-address wait and every agent has had a claim round since."""
         longest_round = max((spec.claim_interval_s for spec in self.config.agents if spec.contributes), default=0)
-        last_wait = getattr(self.parameters, "any_address_claim_wait_s", self.parameters.refund_wait_s)  # points: no sweeps
+        last_wait = getattr(
+            self.parameters, "any_address_claim_wait_s", self.parameters.refund_wait_s
+        )  # points: no sweeps
         return self.contributions_end + last_wait + longest_round + 1
 
     @property
@@ -159,7 +163,9 @@ class Simulation:
             if not interrupted:
                 raise
             self._record(self.now, evaluated=False)  # the chain is gone: keep the last measurement
-        return self._result(self.now - self.t0, time.monotonic() - started, interrupted, stop.reason, self._check_balances())
+        return self._result(
+            self.now - self.t0, time.monotonic() - started, interrupted, stop.reason, self._check_balances()
+        )
 
     def _handle(self, kind: str, name: str, when: int) -> None:
         if kind == _ACT:
@@ -205,7 +211,9 @@ class Simulation:
         now = self._tx_time(now)
         contribution, fee = self.backend.add(agent.name, sample, label, decision.price, now)
         if contribution.deposit != decision.price:
-            self.problems.append(f"{agent.name}: deposit {contribution.deposit} differs from the expected {decision.price}")
+            self.problems.append(
+                f"{agent.name}: deposit {contribution.deposit} differs from the expected {decision.price}"
+            )
         self.last_update_time = now
         self.transactions["add_data"] += 1
         book.balance -= contribution.deposit + fee
@@ -324,7 +332,9 @@ class Simulation:
             )
         return out
 
-    def _result(self, simulated: int, runtime: float, interrupted: bool, reason: str, balance_check) -> SimulationResult:
+    def _result(
+        self, simulated: int, runtime: float, interrupted: bool, reason: str, balance_check
+    ) -> SimulationResult:
         locked: dict[str, int] = {name: 0 for name in self.books}
         for key in self.open_keys:
             entry = self.entries[key]

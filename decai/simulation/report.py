@@ -22,10 +22,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from decai.simulation.agents import ADVERSARY, FREE_RIDER, UNIT, describe
-from decai.units import DAY
 from decai.core.mechanisms import BADGES
+from decai.simulation.agents import ADVERSARY, FREE_RIDER, UNIT, describe
 from decai.simulation.books import SimulationResult
+from decai.units import DAY
 
 SUMMARY = "summary.json"
 TIMESERIES = "timeseries.csv"
@@ -52,7 +52,9 @@ def summary(result: SimulationResult) -> dict[str, Any]:
             "simulated_days": round(result.simulated_s / DAY, 4),
             "sizes": result.sizes,
         },
-        "money": "wei; balances are the agents' account balances, net of gas (gas_paid says how much of the change was gas)",
+        "money": (
+            "wei; balances are the agents' account balances, net of gas (gas_paid says how much of the change was gas)"
+        ),
         "transactions": result.transactions,
         "runtime_s": result.runtime_s,
         "interrupted": result.interrupted,
@@ -110,7 +112,11 @@ def plot(result: SimulationResult, path: Path) -> None:
     points = is_points(result)
     # Points: nothing but gas is paid, so the agents' lines are their points, on their own axis.
     agent_axes = axes.twinx() if points else axes
-    colours = {"honest": ["#1b9e77", "#66a61e", "#2c7fb8", "#7570b3"], ADVERSARY: ["#d95f02", "#e7298a", "#a6761d"], FREE_RIDER: ["#666666"]}
+    colours = {
+        "honest": ["#1b9e77", "#66a61e", "#2c7fb8", "#7570b3"],
+        ADVERSARY: ["#d95f02", "#e7298a", "#a6761d"],
+        FREE_RIDER: ["#666666"],
+    }
     used = {kind: 0 for kind in colours}
     for name, agent in result.agents.items():
         kind = agent["kind"]
@@ -169,9 +175,9 @@ def plot(result: SimulationResult, path: Path) -> None:
         agent_axes.set_ylim(bottom=0)
         handles, labels = [], []
         for ax in (agent_axes, axes):
-            h, l = ax.get_legend_handles_labels()
-            handles += h
-            labels += l
+            more_handles, more_labels = ax.get_legend_handles_labels()
+            handles += more_handles
+            labels += more_labels
         axes.legend(handles, labels, loc="upper left", fontsize=8, framealpha=0.9)
     else:
         axes.set_ylabel("percent (balance: % of start; accuracy)")
@@ -203,7 +209,11 @@ def results_table(result: SimulationResult):
     from rich.table import Table
 
     if is_points(result):
-        table = Table(title="Agents (points mechanism: nothing is paid but gas, in units of 0.001 ether)", box=box.SIMPLE_HEAD, pad_edge=False)
+        table = Table(
+            title="Agents (points mechanism: nothing is paid but gas, in units of 0.001 ether)",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+        )
         for column in ("agent", "added", "points", "reported", "reports made", "badges", "gas"):
             table.add_column(column, justify="left" if column == "agent" else "right", no_wrap=True)
         for name, agent in result.agents.items():
@@ -218,7 +228,9 @@ def results_table(result: SimulationResult):
             )
         return table
 
-    table = Table(title="Agents (money in units of 0.001 ether; balances net of gas)", box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(
+        title="Agents (money in units of 0.001 ether; balances net of gas)", box=box.SIMPLE_HEAD, pad_edge=False
+    )
     for column in ("agent", "start", "end", "change", "added", "refunds", "takes", "lost", "gas"):
         table.add_column(column, justify="left" if column == "agent" else "right", no_wrap=True)
     for name, agent in result.agents.items():
@@ -265,7 +277,13 @@ class RichProgress:
     def __enter__(self):
         self.progress.__enter__()
         self.task = self.progress.add_task(
-            "simulating", total=self.total_s, day=0.0, days=round(self.total_s / DAY, 1), accuracy=0.0, balances="", tx=0
+            "simulating",
+            total=self.total_s,
+            day=0.0,
+            days=round(self.total_s / DAY, 1),
+            accuracy=0.0,
+            balances="",
+            tx=0,
         )
         return self
 
@@ -274,7 +292,9 @@ class RichProgress:
 
     def __call__(self, simulation, elapsed_s: int, total_s: int) -> None:
         if simulation.points:
-            balances = " ".join(f"{name} {book.good} pt" for name, book in simulation.books.items() if book.spec.contributes)
+            balances = " ".join(
+                f"{name} {book.good} pt" for name, book in simulation.books.items() if book.spec.contributes
+            )
         else:
             balances = " ".join(f"{name} {simulation.balance_percent(name):.0f}%" for name in simulation.books)
         self.progress.update(
@@ -315,8 +335,9 @@ def print_header(console, config, prepared, backend: str) -> None:
         )
     else:
         console.print(
-            f"mechanism: {config.mechanism}; refund after {parameters.refund_wait_s / DAY:g} d, anyone may take what is left "
-            f"after {parameters.any_address_claim_wait_s / DAY:g} d; deposit {units(parameters.cost_weight * 60)} units "
+            f"mechanism: {config.mechanism}; refund after {parameters.refund_wait_s / DAY:g} d, "
+            f"anyone may take what is left after {parameters.any_address_claim_wait_s / DAY:g} d; "
+            f"deposit {units(parameters.cost_weight * 60)} units "
             f"after an hour without additions, {units(parameters.deposit(600, 0))} after 10 minutes"
         )
     for line in describe_agents(config.agents):
@@ -330,11 +351,15 @@ def print_header(console, config, prepared, backend: str) -> None:
 
 def print_result(console, result: SimulationResult, paths: dict[str, Path]) -> None:
     if result.interrupted:
-        console.print(f"[yellow]{result.stop_reason}: writing what the run has after {result.simulated_s / DAY:.2f} simulated days")
+        console.print(
+            f"[yellow]{result.stop_reason}: writing what the run has "
+            f"after {result.simulated_s / DAY:.2f} simulated days"
+        )
     console.print(results_table(result))
     console.print(
         f"accuracy on the hidden test split: initial [bold]{result.accuracy_initial:.1%}[/], final "
-        f"[bold]{result.accuracy_final:.1%}[/] (lowest {lowest_accuracy(result):.1%}), clean baseline {result.baseline_accuracy:.1%}"
+        f"[bold]{result.accuracy_final:.1%}[/] (lowest {lowest_accuracy(result):.1%}), "
+        f"clean baseline {result.baseline_accuracy:.1%}"
     )
     tx = result.transactions
     console.print(
@@ -343,7 +368,11 @@ def print_result(console, result: SimulationResult, paths: dict[str, Path]) -> N
     )
     check = result.balance_check
     if check.get("checked"):
-        console.print("tracked balances equal the accounts' balances on chain" if check["matches"] else f"[red]balance mismatch: {check['mismatches']}")
+        console.print(
+            "tracked balances equal the accounts' balances on chain"
+            if check["matches"]
+            else f"[red]balance mismatch: {check['mismatches']}"
+        )
     for problem in result.problems:
         console.print(f"[red]problem: {problem}")
     for path in paths.values():

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import http.client
 import json
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 from eth_abi import decode, encode
@@ -92,7 +93,7 @@ def abi_type(item: dict) -> str:
     """The canonical type of one ABI input or output (tuples spelled out)."""
     kind = item["type"]
     if kind.startswith("tuple"):
-        return "(" + ",".join(abi_type(c) for c in item["components"]) + ")" + kind[len("tuple"):]
+        return "(" + ",".join(abi_type(c) for c in item["components"]) + ")" + kind[len("tuple") :]
     return kind
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
-from typing import Iterator
+from collections.abc import Iterator
 
 from decai.errors import DecaiError
 from decai.simulation.backends import ChainBackend, ReferenceBackend
@@ -37,7 +37,6 @@ def interrupt_stops(flag: StopFlag) -> Iterator[StopFlag]:
         yield flag
     finally:
         signal.signal(signal.SIGINT, previous)
-
 
 
 @contextlib.contextmanager

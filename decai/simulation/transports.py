@@ -10,7 +10,7 @@ as scripts do; `RpcTransport` as raw signed transactions over JSON-RPC
 from __future__ import annotations
 
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 from decai.core.contributions import Contribution
 from decai.errors import DecaiError
@@ -75,7 +75,10 @@ class RpcTransport:
     name = "rpc"
 
     def __init__(self, trainer, chain):
-        abi = [item.model_dump(by_alias=True, mode="json", exclude_none=True) for item in trainer.contract.contract_type.abi]
+        abi = [
+            item.model_dump(by_alias=True, mode="json", exclude_none=True)
+            for item in trainer.contract.contract_type.abi
+        ]
         self.client = JsonRpcClient(chain.provider.web3.provider.endpoint_uri)
         self._sync_send = True  # eth_sendRawTransactionSync: the receipt in one round trip
         self.address = trainer.address
@@ -176,7 +179,9 @@ class RpcTransport:
         name, args = self._claim_arguments(kind, contribution)
         receipt, fee = self._send(account, self.functions[name].encode(args), 0, now)
         event_name = "Refund" if kind == REFUND else "Report"
-        event = self.events[event_name].find(receipt, self.address) if event_name in self.events else None  # points: no ether moves
+        event = (
+            self.events[event_name].find(receipt, self.address) if event_name in self.events else None
+        )  # points: no ether moves
         return (int(event["amount"]) if event else 0), fee
 
     def predict(self, sample) -> int:
@@ -185,9 +190,8 @@ class RpcTransport:
     def predict_batch(self, samples: Sequence, batch: int = 100) -> list[int]:
         out: list[int] = []
         for start in range(0, len(samples), batch):
-            out.extend(int(p) for p in self._call("predict_batch", [list(s) for s in samples[start:start + batch]]))
+            out.extend(int(p) for p in self._call("predict_batch", [list(s) for s in samples[start : start + batch]]))
         return out
-
 
 
 TRANSPORTS = {"rpc": RpcTransport, "sdk": SdkTransport}

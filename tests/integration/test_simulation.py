@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from decai.units import HOUR, MINUTE
 from decai.simulation.agents import UNIT, adversary_agent, free_rider_agent, honest_agent
 from decai.simulation.config import SimulationConfig, prepare_experiment
 from decai.simulation.engine import StopFlag
-from decai.simulation.runner import interrupt_stops, run_experiment
 from decai.simulation.report import write_outputs
+from decai.simulation.runner import interrupt_stops, run_experiment
+from decai.units import HOUR, MINUTE
 from tests.helpers.data import number_rows, write_csv
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,7 +106,12 @@ def test_short_simulation__honest_gains_adversary_loses_accuracy_holds(tmp_path,
     assert all(agent["still_locked"] == 0 for agent in result.agents.values())
     for agent in (honest, adversary):
         assert agent["end_balance"] == (
-            agent["start_balance"] - agent["deposited"] + agent["refunded"] + agent["taken"] + agent["recovered"] - agent["gas_paid"]
+            agent["start_balance"]
+            - agent["deposited"]
+            + agent["refunded"]
+            + agent["taken"]
+            + agent["recovered"]
+            - agent["gas_paid"]
         )
     assert honest["lost_to_others"] + adversary["lost_to_others"] == honest["taken"] + adversary["taken"]
 
@@ -115,14 +120,27 @@ def test_dense_model_from_numbers__shadow_model_stays_equal_to_the_chain(tmp_pat
     """A model without batch prediction: predictions come from a shadow
     reference model trained alongside the contract, checked on chain."""
     data = write_csv(tmp_path / "points.csv", number_rows(300, seed=5))
-    result = run(tmp_path, fresh_chain, accounts, dataset=str(data), label_column="label", model_type="dense_perceptron", duration_s=8 * HOUR)
-    assert result.trainer["parity"] == {"predictions": "shadow reference model, spot-checked on chain", "shadow_equals_chain": True}
+    result = run(
+        tmp_path,
+        fresh_chain,
+        accounts,
+        dataset=str(data),
+        label_column="label",
+        model_type="dense_perceptron",
+        duration_s=8 * HOUR,
+    )
+    assert result.trainer["parity"] == {
+        "predictions": "shadow reference model, spot-checked on chain",
+        "shadow_equals_chain": True,
+    }
     assert result.balance_check["matches"] is True and result.problems == []
     assert result.transactions["add_data"] > 20 and result.transactions["refund"] > 0
 
 
 @pytest.mark.parametrize("model_type", ["naive_bayes", "sparse_nearest_centroid", "nearest_centroid"])
-def test_counting_models__same_direction_and_the_reference_takes_the_same_decisions(tmp_path, fresh_chain, accounts, model_type):
+def test_counting_models__same_direction_and_the_reference_takes_the_same_decisions(
+    tmp_path, fresh_chain, accounts, model_type
+):
     """Naive Bayes and both nearest centroids behind the deposit mechanism:
     a short run, checked against the Python reference of the contracts."""
     settings = config(tmp_path, model_type=model_type, duration_s=12 * HOUR)
@@ -173,7 +191,14 @@ def test_outputs__summary_timeseries_and_plot(tmp_path, fresh_chain, accounts):
     paths = write_outputs(result, tmp_path / "out")
     summary = json.loads(paths["summary"].read_text())
     assert {"accuracy_initial", "accuracy_final", "baseline_accuracy", "agents"} <= set(summary)
-    assert set(summary["agents"]["adversary"]) >= {"honest", "start_balance", "end_balance", "contributions", "refunds", "takes"}
+    assert set(summary["agents"]["adversary"]) >= {
+        "honest",
+        "start_balance",
+        "end_balance",
+        "contributions",
+        "refunds",
+        "takes",
+    }
     assert summary["agents"]["adversary"]["honest"] is False and summary["agents"]["honest"]["honest"] is True
     header, *rows = paths["timeseries"].read_text().splitlines()
     assert header.startswith("time_s,day,adding,accuracy,honest_balance_wei,")
@@ -183,7 +208,13 @@ def test_outputs__summary_timeseries_and_plot(tmp_path, fresh_chain, accounts):
 
 def test_transports__sdk_and_rpc_give_the_same_run_to_the_wei(tmp_path, fresh_chain, accounts):
     """The fast transport sends the same transactions as the SDK does."""
-    changes = dict(duration_s=3 * HOUR, settle=False, refund_wait_s=HOUR, owner_claim_wait_s=2 * HOUR, any_address_claim_wait_s=2 * HOUR)
+    changes = dict(
+        duration_s=3 * HOUR,
+        settle=False,
+        refund_wait_s=HOUR,
+        owner_claim_wait_s=2 * HOUR,
+        any_address_claim_wait_s=2 * HOUR,
+    )
     snapshot = fresh_chain.snapshot()
     fast = run(tmp_path, fresh_chain, accounts, transport="rpc", **changes)
     fresh_chain.restore(snapshot)
@@ -204,7 +235,9 @@ def test_ctrl_c__stops_cleanly_and_keeps_what_it_has(tmp_path, fresh_chain, acco
     stop = StopFlag()
     with interrupt_stops(stop):
         settings = config(tmp_path)
-        result = run_experiment(settings, accounts=accounts, chain=fresh_chain, progress=interrupt_after_a_while, stop=stop)
+        result = run_experiment(
+            settings, accounts=accounts, chain=fresh_chain, progress=interrupt_after_a_while, stop=stop
+        )
     assert result.interrupted and result.stop_reason == "interrupted (Ctrl-C)"
     assert 0 < result.simulated_s < settings.duration_s
     assert len(events) == 60  # nothing ran after the signal

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from decai.core.mechanisms import DepositParameters, PointsParameters
 from decai.errors import DecaiError
 from decai.simulation.agents import (
     ADVERSARY,
@@ -29,9 +30,10 @@ from decai.simulation.agents import (
     load_agent_specs,
     make_agents,
 )
-from decai.core.mechanisms import DepositParameters, PointsParameters
 
-PARAMETERS = DepositParameters(refund_wait_s=DAY, owner_claim_wait_s=9 * DAY, any_address_claim_wait_s=9 * DAY, cost_weight=3 * UNIT // 10)
+PARAMETERS = DepositParameters(
+    refund_wait_s=DAY, owner_claim_wait_s=9 * DAY, any_address_claim_wait_s=9 * DAY, cost_weight=3 * UNIT // 10
+)
 POINTS = PointsParameters(refund_wait_s=DAY)
 T0 = 1_000_000
 
@@ -40,7 +42,17 @@ def agent(spec: AgentSpec, seed: int = 0) -> Agent:
     return Agent(spec, random.Random(seed))
 
 
-def view(author="bob", label=1, age=DAY, prediction=1, claimable=50 * UNIT, deposit=50 * UNIT, refunded=False, claimed_by=(), key=None):
+def view(
+    author="bob",
+    label=1,
+    age=DAY,
+    prediction=1,
+    claimable=50 * UNIT,
+    deposit=50 * UNIT,
+    refunded=False,
+    claimed_by=(),
+    key=None,
+):
     return ContributionView(
         key=key or f"{author}-{label}-{age}-{prediction}",
         author=author,
@@ -212,7 +224,11 @@ def test_choose_claims__own_without_deposit__refund_counts_it_as_good():
 
 def test_choose_claims__no_prediction__only_sweeps():
     honest = agent(honest_agent(name="alice"))
-    views = [view("alice", prediction=None), view("bob", prediction=None, key="b"), view("bob", age=9 * DAY, prediction=None, key="old")]
+    views = [
+        view("alice", prediction=None),
+        view("bob", prediction=None, key="b"),
+        view("bob", age=9 * DAY, prediction=None, key="old"),
+    ]
     assert kinds(honest.choose_claims(T0, views, PARAMETERS, 3)) == [SWEEP]
 
 
@@ -246,7 +262,9 @@ def test_wants_prediction__only_when_the_model_decides(contribution, wanted):
 
 
 def point(author="bob", label=1, age=DAY, prediction=1, refunded=False, claimed_by=(), key=None):
-    return view(author, label, age, prediction, claimable=0, deposit=0, refunded=refunded, claimed_by=claimed_by, key=key)
+    return view(
+        author, label, age, prediction, claimable=0, deposit=0, refunded=refunded, claimed_by=claimed_by, key=key
+    )
 
 
 def test_points__own_contribution_the_model_agrees_with__claims_its_point():
@@ -301,7 +319,12 @@ def test_points__additions_are_free_and_never_wait_for_the_price():
 def test_specs__defaults_follow_the_original_experiment():
     honest, adversary, rider = honest_agent(), adversary_agent(), free_rider_agent()
     assert (honest.kind, honest.mean_wait_s, honest.max_deposit, honest.honest) == (HONEST, 600, 50 * UNIT, True)
-    assert (adversary.kind, adversary.mean_wait_s, adversary.max_deposit, adversary.honest) == (ADVERSARY, 3600, 100 * UNIT, False)
+    assert (adversary.kind, adversary.mean_wait_s, adversary.max_deposit, adversary.honest) == (
+        ADVERSARY,
+        3600,
+        100 * UNIT,
+        False,
+    )
     assert rider.honest and not rider.contributes
     assert "wrong labels" in describe(adversary) and "pays nothing" in describe(rider)
 

@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from decai.errors import DecaiError
 from decai.data.encoders import encoder_from_spec
-from decai.models import load_model
 from decai.data.pipeline import build_model_file
+from decai.errors import DecaiError
+from decai.models import load_model
 
 
 @pytest.mark.parametrize(
@@ -36,7 +36,9 @@ def test_exported_model_keeps_scikit_learns_accuracy(tmp_path, source, model_typ
 
 def test_csv_text_and_numbers(tmp_path):
     text = tmp_path / "reviews.csv"
-    rows = ["review,stars"] + [f'"{"great fun film" if i % 2 else "dull boring mess"} {i}",{5 if i % 2 else 1}' for i in range(40)]
+    rows = ["review,stars"] + [
+        f'"{"great fun film" if i % 2 else "dull boring mess"} {i}",{5 if i % 2 else 1}' for i in range(40)
+    ]
     text.write_text("\n".join(rows) + "\n")
     out = tmp_path / "m.json"
     build_model_file(str(text), "naive_bayes", str(out), label_column="stars", text_column="review")
@@ -55,9 +57,19 @@ def test_csv_text_and_numbers(tmp_path):
     "kwargs, message",
     [
         (dict(source="nowhere.csv", model_type="naive_bayes"), "data file nowhere.csv does not exist"),
-        (dict(source="breast-cancer", model_type="naive_bayes", encoder_kind="bow"), "numbers need the standard-unit, unit or pixels encoder, not bow"),
-        (dict(source="rotten-tomatoes", model_type="dense_perceptron"), "text becomes sparse samples; choose a sparse model (naive_bayes, sparse_nearest_centroid, sparse_perceptron), not dense_perceptron"),
-        (dict(source="digits", model_type="dense_perceptron"), "a dense_perceptron tells two classes apart; the data have 10"),
+        (
+            dict(source="breast-cancer", model_type="naive_bayes", encoder_kind="bow"),
+            "numbers need the standard-unit, unit or pixels encoder, not bow",
+        ),
+        (
+            dict(source="rotten-tomatoes", model_type="dense_perceptron"),
+            "text becomes sparse samples; choose a sparse model "
+            "(naive_bayes, sparse_nearest_centroid, sparse_perceptron), not dense_perceptron",
+        ),
+        (
+            dict(source="digits", model_type="dense_perceptron"),
+            "a dense_perceptron tells two classes apart; the data have 10",
+        ),
     ],
 )
 def test_bad_requests__one_line_errors_and_no_file(tmp_path, kwargs, message):

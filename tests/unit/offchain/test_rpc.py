@@ -20,7 +20,8 @@ ABI = [
     {"type": "function", "name": "predict", "stateMutability": "view",
      "inputs": [{"name": "data", "type": "uint256[]"}], "outputs": [{"name": "", "type": "int256"}]},
     {"type": "function", "name": "stats", "stateMutability": "view", "inputs": [{"name": "who", "type": "address"}],
-     "outputs": [{"name": "", "type": "tuple", "components": [{"name": "points", "type": "uint256"}, {"name": "badges", "type": "uint256"}]}]},
+     "outputs": [{"name": "", "type": "tuple",
+                  "components": [{"name": "points", "type": "uint256"}, {"name": "badges", "type": "uint256"}]}]},
     {"type": "event", "name": "AddData", "anonymous": False, "inputs": [
         {"name": "sender", "type": "address", "indexed": True},
         {"name": "data", "type": "uint256[]", "indexed": False},
@@ -35,7 +36,10 @@ def contract():
     return Web3().eth.contract(address=ADDRESS, abi=ABI)
 
 
-@pytest.mark.parametrize("name, args", [("add_data", ([3, 17, 999], 1)), ("add_data", ([], 0)), ("predict", ([2**255],)), ("stats", (SENDER,))])
+@pytest.mark.parametrize(
+    "name, args",
+    [("add_data", ([3, 17, 999], 1)), ("add_data", ([], 0)), ("predict", ([2**255],)), ("stats", (SENDER,))],
+)
 def test_abi_function_encode__equals_web3s_calldata(contract, name, args):
     functions, _ = codec(ABI)
     assert functions[name].encode(args) == contract.encode_abi(name, args=list(args))
@@ -53,13 +57,15 @@ def test_abi_event_decode__equals_web3s_decoding_of_the_same_log(contract):
     log = {
         "address": ADDRESS.lower(),
         "topics": [event.topic, "0x" + encode(["address"], [SENDER]).hex()],
-        "data": "0x" + encode(["uint256[]", "uint256", "uint256", "uint256"], [[1, 4, 9], 1, 1_900_000_000, 10**15]).hex(),
+        "data": "0x" + encode(["uint256[]"] + ["uint256"] * 3, [[1, 4, 9], 1, 1_900_000_000, 10**15]).hex(),
         "blockNumber": "0x5", "blockHash": "0x" + "11" * 32, "transactionHash": "0x" + "22" * 32,
         "transactionIndex": "0x0", "logIndex": "0x0", "removed": False,
     }  # fmt: skip
     ours = event.decode(log)
     theirs = contract.events.AddData().process_log(log)["args"]
-    assert {k: list(v) if isinstance(v, tuple) else v for k, v in ours.items()} == dict(theirs)  # web3 gives arrays as lists
+    assert {k: list(v) if isinstance(v, tuple) else v for k, v in ours.items()} == dict(
+        theirs
+    )  # web3 gives arrays as lists
     assert ours["sender"] == SENDER and ours["deposit"] == 10**15
     assert event.find({"logs": [log]}, ADDRESS) == ours
     assert event.find({"logs": [{**log, "address": SENDER}]}, ADDRESS) is None
@@ -73,9 +79,17 @@ class _Node(BaseHTTPRequestHandler):
         if request["method"] == "eth_chainId":
             reply = {"jsonrpc": "2.0", "id": request["id"], "result": "0x7a69"}
         elif request["method"] == "eth_call":
-            reply = {"jsonrpc": "2.0", "id": request["id"], "error": {"code": 3, "message": "execution reverted: wait not over"}}
+            reply = {
+                "jsonrpc": "2.0",
+                "id": request["id"],
+                "error": {"code": 3, "message": "execution reverted: wait not over"},
+            }
         else:
-            reply = {"jsonrpc": "2.0", "id": request["id"], "error": {"code": METHOD_NOT_FOUND, "message": "method not found"}}
+            reply = {
+                "jsonrpc": "2.0",
+                "id": request["id"],
+                "error": {"code": METHOD_NOT_FOUND, "message": "method not found"},
+            }
         body = json.dumps(reply).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")

@@ -4,13 +4,13 @@ import random
 
 import pytest
 
+from decai.core.fixed_point import ONE
+from decai.data.datasets import NUMBERS, TEXT, Dataset, load_csv
+from decai.data.encoders import UNIT_NORM
 from decai.errors import DecaiError
 from decai.models.base import model_class, model_types, sparse_model_types
-from decai.data.encoders import UNIT_NORM
-from decai.core.fixed_point import ONE
-from tests.helpers.data import number_rows, write_csv
-from decai.data.datasets import NUMBERS, TEXT, Dataset, load_csv
 from decai.simulation.data import load_dataset, prepare, split_indices
+from tests.helpers.data import number_rows, write_csv
 
 POSITIVE = "great fine superb lovely moving".split()
 NEGATIVE = "dull awful boring bad tedious".split()
@@ -49,8 +49,16 @@ def test_load_csv__numbers_and_integer_labels_in_numeric_order(tmp_path):
     [
         (number_rows(), {"label_column": "class"}, "bad.csv: no column 'class' (columns: x, y, label)"),
         ([{"label": "1"}] * 20, {}, "bad.csv: no column besides the label 'label'"),
-        ([{"x": "a", "y": "1", "label": str(i % 2)} for i in range(20)], {}, "bad.csv:2: column 'x' is not a number ('a')"),
-        ([{"x": "1", "label": "0"}] * 20, {}, "bad.csv: column 'label' has only one class (0); a model needs at least two"),
+        (
+            [{"x": "a", "y": "1", "label": str(i % 2)} for i in range(20)],
+            {},
+            "bad.csv:2: column 'x' is not a number ('a')",
+        ),
+        (
+            [{"x": "1", "label": "0"}] * 20,
+            {},
+            "bad.csv: column 'label' has only one class (0); a model needs at least two",
+        ),
         (number_rows(), {"text_column": "z"}, "bad.csv: no column 'z'"),
     ],
 )
@@ -85,7 +93,11 @@ def test_split_indices__disjoint_complete_and_every_class_initially():
 
 def test_model_registry__every_model_type_and_unknown_types():
     assert set(model_types()) == {
-        "sparse_perceptron", "dense_perceptron", "naive_bayes", "nearest_centroid", "sparse_nearest_centroid"
+        "sparse_perceptron",
+        "dense_perceptron",
+        "naive_bayes",
+        "nearest_centroid",
+        "sparse_nearest_centroid",
     }
     kinds = {name: model_class(name).input_kind for name in model_types()}
     assert kinds["naive_bayes"] == kinds["sparse_nearest_centroid"] == kinds["sparse_perceptron"] == "sparse"
@@ -137,7 +149,11 @@ def test_prepare__three_classes_for_a_perceptron__clear_error():
 def three_topic_rows(count=240, seed=0):
     """Three classes of text, each with its own words."""
     rng = random.Random(seed)
-    topics = {"sport": "goal match team score".split(), "food": "bread soup salt taste".split(), "music": "song band drum tune".split()}
+    topics = {
+        "sport": "goal match team score".split(),
+        "food": "bread soup salt taste".split(),
+        "music": "song band drum tune".split(),
+    }
     rows = []
     for _ in range(count):
         topic = rng.choice(sorted(topics))
