@@ -1,1 +1,5 @@
-"""The collaborative-training simulation: configuration, agents, data, backends, engine, report."""
+"""The collaborative-training simulation.
+
+Modules: config, agents, data, backends (with transports and rpc), books,
+engine, runner, report.
+"""
