@@ -1,0 +1,123 @@
+"""The dashboard's web server: a Starlette app with a small JSON API and the
+static page (decai/dashboard/static) that uses it.
+
+Every handler is `async` and calls the SDK inline: Ape's network connection
+lives in this process and the handlers run one at a time on the event loop,
+which is what a single-user local app needs and keeps Ape out of threads.
+Errors the user can act on (DecaiError, Rejected) answer 400 with
+{"error": "one sentence"}; anything else answers 500 with its first line.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from decai.dashboard.service import Service
+from decai.errors import DecaiError
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else error.__class__.__name__
+
+
+def create_app(service: Service | None = None) -> Starlette:
+    service = service or Service()
+
+    def api(handler):
+        async def endpoint(request: Request) -> Response:
+            try:
+                body: dict[str, Any] = {}
+                if request.method == "POST":
+                    raw = await request.body()
+                    try:
+                        body = json.loads(raw or b"{}")
+                    except json.JSONDecodeError:
+                        raise DecaiError("the request is not valid JSON") from None
+                    if not isinstance(body, dict):
+                        raise DecaiError("the request must be a JSON object")
+                result = handler(request, body)
+                if isinstance(result, Response):
+                    return result
+                return JSONResponse(result)
+            except DecaiError as error:
+                return JSONResponse({"error": str(error)}, status_code=400)
+            except Exception as error:  # noqa: BLE001 - one line for the page
+                from ape.exceptions import ApeException, ContractLogicError
+
+                from decai.errors import revert_reason
+
+                if isinstance(error, ContractLogicError):
+                    return JSONResponse({"error": f"rejected: {revert_reason(error)}"}, status_code=400)
+                status = 400 if isinstance(error, ApeException) else 500
+                return JSONResponse({"error": f"{error.__class__.__name__}: {_first_line(error)}"}, status_code=status)
+
+        return endpoint
+
+    def address(request: Request) -> str:
+        return request.path_params["address"]
+
+    def account(request: Request) -> str | None:
+        return request.query_params.get("account") or None
+
+    def dataset(request: Request, body):
+        text = service.dataset_csv(address(request))
+        return Response(
+            text,
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="dataset-{address(request)[:10]}.csv"'},
+        )
+
+    async def index(request: Request) -> Response:
+        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
+
+    routes = [
+        Route("/", index),
+        Route("/api/network", api(lambda r, b: service.network())),
+        Route("/api/account/{address}", api(lambda r, b: service.account(address(r)))),
+        Route("/api/trainers", api(lambda r, b: service.list())),
+        Route("/api/trainers/add", api(lambda r, b: service.add_address(b.get("address") or "")), methods=["POST"]),
+        Route("/api/trainers/{address}", api(lambda r, b: service.detail(address(r), account(r)))),
+        Route(
+            "/api/trainers/{address}/predict",
+            api(lambda r, b: service.predict(address(r), b.get("input"))),
+            methods=["POST"],
+        ),
+        Route("/api/trainers/{address}/prepare", api(lambda r, b: service.prepare(address(r), b)), methods=["POST"]),
+        Route("/api/trainers/{address}/dataset.csv", api(dataset)),
+        Route("/api/markets/{address}", api(lambda r, b: service.market(address(r), account(r)))),
+        Route("/api/send", api(lambda r, b: {"hash": service.send_dev(b.get("tx") or {})}), methods=["POST"]),
+        Route("/api/tx/{hash}", api(lambda r, b: service.receipt(r.path_params["hash"]))),
+        Route("/api/deploy/plan", api(lambda r, b: service.plan(b)), methods=["POST"]),
+        Route("/api/deploy/record", api(lambda r, b: service.record_deployment(b)), methods=["POST"]),
+        Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
+    ]
+    app = Starlette(routes=routes)
+    app.state.service = service
+    return app
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, service: Service | None = None, echo=print) -> None:
+    """Serve the dashboard until interrupted; prints its URL once it listens."""
+    import socket
+
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    url = f"http://{host}:{sock.getsockname()[1]}/"
+    config = uvicorn.Config(create_app(service), log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    echo(f"decai dashboard: {url}", flush=True) if echo is print else echo(f"decai dashboard: {url}")
+    server.run(sockets=[sock])

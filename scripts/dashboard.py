@@ -1,0 +1,33 @@
+"""ape run dashboard: the web app for finding, querying and training decai models, served locally.
+
+    ape run dashboard                                  # the local network, http://127.0.0.1:8000/
+    ape run dashboard --network ethereum:sepolia:node --port 8080
+    ape run dashboard --demo                           # first deploy the demo trainers (local networks)
+
+Serves the dashboard (docs/DASHBOARD.md) for the connected network and
+prints its URL. On real networks the browser's own wallet (any EIP-1193
+injected wallet) signs every transaction; on a local node or fork the page
+also offers the node's dev accounts. `make dashboard` starts a fresh local
+chain with the demo trainers. Stop it with Ctrl-C.
+"""
+
+import click
+
+from decai.apps.cli import DecaiCommand, is_live
+from decai.errors import DecaiError
+
+
+@click.command(cls=DecaiCommand)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free port).")
+@click.option("--demo", is_flag=True, help="Deploy the demo trainers first (local networks only).")
+def cli(provider, host, port, demo):
+    from decai.dashboard.app import serve
+
+    if demo:
+        if is_live(provider):
+            raise DecaiError("--demo deploys test trainers: use a local network or a fork")
+        from decai.dashboard.demo import deploy_demo
+
+        deploy_demo(echo=lambda line: click.echo(line))
+    serve(host=host, port=port, echo=lambda line: click.echo(line))
