@@ -19,9 +19,8 @@ import json
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand
 
-from decai.apps.cli import handle_errors, parse_duration, parse_wei
+from decai.apps.cli import DecaiCommand, parse_duration, parse_wei
 from decai.models.base import model_types
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +46,7 @@ def _agents(agents_file, honest, adversaries, free_riders):
     )
 
 
-@click.command(cls=ConnectedProviderCommand)
+@click.command(cls=DecaiCommand)
 @click.option(
     "--dataset",
     default="rotten-tomatoes",
@@ -132,7 +131,6 @@ def _agents(agents_file, honest, adversaries, free_riders):
     "--output", default=str(ROOT / "results" / "simulation"), show_default=True, type=click.Path(file_okay=False)
 )
 @click.option("--progress/--no-progress", default=True, show_default=True)
-@handle_errors
 def cli(
     provider,
     dataset,

@@ -18,11 +18,11 @@ fixed-point model; deploy the file with `ape run deploy --model FILE`.
 
 import click
 
-from decai.apps.cli import handle_errors
+from decai.apps.cli import OfflineCommand
 from decai.models.base import model_types
 
 
-@click.command()
+@click.command(cls=OfflineCommand)
 @click.option("--data", "source", required=True, help="rotten-tomatoes, breast-cancer, digits, or a CSV file.")
 @click.option(
     "--label-column",
@@ -46,7 +46,6 @@ from decai.models.base import model_types
 @click.option("--name", default=None, help="Model name (default: from the data).")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--out", "output", required=True, type=click.Path(dir_okay=False), help="Model file to write.")
-@handle_errors
 def cli(
     source,
     label_column,
