@@ -323,7 +323,7 @@ class Service:
                     if problem is None:
                         view["share"] = ether(self.expected_share(trainer, contribution, me, now))
                         others.append(view)
-                    elif problem.startswith("too early"):
+                    elif not view["settled"] or view["claimable"]["wei"] != "0":
                         others.append(view)
             out["mine"] = mine
             out["others"] = others
@@ -370,7 +370,15 @@ class Service:
     # -- transactions the wallet will send ------------------------------------------------------
     def _tx(self, sender: str, method, args: list, value: int = 0) -> dict[str, Any]:
         data = method.encode_input(*args)
-        return {"from": sender, "to": method.contract.address, "data": _hex(data), "value": hex(int(value))}
+        tx = {"from": sender, "to": method.contract.address, "data": _hex(data), "value": hex(int(value))}
+        # A gas limit with room: the node's own estimate can be exact to the
+        # unit, and the state (the deposit's clock) moves before the block.
+        try:
+            estimate = int(str(self.provider.make_request("eth_estimateGas", [tx])), 0)
+            tx["gas"] = hex(estimate * 5 // 4 + 30_000)
+        except Exception:  # noqa: BLE001 - the wallet estimates instead
+            pass
+        return tx
 
     def _funds(self, sender: str, value: int) -> None:
         balance = int(self.provider.get_balance(sender))
@@ -387,6 +395,7 @@ class Service:
                 label=int(body["label"]),
                 added_time=int(body["added_time"]),
                 author=_checksum(body["author"]),
+                deposit=int((body.get("deposit") or {}).get("wei", 0)),
             )
         except (KeyError, TypeError, ValueError):
             raise DecaiError("the contribution is incomplete (data, label, added_time, author)") from None

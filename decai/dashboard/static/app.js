@@ -46,6 +46,11 @@ function show(box, kind, text) {
   box.className = `message ${kind}`;
   box.textContent = text;
 }
+// Re-render the page, then show `text` in the box with the same id.
+async function done(box, text) {
+  state.flash = { id: box.id, text };
+  await route();
+}
 function clear(box) { if (box) { box.hidden = true; box.textContent = ""; } }
 function showGlobal(kind, text) { show($("#global-message"), kind, text); }
 
@@ -228,8 +233,7 @@ async function pageList(main) {
     busy(event.submitter || $("#add-trainer button"), async () => {
       try {
         const t = await api("/api/trainers/add", { address: $("#add-address").value.trim() });
-        show(box, "ok", `${t.name} is a decai ${t.mechanism} trainer (${t.model_type}); it is now listed.`);
-        setTimeout(route, 600);
+        await done(box, `${t.name} is a decai ${t.mechanism} trainer (${t.model_type}); it is now listed.`);
       } catch (error) { show(box, "error", error.message); }
     });
   });
@@ -270,7 +274,7 @@ async function pageTrainer(main, address) {
       <td data-label="Author" class="mono">${short(c.author)}</td><td data-label="Sample">${words(c.words)}</td>
       <td data-label="Label">${esc(c.class)}</td><td data-label="Added">${date(c.added_time)}</td>
       <td data-label="You get">${c.share ? esc(c.share.eth) : "—"}</td>
-      <td data-label="When">${c.problem ? countdown(c.opens_at, "open now") : "now"}</td>
+      <td data-label="When">${c.problem ? (c.problem.startsWith("too early") ? countdown(c.opens_at, "open now") : esc(c.problem)) : "now"}</td>
       <td data-label=""><button type="button" class="small report${c.problem ? " secondary" : ""}" data-c='${esc(JSON.stringify(c))}'>Report</button></td></tr>`).join("");
   const dataset = t.dataset.map((c) => `<tr><td data-label="Sample">${words(c.words)}</td><td data-label="Label">${esc(c.class)}</td>
       <td data-label="Author" class="mono">${short(c.author)}</td><td data-label="Added">${date(c.added_time)}</td></tr>`).join("");
@@ -348,8 +352,7 @@ async function pageTrainer(main, address) {
     busy($("#add-form button"), async () => {
       try {
         const { receipt } = await act(`/api/trainers/${t.address}/prepare`, { action: "add", input: $("#add-input").value, label: $("#add-label").value }, box);
-        show(box, "ok", `Added: ${receipt.outcome || "done"}. It can be refunded in ${duration(t.refund_wait_s)} if the model agrees then.`);
-        setTimeout(route, 900);
+        await done(box, `Added: ${receipt.outcome || "done"}. It can be refunded in ${duration(t.refund_wait_s)} if the model agrees then.`);
       } catch (error) { show(box, "error", error.message); }
     });
   });
@@ -361,8 +364,7 @@ async function pageTrainer(main, address) {
           try {
             const contribution = JSON.parse(button.dataset.c);
             const { receipt } = await act(`/api/trainers/${t.address}/prepare`, { action, contribution }, box);
-            show(box, "ok", `${action === "refund" ? "Refund" : "Report"} done: ${receipt.outcome || "settled"}.`);
-            setTimeout(route, 900);
+            await done(box, `${action === "refund" ? "Refund" : "Report"} done: ${receipt.outcome || "settled"}.`);
           } catch (error) { show(box, "error", error.message); }
         });
       });
@@ -430,14 +432,12 @@ async function pageMarket(main, address) {
     event.preventDefault();
     run($("#market-add button"), async () => {
       await act(prepare, { action: "add", input: $("#market-input").value, label: $("#market-label").value }, box);
-      show(box, "ok", "Added with your stake.");
-      setTimeout(route, 900);
+      await done(box, "Added with your stake.");
     });
   });
   $("#market-end")?.addEventListener("click", (event) => run(event.currentTarget, async () => {
     await act(prepare, { action: "end" }, box);
-    show(box, "ok", "Participation ended.");
-    setTimeout(route, 900);
+    await done(box, "Participation ended.");
   }));
   $("#market-process")?.addEventListener("click", (event) => run(event.currentTarget, async () => {
     const bar = $("#market-progress");
@@ -452,13 +452,11 @@ async function pageMarket(main, address) {
       if (!["processing", "reveal"].includes(after.phase)) break;
     }
     bar.value = 100;
-    show(box, "ok", "Processing finished: rewards are ready to withdraw.");
-    setTimeout(route, 900);
+    await done(box, "Processing finished: rewards are ready to withdraw.");
   }));
   $("#market-withdraw")?.addEventListener("click", (event) => run(event.currentTarget, async () => {
     const { prepared } = await act(prepare, { action: "withdraw" }, box);
-    show(box, "ok", `Done: ${prepared.summary}.`);
-    setTimeout(route, 900);
+    await done(box, `Done: ${prepared.summary}.`);
   }));
 }
 
@@ -555,6 +553,7 @@ async function pageDeploy(main) {
 async function route() {
   const main = $("#main");
   const [, page, address] = (location.hash || "#/").split("/");
+  delete document.body.dataset.ready;
   main.innerHTML = `<p class="loading">Loading</p>`;
   main.setAttribute("aria-busy", "true");
   try {
@@ -566,6 +565,11 @@ async function route() {
     main.innerHTML = `<div class="message error" role="alert">${esc(error.message)}</div><p><a href="#/">Back to the models</a></p>`;
   } finally {
     main.removeAttribute("aria-busy");
+    if (state.flash) {
+      const box = document.getElementById(state.flash.id);
+      if (box) show(box, "ok", state.flash.text);
+      state.flash = null;
+    }
     document.body.dataset.ready = location.hash || "#/";
   }
 }
