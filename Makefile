@@ -15,9 +15,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 CONTRACTS := $(shell find contracts -name '*.vy' -o -name '*.vyi')
 
-.PHONY: setup compile demo test lint browser gas fuzz simulate market-demo node clean shell
+.PHONY: setup compile demo dashboard test lint browser gas fuzz simulate market-demo node clean shell
 
-setup: $(VENV)/.installed node_modules/.bin/anvil
+setup: $(VENV)/.installed node_modules/.bin/anvil browser
 
 $(VENV)/.installed: pyproject.toml
 	# (an existing virtualenv, e.g. a shared one behind a symlink, is kept)
@@ -47,6 +47,10 @@ compile: .build/.compiled
 
 demo: compile
 	ape run demo
+
+# The web app on a fresh local chain with the demo trainers (docs/DASHBOARD.md).
+dashboard: compile
+	env -u APE_FOUNDRY_HOST ape run dashboard --demo --network ethereum:local:foundry
 
 test: compile lint
 	pytest tests
