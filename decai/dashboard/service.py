@@ -472,7 +472,7 @@ class Service:
             "contributions_list": [
                 {"index": x.index, "author": x.author, "data": list(x.data), "label": x.label,
                  "class": trainer.classes[x.label], "added_time": x.added_time}
-                for x in market.contributions()
+                for x in self._market_contributions(trainer)
             ],
         })  # fmt: skip
         if me:
@@ -489,6 +489,21 @@ class Service:
             actions.append("withdraw")
         out["actions"] = actions
         return out
+
+    @staticmethod
+    def _market_contributions(trainer: Trainer):
+        """Market contributions from AddData events (Market.contributions
+        reads the range with no stop block, which this Ape refuses)."""
+        from ape import chain
+
+        from decai.market.client import MarketContribution
+
+        logs = trainer.contract.AddData.range(trainer.deployment_block, chain.blocks.height + 1)
+        return [
+            MarketContribution(i, log.event_arguments["sender"], tuple(log.event_arguments["data"]),
+                               int(log.event_arguments["label"]), int(log.event_arguments["added_time"]))
+            for i, log in enumerate(logs)
+        ]  # fmt: skip
 
     def prepare_market(self, trainer: Trainer, action: str, sender: str, body: dict[str, Any]) -> dict[str, Any]:
         from decai.market.client import Market

@@ -1,0 +1,140 @@
+"""The dashboard in a real browser: one anvil, one `ape run dashboard --demo`
+and one headless Chromium per module, and a page the tests share.
+
+The dashboard runs as a user starts it (a separate `ape run` process
+reaching the anvil through APE_FOUNDRY_HOST, deployment records in a folder
+of the module's own). Chromium is the system one (`make browser` installs
+it); a failing test leaves a screenshot in test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from decai.chain.node import Anvil
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run",
+]  # fmt: skip
+
+
+def rpc(url: str, method: str, *params):
+    reply = requests.post(
+        url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}, timeout=10
+    ).json()
+    if "error" in reply:
+        raise RuntimeError(f"{method}: {reply['error']}")
+    return reply["result"]
+
+
+def advance_time(url: str, seconds: int) -> None:
+    """Move the node's clock forward and mine a block there (evm_increaseTime)."""
+    rpc(url, "evm_increaseTime", seconds)
+    rpc(url, "evm_mine")
+
+
+class Dashboard:
+    def __init__(self, url: str, node_url: str, trainers: dict[str, str], records: Path):
+        self.url = url
+        self.node_url = node_url
+        self.trainers = trainers
+        self.records = records
+        self.accounts = [a for a in rpc(node_url, "eth_accounts")]
+
+    def nonce(self, address: str) -> int:
+        return int(rpc(self.node_url, "eth_getTransactionCount", address, "latest"), 16)
+
+
+@pytest.fixture(scope="module")
+def node():
+    with Anvil() as anvil:
+        yield anvil
+
+
+@pytest.fixture(scope="module")
+def dashboard(node, tmp_path_factory):
+    records = tmp_path_factory.mktemp("records")
+    environment = dict(os.environ, APE_FOUNDRY_HOST=node.url, DECAI_DEPLOYMENTS=str(records), PYTHONPATH=str(ROOT),
+                       PYTHONUNBUFFERED="1")  # fmt: skip
+    process = subprocess.Popen(
+        ["ape", "run", "dashboard", "--demo", "--port", "0", "--network", "ethereum:local:foundry"],
+        cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )  # fmt: skip
+    trainers: dict[str, str] = {}
+    lines = []
+    url = None
+    deadline = time.monotonic() + 240
+    try:
+        while url is None:
+            line = process.stdout.readline()
+            if not line:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the dashboard did not start:\n" + "".join(lines))
+                continue
+            lines.append(line)
+            deployed = re.match(r"deployed (\S+): \S+ at (0x[0-9a-fA-F]{40})", line)
+            if deployed:
+                trainers[deployed.group(1)] = deployed.group(2)
+            started = re.search(r"decai dashboard: (http://\S+?)/?$", line.strip())
+            if started:
+                url = started.group(1)
+        yield Dashboard(url, node.url, trainers, records)
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=15)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert executable, "Chromium is missing: run `make browser` (apt-get install chromium)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser, dashboard):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(dashboard.url + "/")
+    page.wait_for_selector("body[data-ready]")
+    yield page
+    context.close()
+
+
+_PAGES: list = []
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for name in ("page", "wallet_page"):
+            page = item.funcargs.get(name)
+            if page is not None:
+                try:
+                    page.screenshot(path=str(SCREENSHOTS / f"{item.name}-{name}.png"), full_page=True)
+                except Exception:  # noqa: BLE001 - the browser may be gone
+                    pass
