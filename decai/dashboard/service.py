@@ -669,9 +669,13 @@ class Service:
                     "gas": plan.transactions[-1].gas,
                 }
             )
+        from ape import chain
+
+        block_gas = int(chain.blocks.head.gas_limit)
         for step in steps:
             step["value"] = "0x0"
-            step["gas_hex"] = hex(int(step["gas"] * 1.3) + 100_000)
+            # Room over the estimate, but never above the block's gas limit.
+            step["gas_hex"] = hex(min(int(step["gas"] * 1.3) + 100_000, block_gas))
         gas_price = int(self.provider.gas_price or 0)
         total_gas = sum(s["gas"] for s in steps)
         cost = gas_price * total_gas
