@@ -248,10 +248,15 @@ class Market:
         return owed
 
     def contributions(self) -> list[MarketContribution]:
-        """Every contribution in order, from the AddData events (cached)."""
+        """Every contribution in order, from the AddData events (cached).
+
+        The events are read from `start_block` to the chain's head: Ape's
+        `range(start, None)` would read `start` as the stop block instead."""
+        from ape import chain
+
         count = int(self.contract.num_contributions())
         if len(self._contributions) < count:
-            logs = list(self.contract.AddData.range(self.start_block, None))
+            logs = list(self.contract.AddData.range(self.start_block, chain.blocks.height + 1))
             self._contributions = [
                 MarketContribution(i, log.event_arguments["sender"], tuple(log.event_arguments["data"]),
                                    int(log.event_arguments["label"]), int(log.event_arguments["added_time"]))
