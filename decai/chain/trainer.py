@@ -324,8 +324,11 @@ class Trainer:
             return "you cannot report your own contribution (refund it instead)"
         if self.predict(contribution.data) == contribution.label:
             return "the model agrees with this contribution's label: nothing to report"
-        if self.good_contributions(reporter) == 0:
+        good = self.good_contributions(reporter)
+        if good == 0:
             return "you need at least one refunded (good) contribution before you can report"
+        if status.initial_deposit * good // int(self.contract.total_good_contributions()) == 0:
+            return "your share of this deposit rounds to 0 wei: nothing to take (sweeps take the rest later)"
         return None
 
     def _points_problem(self, contribution: Contribution, status: ClaimStatus, now: int, reporter: str | None) -> str | None:
@@ -341,8 +344,11 @@ class Trainer:
             return "you cannot report your own contribution"
         if agrees:
             return "the model agrees with this contribution's label: nothing to report"
-        if self.good_contributions(reporter) == 0:
+        points, author_points = self.good_contributions(reporter), self.good_contributions(contribution.author)
+        if points == 0:
             return "you need at least one point before you can report"
+        if points < author_points:
+            return f"you have fewer points ({points}) than the author ({author_points}): you cannot report them"
         return None
 
     def badges(self, account: str) -> list[str]:
