@@ -25,13 +25,15 @@ from decai.errors import DecaiError
 @click.option("--text", default=None, help="Raw text, encoded with the model's encoder (text models).")
 @click.option("--account", default=None, help="Account alias, or TEST::n (default TEST::0 on local networks).")
 @click.option("--value", "value_text", default=None, help="Wei to send, e.g. 1e15 or 0.001ether (default: the current deposit plus 25%).")
-@click.option("--max-deposit", "max_text", default=None, help="Most wei ever to send, e.g. 0.01ether; refuse if the deposit rises above it.")
+@click.option(
+    "--max-deposit", "max_text", default=None, help="Most wei ever to send, e.g. 0.01ether; refuse if the price rises above it."
+)
 def cli(provider, trainer, label, data, values, text, account, value_text, max_text):
     model = connect_trainer(trainer)
     label_index = parse_label(model, label)
     sample = parse_sample(model, data, text, values)
     if text is not None and not sample:
-        raise DecaiError("the text has no word the model knows; an empty sample cannot be added (it carries no information)")
+        raise DecaiError("the text has no word the model knows; an empty sample cannot be added (it says nothing)")
     value = parse_wei(value_text) if value_text is not None else None
     max_deposit = parse_wei(max_text) if max_text is not None else None
     sender = load_account(account, provider)

@@ -43,7 +43,9 @@ class DepositParameters:
                 raise DecaiError(f"{name} must not be negative")
         if self.refund_wait_s >= self.owner_claim_wait_s:
             # The contract: "deposit: owner wait must exceed refund wait".
-            raise DecaiError("owner_claim_wait_s must exceed refund_wait_s (else the owner could race the author's refund)")
+            raise DecaiError(
+                "owner_claim_wait_s must exceed refund_wait_s (else the owner could race the author's refund)"
+            )
         if self.owner_claim_wait_s > self.any_address_claim_wait_s:
             raise DecaiError("owner_claim_wait_s must not exceed any_address_claim_wait_s")
         if self.cost_weight > MAX_DEPOSIT // DEPOSIT_SCALE_S:
@@ -235,7 +237,9 @@ class PointsLedger:
             stats.badges |= 1 << badge
             self.awarded.append((account, badge))
 
-    def add(self, key: Hashable, author: Hashable, label: int, now: int, value: int = 0, model_rejects: str | None = None) -> None:
+    def add(
+        self, key: Hashable, author: Hashable, label: int, now: int, value: int = 0, model_rejects: str | None = None
+    ) -> None:
         """`model_rejects`: the model's revert reason for this sample, if any."""
         if key in self.records:
             raise Rejected("data_handler: data already added")

@@ -137,7 +137,8 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
             record = self.ledger.records.get(key)
             left = record.claimable if record else 0
             age = self.now - added_time
-            sweep = age >= PARAMETERS.any_address_claim_wait_s or (age >= PARAMETERS.owner_claim_wait_s and reporter == 0)
+            owner_sweep = age >= PARAMETERS.owner_claim_wait_s and reporter == 0
+            sweep = age >= PARAMETERS.any_address_claim_wait_s or owner_sweep
             share = None
             if record and self.ledger.total_good:
                 share = record.initial_deposit * self.ledger.good.get(sender.address, 0) // self.ledger.total_good

@@ -76,9 +76,19 @@ def test_twenty_partners__cannot_farm_good_contributions_to_take(sparse_trainer,
     at(chain, victim.added_time + DAY)
     for partner in partners:
         assert sparse_trainer.good_contributions(partner.address) == 0
-        assert revert_reason(
-            chain, sparse_trainer.contract, "report", [1, 2, 3], 0, victim.added_time, contributor.address, sender=partner
-        ) == "deposit: reporter has no good contributions"
+        assert (
+            revert_reason(
+                chain,
+                sparse_trainer.contract,
+                "report",
+                [1, 2, 3],
+                0,
+                victim.added_time,
+                contributor.address,
+                sender=partner,
+            )
+            == "deposit: reporter has no good contributions"
+        )
     assert sparse_trainer.claimable(victim) == victim.deposit
 
 
@@ -91,7 +101,9 @@ def test_equal_waits__sweep_race__cannot_be_deployed(owner, waits):
     (or, with refund wait == owner wait, the owner's) lands in the block the
     author's refund opens and takes the honest deposit. Such a trainer can no
     longer be deployed, on chain or through the Python parameters."""
-    parameters = dict(refund_wait_s=waits[0], owner_claim_wait_s=waits[1], any_address_claim_wait_s=waits[2], cost_weight=10**15)
+    parameters = dict(
+        refund_wait_s=waits[0], owner_claim_wait_s=waits[1], any_address_claim_wait_s=waits[2], cost_weight=10**15
+    )
     with pytest.raises(Exception, match="owner_claim_wait_s must exceed refund_wait_s"):
         DepositParameters(**parameters)
     from ape import project
@@ -108,14 +120,19 @@ def test_strict_gap__when_refunds_open_nobody_can_sweep(owner, contributor, stra
     """With the smallest legal gap (owner and anyone one second after the
     refund), the moment refunds open only the author can take an honest
     deposit."""
-    tight = DepositParameters(refund_wait_s=DAY, owner_claim_wait_s=DAY + 1, any_address_claim_wait_s=DAY + 1, cost_weight=10**15)
+    tight = DepositParameters(
+        refund_wait_s=DAY, owner_claim_wait_s=DAY + 1, any_address_claim_wait_s=DAY + 1, cost_weight=10**15
+    )
     trainer = Trainer(deploy_trainer(sparse_model(), tight, owner, progress=False).contract)
     honest = trainer.add_data([4, 5], 1, sender=contributor)
     at(chain, honest.added_time + DAY)
     for sweeper in (owner, stranger):
-        assert revert_reason(
-            chain, trainer.contract, "report", [4, 5], 1, honest.added_time, contributor.address, sender=sweeper
-        ) == "deposit: model agrees with the label"
+        assert (
+            revert_reason(
+                chain, trainer.contract, "report", [4, 5], 1, honest.added_time, contributor.address, sender=sweeper
+            )
+            == "deposit: model agrees with the label"
+        )
     assert trainer.refund(honest, sender=contributor) == honest.deposit
 
 
@@ -127,7 +144,9 @@ def test_dust_share__takes_nothing_and_the_larger_share_takes_more(owner, contri
     reporter with 1 of them and one with 12. Before, the share 12 * 1 // 13
     = 0 took everything left (12 wei) while 12 * 12 // 13 = 11 took 11. Now
     the zero share takes nothing and the larger share takes 11."""
-    dust = DepositParameters(refund_wait_s=DAY, owner_claim_wait_s=10 * DAY, any_address_claim_wait_s=20 * DAY, cost_weight=1)
+    dust = DepositParameters(
+        refund_wait_s=DAY, owner_claim_wait_s=10 * DAY, any_address_claim_wait_s=20 * DAY, cost_weight=1
+    )
     trainer = Trainer(deploy_trainer(sparse_model(), dust, owner, progress=False).contract)
     small = [trainer.add_data([100], 1, sender=reporter)]
     large = [trainer.add_data([200 + i], 1, sender=stranger) for i in range(12)]
@@ -151,15 +170,21 @@ def test_dust_share__takes_nothing_and_the_larger_share_takes_more(owner, contri
         ledger.report("bad", reporter.address, 90_000 + DAY, model_agrees=False)
     assert ledger.report("bad", stranger.address, 90_000 + DAY, model_agrees=False) == 11
 
-    assert revert_reason(
-        chain, trainer.contract, "report", [1, 2, 3], 0, bad.added_time, contributor.address, sender=reporter
-    ) == "deposit: share rounds to zero"
+    assert (
+        revert_reason(
+            chain, trainer.contract, "report", [1, 2, 3], 0, bad.added_time, contributor.address, sender=reporter
+        )
+        == "deposit: share rounds to zero"
+    )
     assert trainer.report(bad, sender=stranger) == 11
     # The reporter with the small share still gets nothing: 1 wei is left,
     # which waits for the owner's and anyone's sweeps.
-    assert revert_reason(
-        chain, trainer.contract, "report", [1, 2, 3], 0, bad.added_time, contributor.address, sender=reporter
-    ) == "deposit: share rounds to zero"
+    assert (
+        revert_reason(
+            chain, trainer.contract, "report", [1, 2, 3], 0, bad.added_time, contributor.address, sender=reporter
+        )
+        == "deposit: share rounds to zero"
+    )
     assert trainer.claimable(bad) == 1
     at(chain, bad.added_time + 10 * DAY)
     assert trainer.report(bad, sender=owner) == 1

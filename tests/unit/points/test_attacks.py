@@ -58,9 +58,9 @@ def test_poison_then_report__an_author_with_points_is_protected(game, contributo
         "points: model disagrees with the label"
     )
     # ...but the attacker, with 1 point against the victim's 2, cannot report it.
-    assert revert_reason(chain, contract, "report", VICTIM_SAMPLE, 1, honest.added_time, victim.address, sender=attacker) == (
-        "points: reporter has fewer points than the author"
-    )
+    assert revert_reason(
+        chain, contract, "report", VICTIM_SAMPLE, 1, honest.added_time, victim.address, sender=attacker
+    ) == ("points: reporter has fewer points than the author")
     assert game.report_problem(honest, attacker.address, honest.added_time + DAY) == (
         "you have fewer points (1) than the author (2): you cannot report them"
     )
