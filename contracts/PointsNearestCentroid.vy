@@ -11,8 +11,9 @@
 @dev Deployment: the constructor takes as many parameter words as fit in its
      transaction; further words go through `init_parameters`; then the owner
      calls `finish_setup` (or passes `finish` = True to the constructor) and
-     the model is open for training. The owner may add classes later with
-     `add_class`, up to the class capacity.
+     the model is open for training. During setup the owner may add classes
+     with `add_class`, up to the class capacity; afterwards no owner call
+     touches the model.
 """
 
 

@@ -3,14 +3,18 @@
     ape run add_data --trainer spam-filter --data 3,17,256 --label 1 --account TEST::1
     ape run add_data --trainer bc --values "17.99,10.38,..." --label malignant --account TEST::1
 
-Sends the current deposit plus a margin; the excess comes back at once. The
-contract is asked first (a call on the pending block), so a deposit that is
-too small or data already added costs no transaction.
+Sends the pending block's deposit plus a margin; the excess comes back at
+once. The contract is asked first (a call on the pending block), so a
+deposit that is too small or data already added costs no transaction. If
+someone else's contribution raises the price first, the deposit is quoted
+again and the transaction resent; `--max-deposit` caps what is ever sent
+(above it: one line, nothing sent).
 """
 
 import click
 
-from decai.apps.cli import DecaiCommand, connect_trainer, load_account, parse_label, parse_sample, parse_wei, warn
+from decai.apps.cli import DecaiCommand, connect_trainer, load_account, parse_label, parse_sample, parse_wei
+from decai.errors import DecaiError
 
 
 @click.command(cls=DecaiCommand)
@@ -21,15 +25,19 @@ from decai.apps.cli import DecaiCommand, connect_trainer, load_account, parse_la
 @click.option("--text", default=None, help="Raw text, encoded with the model's encoder (text models).")
 @click.option("--account", default=None, help="Account alias, or TEST::n (default TEST::0 on local networks).")
 @click.option("--value", "value_text", default=None, help="Wei to send, e.g. 1e15 or 0.001ether (default: the current deposit plus 25%).")
-def cli(provider, trainer, label, data, values, text, account, value_text):
+@click.option(
+    "--max-deposit", "max_text", default=None, help="Most wei ever to send, e.g. 0.01ether; refuse if the price rises above it."
+)
+def cli(provider, trainer, label, data, values, text, account, value_text, max_text):
     model = connect_trainer(trainer)
     label_index = parse_label(model, label)
     sample = parse_sample(model, data, text, values)
     if text is not None and not sample:
-        warn("the text has no word the model knows; adding an empty sample")
+        raise DecaiError("the text has no word the model knows; an empty sample cannot be added (it says nothing)")
     value = parse_wei(value_text) if value_text is not None else None
+    max_deposit = parse_wei(max_text) if max_text is not None else None
     sender = load_account(account, provider)
-    contribution = model.add_data(sample, label_index, sender=sender, value=value)
+    contribution = model.add_data(sample, label_index, sender=sender, value=value, max_deposit=max_deposit)
     click.echo(
         f"added at time {contribution.added_time} with a deposit of {contribution.deposit} wei "
         f"(key 0x{contribution.key.hex()})"

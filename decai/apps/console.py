@@ -203,14 +203,26 @@ def _label(model: Trainer, label: int | str) -> int:
     return int(label)
 
 
-def add(model: Trainer | str, raw: Any, label: int | str, sender=None, *, encoded: bool = False, value: int | None = None) -> Contribution:
+def add(
+    model: Trainer | str,
+    raw: Any,
+    label: int | str,
+    sender=None,
+    *,
+    encoded: bool = False,
+    value: int | None = None,
+    max_deposit: int | None = None,
+) -> Contribution:
     """Add a labelled sample, sending the current deposit plus a margin (the excess comes back).
 
-    `label` is a class index or name. Returns the contribution, which
-    `refund` and `report` take later.
+    `label` is a class index or name. `max_deposit` (wei) caps what is sent
+    if the price rises first. Returns the contribution, which `refund` and
+    `report` take later.
     """
     model = trainer(model)
-    return model.add_data(_sample(model, raw, encoded), _label(model, label), sender=_sender(sender), value=value)
+    return model.add_data(
+        _sample(model, raw, encoded), _label(model, label), sender=_sender(sender), value=value, max_deposit=max_deposit
+    )
 
 
 def next_deposit(model: Trainer | str) -> Wei:

@@ -26,6 +26,10 @@ from decai.units import human_duration, to_hex
 #: adding data in the same block raises the price, and the excess comes back.
 DEPOSIT_MARGIN = 0.25
 
+#: How many times `add_data` quotes the pending block again and resends
+#: after a refusal for an insufficient deposit (someone added just before).
+ADD_RETRIES = 3
+
 _KIND_ABI = {
     "type": "function",
     "name": "trainer_kind",
@@ -172,22 +176,64 @@ class Trainer:
     def next_deposit(self) -> int:
         return int(self.contract.next_deposit())
 
-    def add_data(self, sample: Sequence[int], label: int, *, sender, value: int | None = None, **tx) -> Contribution:
+    def pending_deposit(self) -> int:
+        """The deposit `add_data` requires in the pending block (the next
+        one), which is what a transaction sent now pays: a contribution
+        mined since the last block makes it higher than `next_deposit()`."""
+        return int(self.contract.next_deposit(block_id="pending"))
+
+    def add_data(
+        self,
+        sample: Sequence[int],
+        label: int,
+        *,
+        sender,
+        value: int | None = None,
+        max_deposit: int | None = None,
+        retries: int = ADD_RETRIES,
+        **tx,
+    ) -> Contribution:
         """Add one labelled sample; returns the recorded contribution.
 
-        `value` defaults to the current deposit plus DEPOSIT_MARGIN; the
-        contract sends back whatever exceeds the deposit it takes.
+        `value` defaults to the pending block's deposit plus DEPOSIT_MARGIN;
+        the contract sends back whatever exceeds the deposit it takes.
+
+        Someone else's contribution just before yours raises the price (up
+        to 60 times within a second of the last one). Without an explicit
+        `value`, a refusal for an insufficient deposit, whether the check
+        before sending or the mined transaction reports it, is met by
+        quoting the pending block again and resending, at most `retries`
+        more times. `max_deposit` (wei) caps what is ever sent: if the
+        quote exceeds it, DecaiError is raised and nothing is sent.
         """
         sample = self.check_sample(sample)
         if not 0 <= label < self.contract.num_classes():
             raise DecaiError(f"label {label} is not one of the model's labels 0..{self.contract.num_classes() - 1}")
-        if value is None:
-            deposit = self.next_deposit()
-            value = deposit + int(deposit * DEPOSIT_MARGIN)
-        receipt = transact("add_data", self.contract.add_data, sample, label, sender=sender, value=value, **tx)
-        self.last_receipt = receipt
-        event = next(iter(receipt.decode_logs(self.contract.AddData)))
-        return self.contribution_from_event(event)
+        if max_deposit is not None and max_deposit < 0:
+            raise DecaiError(f"max_deposit must not be negative, got {max_deposit}")
+        for attempt in range(retries + 1):
+            send = value
+            if send is None:
+                deposit = self.pending_deposit()
+                if max_deposit is not None and deposit > max_deposit:
+                    raise DecaiError(
+                        f"the deposit is now {deposit} wei, above your maximum of {max_deposit} wei: nothing was sent"
+                    )
+                send = deposit + int(deposit * DEPOSIT_MARGIN)
+                if max_deposit is not None:
+                    send = min(send, max_deposit)
+            elif max_deposit is not None and send > max_deposit:
+                raise DecaiError(f"value {send} wei is above your maximum of {max_deposit} wei: nothing was sent")
+            try:
+                receipt = transact("add_data", self.contract.add_data, sample, label, sender=sender, value=send, **tx)
+            except Rejected as rejection:
+                if value is None and attempt < retries and str(rejection).endswith("deposit: insufficient deposit"):
+                    continue  # outbid by a contribution just before: quote again
+                raise
+            self.last_receipt = receipt
+            event = next(iter(receipt.decode_logs(self.contract.AddData)))
+            return self.contribution_from_event(event)
+        raise AssertionError("unreachable")  # the last attempt returns or raises
 
     def refund(self, contribution: Contribution, *, sender, **tx) -> int:
         """Reclaim the deposit of your own contribution (points trainers:
@@ -278,8 +324,11 @@ class Trainer:
             return "you cannot report your own contribution (refund it instead)"
         if self.predict(contribution.data) == contribution.label:
             return "the model agrees with this contribution's label: nothing to report"
-        if self.good_contributions(reporter) == 0:
+        good = self.good_contributions(reporter)
+        if good == 0:
             return "you need at least one refunded (good) contribution before you can report"
+        if status.initial_deposit * good // int(self.contract.total_good_contributions()) == 0:
+            return "your share of this deposit rounds to 0 wei: nothing to take (sweeps take the rest later)"
         return None
 
     def _points_problem(self, contribution: Contribution, status: ClaimStatus, now: int, reporter: str | None) -> str | None:
@@ -295,8 +344,11 @@ class Trainer:
             return "you cannot report your own contribution"
         if agrees:
             return "the model agrees with this contribution's label: nothing to report"
-        if self.good_contributions(reporter) == 0:
+        points, author_points = self.good_contributions(reporter), self.good_contributions(contribution.author)
+        if points == 0:
             return "you need at least one point before you can report"
+        if points < author_points:
+            return f"you have fewer points ({points}) than the author ({author_points}): you cannot report them"
         return None
 
     def badges(self, account: str) -> list[str]:

@@ -22,7 +22,10 @@ MAX_DEPOSIT = 2**96 - 1
 class DepositParameters:
     """Deposit, refund and take (see contracts/lib/mechanisms/deposit.vy).
 
-    refund_wait_s <= owner_claim_wait_s <= any_address_claim_wait_s;
+    refund_wait_s < owner_claim_wait_s <= any_address_claim_wait_s: the
+    refund window must close strictly before anyone else may sweep, or the
+    owner (or anyone) could take an honest deposit in the block its refund
+    opens;
     cost_weight in wei (the deposit is cost_weight * 3600 / isqrt(seconds
     since the last update); one update per hour costs cost_weight * 60).
     """
@@ -38,8 +41,11 @@ class DepositParameters:
         for name in ("refund_wait_s", "owner_claim_wait_s", "any_address_claim_wait_s", "cost_weight"):
             if getattr(self, name) < 0:
                 raise DecaiError(f"{name} must not be negative")
-        if self.refund_wait_s > self.owner_claim_wait_s:
-            raise DecaiError("refund_wait_s must not exceed owner_claim_wait_s")
+        if self.refund_wait_s >= self.owner_claim_wait_s:
+            # The contract: "deposit: owner wait must exceed refund wait".
+            raise DecaiError(
+                "owner_claim_wait_s must exceed refund_wait_s (else the owner could race the author's refund)"
+            )
         if self.owner_claim_wait_s > self.any_address_claim_wait_s:
             raise DecaiError("owner_claim_wait_s must not exceed any_address_claim_wait_s")
         if self.cost_weight > MAX_DEPOSIT // DEPOSIT_SCALE_S:
@@ -100,12 +106,16 @@ class DepositLedger:
         """Wei the contract must hold: the sum of everything claimable."""
         return sum(record.claimable for record in self.records.values())
 
-    def add(self, key: Hashable, author: Hashable, now: int, value: int) -> int:
+    def add(self, key: Hashable, author: Hashable, now: int, value: int, model_rejects: str | None = None) -> int:
+        """`model_rejects`: the model's revert reason for this sample, if it
+        refuses it (checked after the deposit and the key, as on chain)."""
         deposit = self.next_deposit(now)
         if value < deposit:
             raise Rejected("deposit: insufficient deposit")
         if key in self.records:
             raise Rejected("data_handler: data already added")
+        if model_rejects:
+            raise Rejected(model_rejects)
         self.last_update_time = now
         self.records[key] = _Record(author, now, deposit, deposit)
         self.deposited += deposit
@@ -156,9 +166,12 @@ class DepositLedger:
             reporter_good = self.good.get(reporter, 0)
             if reporter_good == 0:
                 raise Rejected("deposit: reporter has no good contributions")
+            # Rounded down; a zero share takes nothing, so the amount never
+            # falls as the share grows.
             share = record.initial_deposit * reporter_good // self.total_good
-            if share > 0:
-                amount = min(share, amount)
+            if share == 0:
+                raise Rejected("deposit: share rounds to zero")
+            amount = min(share, amount)
         record.claimable -= amount
         record.claim_count += 1
         record.claimed_by.add(reporter)
@@ -224,11 +237,16 @@ class PointsLedger:
             stats.badges |= 1 << badge
             self.awarded.append((account, badge))
 
-    def add(self, key: Hashable, author: Hashable, label: int, now: int, value: int = 0) -> None:
+    def add(
+        self, key: Hashable, author: Hashable, label: int, now: int, value: int = 0, model_rejects: str | None = None
+    ) -> None:
+        """`model_rejects`: the model's revert reason for this sample, if any."""
         if key in self.records:
             raise Rejected("data_handler: data already added")
         if value != 0:
             raise Rejected("points: no deposit is taken")
+        if model_rejects:
+            raise Rejected(model_rejects)
         self.records[key] = {"author": author, "added_time": now, "settled": None}
         stats = self._stats(author)
         stats.contributions += 1
@@ -276,6 +294,8 @@ class PointsLedger:
             raise Rejected("points: model agrees with the label")
         if self._stats(reporter).points == 0:
             raise Rejected("points: reporter has no points")
+        if self._stats(reporter).points < self._stats(record["author"]).points:
+            raise Rejected("points: reporter has fewer points than the author")
         record["settled"] = "bad"
         self._stats(reporter).reports_made += 1
         self._stats(record["author"]).reported += 1

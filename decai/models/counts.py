@@ -118,6 +118,13 @@ class SparseCountModel(Model):
         if sample[-1] >= self.num_features:
             raise DecaiError(f"feature index {sample[-1]} is out of range (the model has {self.num_features} features)")
 
+    def check_training_sample(self, sample: Sequence[int], label: int) -> None:
+        super().check_training_sample(sample, label)
+        if not sample:
+            # Its prediction depends on the class headers alone: a refund
+            # known in advance. The contract refuses it with this reason.
+            raise DecaiError(f"{self.MODULE}: empty sample")
+
     # -- classes --------------------------------------------------------
     def add_class(self, name: str) -> int:
         """Add an empty class, as the contract's `add_class` does."""
@@ -178,6 +185,11 @@ class SparseCountModel(Model):
             numbers.append(field >> cls.SAMPLES_BITS)
         lanes = unpack_lanes(words[header_words:], num_features * stride, COUNT_BITS)
         counts = [lanes[label::stride] for label in range(num_classes)]
+        # Classes not added yet, and the padding class of an odd capacity,
+        # hold nothing: the contract refuses setup words that give them any.
+        for label in range(num_classes, stride):
+            if (words[label // 2] >> (FIELD_BITS * (label % 2))) & (2**FIELD_BITS - 1) or any(lanes[label::stride]):
+                raise DecaiError(f"{cls.MODULE}: parameters for a class not added yet")
         return samples, numbers, counts
 
     def _parameters(self) -> dict[str, Any]:

@@ -121,6 +121,12 @@ class SparsePerceptron(_Perceptron):
     def num_features(self) -> int:
         return len(self.weights)
 
+    def check_training_sample(self, sample: Sequence[int], label: int) -> None:
+        super().check_training_sample(sample, label)
+        if not sample:
+            # It would score exactly the intercept: a refund known in advance.
+            raise DecaiError("sparse_perceptron: empty sample")
+
     def check_sample(self, sample: Sequence[int]) -> None:
         _check_int64_values(sample)
         if len(sample) > MAX_SAMPLE_LENGTH:

@@ -93,6 +93,16 @@ def deploy(model, owner, **kwargs):
     return deploy_trainer(model, NO_DEPOSIT, owner, progress=False, **kwargs).contract
 
 
+def deploy_in_setup(model, owner, mechanism=NO_DEPOSIT):
+    """Deploy `model` with every parameter word in the constructor but the
+    setup left open (the owner may still call setup-only functions)."""
+    from decai.chain.contracts import contract_container
+    from decai.chain.deploy import _constructor_args
+
+    container = contract_container(mechanism.mechanism, model.type)
+    return owner.deploy(container, *_constructor_args(model, mechanism, model.storage_words(), False))
+
+
 def chain_predictions(contract, samples: Sequence[Sequence[int]], batch: int = 100) -> list[int]:
     out: list[int] = []
     for start in range(0, len(samples), batch):

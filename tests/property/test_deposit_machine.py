@@ -7,7 +7,15 @@ with the clock moved between transactions. After every step:
   (so nobody is paid twice, and nobody takes what is not theirs);
 - counters of good contributions match the model;
 - a call the model rejects reverts on chain with the same reason (checked
-  as an eth_call on the pending block, so nothing is mined).
+  as an eth_call on the pending block, so nothing is mined);
+- issue 11: no empty sample was ever recorded (the model refuses it with its
+  reason); every report before the claim waits took exactly its positive
+  share, capped at what was left (a share that rounds to zero is refused),
+  so no reporter ever took more than one with a larger share would; the
+  trainer's waits leave the author a window before any sweep.
+
+The cost weight is 1 wei and adds may follow a 10-day lull, so deposits of
+a few wei make shares that round to zero reachable.
 """
 
 from __future__ import annotations
@@ -24,7 +32,7 @@ from decai.chain.trainer import Trainer
 from tests.helpers.chain import revert_reason
 
 FEATURES = 6
-PARAMETERS = DepositParameters(refund_wait_s=3600, owner_claim_wait_s=5 * 3600, any_address_claim_wait_s=9 * 3600, cost_weight=10**12)
+PARAMETERS = DepositParameters(refund_wait_s=3600, owner_claim_wait_s=5 * 3600, any_address_claim_wait_s=9 * 3600, cost_weight=1)
 INITIAL_WEIGHTS = [ONE if i % 3 else -ONE for i in range(FEATURES)]
 
 
@@ -54,6 +62,7 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
             self.fees = {a.address: 0 for a in actors}
             self.flows = {a.address: 0 for a in actors}  # wei received minus wei paid, by the model
             self.now = chain.blocks.head.timestamp
+            self.takes: list[tuple[int, int, int]] = []  # (amount, share, left before) of reports before the waits
 
         def teardown(self):
             if hasattr(self, "snapshot"):
@@ -82,9 +91,9 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
         @rule(
             target=contributions,
             actor=st.integers(1, 4),
-            features=st.sets(st.integers(0, FEATURES - 1), min_size=1, max_size=3),
+            features=st.sets(st.integers(0, FEATURES - 1), min_size=0, max_size=3),
             honest=st.booleans(),
-            wait=st.sampled_from([1, 7, 60, 600, 3600]),
+            wait=st.sampled_from([1, 7, 60, 600, 3600, 10 * 86_400]),
             pay=st.sampled_from(["exact", "more", "less"]),
         )
         def add(self, actor, features, honest, wait, pay):
@@ -96,7 +105,8 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
             price = self.ledger.next_deposit(self.now)
             value = {"exact": price, "more": price + 12345, "less": max(price - 1, 0)}[pay]
             key = (tuple(sample), label, self.now, sender.address)
-            result = self._expect(lambda: self.ledger.add(key, sender.address, self.now, value), sender,
+            refusal = None if sample else "sparse_perceptron: empty sample"
+            result = self._expect(lambda: self.ledger.add(key, sender.address, self.now, value, refusal), sender,
                                   "add_data", sample, label, value=value)
             if result is None:
                 return multiple()
@@ -124,10 +134,22 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
             sender = actors[reporter]
             self._at(max(wait, 1))
             agrees = self.reference.predict(list(sample)) == label
+            record = self.ledger.records.get(key)
+            left = record.claimable if record else 0
+            age = self.now - added_time
+            owner_sweep = age >= PARAMETERS.owner_claim_wait_s and reporter == 0
+            sweep = age >= PARAMETERS.any_address_claim_wait_s or owner_sweep
+            share = None
+            if record and self.ledger.total_good:
+                share = record.initial_deposit * self.ledger.good.get(sender.address, 0) // self.ledger.total_good
             result = self._expect(lambda: self.ledger.report(key, sender.address, self.now, agrees), sender,
                                   "report", list(sample), label, added_time, author)
             if result is not None:
                 self.flows[sender.address] += result[0]
+                if not sweep:
+                    self.takes.append((result[0], share, left))
+            elif share == 0 and not sweep:
+                event("report refused: share rounds to zero")
 
         @rule(key=consumes(contributions), actor=st.integers(1, 4))
         def refund_someone_elses(self, key, actor):
@@ -150,6 +172,22 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
                 for actor in actors:
                     expected = self.start_balances[actor.address] + self.flows[actor.address] - self.fees[actor.address]
                     assert actor.balance == expected
+
+        @invariant()
+        def no_empty_sample_recorded(self):
+            if hasattr(self, "ledger"):
+                assert all(key[0] for key in self.ledger.records)
+
+        @invariant()
+        def reports_take_their_positive_share_and_never_more(self):
+            if hasattr(self, "ledger"):
+                for amount, share, left in self.takes:
+                    assert 0 < amount == min(share, left)
+
+        @invariant()
+        def authors_have_a_window_before_any_sweep(self):
+            waits = (contract.refund_wait_s(), contract.owner_claim_wait_s(), contract.any_address_claim_wait_s())
+            assert waits[0] < waits[1] <= waits[2]
 
         @invariant()
         def counters_match(self):

@@ -5,7 +5,9 @@ passing. After every step: each account's statistics on chain equal the
 model's; points never exceed an account's contributions; the total equals
 the sum of points; every badge event was emitted exactly once per account
 and badge, when the model says it was earned; rejected calls revert with
-the model's reason.
+the model's reason. Issue 11: no empty sample is ever recorded, and every
+report was made by an account with at least as many points as the author
+(at the time of the report).
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ def test_points_state_machine(deployed, accounts, chain):
             self.reference = _model()
             self.ledger = PointsLedger(PARAMETERS, num_classes=2)
             self.events: list[tuple[str, int]] = []
+            self.reports: list[tuple[int, int]] = []  # (reporter's points, author's points) of accepted reports
             self.now = chain.blocks.head.timestamp
 
         def teardown(self):
@@ -73,7 +76,7 @@ def test_points_state_machine(deployed, accounts, chain):
         @rule(
             target=contributions,
             actor=st.integers(0, 3),
-            features=st.sets(st.integers(0, FEATURES - 1), min_size=1, max_size=3),
+            features=st.sets(st.integers(0, FEATURES - 1), min_size=0, max_size=3),
             honest=st.booleans(),
             wait=st.sampled_from([1, 60, 3600, 86_400, 2 * 86_400]),
             paid=st.sampled_from([0, 0, 0, 1]),
@@ -85,7 +88,8 @@ def test_points_state_machine(deployed, accounts, chain):
             sender = actors[actor]
             self._at(wait)
             key = (tuple(sample), label, self.now, sender.address)
-            if not self._expect(lambda: self.ledger.add(key, sender.address, label, self.now, paid), sender, "add_data", sample, label, value=paid):
+            refusal = None if sample else "sparse_perceptron: empty sample"
+            if not self._expect(lambda: self.ledger.add(key, sender.address, label, self.now, paid, refusal), sender, "add_data", sample, label, value=paid):
                 return multiple()
             self.reference.update(sample, label)
             return key
@@ -104,7 +108,9 @@ def test_points_state_machine(deployed, accounts, chain):
             sender = actors[reporter]
             self._at(wait)
             agrees = self.reference.predict(list(sample)) == label
-            self._expect(lambda: self.ledger.report(key, sender.address, self.now, agrees), sender, "report", list(sample), label, added_time, author)
+            points = (contract.good_contributions(sender), contract.good_contributions(author))
+            if self._expect(lambda: self.ledger.report(key, sender.address, self.now, agrees), sender, "report", list(sample), label, added_time, author):
+                self.reports.append(points)
 
         @invariant()
         def stats_match_and_points_never_exceed_contributions(self):
@@ -123,6 +129,12 @@ def test_points_state_machine(deployed, accounts, chain):
                 assert chain_stats.points <= chain_stats.contributions
                 total += ours.points
             assert contract.total_good_contributions() == total == self.ledger.total_good
+
+        @invariant()
+        def no_empty_sample_and_no_report_from_fewer_points(self):
+            if hasattr(self, "ledger"):
+                assert all(key[0] for key in self.ledger.records)
+                assert all(0 < reporter >= author for reporter, author in self.reports)
 
         @invariant()
         def each_badge_awarded_exactly_once(self):

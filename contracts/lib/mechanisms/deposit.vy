@@ -6,7 +6,8 @@
         so bursts of data (spam) are expensive. After `refund_wait_s` the
         author gets the deposit back if the model still agrees with the
         sample; otherwise other contributors with a record of good data may
-        take it, each in proportion to their good contributions. After
+        take it, each in proportion to their good contributions (rounded
+        down; a share that rounds to zero takes nothing). After
         `owner_claim_wait_s` the owner, and after `any_address_claim_wait_s`
         anyone, may take whatever is left, so no ether stays locked.
 @dev This module moves no ether itself: its callers pay out the amounts it
@@ -90,7 +91,11 @@ def __init__(
     _any_address_claim_wait_s: uint256,
     _cost_weight: uint256,
 ):
-    assert _refund_wait_s <= _owner_claim_wait_s, "deposit: refund wait exceeds owner wait"
+    # Strictly later: with equal waits the owner (or, with all three equal,
+    # anyone) could take a deposit in the very block its refund opens,
+    # racing the honest author. The owner's and anyone's waits may be equal:
+    # both are sweepers and the author's window has closed by then.
+    assert _refund_wait_s < _owner_claim_wait_s, "deposit: owner wait must exceed refund wait"
     assert _owner_claim_wait_s <= _any_address_claim_wait_s, "deposit: owner wait exceeds any-address wait"
     # The largest deposit (one second after the last update) must fit a record.
     assert _cost_weight <= data_handler.MAX_DEPOSIT // _DEPOSIT_SCALE_S, "deposit: cost weight too large"
@@ -212,11 +217,12 @@ def _report(key: bytes32, added_time: uint256, author: address, model_agrees: bo
         assert not model_agrees, "deposit: model agrees with the label"
         reporter_good: uint256 = self.good_contributions[msg.sender]
         assert reporter_good > 0, "deposit: reporter has no good contributions"
-        # Rounds down (in the contract's favour); a share that rounds to zero
-        # takes everything that is left instead.
+        # Rounds down (in the contract's favour), so the amount never falls
+        # as the reporter's share grows: a share that rounds to zero takes
+        # nothing and is refused (the rest waits for the claim waits).
         share: uint256 = record.initial_deposit * reporter_good // (self._clock >> _TOTAL_SHIFT)
-        if share > 0:
-            amount = min(share, amount)
+        assert share > 0, "deposit: share rounds to zero"
+        amount = min(share, amount)
 
     record.claimable -= amount
     record.claim_count += 1

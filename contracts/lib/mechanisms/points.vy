@@ -5,8 +5,8 @@
         the author of a contribution that the model still agrees with may
         claim a point for it (through `refund`); a contribution the model
         disagrees with may instead be reported by anyone else with at least
-        one point (through `report`), which marks it bad on its author's
-        record. Each contribution is settled once, one way or the other.
+        one point and at least as many points as its author (through
+        `report`), which marks it bad on its author's record. Each contribution is settled once, one way or the other.
         Badges mark milestones and are awarded exactly once, each with an
         event: first contribution, 10 and 100 points, every label used,
         contributions on 7 distinct days (UTC).
@@ -282,12 +282,17 @@ def _report(key: bytes32, added_time: uint256, author: address, model_agrees: bo
     assert not model_agrees, "points: model agrees with the label"
     reporter: Stats = self._unpack(self._stats[msg.sender])
     assert reporter.points > 0, "points: reporter has no points"
+    # Adding is free, so anyone can train the model against a sample and
+    # then report it. A reporter must have earned at least as many points as
+    # the author: a record costs one settled good contribution per point, so
+    # the more an author has earned, the more a griefer must earn first.
+    victim: Stats = self._unpack(self._stats[author])
+    assert reporter.points >= victim.points, "points: reporter has fewer points than the author"
     record.claim_count = 1
     data_handler._store(key, record)
     data_handler._mark_claimed(key, msg.sender)
     reporter.reports_made += 1
     self._store(msg.sender, reporter)
-    victim: Stats = self._unpack(self._stats[author])
     victim.reported += 1
     self._store(author, victim)
     log Reported(reporter=msg.sender, author=author, key=key)

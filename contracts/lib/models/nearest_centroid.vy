@@ -28,9 +28,10 @@
      / 8)), eight int32 lanes per word in two's complement, dimension i in
      lane i % 8 of word i // 8: an update reads and writes only W words.
      Classes: the owner may add classes (up to `class_capacity`, fixed at
-     deployment) at any time. Setup writes may not touch a class that does
-     not exist yet, so a class added after setup starts with no samples and
-     changes no prediction until data for it is added through training.
+     deployment) during setup only: after `finish_setup` no owner call
+     touches the model, and predictions change only through `add_data`.
+     Setup writes may not touch a class that does not exist yet, so a class
+     without data is never predicted.
 """
 
 
@@ -135,14 +136,14 @@ def init_parameters(start_word: uint256, words: DynArray[uint256, constants.MAX_
 @external
 def add_class(name: String[constants.MAX_CLASS_NAME_LENGTH]) -> uint64:
     """
-    @notice Add a class (owner only, during or after setup).
+    @notice Add a class (owner only, during setup).
     @dev The new class has no samples: it is never predicted until data is
          added for it, during setup through `init_parameters`, afterwards
          only through training (its first sample becomes its centroid).
     @param name The class name.
     @return The new class's label.
     """
-    ownership._check_owner()
+    ownership._check_setup_open()
     word: uint256 = self._words[0]
     assert word >> _NUM_CLASSES_SHIFT < class_capacity, "nearest_centroid: too many classes"
     # The class count is below class_capacity <= 64, so it stays in its bits.

@@ -44,11 +44,14 @@
      into the next lane, and the top bit of every lane tells, once per word,
      whether a count overflowed.
      Classes: the owner may add classes (up to `class_capacity`, fixed at
-     deployment) at any time. Setup writes may not touch the fields of a
-     class that does not exist yet, so a class added after setup starts with
-     no samples, is never predicted and changes no prediction until data for
-     it is added through training. The owner must give q_c consistent with
-     the counts (decai's `storage_words` does); training keeps it so.
+     deployment) during setup only: after `finish_setup` no owner call
+     touches the model, and predictions change only through `add_data`.
+     Setup writes may not touch the fields of a class that does not exist
+     yet, nor those of the padding class of an odd capacity (checked the
+     same way at every class count), so a class without data is never
+     predicted and no label beyond the classes can be.
+     The owner must give q_c consistent with the counts (decai's
+     `storage_words` does); training keeps it so.
 """
 
 
@@ -163,14 +166,14 @@ def init_parameters(start_word: uint256, words: DynArray[uint256, constants.MAX_
 @external
 def add_class(name: String[constants.MAX_CLASS_NAME_LENGTH]) -> uint64:
     """
-    @notice Add a class (owner only, during or after setup).
+    @notice Add a class (owner only, during setup).
     @dev The new class has no samples: it is never predicted until data is
          added for it, during setup through `init_parameters`, afterwards
          only through training.
     @param name The class name.
     @return The new class's label.
     """
-    ownership._check_owner()
+    ownership._check_setup_open()
     word: uint256 = self._words[0]
     assert word >> _NUM_CLASSES_SHIFT < class_capacity, "sparse_nearest_centroid: too many classes"
     # The class count is below class_capacity <= 64, so it stays in its bits.
@@ -274,10 +277,12 @@ def parameter_word_count() -> uint256:
 def _write_words(start_word: uint256, words: DynArray[uint256, constants.MAX_INIT_WORDS]):
     assert start_word + len(words) <= _TOTAL_WORDS, "sparse_nearest_centroid: words beyond the last parameter"
     num_classes: uint256 = self._words[0] >> _NUM_CLASSES_SHIFT
-    # While classes are missing, lanes of missing classes must stay zero:
+    # Lanes of classes not added yet (and of the padding class) must stay zero:
     # `unknown` masks them for words whose first lane has class `mask_for`
     # (with an even stride dividing 8, that is every count word).
-    complete: bool = num_classes == class_capacity
+    # With an odd capacity the stride has one padding class more, never
+    # added: its lanes are checked too, at every class count.
+    complete: bool = num_classes == _STRIDE
     mask_for: uint256 = max_value(uint256)
     unknown: uint256 = 0
     for i: uint256 in range(len(words), bound=constants.MAX_INIT_WORDS):
@@ -415,11 +420,14 @@ def _update(data: DynArray[int64, constants.MAX_SAMPLE_LENGTH], label: uint64):
         num_classes = self._words[0] >> _NUM_CLASSES_SHIFT
     assert class_index < num_classes, "sparse_nearest_centroid: unknown label"
     length: uint256 = len(data)
-    if length > 0:
-        # As in `_predict`: the loop checks the order, the ends are checked
-        # here, and masking keeps an out-of-order lookup inside `_words`.
-        assert data[0] >= 0, "sparse_nearest_centroid: negative feature index"
-        assert convert(data[length - 1], uint256) < num_features, "sparse_nearest_centroid: feature index out of range"
+    # An empty sample is nearest to the class with the smallest q_c / n_c**2,
+    # whatever any feature says: its refund would be known in advance, a
+    # risk-free "good contribution".
+    assert length > 0, "sparse_nearest_centroid: empty sample"
+    # As in `_predict`: the loop checks the order, the ends are checked
+    # here, and masking keeps an out-of-order lookup inside `_words`.
+    assert data[0] >= 0, "sparse_nearest_centroid: negative feature index"
+    assert convert(data[length - 1], uint256) < num_features, "sparse_nearest_centroid: feature index out of range"
 
     # Entries are increasing, so their words are too: each word is read and
     # written once, however many of its counts change. Position 0 is a

@@ -67,7 +67,7 @@ def test_add_data__free_mechanism__takes_nothing(owner, contributor):
     from decai.core.mechanisms import DepositParameters
     from tests.helpers.chain import sparse_model
 
-    free = DepositParameters(refund_wait_s=0, owner_claim_wait_s=0, any_address_claim_wait_s=0, cost_weight=0)
+    free = DepositParameters(refund_wait_s=0, owner_claim_wait_s=1, any_address_claim_wait_s=1, cost_weight=0)
     contract = deploy_trainer(sparse_model(), free, owner, progress=False).contract
     assert contract.next_deposit() == 0
     contract.add_data(GOOD, 1, sender=contributor, value=5)

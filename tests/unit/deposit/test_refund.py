@@ -106,7 +106,9 @@ def test_refund__zero_deposit__counts_good(owner, contributor, chain):
     from decai.chain.trainer import Trainer
     from tests.helpers.chain import sparse_model
 
-    free = DepositParameters(refund_wait_s=DAY, owner_claim_wait_s=DAY, any_address_claim_wait_s=DAY, cost_weight=0)
+    free = DepositParameters(
+        refund_wait_s=DAY, owner_claim_wait_s=2 * DAY, any_address_claim_wait_s=2 * DAY, cost_weight=0
+    )
     trainer = Trainer(deploy_trainer(sparse_model(), free, owner, progress=False).contract)
     contribution = trainer.add_data(GOOD, 1, sender=contributor)
     at(chain, contribution.added_time + DAY)

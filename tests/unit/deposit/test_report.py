@@ -143,9 +143,9 @@ def test_report__author_after_any_address_wait__can_take_own_leftovers(sparse_tr
     assert sparse_trainer.report(bad, sender=contributor) == bad.deposit
 
 
-def test_report__share_rounding_to_zero__takes_the_rest(owner, contributor, reporter, stranger, chain):
-    """With a tiny deposit and many good contributions elsewhere, the share
-    floor(deposit * good / total) is 0 and the reporter takes what is left."""
+def test_report__small_share__is_capped_share(owner, contributor, reporter, stranger, chain):
+    """With a tiny deposit the share floor(deposit * good / total) is small
+    but positive: the reporter takes exactly that."""
     from decai.chain.deploy import deploy_trainer
     from decai.core.mechanisms import DepositParameters
     from decai.chain.trainer import Trainer

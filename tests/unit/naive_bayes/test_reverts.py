@@ -9,7 +9,7 @@ from ape import chain, project
 
 from decai.errors import DecaiError
 from decai.core.fixed_point import ONE
-from tests.helpers.data import NO_DEPOSIT, deploy
+from tests.helpers.data import NO_DEPOSIT, deploy, deploy_in_setup
 from tests.helpers.models import NB_FEATURES as NUM_FEATURES, small_naive_bayes as small_model
 
 
@@ -72,8 +72,9 @@ def test_init_parameters__rules(owner, stranger, chain):
         trainer.init_parameters(0, [1], sender=owner)
 
 
-def test_add_class__owner_only_up_to_capacity(owner, stranger, nb_trainer, nb_model):
+def test_add_class__owner_only_during_setup_up_to_capacity(owner, stranger, nb_model):
     sample = [1, 2, 2, 30]
+    nb_trainer = deploy_in_setup(nb_model, owner)
     before = nb_trainer.predict(sample)
     with ape.reverts("ownership: caller is not the owner"):
         nb_trainer.add_class("eggs", sender=stranger)

@@ -9,7 +9,7 @@ from ape import chain, project
 
 from decai.errors import DecaiError
 from decai.core.fixed_point import ONE
-from tests.helpers.data import NO_DEPOSIT, deploy
+from tests.helpers.data import NO_DEPOSIT, deploy, deploy_in_setup
 from tests.helpers.models import NCC_DIMENSIONS as DIMENSIONS, small_nearest_centroid as small_model, unit
 
 
@@ -61,8 +61,9 @@ def test_init_parameters__rules(owner, stranger):
         trainer.init_parameters(1, [1], sender=owner)
 
 
-def test_add_class__owner_only_up_to_capacity(owner, stranger, contributor, ncc_trainer, ncc_model):
+def test_add_class__owner_only_during_setup_up_to_capacity(owner, stranger, contributor, ncc_model):
     sample = unit([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    ncc_trainer = deploy_in_setup(ncc_model, owner)
     before = ncc_trainer.predict(sample)
     with ape.reverts("ownership: caller is not the owner"):
         ncc_trainer.add_class("up", sender=stranger)
@@ -72,6 +73,7 @@ def test_add_class__owner_only_up_to_capacity(owner, stranger, contributor, ncc_
     assert ncc_trainer.predict(sample) == before
     with ape.reverts("nearest_centroid: too many classes"):
         ncc_trainer.add_class("down", sender=owner)
+    ncc_trainer.finish_setup(sender=owner)
     # The new class's first sample becomes its centroid.
     ncc_trainer.add_data(sample, 2, sender=contributor)
     ncc_model.add_class("up")

@@ -80,7 +80,12 @@ def test_new_owner_sweeps_after_owner_wait(sparse_trainer, owner, contributor, s
 @pytest.mark.parametrize(
     "waits, reason",
     [
-        ((2, 1, 3), "deposit: refund wait exceeds owner wait"),
+        ((2, 1, 3), "deposit: owner wait must exceed refund wait"),
+        # Equal refund and owner waits: the owner could sweep in the block
+        # the author's refund opens (all three equal: anyone could).
+        ((2, 2, 3), "deposit: owner wait must exceed refund wait"),
+        ((2, 2, 2), "deposit: owner wait must exceed refund wait"),
+        ((0, 0, 0), "deposit: owner wait must exceed refund wait"),
         ((1, 3, 2), "deposit: owner wait exceeds any-address wait"),
     ],
 )
@@ -119,8 +124,11 @@ def test_constructor__bad_model__reverts(owner, project, change, reason):
 
 
 def test_python_parameters_mirror_constructor_checks():
-    with pytest.raises(Exception, match="refund_wait_s must not exceed owner_claim_wait_s"):
-        DepositParameters(refund_wait_s=2, owner_claim_wait_s=1, any_address_claim_wait_s=3)
+    for waits in ((2, 1, 3), (2, 2, 3), (2, 2, 2), (0, 0, 0)):
+        with pytest.raises(Exception, match="owner_claim_wait_s must exceed refund_wait_s"):
+            DepositParameters(refund_wait_s=waits[0], owner_claim_wait_s=waits[1], any_address_claim_wait_s=waits[2])
+    # The owner's and anyone's waits may be equal: both sweep after the author's window.
+    DepositParameters(refund_wait_s=1, owner_claim_wait_s=2, any_address_claim_wait_s=2)
     with pytest.raises(Exception, match="owner_claim_wait_s must not exceed any_address_claim_wait_s"):
         DepositParameters(refund_wait_s=1, owner_claim_wait_s=3, any_address_claim_wait_s=2)
 

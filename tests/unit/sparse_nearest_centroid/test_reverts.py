@@ -8,7 +8,7 @@ import pytest
 from ape import chain, project
 
 from decai.errors import DecaiError
-from tests.helpers.data import NO_DEPOSIT, deploy
+from tests.helpers.data import NO_DEPOSIT, deploy, deploy_in_setup
 from tests.helpers.models import SNCC_FEATURES as NUM_FEATURES, small_sparse_nearest_centroid as small_model
 
 
@@ -56,8 +56,9 @@ def test_init_parameters__rules(owner, stranger):
         trainer.init_parameters(0, [1], sender=owner)
 
 
-def test_add_class__owner_only_up_to_capacity(owner, stranger, contributor, sncc_trainer, sncc_model):
+def test_add_class__owner_only_during_setup_up_to_capacity(owner, stranger, contributor, sncc_model):
     sample = [1, 5, 30]
+    sncc_trainer = deploy_in_setup(sncc_model, owner)
     before = sncc_trainer.predict(sample)
     with ape.reverts("ownership: caller is not the owner"):
         sncc_trainer.add_class("news", sender=stranger)
@@ -66,6 +67,7 @@ def test_add_class__owner_only_up_to_capacity(owner, stranger, contributor, sncc
     assert sncc_trainer.predict(sample) == before
     with ape.reverts("sparse_nearest_centroid: too many classes"):
         sncc_trainer.add_class("weather", sender=owner)
+    sncc_trainer.finish_setup(sender=owner)
     # One sample makes the new class's centroid that very sample.
     sncc_trainer.add_data(sample, 2, sender=contributor)
     sncc_model.add_class("news")
