@@ -1,0 +1,146 @@
+"""Deploying a model file from the browser: the plan (every transaction's
+data and gas, for the wallet to send in order) and, once they are all
+mined, the deployment record that lists the new trainer.
+
+`Deployments` is mixed into `decai.dashboard.service.Service`, whose
+`provider`, `_funds` and trainer cache it uses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from decai.dashboard.common import checksum, ether, known_contract
+from decai.errors import DecaiError
+from decai.units import to_hex
+
+
+class Deployments:
+    """Plan and record a deployment (see the module)."""
+
+    def mechanism_parameters(self, mechanism: str, params: dict[str, Any]):
+        from decai.core.mechanisms import DepositParameters, PointsParameters
+        from decai.units import parse_duration, parse_wei
+
+        def duration(key: str, default: str) -> int:
+            text = str(params.get(key) or default).strip()
+            try:
+                return parse_duration(text)
+            except DecaiError as error:
+                raise DecaiError(f"{key.replace('_', ' ')}: {error}") from None
+
+        if mechanism == "points":
+            return PointsParameters(refund_wait_s=duration("refund_wait", "1d"))
+        if mechanism == "deposit":
+            try:
+                cost = parse_wei(str(params.get("cost_weight") or "1e15"))
+            except DecaiError as error:
+                raise DecaiError(f"cost weight: {error}") from None
+            return DepositParameters(
+                refund_wait_s=duration("refund_wait", "1d"),
+                owner_claim_wait_s=duration("owner_claim_wait", "10d"),
+                any_address_claim_wait_s=duration("any_claim_wait", "20d"),
+                cost_weight=cost,
+            )
+        raise DecaiError(f"choose the deposit or points mechanism, not {mechanism!r}")
+
+    def plan(self, body: dict[str, Any]) -> dict[str, Any]:
+        from decai.chain.deploy import _deploy_transaction, plan_deployment
+        from decai.models.base import model_from_dict
+
+        sender = checksum(body.get("from") or "")
+        model = model_from_dict(body.get("model"), body.get("filename") or "the model file")
+        parameters = self.mechanism_parameters(body.get("mechanism") or "deposit", body.get("params") or {})
+        plan = plan_deployment(model, parameters, sender)
+        words = plan.words
+        creation = _deploy_transaction(
+            plan.container, model, parameters, words[: plan.in_constructor], plan.finish_now, sender
+        )
+        steps = [{"label": "deploy", "to": None, "data": to_hex(creation.data), "gas": plan.transactions[0].gas}]
+        abi = plan.container.contract_type
+        init = next(m for m in abi.methods if m.name == "init_parameters")
+        finish = next(m for m in abi.methods if m.name == "finish_setup")
+        ecosystem = self.provider.network.ecosystem
+        for (start, end), planned in zip(plan.chunks, plan.transactions[1:]):
+            data = ecosystem.encode_calldata(init, start, words[start:end])
+            steps.append(
+                {
+                    "label": planned.name,
+                    "to": "deployed",
+                    "data": to_hex(ecosystem.get_method_selector(init) + bytes(data)),
+                    "gas": planned.gas,
+                }
+            )
+        if not plan.finish_now:
+            steps.append(
+                {
+                    "label": "finish_setup",
+                    "to": "deployed",
+                    "data": to_hex(ecosystem.get_method_selector(finish)),
+                    "gas": plan.transactions[-1].gas,
+                }
+            )
+        from ape import chain
+
+        block_gas = int(chain.blocks.head.gas_limit)
+        for step in steps:
+            step["value"] = "0x0"
+            # Room over the estimate, but never above the block's gas limit.
+            step["gas_hex"] = hex(min(int(step["gas"] * 1.3) + 100_000, block_gas))
+        gas_price = int(self.provider.gas_price or 0)
+        total_gas = sum(s["gas"] for s in steps)
+        cost = gas_price * total_gas
+        self._funds(sender, cost)
+        return {
+            "contract": plan.contract_name,
+            "steps": steps,
+            "words": len(words),
+            "total_gas": total_gas,
+            "gas_price_gwei": f"{gas_price / 1e9:.3f}",
+            "cost": ether(cost),
+            "model": model.name,
+            "model_type": model.type,
+            "classes": model.classes,
+            "mechanism": parameters.to_dict(),
+        }
+
+    def record_deployment(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Write the deployment record once the browser's wallet has sent every step."""
+        from decai.chain.contracts import contract_container
+        from decai.chain.deploy import Deployment
+        from decai.chain.records import deployment_record, save_record
+        from decai.models.base import model_from_dict
+
+        model = model_from_dict(body.get("model"), "the model file")
+        parameters = self.mechanism_parameters(body.get("mechanism") or "deposit", body.get("params") or {})
+        hashes = list(body.get("hashes") or [])
+        if not hashes:
+            raise DecaiError("no deployment transactions to record")
+        receipts = [self.provider.get_receipt(h) for h in hashes]
+        address = receipts[0].contract_address
+        if not address:
+            raise DecaiError("the first transaction did not create a contract")
+        if known_contract(address) is None:
+            raise DecaiError(f"{address} does not hold a decai trainer's code")
+        container = contract_container(parameters.mechanism, model.type)
+        contract = container.at(address)
+        if not bool(contract.setup_finished()):
+            raise DecaiError("the deployment is not finished: its setup is still open")
+        labels = body.get("labels") or ["deploy"] * len(receipts)
+        deployment = Deployment(
+            contract,
+            container.contract_type.name,
+            [(label, int(r.gas_used)) for label, r in zip(labels, receipts)],
+            receipts[0].block_number,
+            hashes[0],
+        )
+        name = (body.get("name") or model.name).strip() or model.name
+
+        class _Sender:  # deployment_record reads only .address
+            address = checksum(body.get("from") or receipts[0].sender)
+
+        record = deployment_record(deployment, model, parameters, _Sender, self.provider, 1)
+        network = self.provider.network
+        save_record(network.ecosystem.name, network.name, name, record)
+        self._trainers.pop(checksum(address), None)
+        return {"address": checksum(address), "name": name}

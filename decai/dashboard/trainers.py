@@ -1,0 +1,261 @@
+"""A deposit or points trainer's page: what it takes as input, predictions,
+its data set, and the add/refund/report transactions prepared for the
+browser's wallet (after the same checks as the `ape run` scripts).
+
+`TrainerPages` is mixed into `decai.dashboard.service.Service`, whose
+`trainer`, `summary`, `account`, `pending_time`, `_tx` and `_funds` it uses.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from decai.chain.trainer import DEPOSIT_MARGIN, Trainer
+from decai.chain.transact import check_call
+from decai.core.contributions import Contribution
+from decai.dashboard.common import checksum, ether
+from decai.errors import DecaiError, Rejected
+from decai.units import format_ether
+
+SPARSE_TEXT = ("bow", "hash")
+
+
+class TrainerPages:
+    """Reads and prepared transactions of a trainer's page (see the module)."""
+
+    def input_kind(self, trainer: Trainer) -> dict[str, Any]:
+        spec = str(trainer.contract.encoder())
+        head = spec.split(":", 1)[0]
+        if head in SPARSE_TEXT:
+            return {"kind": "text", "spec": spec, "hint": "Raw text, e.g. a one-sentence review"}
+        if head == "indices":
+            return {"kind": "indices", "spec": spec, "hint": "Feature indices (whole numbers) separated by commas"}
+        count = None
+        try:
+            encoder = trainer.encoder()
+            count = len(getattr(encoder, "means", [])) or getattr(encoder, "width", None)
+        except DecaiError:
+            pass
+        if count is None:
+            try:
+                count = int(getattr(trainer._shape_model(), "dimensions", 0)) or None
+            except Exception:  # noqa: BLE001
+                count = None
+        hint = f"{count} numbers separated by commas" if count else "Numbers separated by commas"
+        return {"kind": "numbers", "spec": spec, "count": count, "hint": hint}
+
+    def encode(self, trainer: Trainer, raw: Any) -> tuple[list[int], list[str]]:
+        """The sample for raw input, and the words/features it uses."""
+        kind = self.input_kind(trainer)
+        if not isinstance(raw, str) or not raw.strip():
+            raise DecaiError("enter a sample first" if kind["kind"] != "text" else "enter some text first")
+        if kind["kind"] == "text":
+            encoder = trainer.encoder()
+            sample = encoder.encode(raw)
+            if not sample:
+                raise DecaiError("none of these words is in the model's vocabulary: nothing to predict from")
+            return sample, self.describe(trainer, sample)
+        parts = [p.strip() for p in raw.replace(";", ",").replace("\n", ",").split(",") if p.strip()]
+        if kind["kind"] == "indices":
+            try:
+                sample = sorted({int(p) for p in parts})
+            except ValueError:
+                bad = next(p for p in parts if not p.lstrip("-").isdigit())
+                raise DecaiError(f"{bad!r} is not a whole number: give feature indices such as 1, 5, 9") from None
+            if trainer.mechanism != "market":
+                sample = trainer.check_sample(sample)
+            return sample, [str(i) for i in sample]
+        values = []
+        for p in parts:
+            try:
+                values.append(float(p))
+            except ValueError:
+                raise DecaiError(f"{p!r} is not a number") from None
+        if kind.get("count") and len(values) != kind["count"]:
+            raise DecaiError(f"this model takes {kind['count']} numbers; you gave {len(values)}")
+        sample = trainer.check_sample(trainer.encoder().encode(values))
+        return sample, [f"x{i} = {v:g}" for i, v in enumerate(values)]
+
+    def describe(self, trainer: Trainer, sample) -> list[str]:
+        """Words (bag-of-words models) or feature indices of a sample."""
+        try:
+            encoder = trainer.encoder()
+        except DecaiError:
+            encoder = None
+        if encoder is not None and hasattr(encoder, "decode"):
+            return encoder.decode(list(sample))
+        if str(trainer.contract.encoder()).split(":", 1)[0] in ("indices", "hash", "above-mean"):
+            return [f"#{i}" for i in sample]
+        return [f"{len(sample)} values"]
+
+    def label_of(self, trainer: Trainer, label: Any) -> int:
+        classes = trainer.classes
+        if isinstance(label, str) and label in classes:
+            return classes.index(label)
+        raise DecaiError(f"unknown class {label!r}: choose one of {', '.join(classes)}")
+
+    def predict(self, address: str, raw: Any) -> dict[str, Any]:
+        trainer = self.trainer(address)
+        sample, used = self.encode(trainer, raw)
+        if trainer.mechanism == "market":
+            label = int(trainer.contract.predict(sample))
+        else:
+            label = trainer.predict(sample)
+        return {"label": label, "class": trainer.classes[label], "features": used, "sample": sample}
+
+    def _contribution_view(self, trainer: Trainer, contribution: Contribution) -> dict[str, Any]:
+        status = trainer._status_or_none(contribution)
+        classes = trainer.classes
+        return {
+            "data": list(contribution.data),
+            "words": self.describe(trainer, contribution.data),
+            "label": contribution.label,
+            "class": classes[contribution.label] if contribution.label < len(classes) else str(contribution.label),
+            "added_time": contribution.added_time,
+            "author": contribution.author,
+            "deposit": ether(contribution.deposit),
+            "claimable": ether(status.claimable if status else 0),
+            "refunded": bool(status and status.refunded),
+            "settled": bool(status and (status.refunded or status.claim_count)),
+            "block": contribution.block_number,
+        }
+
+    def detail(self, address: str, account: str | None) -> dict[str, Any]:
+        trainer = self.trainer(address)
+        if trainer.mechanism == "market":
+            raise DecaiError(f"{trainer.address} is a prediction market: open it on the market page")
+        c = trainer.contract
+        now = self.pending_time()
+        out = self.summary(trainer.address)
+        out["input"] = self.input_kind(trainer)
+        out["now"] = now
+        out["refund_wait_s"] = int(c.refund_wait_s())
+        if trainer.mechanism == "deposit":
+            out["owner_claim_wait_s"] = int(c.owner_claim_wait_s())
+            out["any_address_claim_wait_s"] = int(c.any_address_claim_wait_s())
+            out["owner"] = str(c.owner())
+        everything = trainer.contributions()
+        out["dataset"] = [self._contribution_view(trainer, x) for x in everything]
+        if account:
+            me = checksum(account)
+            out["account"] = self.account(me)
+            mine, others = [], []
+            for contribution in everything:
+                view = self._contribution_view(trainer, contribution)
+                if contribution.author == me:
+                    view["problem"] = trainer.refund_problem(contribution, now)
+                    view["opens_at"] = contribution.added_time + out["refund_wait_s"]
+                    mine.append(view)
+                else:
+                    problem = trainer.report_problem(contribution, me, now)
+                    view["problem"] = problem
+                    view["opens_at"] = contribution.added_time + out["refund_wait_s"]
+                    if problem is None:
+                        view["share"] = ether(self.expected_share(trainer, contribution, me, now))
+                        others.append(view)
+                    elif not view["settled"] or view["claimable"]["wei"] != "0":
+                        others.append(view)
+            out["mine"] = mine
+            out["others"] = others
+            out["good_contributions"] = trainer.good_contributions(me)
+            if trainer.mechanism == "points":
+                stats = c.stats(me)
+                out["points"] = {
+                    k: int(getattr(stats, k))
+                    for k in ("contributions", "points", "reported", "reports_made")
+                    if hasattr(stats, k)
+                }
+                out["badges"] = trainer.badges(me)
+        return out
+
+    def expected_share(self, trainer: Trainer, contribution: Contribution, reporter: str, now: int) -> int:
+        """Wei a report by `reporter` would take now (the deposit mechanism's rule)."""
+        if trainer.mechanism != "deposit":
+            return 0
+        c = trainer.contract
+        status = trainer.status(contribution)
+        age = now - contribution.added_time
+        if age >= int(c.any_address_claim_wait_s()) or (
+            age >= int(c.owner_claim_wait_s()) and reporter == str(c.owner())
+        ):
+            return status.claimable
+        total = int(c.total_good_contributions())
+        share = status.initial_deposit * trainer.good_contributions(reporter) // total if total else 0
+        return min(share, status.claimable) if share > 0 else status.claimable
+
+    def dataset_csv(self, address: str) -> str:
+        trainer = self.trainer(address)
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["text", "label", "class", "data", "author", "added_time", "block"])
+        for contribution in trainer.contributions():
+            words = self.describe(trainer, contribution.data)
+            writer.writerow([
+                " ".join(words), contribution.label, trainer.classes[contribution.label],
+                " ".join(map(str, contribution.data)), contribution.author, contribution.added_time,
+                contribution.block_number,
+            ])  # fmt: skip
+        return out.getvalue()
+
+    @staticmethod
+    def contribution(body: dict[str, Any]) -> Contribution:
+        try:
+            return Contribution(
+                data=tuple(int(x) for x in body["data"]),
+                label=int(body["label"]),
+                added_time=int(body["added_time"]),
+                author=checksum(body["author"]),
+                deposit=int((body.get("deposit") or {}).get("wei", 0)),
+            )
+        except (KeyError, TypeError, ValueError):
+            raise DecaiError("the contribution is incomplete (data, label, added_time, author)") from None
+
+    def prepare(self, address: str, body: dict[str, Any]) -> dict[str, Any]:
+        trainer = self.trainer(address)
+        action = body.get("action")
+        sender = checksum(body.get("from") or "")
+        now = self.pending_time()
+        c = trainer.contract
+        if trainer.mechanism == "market":
+            return self.prepare_market(trainer, action, sender, body)
+        if action == "add":
+            sample, used = self.encode(trainer, body.get("input"))
+            label = self.label_of(trainer, body.get("label"))
+            deposit = trainer.next_deposit()
+            value = deposit + int(deposit * DEPOSIT_MARGIN)
+            self._funds(sender, value)
+            check_call("add_data", c.add_data, sample, label, sender=sender, value=value)
+            summary = f"add {len(sample)} feature(s) labelled {trainer.classes[label]}" + (
+                f", deposit {format_ether(deposit)} (sending {format_ether(value)}; the excess comes back at once)"
+                if trainer.mechanism == "deposit"
+                else ""
+            )
+            return {
+                "tx": self._tx(sender, c.add_data, [sample, label], value),
+                "summary": summary,
+                "features": used,
+                "deposit": ether(deposit),
+                "value": ether(value),
+            }
+        contribution = self.contribution(body.get("contribution") or {})
+        if action == "refund":
+            if contribution.author != sender:
+                raise DecaiError("only the author of a contribution can be refunded: choose that account")
+            problem = trainer.refund_problem(contribution, now)
+            if problem:
+                raise Rejected(f"refund rejected: {problem}")
+            args = [list(contribution.data), contribution.label, contribution.added_time]
+            check_call("refund", c.refund, *args, sender=sender)
+            status = trainer.status(contribution)
+            return {"tx": self._tx(sender, c.refund, args), "summary": f"refund {format_ether(status.claimable)}"}
+        if action == "report":
+            problem = trainer.report_problem(contribution, sender, now)
+            if problem:
+                raise Rejected(f"report rejected: {problem}")
+            args = [list(contribution.data), contribution.label, contribution.added_time, contribution.author]
+            check_call("report", c.report, *args, sender=sender)
+            share = self.expected_share(trainer, contribution, sender, now)
+            return {"tx": self._tx(sender, c.report, args), "summary": f"report, taking {format_ether(share)}"}
+        raise DecaiError(f"unknown action {action!r}")
