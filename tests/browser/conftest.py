@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from decai.chain.node import Anvil
+from decai.chain.node import Anvil, rpc
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -28,21 +28,6 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run",
 ]  # fmt: skip
-
-
-def rpc(url: str, method: str, *params):
-    reply = requests.post(
-        url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}, timeout=10
-    ).json()
-    if "error" in reply:
-        raise RuntimeError(f"{method}: {reply['error']}")
-    return reply["result"]
-
-
-def advance_time(url: str, seconds: int) -> None:
-    """Move the node's clock forward and mine a block there (evm_increaseTime)."""
-    rpc(url, "evm_increaseTime", seconds)
-    rpc(url, "evm_mine")
 
 
 class Dashboard:

@@ -6,20 +6,28 @@ data set, a market from add to withdraw, deploying a model file, the code
 check refusing an unknown contract, every bad input with its message (and
 no transaction sent), and an injected EIP-1193 test wallet (an init script
 forwarding requests to anvil) for the wallet path. Screenshots at 1280 and
-390 px go to docs/.
+390 px go to docs/ with DECAI_SCREENSHOTS=docs.
 """
 
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ROOT, advance_time, rpc
+from decai.chain.node import rpc
+from tests.helpers.chain import advance_node_time as advance_time
 from tests.helpers.chain import sparse_model
 from tests.helpers.scripts import SAMPLE
 
-DOCS = ROOT / "docs"
+ROOT = Path(__file__).resolve().parents[2]
+
+# The screenshots in docs/ are refreshed only on request (DECAI_SCREENSHOTS=docs);
+# otherwise they go with the test artifacts, so a test run leaves the tree as it was.
+DOCS = ROOT / "docs" if os.environ.get("DECAI_SCREENSHOTS") == "docs" else ROOT / "test-artifacts" / "screenshots"
+DOCS.mkdir(parents=True, exist_ok=True)
 GOOD_TEXT = "beautiful and moving, one of the best films of the year"
 BAD_TEXT = "a wonderful moving film , a masterpiece"
 

@@ -8,7 +8,7 @@ from decai.core.mechanisms import DepositParameters
 from decai.models import DensePerceptron, SparsePerceptron
 from decai.units import DAY, HOUR
 
-__all__ = ["DAY", "HOUR", "PARAMETERS", "advance", "at", "dense_model", "quiet_reverts", "revert_reason", "sparse_model"]
+__all__ = ["DAY", "HOUR", "PARAMETERS", "advance", "advance_node_time", "at", "dense_model", "quiet_reverts", "revert_reason", "sparse_model"]
 
 PARAMETERS = DepositParameters(
     refund_wait_s=DAY, owner_claim_wait_s=10 * DAY, any_address_claim_wait_s=20 * DAY, cost_weight=10**15
@@ -87,3 +87,11 @@ def quiet_reverts():
         ape_ethereum.trace.Trace.show = show
 
     return restore
+
+
+def advance_node_time(url: str, seconds: int) -> None:
+    """Move a node's clock forward and mine a block there (by JSON-RPC)."""
+    from decai.chain.node import rpc
+
+    rpc(url, "evm_increaseTime", seconds)
+    rpc(url, "evm_mine")
