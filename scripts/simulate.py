@@ -52,7 +52,7 @@ def _agents(agents_file, honest, adversaries, free_riders):
 @click.option("--dataset", default="rotten-tomatoes", show_default=True, help="rotten-tomatoes (built in) or a CSV file.")
 @click.option("--label-column", default="label", show_default=True, help="CSV: the label column.")
 @click.option("--text-column", default=None, help="CSV: the text column (default: the only other column, if it is text).")
-@click.option("--model", "model_type", default="sparse_perceptron", show_default=True,
+@click.option("--model", "model_type", default="averaged_perceptron", show_default=True,
               type=click.Choice(model_types()))
 @click.option("--mechanism", default="deposit", show_default=True, type=click.Choice(["deposit", "points"]),
               help="deposit: deposit, refund and take; points: free additions, points and badges.")
