@@ -102,3 +102,15 @@ def _dense(samples, size):
     for row, sample in enumerate(samples):
         matrix[row, sample] = 1
     return matrix
+
+
+def test_model_file__update_sums_of_the_wrong_length__one_line_error():
+    import pytest
+
+    from decai.errors import DecaiError
+
+    data = AveragedPerceptron(name="t", description="", encoder="indices", weights=[ONE, ONE], intercept=0,
+                              learning_rate=ONE).to_dict()
+    data["update_sums"] = [0]
+    with pytest.raises(DecaiError, match="update_sums has 1 entries; the number of weights is 2"):
+        model_from_dict(data, "m.json")
