@@ -106,7 +106,8 @@ def cli(
     )
     total = len(grid.runs())
     console.print(
-        f"{len(grid.points())} settings x {len(grid.seeds)} seeds x {2 if control else 1} = {total} runs, {jobs} at a time (reference backend)"
+        f"{len(grid.points())} settings x {len(grid.seeds)} seeds x {2 if control else 1} = {total} runs, "
+        f"{jobs} at a time (reference backend)"
     )
     with Progress(
         TextColumn("[bold]tuning"),

@@ -13,7 +13,8 @@ keeps paying moves the model far less than it moves a plain perceptron.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from decai.core.fixed_point import ONE, fits_int64, pack_int64, to_fixed, unpack_int64
 from decai.errors import DecaiError
@@ -107,7 +108,7 @@ class AveragedPerceptron(SparsePerceptron):
 
     def constructor_args(self, initial_words: Sequence[int]) -> list[Any]:
         if self.count != self.initial_count:
-            raise DecaiError("a trained averaged perceptron cannot be redeployed as is: its count is not its initial count")
+            raise DecaiError("a trained averaged perceptron cannot be redeployed as is (count != initial_count)")
         return [len(self.weights), self.intercept, self.learning_rate, self.initial_count, list(initial_words)]
 
     def _parameters(self) -> dict[str, Any]:
@@ -119,7 +120,7 @@ class AveragedPerceptron(SparsePerceptron):
         }
 
     @classmethod
-    def from_chain(cls, contract: Any, metadata: dict[str, Any]) -> "AveragedPerceptron":
+    def from_chain(cls, contract: Any, metadata: dict[str, Any]) -> AveragedPerceptron:
         """The current parameters of a deployed averaged perceptron."""
         count = contract.num_features()
         total_words = (count + 1) // 2
@@ -138,7 +139,7 @@ class AveragedPerceptron(SparsePerceptron):
         )
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "AveragedPerceptron":
+    def from_dict(cls, data: dict[str, Any]) -> AveragedPerceptron:
         return cls(
             **cls._metadata(data, ("negative", "positive")),
             weights=data["weights"],
@@ -159,8 +160,14 @@ class AveragedPerceptron(SparsePerceptron):
         from sklearn.linear_model import SGDClassifier
 
         classifier = SGDClassifier(
-            loss="perceptron", penalty=None, learning_rate="constant", eta0=learning_rate,
-            average=True, random_state=seed, max_iter=1000, tol=1e-4,
+            loss="perceptron",
+            penalty=None,
+            learning_rate="constant",
+            eta0=learning_rate,
+            average=True,
+            random_state=seed,
+            max_iter=1000,
+            tol=1e-4,
         )
         classifier.fit(X, np.asarray(y))
         model = cls(

@@ -1,7 +1,7 @@
 """Tuning sweep: the simulation over a grid of settings, attacked and
 without adversaries, on the reference backend (`ape run tune`).
 
-    grid = SweepGrid(model_types=["sparse_perceptron", "averaged_perceptron"], learning_rates=[0.1, 0.25], seeds=[1, 2, 3])
+    grid = SweepGrid(model_types=["averaged_perceptron"], learning_rates=[0.1, 0.25], seeds=[1, 2, 3])
     rows = run_sweep(grid, jobs=2)                   # one row per run
     write_sweep(rows, grid, Path("results/tune"))    # runs.csv, table.md, tune.png, recommendation.json
 
@@ -217,7 +217,8 @@ def recommend(lines: list[dict[str, Any]]) -> dict[str, Any]:
             "reason": (
                 "no setting of the grid holds (attacked final >= control - 1 point and lowest >= initial - 3 points); "
                 f"this one comes closest: attacked final {best['accuracy_final']:.1%} vs control "
-                f"{_pct(best['control_accuracy_final'])}, lowest {best['accuracy_lowest']:.1%} vs initial {best['accuracy_initial']:.1%}"
+                f"{_pct(best['control_accuracy_final'])}, lowest {best['accuracy_lowest']:.1%} "
+                f"vs initial {best['accuracy_initial']:.1%}"
             ),
         }
     best = max(holding, key=lambda ln: (round(ln["accuracy_final"], 4), ln["honest_balance_change_percent"] or 0))
@@ -225,7 +226,8 @@ def recommend(lines: list[dict[str, Any]]) -> dict[str, Any]:
         "settings": _settings(best),
         "holds": True,
         "reason": (
-            f"{len(holding)} of {len(lines)} settings hold over {best['seeds']} seeds; this one ends highest under attack: "
+            f"{len(holding)} of {len(lines)} settings hold over {best['seeds']} seeds; "
+            "this one ends highest under attack: "
             f"final {best['accuracy_final']:.1%} (control {_pct(best['control_accuracy_final'])}), lowest "
             f"{best['accuracy_lowest']:.1%} (initial {best['accuracy_initial']:.1%}), honest balance "
             f"{best['honest_balance_change_percent']:+.1f}%, adversary {best['adversary_balance_change_percent']:+.1f}%"

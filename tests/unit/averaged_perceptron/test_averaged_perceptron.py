@@ -14,8 +14,13 @@ from tests.helpers.chain import PARAMETERS, advance
 
 def _trainer(owner, weights, intercept=0, learning_rate=ONE, initial_count=1):
     model = AveragedPerceptron(
-        name="t", description="", encoder="indices", weights=weights, intercept=intercept,
-        learning_rate=learning_rate, initial_count=initial_count,
+        name="t",
+        description="",
+        encoder="indices",
+        weights=weights,
+        intercept=intercept,
+        learning_rate=learning_rate,
+        initial_count=initial_count,
     )
     return model, Trainer(deploy_trainer(model, PARAMETERS, owner, progress=False).contract)
 
@@ -24,7 +29,9 @@ def test_predict__before_training__as_the_plain_perceptron(owner):
     weights = [3 * ONE, -2 * ONE, -2 * ONE, 0, 5, -5]
     model, trainer = _trainer(owner, weights, intercept=ONE)
     for sample in ([], [0], [1], [1, 2], [0, 1, 2], [3], [4], [5], [4, 5], [0, 1, 2, 3, 4, 5]):
-        assert trainer.predict(sample) == model.predict(sample) == (1 if ONE + sum(weights[i] for i in sample) > 0 else 0)
+        assert (
+            trainer.predict(sample) == model.predict(sample) == (1 if ONE + sum(weights[i] for i in sample) > 0 else 0)
+        )
     assert trainer.contract.count() == trainer.contract.initial_count() == 1
 
 
@@ -56,10 +63,14 @@ def test_update__update_sum_leaving_int64__reverts(owner, contributor):
 
 
 def test_constructor__initial_count_zero__reverts(owner):
-    model = AveragedPerceptron(name="t", description="", encoder="indices", weights=[ONE], intercept=0, learning_rate=ONE)
+    model = AveragedPerceptron(
+        name="t", description="", encoder="indices", weights=[ONE], intercept=0, learning_rate=ONE
+    )
     container = ape.project.DepositAveragedPerceptron
     with ape.reverts("averaged_perceptron: initial count must be positive"):
-        owner.deploy(container, "t", "", "indices", ["a", "b"], 1, 0, ONE, 0, model.storage_words(), 60, 60, 60, 0, True)
+        owner.deploy(
+            container, "t", "", "indices", ["a", "b"], 1, 0, ONE, 0, model.storage_words(), 60, 60, 60, 0, True
+        )
 
 
 def test_random_training__chain_and_mirror_equal_bit_for_bit(owner, contributor, reporter, chain):
@@ -77,8 +88,17 @@ def test_random_training__chain_and_mirror_equal_bit_for_bit(owner, contributor,
 
 
 def test_model_file__round_trip_keeps_the_average(owner):
-    model = AveragedPerceptron(name="t", description="", encoder="indices", weights=[ONE, -ONE], intercept=0,
-                               learning_rate=ONE, update_sums=[5, -7], count=9, initial_count=4)
+    model = AveragedPerceptron(
+        name="t",
+        description="",
+        encoder="indices",
+        weights=[ONE, -ONE],
+        intercept=0,
+        learning_rate=ONE,
+        update_sums=[5, -7],
+        count=9,
+        initial_count=4,
+    )
     again = model_from_dict(model.to_dict())
     assert again.to_dict() == model.to_dict() and again.count == 9 and again.update_sums == [5, -7]
 
@@ -88,8 +108,17 @@ def test_fit__exports_averaged_weights_with_the_training_size_as_count():
 
     samples = [[0, 1], [1, 2], [2, 3], [0, 3], [0, 1, 2], [1, 3]] * 5
     labels = [1, 0, 0, 1, 1, 0] * 5
-    model, classifier = fit_model("averaged_perceptron", samples, labels, num_features=4, seed=0, name="f",
-                                  description="", classes=["a", "b"], encoder="indices")
+    model, classifier = fit_model(
+        "averaged_perceptron",
+        samples,
+        labels,
+        num_features=4,
+        seed=0,
+        name="f",
+        description="",
+        classes=["a", "b"],
+        encoder="indices",
+    )
     assert isinstance(model, AveragedPerceptron) and model.initial_count == model.count == 30
     assert model.update_sums == [0] * 4
     assert [model.predict(s) for s in samples[:6]] == list(classifier.predict(_dense(samples[:6], 4)))
@@ -109,8 +138,9 @@ def test_model_file__update_sums_of_the_wrong_length__one_line_error():
 
     from decai.errors import DecaiError
 
-    data = AveragedPerceptron(name="t", description="", encoder="indices", weights=[ONE, ONE], intercept=0,
-                              learning_rate=ONE).to_dict()
+    data = AveragedPerceptron(
+        name="t", description="", encoder="indices", weights=[ONE, ONE], intercept=0, learning_rate=ONE
+    ).to_dict()
     data["update_sums"] = [0]
     with pytest.raises(DecaiError, match="update_sums has 1 entries; the number of weights is 2"):
         model_from_dict(data, "m.json")
