@@ -1,6 +1,6 @@
 """The gas benchmark: benchmarks/reference/GAS_SCENARIOS.md, replayed on anvil.
 
-For each model (SP, DP, NB, NCC, SNCC) the scenario deploys a handed-over
+For each model (SP, AP, DP, NB, NCC, SNCC) the scenario deploys a handed-over
 trainer behind the deposit mechanism, warms it up with two additions, then
 measures one agreeing and one disagreeing addition, a refund, a report that
 takes a deposit, and an eth_estimateGas of a prediction. Every transaction
@@ -24,7 +24,7 @@ from decai.models.base import Model
 from decai.units import DAY
 
 STEPS = ("deploy_TOTAL", "add_agree", "add_disagree", "refund", "report_take", "predict_estimate")
-MODELS = ("SP", "DP", "NB", "NCC", "SNCC")
+MODELS = ("SP", "AP", "DP", "NB", "NCC", "SNCC")
 BLOCK_INTERVAL_S = 12
 EXCESS = 10**15
 MECHANISM = DepositParameters(
@@ -62,6 +62,10 @@ def scenario_models() -> dict[str, Callable[[int], Model]]:
     meta = dict(name="gas scenario", description="GAS_SCENARIOS.md", classes=CLASSES)
     return {
         "SP": lambda scale: m.SparsePerceptron(**meta, encoder="indices", weights=[2 * ONE] * 1000, intercept=0, learning_rate=ONE),
+        # The averaged perceptron: SP's weights, its deployed weights counting as 100 samples.
+        "AP": lambda scale: m.AveragedPerceptron(
+            **meta, encoder="indices", weights=[2 * ONE] * 1000, intercept=0, learning_rate=ONE, initial_count=100
+        ),
         "DP": lambda scale: m.DensePerceptron(**meta, encoder="unit", weights=[2 * ONE] * 100, intercept=0, learning_rate=ONE),
         "NB": lambda scale: m.NaiveBayes(
             **meta, encoder="indices", num_features=1000, smoothing=ONE, class_counts=[100, 100],

@@ -29,6 +29,7 @@ from decai.errors import DecaiError
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 SPARSE_PERCEPTRON_MAX_FEATURES = 4 * 2**20  # contracts/lib/sparse_perceptron.vy
+AVERAGED_PERCEPTRON_MAX_FEATURES = 2 * 2**20  # contracts/lib/models/averaged_perceptron.vy
 
 # Encoders that take no parameters from the model file.
 _PARAMETERLESS = ("indices", "unit", "above-mean", "hash")
@@ -141,6 +142,20 @@ def _perceptron(check: _Check, num_classes: int, *, dense: bool) -> tuple[str, i
     return size_key, len(weights)
 
 
+def _averaged_perceptron(check: _Check, num_classes: int) -> tuple[str, int]:
+    """The sparse perceptron's checks, at most 2 * 2**20 features (two
+    lanes per feature), plus the averaging state."""
+    size_key, count = _perceptron(check, num_classes, dense=False)
+    if count > AVERAGED_PERCEPTRON_MAX_FEATURES:
+        check.fail("weights", f"has {count} entries; an averaged_perceptron model has at most {AVERAGED_PERCEPTRON_MAX_FEATURES}")
+    if "update_sums" in check.data:
+        sums = check.int_list("update_sums", INT64_MIN, INT64_MAX, "within int64 (fixed point)")
+        check.length("update_sums", sums, count, "the number of weights")
+    initial = check.optional_int("initial_count", 1, 1, 2**64 - 1, "1 to 2**64 - 1")
+    check.optional_int("count", initial, initial, 2**64 - 1, "at least initial_count and below 2**64")
+    return size_key, count
+
+
 def _class_capacity(check: _Check, num_classes: int) -> int:
     from decai.models.counts import MAX_CLASSES
 
@@ -224,6 +239,7 @@ def _nearest_centroid(check: _Check, num_classes: int) -> tuple[str, int]:
 _RULES = {
     "sparse_perceptron": lambda check, n: _perceptron(check, n, dense=False),
     "dense_perceptron": lambda check, n: _perceptron(check, n, dense=True),
+    "averaged_perceptron": lambda check, n: _averaged_perceptron(check, n),
     "naive_bayes": _naive_bayes,
     "sparse_nearest_centroid": _sparse_nearest_centroid,
     "nearest_centroid": _nearest_centroid,

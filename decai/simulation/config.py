@@ -32,7 +32,8 @@ class SimulationConfig:
     dataset: str = DEFAULT_DATASET
     label_column: str = "label"
     text_column: str | None = None
-    model_type: str = "sparse_perceptron"
+    #: The averaged perceptron holds its accuracy under attack (docs/SIMULATION.md, issue 12).
+    model_type: str = "averaged_perceptron"
     mechanism: str = "deposit"
     agents: list[AgentSpec] = field(default_factory=default_agents)
     #: Time during which agents add data: at the default cadences, four

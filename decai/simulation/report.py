@@ -2,7 +2,8 @@
 
 `write_outputs(result, directory)` writes
 
-- `summary.json`: accuracy initial/final/baseline, every agent's money and
+- `summary.json`: accuracy initial/final/baseline/lowest and the mean of
+  the last day's measurements, every agent's money and
   counts, the configuration, the transaction counts and the run time;
 - `timeseries.csv`: one row per record (hourly by default): simulated
   time, the accuracy on the hidden test split where it was measured, and
@@ -40,6 +41,7 @@ def summary(result: SimulationResult) -> dict[str, Any]:
         "accuracy_final": round(result.accuracy_final, 6),
         "baseline_accuracy": round(result.baseline_accuracy, 6),
         "accuracy_lowest": round(lowest_accuracy(result), 6),
+        "accuracy_final_mean_last_day": round(final_mean_last_day(result), 6),
         "agents": result.agents,
         "experiment": {
             "dataset": result.dataset_name,
@@ -69,6 +71,17 @@ def summary(result: SimulationResult) -> dict[str, Any]:
 def lowest_accuracy(result: SimulationResult) -> float:
     """The lowest accuracy measured during the run."""
     return min((row["accuracy"] for row in result.series if row["accuracy"] is not None), default=result.accuracy_final)
+
+
+def final_mean_last_day(result: SimulationResult) -> float:
+    """The mean of the accuracies measured during the last simulated day of
+    additions (the model does not change once additions stop): less
+    dependent on the last few contributions than the final accuracy."""
+    end = min(result.config["duration_s"], result.simulated_s)
+    last = [
+        row["accuracy"] for row in result.series if row["accuracy"] is not None and end - DAY <= row["time_s"] <= end
+    ]
+    return sum(last) / len(last) if last else result.accuracy_final
 
 
 def is_points(result: SimulationResult) -> bool:
@@ -358,8 +371,7 @@ def print_result(console, result: SimulationResult, paths: dict[str, Path]) -> N
     console.print(results_table(result))
     console.print(
         f"accuracy on the hidden test split: initial [bold]{result.accuracy_initial:.1%}[/], final "
-        f"[bold]{result.accuracy_final:.1%}[/] (lowest {lowest_accuracy(result):.1%}), "
-        f"clean baseline {result.baseline_accuracy:.1%}"
+        f"[bold]{result.accuracy_final:.1%}[/] (lowest {lowest_accuracy(result):.1%}, mean of the last day {final_mean_last_day(result):.1%}), clean baseline {result.baseline_accuracy:.1%}"
     )
     tx = result.transactions
     console.print(

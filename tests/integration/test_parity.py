@@ -83,3 +83,31 @@ def test_sparse_perceptron__digits__parity_and_accuracy(digit_pixels, owner, con
     _replay_training(trainer, model, [train_x[i] for i in picked], [train_y[i] for i in picked], [contributor, reporter], chain)
     assert trainer.reference_model().weights == model.weights
     assert trainer.predict_many(test_x) == [model.predict(s) for s in test_x]
+
+
+def test_averaged_perceptron__digits__parity_and_accuracy(digit_pixels, owner, contributor, reporter, chain):
+    from decai.data.training import fit_model
+
+    train_x, test_x, train_y, test_y = digit_pixels
+    model, classifier = fit_model(
+        "averaged_perceptron", train_x, train_y, num_features=64, seed=0, name="3 or 8", description="",
+        classes=["three", "eight"], encoder="indices",
+    )
+    dense_test = np.zeros((len(test_x), 64))
+    for row, sample in enumerate(test_x):
+        dense_test[row, sample] = 1
+    float_accuracy = classifier.score(dense_test, test_y)
+    exported_accuracy = accuracy(model, test_x, test_y)
+    print(f"\naveraged perceptron, digits 3 vs 8: scikit-learn {float_accuracy:.4f}, exported {exported_accuracy:.4f}")
+    assert abs(exported_accuracy - float_accuracy) <= 0.01
+
+    trainer = Trainer(deploy_trainer(model, PARAMETERS, owner, progress=False).contract)
+    everything = train_x + test_x
+    assert trainer.predict_many(everything) == [model.predict(s) for s in everything]
+
+    order = list(range(len(train_x)))
+    random.Random(0).shuffle(order)
+    picked = order[:30]
+    _replay_training(trainer, model, [train_x[i] for i in picked], [train_y[i] for i in picked], [contributor, reporter], chain)
+    assert trainer.reference_model().to_dict() == model.to_dict()
+    assert trainer.predict_many(test_x) == [model.predict(s) for s in test_x]

@@ -251,9 +251,10 @@ def test_ctrl_c__stops_cleanly_and_keeps_what_it_has(tmp_path, fresh_chain, acco
     assert signal.getsignal(signal.SIGINT) is not None
 
 
-def test_reference_backend__same_decisions_without_a_chain(tmp_path, fresh_chain, accounts):
+@pytest.mark.parametrize("model_type", ["sparse_perceptron", "averaged_perceptron"])
+def test_reference_backend__same_decisions_without_a_chain(tmp_path, fresh_chain, accounts, model_type):
     """The Python reference of the contracts gives the same run (gas aside)."""
-    settings = config(tmp_path, duration_s=6 * HOUR)
+    settings = config(tmp_path, duration_s=6 * HOUR, model_type=model_type)
     on_chain = run_experiment(settings, accounts=accounts, chain=fresh_chain)
     reference = run_experiment(settings, backend="reference", prepared=prepare_experiment(settings))
     assert reference.transactions == on_chain.transactions

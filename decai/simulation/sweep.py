@@ -1,0 +1,392 @@
+"""Tuning sweep: the simulation over a grid of settings, attacked and
+without adversaries, on the reference backend (`ape run tune`).
+
+    grid = SweepGrid(model_types=["averaged_perceptron"], learning_rates=[0.1, 0.25], seeds=[1, 2, 3])
+    rows = run_sweep(grid, jobs=2)                   # one row per run
+    write_sweep(rows, grid, Path("results/tune"))    # runs.csv, table.md, tune.png, recommendation.json
+
+Every grid point runs once per seed with the agents given (attacked) and
+once with the adversaries left out (control). A setting *holds* when,
+averaged over the seeds, the attacked final accuracy is at least the
+control's minus `FINAL_TOLERANCE` and the attacked lowest accuracy is at
+least the initial accuracy minus `LOWEST_TOLERANCE` (issue 12's goal). The
+recommendation is the setting that holds with the highest attacked final
+accuracy (ties: the honest agents' balance).
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from decai.simulation.agents import ADVERSARY, HONEST, AgentSpec, default_agents
+from decai.simulation.config import SimulationConfig, prepare_experiment
+from decai.units import DAY
+
+#: Attacked final accuracy may be this far below the control's (fraction).
+FINAL_TOLERANCE = 0.01
+#: Attacked lowest accuracy may be this far below the initial one (fraction).
+LOWEST_TOLERANCE = 0.03
+#: The parameters a grid varies, in the order of the table's columns.
+PARAMETERS = ("model_type", "learning_rate", "refund_wait_s", "claim_wait_s", "cost_weight")
+RUNS_CSV = "runs.csv"
+TABLE = "table.md"
+PLOT = "tune.png"
+RECOMMENDATION = "recommendation.json"
+
+
+@dataclass
+class SweepGrid:
+    """The values to try for each parameter; every combination is run."""
+
+    model_types: Sequence[str] = ("sparse_perceptron",)
+    learning_rates: Sequence[float] = (0.25,)
+    refund_waits_s: Sequence[int] = (DAY,)
+    claim_waits_s: Sequence[int] = (9 * DAY,)
+    cost_weights: Sequence[int] = (SimulationConfig.cost_weight,)
+    seeds: Sequence[int] = (1, 2, 3)
+    #: Also run every point without adversaries (needed for the goal).
+    control: bool = True
+    agents: list[AgentSpec] = field(default_factory=default_agents)
+    #: Anything else of SimulationConfig (duration_s, max_test, dataset, ...).
+    base: dict[str, Any] = field(default_factory=dict)
+
+    def points(self) -> list[dict[str, Any]]:
+        return [
+            dict(zip(PARAMETERS, values))
+            for values in itertools.product(
+                self.model_types, self.learning_rates, self.refund_waits_s, self.claim_waits_s, self.cost_weights
+            )
+        ]
+
+    def runs(self) -> list[tuple[dict[str, Any], int, bool]]:
+        """(point, seed, attacked) for every run, attacked first."""
+        kinds = (True, False) if self.control else (True,)
+        return [(p, s, a) for p in self.points() for s in self.seeds for a in kinds]
+
+    def config(self, point: dict[str, Any], seed: int, attacked: bool) -> SimulationConfig:
+        agents = [a for a in self.agents if attacked or a.kind != ADVERSARY]
+        return SimulationConfig(
+            **self.base,
+            model_type=point["model_type"],
+            learning_rate=point["learning_rate"],
+            refund_wait_s=point["refund_wait_s"],
+            owner_claim_wait_s=point["claim_wait_s"],
+            any_address_claim_wait_s=point["claim_wait_s"],
+            cost_weight=point["cost_weight"],
+            seed=seed,
+            agents=agents,
+        )
+
+
+# -- running -------------------------------------------------------------------------
+
+# Per process: the prepared experiment (split, encoding, off-chain training)
+# does not depend on the mechanism's parameters nor, for the models with a
+# step (`set_step`), on the learning rate; it is prepared once per model
+# type and seed and reused.
+_PREPARED: dict[tuple, Any] = {}
+
+
+def _prepared(config: SimulationConfig):
+    key = (
+        config.dataset,
+        config.label_column,
+        config.text_column,
+        config.model_type,
+        config.seed,
+        config.test_fraction,
+        config.max_test,
+        config.initial_fraction,
+        config.vocabulary_size,
+    )
+    if key not in _PREPARED:
+        _PREPARED[key] = prepare_experiment(replace(config, learning_rate=1.0))
+    prepared = _PREPARED[key]
+    model = prepared.model.copy()
+    if hasattr(model, "set_step"):
+        model.set_step(config.learning_rate)
+    config.check()
+    return replace(prepared, model=model)
+
+
+def run_one(grid: SweepGrid, point: dict[str, Any], seed: int, attacked: bool) -> dict[str, Any]:
+    """One reference-backend run; its row of runs.csv."""
+    from decai.simulation.report import final_mean_last_day, lowest_accuracy
+    from decai.simulation.runner import run_experiment
+
+    config = grid.config(point, seed, attacked)
+    result = run_experiment(config, backend="reference", prepared=_prepared(config))
+    row: dict[str, Any] = {**point, "seed": seed, "attacked": attacked}
+    row.update(
+        accuracy_initial=result.accuracy_initial,
+        accuracy_final=result.accuracy_final,
+        accuracy_final_mean_last_day=final_mean_last_day(result),
+        accuracy_lowest=lowest_accuracy(result),
+        baseline_accuracy=result.baseline_accuracy,
+    )
+    for kind in (HONEST, ADVERSARY):
+        agents = [a for a in result.agents.values() if a["kind"] == kind]
+        start = sum(a["start_balance"] for a in agents)
+        end = sum(a["end_balance"] for a in agents)
+        row[f"{kind}_balance_change_percent"] = 100.0 * (end - start) / start if start else None
+    row["runtime_s"] = result.runtime_s
+    return row
+
+
+def _run_packed(args) -> dict[str, Any]:
+    return run_one(*args)
+
+
+def run_sweep(
+    grid: SweepGrid, *, jobs: int = 2, progress: Callable[[dict[str, Any]], None] | None = None
+) -> list[dict[str, Any]]:
+    """Every run of the grid, `jobs` at a time; `progress(row)` after each."""
+    tasks = [(grid, p, s, a) for p, s, a in grid.runs()]
+    rows: list[dict[str, Any]] = []
+    if jobs <= 1:
+        for task in tasks:
+            rows.append(_run_packed(task))
+            if progress:
+                progress(rows[-1])
+        return rows
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for row in pool.map(_run_packed, tasks):
+            rows.append(row)
+            if progress:
+                progress(row)
+    return rows
+
+
+# -- summarising ------------------------------------------------------------------------
+
+
+def _mean(values: list) -> float | None:
+    values = [v for v in values if v is not None]
+    return sum(values) / len(values) if values else None
+
+
+def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One line per grid point: means over the seeds, attacked vs control,
+    and whether the setting holds."""
+    points: dict[tuple, dict[str, Any]] = {}
+    for row in rows:
+        key = tuple(row[p] for p in PARAMETERS)
+        entry = points.setdefault(key, {"point": dict(zip(PARAMETERS, key)), "attacked": [], "control": []})
+        entry["attacked" if row["attacked"] else "control"].append(row)
+    lines = []
+    for entry in points.values():
+        attacked, control = entry["attacked"], entry["control"]
+        line = dict(entry["point"])
+        line["seeds"] = len(attacked)
+        for metric in ("accuracy_initial", "accuracy_final", "accuracy_final_mean_last_day", "accuracy_lowest"):
+            line[metric] = _mean([r[metric] for r in attacked])
+            line[f"control_{metric}"] = _mean([r[metric] for r in control])
+        line["honest_balance_change_percent"] = _mean([r["honest_balance_change_percent"] for r in attacked])
+        line["adversary_balance_change_percent"] = _mean([r["adversary_balance_change_percent"] for r in attacked])
+        final_ok = (
+            line["control_accuracy_final"] is not None
+            and line["accuracy_final"] >= line["control_accuracy_final"] - FINAL_TOLERANCE
+        )
+        lowest_ok = line["accuracy_lowest"] >= line["accuracy_initial"] - LOWEST_TOLERANCE
+        line["final_holds"], line["lowest_holds"] = final_ok, lowest_ok
+        line["holds"] = final_ok and lowest_ok
+        lines.append(line)
+    return lines
+
+
+def recommend(lines: list[dict[str, Any]]) -> dict[str, Any]:
+    """The setting that holds with the highest attacked final accuracy, and why."""
+    holding = [line for line in lines if line["holds"]]
+    if not holding:
+        best = max(
+            lines,
+            key=lambda ln: ln["accuracy_final"] - ln["control_accuracy_final"]
+            if ln["control_accuracy_final"] is not None
+            else ln["accuracy_final"],
+        )
+        return {
+            "settings": _settings(best),
+            "holds": False,
+            "reason": (
+                "no setting of the grid holds (attacked final >= control - 1 point and lowest >= initial - 3 points); "
+                f"this one comes closest: attacked final {best['accuracy_final']:.1%} vs control "
+                f"{_pct(best['control_accuracy_final'])}, lowest {best['accuracy_lowest']:.1%} "
+                f"vs initial {best['accuracy_initial']:.1%}"
+            ),
+        }
+    best = max(holding, key=lambda ln: (round(ln["accuracy_final"], 4), ln["honest_balance_change_percent"] or 0))
+    return {
+        "settings": _settings(best),
+        "holds": True,
+        "reason": (
+            f"{len(holding)} of {len(lines)} settings hold over {best['seeds']} seeds; "
+            "this one ends highest under attack: "
+            f"final {best['accuracy_final']:.1%} (control {_pct(best['control_accuracy_final'])}), lowest "
+            f"{best['accuracy_lowest']:.1%} (initial {best['accuracy_initial']:.1%}), honest balance "
+            f"{best['honest_balance_change_percent']:+.1f}%, adversary {best['adversary_balance_change_percent']:+.1f}%"
+        ),
+    }
+
+
+def _settings(line: dict[str, Any]) -> dict[str, Any]:
+    return {p: line[p] for p in PARAMETERS}
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def table_markdown(lines: list[dict[str, Any]]) -> str:
+    head = (
+        "model",
+        "learning rate",
+        "refund wait",
+        "claim wait",
+        "cost weight",
+        "initial",
+        "final (control)",
+        "last day (control)",
+        "lowest (control)",
+        "honest",
+        "adversary",
+        "holds",
+    )
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for ln in lines:
+        out.append(
+            "| "
+            + " | ".join(
+                [
+                    ln["model_type"],
+                    f"{ln['learning_rate']:g}",
+                    f"{ln['refund_wait_s'] / DAY:g} d",
+                    f"{ln['claim_wait_s'] / DAY:g} d",
+                    f"{ln['cost_weight']:.3g}",
+                    _pct(ln["accuracy_initial"]),
+                    f"{_pct(ln['accuracy_final'])} ({_pct(ln['control_accuracy_final'])})",
+                    f"{_pct(ln['accuracy_final_mean_last_day'])} ({_pct(ln['control_accuracy_final_mean_last_day'])})",
+                    f"{_pct(ln['accuracy_lowest'])} ({_pct(ln['control_accuracy_lowest'])})",
+                    _signed(ln["honest_balance_change_percent"]),
+                    _signed(ln["adversary_balance_change_percent"]),
+                    "yes" if ln["holds"] else ("no (final)" if not ln["final_holds"] else "no (lowest)"),
+                ]
+            )
+            + " |"
+        )
+    return "\n".join(out) + "\n"
+
+
+def _signed(value: float | None) -> str:
+    return "-" if value is None else f"{value:+.1f}%"
+
+
+def rich_table(lines: list[dict[str, Any]]):
+    from rich.table import Table
+
+    table = Table(title="Sweep: means over the seeds, attacked (control without adversaries)")
+    rows = [r.strip("|").split("|") for r in table_markdown(lines).splitlines()]
+    for column in rows[0]:
+        table.add_column(column.strip(), justify="right")
+    for row in rows[2:]:
+        table.add_row(*[c.strip() for c in row])
+    return table
+
+
+def plot_sweep(lines: list[dict[str, Any]], path: Path) -> None:
+    """Accuracy (final and lowest, attacked vs control) and balances per setting."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    varying = [p for p in PARAMETERS if len({ln[p] for ln in lines}) > 1] or ["model_type"]
+    labels = [", ".join(_short(p, ln[p]) for p in varying) for ln in lines]
+    x = range(len(lines))
+    figure, (top, bottom) = plt.subplots(2, 1, figsize=(max(7, 0.9 * len(lines) + 3), 7.5), dpi=110, sharex=True)
+    for key, style, name in (("accuracy_final", "o-", "final"), ("accuracy_lowest", "v--", "lowest")):
+        top.plot(x, [100 * ln[key] for ln in lines], style, color="#d95f02", label=f"{name}, attacked")
+        top.plot(
+            x,
+            [100 * ln[f"control_{key}"] if ln[f"control_{key}"] is not None else float("nan") for ln in lines],
+            style,
+            color="#1b9e77",
+            label=f"{name}, control (no adversary)",
+        )
+    top.plot(x, [100 * ln["accuracy_initial"] for ln in lines], ":", color="black", label="initial")
+    for i, ln in enumerate(lines):
+        if ln["holds"]:
+            top.annotate(
+                "holds",
+                (i, 100 * ln["accuracy_final"]),
+                textcoords="offset points",
+                xytext=(0, 7),
+                ha="center",
+                fontsize=7,
+            )
+    top.set_ylabel("accuracy (%)")
+    top.grid(alpha=0.3)
+    top.legend(fontsize=7, loc="best")
+    top.set_title("Tuning sweep (reference backend, means over seeds)", fontsize=10)
+    bottom.bar(
+        [i - 0.2 for i in x],
+        [ln["honest_balance_change_percent"] or 0 for ln in lines],
+        0.4,
+        color="#1b9e77",
+        label="honest",
+    )
+    bottom.bar(
+        [i + 0.2 for i in x],
+        [ln["adversary_balance_change_percent"] or 0 for ln in lines],
+        0.4,
+        color="#d95f02",
+        label="adversary",
+    )
+    bottom.axhline(0, color="black", linewidth=0.8)
+    bottom.set_ylabel("balance change, attacked (%)")
+    bottom.set_xticks(list(x))
+    bottom.set_xticklabels(labels, rotation=35, ha="right", fontsize=7)
+    bottom.legend(fontsize=7)
+    bottom.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+
+
+def _short(parameter: str, value) -> str:
+    if parameter == "model_type":
+        return str(value).replace("_perceptron", " p.").replace("_", " ")
+    if parameter.endswith("_s"):
+        return f"{parameter[:-2].replace('_', ' ')} {value / DAY:g}d"
+    if parameter == "learning_rate":
+        return f"lr {value:g}"
+    return f"{parameter.replace('_', ' ')} {value:.2g}"
+
+
+def write_sweep(rows: list[dict[str, Any]], directory: Path) -> dict[str, Path]:
+    """runs.csv (every run), table.md, tune.png and recommendation.json."""
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "runs": directory / RUNS_CSV,
+        "table": directory / TABLE,
+        "plot": directory / PLOT,
+        "recommendation": directory / RECOMMENDATION,
+    }
+    columns = list(rows[0]) if rows else list(PARAMETERS)
+    temporary = paths["runs"].with_suffix(".csv.part")
+    with temporary.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    temporary.rename(paths["runs"])
+    lines = summarise(rows)
+    paths["table"].write_text(table_markdown(lines))
+    plot_sweep(lines, paths["plot"])
+    paths["recommendation"].write_text(json.dumps({**recommend(lines), "settings_summary": lines}, indent=1) + "\n")
+    return paths

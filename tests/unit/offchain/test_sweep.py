@@ -1,0 +1,119 @@
+"""The tuning sweep (decai.simulation.sweep, `ape run tune`) on a tiny grid."""
+
+import csv
+import json
+import random
+
+from decai.simulation.agents import UNIT, adversary_agent, free_rider_agent, honest_agent
+from decai.simulation.sweep import SweepGrid, recommend, run_sweep, summarise, write_sweep
+from decai.units import HOUR, MINUTE
+from tests.helpers.data import write_csv
+
+GOOD = "great superb lovely moving witty tender".split()
+BAD = "dull awful boring tedious flat bland".split()
+FILLER = "the a film movie plot of and it cast story".split()
+
+
+def tiny_grid(tmp_path, **changes) -> SweepGrid:
+    rng = random.Random(3)
+    rows = []
+    for _ in range(300):
+        label = rng.randrange(2)
+        mine, theirs = (GOOD, BAD) if label else (BAD, GOOD)
+        words = [rng.choice(mine if rng.random() < 0.8 else theirs) for _ in range(3)] + rng.sample(FILLER, 3)
+        rows.append({"review": " ".join(words), "verdict": "fresh" if label else "rotten"})
+    path = tmp_path / "reviews.csv"
+    write_csv(path, rows)
+    values = dict(
+        model_types=["sparse_perceptron"],
+        learning_rates=[0.1, 0.5],
+        refund_waits_s=[2 * HOUR],
+        claim_waits_s=[4 * HOUR],
+        seeds=[1],
+        agents=[
+            honest_agent(mean_wait_s=10 * MINUTE, start_balance=1_000 * UNIT),
+            adversary_agent(mean_wait_s=HOUR, start_balance=1_000 * UNIT),
+            free_rider_agent(mean_wait_s=HOUR),
+        ],
+        base=dict(dataset=str(path), label_column="verdict", duration_s=6 * HOUR, eval_interval_s=2 * HOUR),
+    )
+    values.update(changes)
+    return SweepGrid(**values)
+
+
+def test_grid__every_combination_attacked_and_control(tmp_path):
+    grid = tiny_grid(tmp_path, seeds=[1, 2])
+    runs = grid.runs()
+    assert len(runs) == 2 * 2 * 2
+    control = grid.config(runs[1][0], runs[1][1], runs[1][2])
+    assert runs[1][2] is False and all(a.kind != "adversary" for a in control.agents)
+    assert grid.config(*runs[0]).owner_claim_wait_s == grid.config(*runs[0]).any_address_claim_wait_s == 4 * HOUR
+
+
+def test_sweep__writes_runs_table_plot_and_recommendation(tmp_path):
+    grid = tiny_grid(tmp_path)
+    seen = []
+    rows = run_sweep(grid, jobs=1, progress=seen.append)
+    assert len(rows) == len(seen) == 4
+    assert {row["learning_rate"] for row in rows} == {0.1, 0.5} and {row["attacked"] for row in rows} == {True, False}
+    paths = write_sweep(rows, tmp_path / "out")
+    with paths["runs"].open() as handle:
+        written = list(csv.DictReader(handle))
+    assert len(written) == 4 and {"accuracy_final", "accuracy_lowest", "accuracy_final_mean_last_day"} <= set(
+        written[0]
+    )
+    assert paths["plot"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert paths["table"].read_text().count("\n") == 2 + 2
+    advice = json.loads(paths["recommendation"].read_text())
+    assert advice["settings"]["learning_rate"] in (0.1, 0.5) and advice["reason"]
+
+
+def test_recommend__highest_attacked_final_among_settings_that_hold():
+    def line(rate, final, control, lowest, initial=0.6):
+        return dict(
+            model_type="m",
+            learning_rate=rate,
+            refund_wait_s=1,
+            claim_wait_s=1,
+            cost_weight=1,
+            seeds=3,
+            accuracy_initial=initial,
+            accuracy_final=final,
+            control_accuracy_final=control,
+            accuracy_lowest=lowest,
+            honest_balance_change_percent=1.0,
+            adversary_balance_change_percent=-5.0,
+            holds=final >= control - 0.01 and lowest >= initial - 0.03,
+        )
+
+    lines = [line(0.1, 0.62, 0.625, 0.59), line(0.5, 0.70, 0.75, 0.50), line(0.25, 0.64, 0.645, 0.58)]
+    advice = recommend(lines)
+    assert advice["holds"] is True and advice["settings"]["learning_rate"] == 0.25
+    assert recommend([lines[1]])["holds"] is False
+
+
+def test_summarise__means_over_seeds():
+    base = dict(
+        model_type="m",
+        learning_rate=0.1,
+        refund_wait_s=1,
+        claim_wait_s=1,
+        cost_weight=1,
+        honest_balance_change_percent=0.0,
+        adversary_balance_change_percent=None,
+    )
+    rows = [
+        {
+            **base,
+            "seed": s,
+            "attacked": a,
+            "accuracy_initial": 0.5,
+            "accuracy_final": f,
+            "accuracy_final_mean_last_day": f,
+            "accuracy_lowest": 0.49,
+        }
+        for s, a, f in ((1, True, 0.6), (2, True, 0.7), (1, False, 0.66), (2, False, 0.66))
+    ]
+    (only,) = summarise(rows)
+    assert abs(only["accuracy_final"] - 0.65) < 1e-12 and only["control_accuracy_final"] == 0.66
+    assert only["holds"] is False and only["final_holds"] is False and only["lowest_holds"] is True
