@@ -125,7 +125,7 @@ class SparsePerceptron(_Perceptron):
         super().check_training_sample(sample, label)
         if not sample:
             # It would score exactly the intercept: a refund known in advance.
-            raise DecaiError("sparse_perceptron: empty sample")
+            raise DecaiError(f"{self.type}: empty sample")
 
     def check_sample(self, sample: Sequence[int]) -> None:
         _check_int64_values(sample)

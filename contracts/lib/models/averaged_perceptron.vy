@@ -234,6 +234,9 @@ def _predict(data: DynArray[int64, constants.MAX_SAMPLE_LENGTH]) -> uint64:
 @internal
 def _update(data: DynArray[int64, constants.MAX_SAMPLE_LENGTH], label: uint64):
     assert label <= 1, "averaged_perceptron: label must be 0 or 1"
+    # An empty sample scores exactly the intercept: its refund would be
+    # known in advance, a risk-free "good contribution".
+    assert len(data) > 0, "averaged_perceptron: empty sample"
     seen: uint256 = self.count
     self.count = seen + 1
     weights: int256 = 0

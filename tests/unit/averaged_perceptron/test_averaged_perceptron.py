@@ -69,7 +69,7 @@ def test_constructor__initial_count_zero__reverts(owner):
     container = ape.project.DepositAveragedPerceptron
     with ape.reverts("averaged_perceptron: initial count must be positive"):
         owner.deploy(
-            container, "t", "", "indices", ["a", "b"], 1, 0, ONE, 0, model.storage_words(), 60, 60, 60, 0, True
+            container, "t", "", "indices", ["a", "b"], 1, 0, ONE, 0, model.storage_words(), 60, 120, 120, 0, True
         )
 
 

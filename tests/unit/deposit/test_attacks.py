@@ -8,9 +8,10 @@ import pytest
 
 from decai.chain.deploy import deploy_trainer
 from decai.chain.trainer import Trainer
+from decai.models.base import model_types
 from decai.core.mechanisms import DepositLedger, DepositParameters, PointsParameters
 from decai.errors import Rejected
-from tests.helpers.chain import DAY, PARAMETERS, at, dense_model, revert_reason, sparse_model
+from tests.helpers.chain import DAY, PARAMETERS, at, averaged_model, dense_model, revert_reason, sparse_model
 from tests.helpers.models import small_naive_bayes, small_nearest_centroid, small_sparse_nearest_centroid
 
 POINTS = PointsParameters(refund_wait_s=DAY)
@@ -24,7 +25,12 @@ EMPTY = {
     "sparse_nearest_centroid": (small_sparse_nearest_centroid, [], "sparse_nearest_centroid: empty sample"),
     "dense_perceptron": (dense_model, [0] * 8, "dense_perceptron: sample is not normalised"),
     "nearest_centroid": (small_nearest_centroid, [0] * 10, "nearest_centroid: sample is not normalised"),
+    "averaged_perceptron": (averaged_model, [], "averaged_perceptron: empty sample"),
 }
+
+
+def test_empty_sample_table__covers_every_registered_model_type():
+    assert set(EMPTY) == set(model_types())
 
 
 # -- item 5: free good contributions ------------------------------------------

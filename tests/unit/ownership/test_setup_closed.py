@@ -8,7 +8,8 @@ import pytest
 
 from decai.chain.deploy import deploy_trainer
 from decai.core.mechanisms import PointsParameters
-from tests.helpers.chain import DAY, dense_model, revert_reason, sparse_model
+from decai.models.base import model_types
+from tests.helpers.chain import DAY, averaged_model, dense_model, revert_reason, sparse_model
 from tests.helpers.data import NO_DEPOSIT
 from tests.helpers.models import small_naive_bayes, small_nearest_centroid, small_sparse_nearest_centroid, unit
 
@@ -18,7 +19,12 @@ MODELS = {
     "naive_bayes": (small_naive_bayes, [1, 2, 2, 30]),
     "nearest_centroid": (small_nearest_centroid, unit(range(1, 11))),
     "sparse_nearest_centroid": (small_sparse_nearest_centroid, [1, 5, 30]),
+    "averaged_perceptron": (averaged_model, [1, 2]),
 }
+
+
+def test_every_registered_model_type__is_covered():
+    assert set(MODELS) == set(model_types())
 
 # Functions that change state and are not about the model's parameters.
 NOT_SETUP = {"add_data", "refund", "report", "transfer_ownership"}
