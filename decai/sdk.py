@@ -22,6 +22,16 @@ from decai.models import load_model
 from decai.units import format_ether, human_duration
 
 __all__ = [
-    "ClaimStatus", "Contribution", "DecaiError", "DepositParameters", "NodeUnavailable", "PointsParameters",
-    "Rejected", "Trainer", "deploy_trainer", "format_ether", "human_duration", "load_model",
+    "ClaimStatus",
+    "Contribution",
+    "DecaiError",
+    "DepositParameters",
+    "NodeUnavailable",
+    "PointsParameters",
+    "Rejected",
+    "Trainer",
+    "deploy_trainer",
+    "format_ether",
+    "human_duration",
+    "load_model",
 ]

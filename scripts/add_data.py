@@ -24,9 +24,17 @@ from decai.errors import DecaiError
 @click.option("--values", default=None, help="Real numbers, encoded with the model's encoder (dense models).")
 @click.option("--text", default=None, help="Raw text, encoded with the model's encoder (text models).")
 @click.option("--account", default=None, help="Account alias, or TEST::n (default TEST::0 on local networks).")
-@click.option("--value", "value_text", default=None, help="Wei to send, e.g. 1e15 or 0.001ether (default: the current deposit plus 25%).")
 @click.option(
-    "--max-deposit", "max_text", default=None, help="Most wei ever to send, e.g. 0.01ether; refuse if the price rises above it."
+    "--value",
+    "value_text",
+    default=None,
+    help="Wei to send, e.g. 1e15 or 0.001ether (default: the current deposit plus 25%).",
+)
+@click.option(
+    "--max-deposit",
+    "max_text",
+    default=None,
+    help="Most wei ever to send, e.g. 0.01ether; refuse if the price rises above it.",
 )
 def cli(provider, trainer, label, data, values, text, account, value_text, max_text):
     model = connect_trainer(trainer)

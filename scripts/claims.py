@@ -40,7 +40,10 @@ def cli(provider, trainer, account):
         problem = model.refund_problem(contribution, now)
         if problem is None:
             refund_now += 1
-            click.echo(f"  refund now (added at {contribution.added_time}): {_command(trainer, 'refund', contribution, account)}")
+            click.echo(
+                f"  refund now (added at {contribution.added_time}): "
+                f"{_command(trainer, 'refund', contribution, account)}"
+            )
         else:
             click.echo(f"  added at {contribution.added_time}: {problem}")
 
@@ -49,8 +52,10 @@ def cli(provider, trainer, account):
         problem = model.report_problem(contribution, sender.address, now)
         if problem is None:
             report_now += 1
-            click.echo(f"  report now (by {contribution.author}, added at {contribution.added_time}): "
-                       f"{_command(trainer, 'report', contribution, account)}")
+            click.echo(
+                f"  report now (by {contribution.author}, added at {contribution.added_time}): "
+                f"{_command(trainer, 'report', contribution, account)}"
+            )
         elif problem.startswith("too early"):
             later += 1
             click.echo(f"  by {contribution.author}, added at {contribution.added_time}: {problem}")

@@ -17,10 +17,9 @@ import sys
 
 import click
 
-from decai.errors import DecaiError
 from decai.apps.cli import DecaiCommand, given, is_live, load_account
+from decai.errors import DecaiError
 from decai.units import format_ether, format_gwei, parse_duration, parse_wei
-
 
 #: The flag a user types for each mechanism parameter, for error messages.
 FLAGS = {
@@ -30,7 +29,11 @@ FLAGS = {
     "cost_weight": "--cost-weight",
 }
 #: Options of the deposit mechanism only (parameter name -> flag).
-DEPOSIT_ONLY = {"cost_weight": "--cost-weight", "owner_claim_wait": "--owner-claim-wait", "any_claim_wait": "--any-claim-wait"}
+DEPOSIT_ONLY = {
+    "cost_weight": "--cost-weight",
+    "owner_claim_wait": "--owner-claim-wait",
+    "any_claim_wait": "--any-claim-wait",
+}
 
 
 def _parsed(parse, flag, text):
@@ -65,24 +68,59 @@ def mechanism_parameters(mechanism, refund_wait, owner_claim_wait, any_claim_wai
 
 
 @click.command(cls=DecaiCommand)
-@click.option("--model", "model_path", default=None, help="Model file (JSON, see README). Default: the built-in breast-cancer perceptron.")
+@click.option(
+    "--model",
+    "model_path",
+    default=None,
+    help="Model file (JSON, see README). Default: the built-in breast-cancer perceptron.",
+)
 @click.option("--name", default=None, help="Record name for this deployment (default: the model's name).")
 @click.option("--account", default=None, help="Account alias, or TEST::n (default TEST::0 on local networks).")
-@click.option("--mechanism", type=click.Choice(["deposit", "points"]), default="deposit", show_default=True,
-              help="deposit: deposit, refund and take; points: free, points and badges.")
-@click.option("--refund-wait", default="1d", show_default=True, help="Wait before refunds and reports (e.g. 3600, 15m, 1d).")
-@click.option("--owner-claim-wait", default="10d", show_default=True, help="Wait before the owner may take what is left.")
+@click.option(
+    "--mechanism",
+    type=click.Choice(["deposit", "points"]),
+    default="deposit",
+    show_default=True,
+    help="deposit: deposit, refund and take; points: free, points and badges.",
+)
+@click.option(
+    "--refund-wait", default="1d", show_default=True, help="Wait before refunds and reports (e.g. 3600, 15m, 1d)."
+)
+@click.option(
+    "--owner-claim-wait", default="10d", show_default=True, help="Wait before the owner may take what is left."
+)
 @click.option("--any-claim-wait", default="20d", show_default=True, help="Wait before anyone may take what is left.")
 @click.option("--cost-weight", default="1e15", show_default=True, help="Deposit scale in wei (0 = free to add).")
-@click.option("--max-gas-per-tx", type=int, default=None, help="Cap per transaction (default: 90% of the block gas limit).")
-@click.option("--confirmations", type=int, default=None, help="Blocks to wait after each transaction (default: the network's required_confirmations).")
+@click.option(
+    "--max-gas-per-tx", type=int, default=None, help="Cap per transaction (default: 90% of the block gas limit)."
+)
+@click.option(
+    "--confirmations",
+    type=int,
+    default=None,
+    help="Blocks to wait after each transaction (default: the network's required_confirmations).",
+)
 @click.option("--dry-run", is_flag=True, help="Show the transactions and their estimated gas, send nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation on a live network.")
-def cli(provider, model_path, name, account, mechanism, refund_wait, owner_claim_wait, any_claim_wait, cost_weight, max_gas_per_tx, confirmations, dry_run, yes):
+def cli(
+    provider,
+    model_path,
+    name,
+    account,
+    mechanism,
+    refund_wait,
+    owner_claim_wait,
+    any_claim_wait,
+    cost_weight,
+    max_gas_per_tx,
+    confirmations,
+    dry_run,
+    yes,
+):
     from decai.chain.deploy import deploy_trainer, plan_deployment
-    from decai.models import load_model
     from decai.chain.records import deployment_record, load_records, model_hash, save_record
     from decai.data.training import default_model
+    from decai.models import load_model
 
     parameters = mechanism_parameters(mechanism, refund_wait, owner_claim_wait, any_claim_wait, cost_weight)
     if max_gas_per_tx is not None and max_gas_per_tx <= 0:
@@ -102,21 +140,30 @@ def cli(provider, model_path, name, account, mechanism, refund_wait, owner_claim
     balance = int(provider.get_balance(sender.address))
     live = is_live(provider)
     if live or dry_run:
-        click.echo(f"{plan.contract_name} '{model.name}' ({model_hash(model.to_dict())}) on {where} from {sender.address}:")
+        click.echo(
+            f"{plan.contract_name} '{model.name}' ({model_hash(model.to_dict())}) on {where} from {sender.address}:"
+        )
         for tx in plan.transactions:
             click.echo(f"  {tx.name:<28} {tx.gas:>12,} gas ({'estimated by the node' if tx.exact else 'at most'})")
         click.echo(
             f"  {'total':<28} {plan.total_gas:>12,} gas in {len(plan.transactions)} transaction(s); "
-            f"at {format_gwei(gas_price)} gwei about {format_ether(cost, unit=False)} ETH (balance {format_ether(balance, unit=False)} ETH)"
+            f"at {format_gwei(gas_price)} gwei about {format_ether(cost, unit=False)} ETH "
+            f"(balance {format_ether(balance, unit=False)} ETH)"
         )
         click.echo(f"  each transaction waits for {waits} confirmation(s)")
     if dry_run:
         return
     if cost > balance:
-        raise DecaiError(f"{sender.address} has {format_ether(balance, unit=False)} ETH; the deployment needs about {format_ether(cost, unit=False)} ETH")
+        raise DecaiError(
+            f"{sender.address} has {format_ether(balance, unit=False)} ETH; "
+            f"the deployment needs about {format_ether(cost, unit=False)} ETH"
+        )
     previous = load_records(network.ecosystem.name, network.name).get(record_name)
     if live and not yes:
-        summary = f"{plan.total_gas:,} gas (about {format_ether(cost, unit=False)} ETH) in {len(plan.transactions)} transaction(s)"
+        summary = (
+            f"{plan.total_gas:,} gas (about {format_ether(cost, unit=False)} ETH) "
+            f"in {len(plan.transactions)} transaction(s)"
+        )
         if not sys.stdin.isatty():
             raise DecaiError(f"refusing to deploy to live network {where} without --yes: estimated {summary}")
         if not click.confirm(f"Deploy to {where} for an estimated {summary}?"):
@@ -125,10 +172,14 @@ def cli(provider, model_path, name, account, mechanism, refund_wait, owner_claim
     deployment = deploy_trainer(model, parameters, sender, progress=True, confirmations=confirmations, plan=plan)
     record = deployment_record(deployment, model, parameters, sender, provider, waits)
     path = save_record(network.ecosystem.name, network.name, record_name, record)
-    click.echo(f"deployed {deployment.contract_name} '{model.name}' at {deployment.contract.address} in block {deployment.block_number}")
-    click.echo(f"gas used: {deployment.total_gas:,} in {len(deployment.transactions)} transaction(s), each confirmed by {waits} block(s)")
+    click.echo(
+        f"deployed {deployment.contract_name} '{model.name}' at {deployment.contract.address} "
+        f"in block {deployment.block_number}"
+    )
+    click.echo(
+        f"gas used: {deployment.total_gas:,} in {len(deployment.transactions)} transaction(s), "
+        f"each confirmed by {waits} block(s)"
+    )
     if previous and previous.get("address") != deployment.contract.address:
         click.echo(f"the record '{record_name}' pointed to {previous['address']} before")
     click.echo(f"recorded as '{record_name}' in {path}")
-
-

@@ -16,12 +16,37 @@ from decai.apps.cli import DecaiCommand, connect_trainer
 @click.command(cls=DecaiCommand)
 @click.option("--trainer", required=True, help="Trainer address or recorded name.")
 @click.option("--output", default=None, help="File to write (default: <trainer>.csv); .parquet or .pq writes Parquet.")
-@click.option("--format", "file_format", type=click.Choice(["csv", "parquet"]), default=None, help="Override the format the suffix implies.")
-@click.option("--from-block", type=click.IntRange(min=0), default=None, help="First block to read (default: the recorded deployment block, else 0).")
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["csv", "parquet"]),
+    default=None,
+    help="Override the format the suffix implies.",
+)
+@click.option(
+    "--from-block",
+    type=click.IntRange(min=0),
+    default=None,
+    help="First block to read (default: the recorded deployment block, else 0).",
+)
 @click.option("--to-block", type=click.IntRange(min=0), default=None, help="Last block to read (default: the head).")
-@click.option("--page-size", type=click.IntRange(min=1), default=5000, show_default=True, help="Blocks per event request (halved when the node refuses).")
-@click.option("--status-from", type=click.Choice(["events", "view"]), default="events", show_default=True, help="Claim status from the events read, or the contract's contribution(key) view (one call per row).")
-@click.option("--model", "model_path", default=None, help="Model file, for the encoder's vocabulary when no record has it.")
+@click.option(
+    "--page-size",
+    type=click.IntRange(min=1),
+    default=5000,
+    show_default=True,
+    help="Blocks per event request (halved when the node refuses).",
+)
+@click.option(
+    "--status-from",
+    type=click.Choice(["events", "view"]),
+    default="events",
+    show_default=True,
+    help="Claim status from the events read, or the contract's contribution(key) view (one call per row).",
+)
+@click.option(
+    "--model", "model_path", default=None, help="Model file, for the encoder's vocabulary when no record has it."
+)
 def cli(provider, trainer, output, file_format, from_block, to_block, page_size, status_from, model_path):
     from decai.chain.export import export_dataset
 

@@ -14,11 +14,21 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @click.command(cls=DecaiCommand)
-@click.option("--bench-dir", type=click.Path(path_type=Path), default=ROOT / "benchmarks" / "reference", show_default=True,
-              help="Folder with original_solidity_gas.json and gas_goals.json (the committed reference figures).")
+@click.option(
+    "--bench-dir",
+    type=click.Path(path_type=Path),
+    default=ROOT / "benchmarks" / "reference",
+    show_default=True,
+    help="Folder with original_solidity_gas.json and gas_goals.json (the committed reference figures).",
+)
 @click.option("--output", type=click.Path(path_type=Path), default=ROOT / "benchmarks" / "gas.json", show_default=True)
-@click.option("--model", "models", multiple=True, type=click.Choice(MODELS + ("PM",)),
-              help="Only these (default: the five models and the prediction market, PM).")
+@click.option(
+    "--model",
+    "models",
+    multiple=True,
+    type=click.Choice(MODELS + ("PM",)),
+    help="Only these (default: the five models and the prediction market, PM).",
+)
 def cli(bench_dir, output, models):
     console = Console()
     results, details = {}, {}

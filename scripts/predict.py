@@ -1,8 +1,8 @@
 """ape run predict: ask a trainer's model for a prediction (free).
 
-    ape run predict --trainer spam-filter --data 3,17,256
-    ape run predict --trainer 0x... --values "17.9,10.3,122.8,..."
-    ape run predict --trainer reviews --text "a wonderful film"
+ape run predict --trainer spam-filter --data 3,17,256
+ape run predict --trainer 0x... --values "17.9,10.3,122.8,..."
+ape run predict --trainer reviews --text "a wonderful film"
 """
 
 import click

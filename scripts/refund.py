@@ -23,14 +23,26 @@ from decai.errors import DecaiError, Rejected
 @click.option("--values", default=None, help="The sample as real numbers (dense models).")
 @click.option("--text", default=None, help="The sample as raw text (text models).")
 @click.option("--label", default=None, help="The label it was added with (index or class name).")
-@click.option("--added-time", type=int, default=None, help="The timestamp printed by add_data (or of the AddData event).")
+@click.option(
+    "--added-time", type=int, default=None, help="The timestamp printed by add_data (or of the AddData event)."
+)
 @click.option("--all", "refund_all", is_flag=True, help="Refund every contribution of yours that can be refunded now.")
 @click.option("--account", default=None, help="Account alias, or TEST::n (default TEST::0 on local networks).")
 def cli(provider, trainer, data, values, text, label, added_time, refund_all, account):
     model = connect_trainer(trainer)
     sender = load_account(account, provider)
     if refund_all:
-        given = [flag for flag, value in (("--data", data), ("--values", values), ("--text", text), ("--label", label), ("--added-time", added_time)) if value is not None]
+        given = [
+            flag
+            for flag, value in (
+                ("--data", data),
+                ("--values", values),
+                ("--text", text),
+                ("--label", label),
+                ("--added-time", added_time),
+            )
+            if value is not None
+        ]
         if given:
             raise DecaiError(f"--all refunds every contribution of yours; it takes no {given[0]}")
         refund_every(model, sender)
@@ -39,7 +51,9 @@ def cli(provider, trainer, data, values, text, label, added_time, refund_all, ac
         raise DecaiError("give --label and --added-time with the sample (or use --all)")
     label_index = parse_label(model, label)
     sample = parse_sample(model, data, text, values)
-    contribution = Contribution(data=tuple(sample), label=label_index, added_time=added_time, author=sender.address, deposit=0)
+    contribution = Contribution(
+        data=tuple(sample), label=label_index, added_time=added_time, author=sender.address, deposit=0
+    )
     amount = model.refund(contribution, sender=sender)
     click.echo(f"refunded {amount} wei")
 
@@ -53,7 +67,9 @@ def refund_every(model, sender) -> None:
         try:
             amount = model.refund(contribution, sender=sender)
         except Rejected as error:
-            click.echo(f"added at {contribution.added_time}: not refunded: {str(error).removeprefix('refund rejected: ')}")
+            click.echo(
+                f"added at {contribution.added_time}: not refunded: {str(error).removeprefix('refund rejected: ')}"
+            )
             continue
         click.echo(f"added at {contribution.added_time}: refunded {amount} wei")
         done += 1

@@ -1,6 +1,7 @@
 """ape run report: take (a share of) the deposit of someone's bad contribution.
 
-    ape run report --trainer spam-filter --data 9,12 --label 0 --added-time 1700000000 --author 0xabc... --account TEST::2
+    ape run report --trainer spam-filter --data 9,12 --label 0 --added-time 1700000000 \
+        --author 0xabc... --account TEST::2
 
 Checked first, like refund: a report the contract would refuse (too early,
 the model agrees with the label, no good contribution of your own yet)
@@ -29,7 +30,9 @@ def cli(provider, trainer, data, values, text, label, added_time, author, accoun
     sample = parse_sample(model, data, text, values)
     sender = load_account(account, provider)
     try:
-        contribution = Contribution(data=tuple(sample), label=label_index, added_time=added_time, author=author, deposit=0)
+        contribution = Contribution(
+            data=tuple(sample), label=label_index, added_time=added_time, author=author, deposit=0
+        )
     except ValueError:
         raise DecaiError(f"--author {author} is not an address") from None
     amount = model.report(contribution, sender=sender)

@@ -54,15 +54,35 @@ def _agents(agents_file, honest, adversaries, free_riders):
     help="rotten-tomatoes, breast-cancer, digits (built in) or a CSV file.",
 )
 @click.option("--label-column", default="label", show_default=True, help="CSV: the label column.")
-@click.option("--text-column", default=None, help="CSV: the text column (default: the only other column, if it is text).")
-@click.option("--model", "model_type", default="averaged_perceptron", show_default=True,
-              type=click.Choice(model_types()))
-@click.option("--mechanism", default="deposit", show_default=True, type=click.Choice(["deposit", "points"]),
-              help="deposit: deposit, refund and take; points: free additions, points and badges.")
-@click.option("--agents", "agents_file", default=None, type=click.Path(dir_okay=False), help="Agents as a JSON list (see docs/SIMULATION.md).")
-@click.option("--honest", default=1, show_default=True, type=click.IntRange(min=0), help="Honest agents (without --agents).")
-@click.option("--adversaries", default=1, show_default=True, type=click.IntRange(min=0), help="Adversaries (without --agents).")
-@click.option("--free-riders", default=1, show_default=True, type=click.IntRange(min=0), help="Free riders (without --agents).")
+@click.option(
+    "--text-column", default=None, help="CSV: the text column (default: the only other column, if it is text)."
+)
+@click.option(
+    "--model", "model_type", default="averaged_perceptron", show_default=True, type=click.Choice(model_types())
+)
+@click.option(
+    "--mechanism",
+    default="deposit",
+    show_default=True,
+    type=click.Choice(["deposit", "points"]),
+    help="deposit: deposit, refund and take; points: free additions, points and badges.",
+)
+@click.option(
+    "--agents",
+    "agents_file",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Agents as a JSON list (see docs/SIMULATION.md).",
+)
+@click.option(
+    "--honest", default=1, show_default=True, type=click.IntRange(min=0), help="Honest agents (without --agents)."
+)
+@click.option(
+    "--adversaries", default=1, show_default=True, type=click.IntRange(min=0), help="Adversaries (without --agents)."
+)
+@click.option(
+    "--free-riders", default=1, show_default=True, type=click.IntRange(min=0), help="Free riders (without --agents)."
+)
 @click.option("--duration", default="28d", show_default=True, help="Simulated time during which agents add data.")
 @click.option(
     "--settle/--no-settle", default=True, show_default=True, help="Afterwards, go on claiming until nothing is left."

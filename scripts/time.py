@@ -21,7 +21,9 @@ def _when(timestamp: int) -> str:
 
 
 @click.command(cls=DecaiCommand)
-@click.option("--advance", default=None, help="How far to move the clock: seconds or a number with s, m, h, d or w (e.g. 1d).")
+@click.option(
+    "--advance", default=None, help="How far to move the clock: seconds or a number with s, m, h, d or w (e.g. 1d)."
+)
 def cli(provider, advance):
     from ape import chain
 

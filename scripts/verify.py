@@ -20,8 +20,8 @@ from decai.apps.cli import DecaiCommand
 @click.option("--trainer", required=True, help="Recorded trainer name, or the address of a recorded trainer.")
 @click.option("--model", "model_path", default=None, help="The model file that was deployed.")
 def cli(provider, trainer, model_path):
-    from decai.models import load_model
     from decai.chain.verify import all_ok, verify_by_name
+    from decai.models import load_model
 
     model = load_model(model_path) if model_path else None
     _, checks = verify_by_name(trainer, model)

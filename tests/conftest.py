@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 # `ape test` starts its own anvil when no node is configured, but only if it
 # finds one on PATH: outside make (a plain virtualenv) the project's
@@ -20,20 +21,24 @@ import pytest
 _NODE_BIN = Path(__file__).resolve().parents[1] / "node_modules" / ".bin"
 if shutil.which("anvil") is None and (_NODE_BIN / "anvil").exists():
     os.environ["PATH"] = f"{_NODE_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
-from hypothesis import HealthCheck, settings
 
 # Hypothesis profiles: "ci" (default, what `make test` runs) and "fuzz"
 # (`make fuzz`, ten times the examples). Stateful tests set their own
 # step counts; these profiles scale them. "fuzz" also prints the
 # @reproduce_failure blob of a failure, which the nightly workflow shows.
 _SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture]
-settings.register_profile("ci", max_examples=50, stateful_step_count=20, deadline=None, suppress_health_check=_SLOW_OK, derandomize=True)
-settings.register_profile("fuzz", max_examples=500, stateful_step_count=20, deadline=None, suppress_health_check=_SLOW_OK, print_blob=True)
+settings.register_profile(
+    "ci", max_examples=50, stateful_step_count=20, deadline=None, suppress_health_check=_SLOW_OK, derandomize=True
+)
+settings.register_profile(
+    "fuzz", max_examples=500, stateful_step_count=20, deadline=None, suppress_health_check=_SLOW_OK, print_blob=True
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 from decai.chain.deploy import deploy_trainer  # noqa: E402 - after the profiles
 from decai.chain.trainer import Trainer  # noqa: E402
 from tests.helpers.chain import PARAMETERS, dense_model, sparse_model  # noqa: E402
+
 
 @pytest.fixture(scope="session")
 def owner(accounts):

@@ -26,7 +26,8 @@ import os
 import re
 import sys
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import click
 from ape.cli import ConnectedProviderCommand
@@ -149,11 +150,24 @@ def verbosity_params() -> list[click.Option]:
     default WARNING: quiet). A parameter named `verbosity` also stops
     `ape run` from adding its own `-v`."""
     return [
-        click.Option(["-v", "--verbose"], is_flag=True, expose_value=False, is_eager=True, callback=_set_verbose,
-                     help="Show full traces and Ape's log lines instead of one-line errors."),
-        click.Option(["--verbosity", "verbosity"], default=None, expose_value=False, is_eager=True, callback=_set_level,
-                     metavar="LVL", type=click.Choice(["ERROR", "WARNING", "SUCCESS", "INFO", "DEBUG"], case_sensitive=False),
-                     help="Ape's log level (default WARNING)."),
+        click.Option(
+            ["-v", "--verbose"],
+            is_flag=True,
+            expose_value=False,
+            is_eager=True,
+            callback=_set_verbose,
+            help="Show full traces and Ape's log lines instead of one-line errors.",
+        ),
+        click.Option(
+            ["--verbosity", "verbosity"],
+            default=None,
+            expose_value=False,
+            is_eager=True,
+            callback=_set_level,
+            metavar="LVL",
+            type=click.Choice(["ERROR", "WARNING", "SUCCESS", "INFO", "DEBUG"], case_sensitive=False),
+            help="Ape's log level (default WARNING).",
+        ),
     ]
 
 
@@ -161,7 +175,9 @@ def verbosity_params() -> list[click.Option]:
 def _usage_message(error: click.UsageError) -> str:
     message = error.format_message().strip().rstrip(".")
     message = message.replace("Missing option", "missing option").replace("Invalid value for", "bad value for")
-    return message.replace("No such option", "no such option").replace("Got unexpected extra argument", "unexpected argument")
+    return message.replace("No such option", "no such option").replace(
+        "Got unexpected extra argument", "unexpected argument"
+    )
 
 
 class _OneLineErrors:
@@ -316,7 +332,9 @@ def parse_sample(trainer, data: str | None, text: str | None, values: str | None
     --values: real numbers for dense models, encoded with the model's encoder;
     --text: raw text for text models, encoded with the model's encoder.
     """
-    given_flags = [name for name, value in (("--data", data), ("--text", text), ("--values", values)) if value is not None]
+    given_flags = [
+        name for name, value in (("--data", data), ("--text", text), ("--values", values)) if value is not None
+    ]
     if len(given_flags) != 1:
         raise DecaiError("give the sample with exactly one of --data, --values or --text")
     if data is not None:
@@ -344,4 +362,3 @@ def parse_label(trainer, text: str, flag: str = "--label") -> int:
     if not matches:
         raise DecaiError(f"{flag} {value!r} is not one of the model's classes: {listing}")
     return matches[0]
-

@@ -29,15 +29,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from decai.errors import DecaiError
-from decai.core.contributions import Contribution
 from decai.chain.trainer import ClaimStatus, Trainer
+from decai.core.contributions import Contribution
+from decai.errors import DecaiError
 from decai.units import format_ether, human_duration
 
 _ACCOUNTS: dict[tuple[str, str], Any] = {}
 
 
 # -- how results and errors show in the console ----------------------------------
+
 
 class Wei(int):
     """An amount of wei that shows as ether: 3600000000000000000 -> 3.6 ETH.
@@ -80,7 +81,8 @@ def _one_line(shell, etype, value, tb, tb_offset=None) -> None:
 
 def _show_contribution(contribution: Contribution, printer, cycle) -> None:
     printer.text(
-        f"Contribution(label {contribution.label}, {len(contribution.data)} value(s), deposit {format_ether(contribution.deposit)}, "
+        f"Contribution(label {contribution.label}, {len(contribution.data)} value(s), "
+        f"deposit {format_ether(contribution.deposit)}, "
         f"added {_utc(contribution.added_time)}, by {contribution.author})"
     )
 
@@ -105,6 +107,7 @@ def install(shell=None) -> bool:
 
 
 # -- accounts and trainers -----------------------------------------------------
+
 
 def account(alias: str | None = None):
     """An account by alias or "TEST::n"; default $DECAI_ACCOUNT, else TEST::0 off live networks.
@@ -154,6 +157,7 @@ def records() -> list[dict[str, Any]]:
 
 
 # -- the model ---------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Prediction:
@@ -232,6 +236,7 @@ def next_deposit(model: Trainer | str) -> Wei:
 
 # -- contributions and claims ------------------------------------------------------------
 
+
 def ether(wei: int) -> str:
     """Wei as ether, for reading: 112500000000000000 -> '0.1125 ETH'."""
     return format_ether(wei)
@@ -257,7 +262,8 @@ class ContributionState:
         age = f" ({human_duration(self.now - c.added_time)} ago)" if self.now is not None else ""
         what = f"can {self.action} now" if self.action else self.why_not
         return (
-            f"[{self.index}] label {c.label} added {_utc(c.added_time)}{age} by {c.author[:10]}…, deposit {ether(c.deposit)}, "
+            f"[{self.index}] label {c.label} added {_utc(c.added_time)}{age} by {c.author[:10]}…, "
+            f"deposit {ether(c.deposit)}, "
             f"claimable {ether(self.status.claimable)}, {self.status.claim_count} claim(s): {what}"
         )
 
@@ -276,7 +282,11 @@ def mine(model: Trainer | str, sender=None) -> list[ContributionState]:
     states = []
     for index, contribution in enumerate(model.contributions(author=who.address)):
         problem = model.refund_problem(contribution, now)
-        states.append(ContributionState(index, contribution, model.status(contribution), None if problem else "refund", problem, now))
+        states.append(
+            ContributionState(
+                index, contribution, model.status(contribution), None if problem else "refund", problem, now
+            )
+        )
     return states
 
 
@@ -364,6 +374,7 @@ def refund_opens_in(model: Trainer | str, contribution) -> str:
 
 
 # -- the prediction market ------------------------------------------------------------
+
 
 def market(reference: str):
     """The prediction market recorded under `reference` or at that address (needs decai.market.client)."""

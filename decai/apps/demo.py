@@ -18,11 +18,11 @@ from rich.console import Console
 from rich.table import Table
 
 from decai.chain.deploy import deploy_trainer
-from decai.core.mechanisms import DepositParameters
 from decai.chain.trainer import Trainer
+from decai.core.mechanisms import DepositParameters
+from decai.data.training import default_model
 from decai.errors import Rejected
 from decai.units import DAY, HOUR
-from decai.data.training import default_model
 
 PARAMETERS = DepositParameters(
     refund_wait_s=DAY, owner_claim_wait_s=10 * DAY, any_address_claim_wait_s=20 * DAY, cost_weight=10**15
@@ -38,7 +38,12 @@ def run_demo(accounts, chain, console: Console | None = None, contributions: int
     console = console or Console()
     rng = random.Random(seed)
     owner, alice, bob, mallory = accounts[:4]
-    names = {owner.address: "owner", alice.address: "alice (honest)", bob.address: "bob (honest)", mallory.address: "mallory (mislabels)"}
+    names = {
+        owner.address: "owner",
+        alice.address: "alice (honest)",
+        bob.address: "bob (honest)",
+        mallory.address: "mallory (mislabels)",
+    }
 
     model, split = default_model(initial_fraction=0.02, seed=seed)
     console.rule("[bold]decai demo: a breast-cancer classifier trained through deposits")
@@ -53,7 +58,9 @@ def run_demo(accounts, chain, console: Console | None = None, contributions: int
     gas = defaultdict(list)
     gas["deploy (all transactions)"].append(deployment.total_gas)
     before = _accuracy(trainer, split.test_samples, split.test_labels)
-    console.print(f"deployed at {trainer.address}; accuracy on {len(split.test_labels)} held-out samples: [bold]{before:.1%}")
+    console.print(
+        f"deployed at {trainer.address}; accuracy on {len(split.test_labels)} held-out samples: [bold]{before:.1%}"
+    )
 
     flows = defaultdict(lambda: {"deposited": 0, "refunded": 0, "taken": 0, "added": 0, "good": 0})
     added = []  # (account, contribution)
@@ -85,7 +92,7 @@ def run_demo(accounts, chain, console: Console | None = None, contributions: int
             gas["refund"].append(trainer.last_receipt.gas_used)
             flows[sender.address]["good"] += 1
     for reporter in (alice, bob):
-        for sender, contribution in added:
+        for _sender, contribution in added:
             if trainer.report_problem(contribution, reporter.address, chain.blocks.head.timestamp + 1) is None:
                 flows[reporter.address]["taken"] += trainer.report(contribution, sender=reporter)
                 gas["report (take)"].append(trainer.last_receipt.gas_used)
@@ -100,8 +107,13 @@ def run_demo(accounts, chain, console: Console | None = None, contributions: int
         net = f["refunded"] + f["taken"] - f["deposited"]
         summary[names[account.address]] = {**f, "net": net}
         table.add_row(
-            names[account.address], str(f["added"]), str(f["good"]), f"{f['deposited'] / 1e18:.3f}",
-            f"{f['refunded'] / 1e18:.3f}", f"{f['taken'] / 1e18:.3f}", f"{net / 1e18:+.3f}",
+            names[account.address],
+            str(f["added"]),
+            str(f["good"]),
+            f"{f['deposited'] / 1e18:.3f}",
+            f"{f['refunded'] / 1e18:.3f}",
+            f"{f['taken'] / 1e18:.3f}",
+            f"{net / 1e18:+.3f}",
         )
     console.print(table)
     held = trainer.contract.balance

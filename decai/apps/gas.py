@@ -14,8 +14,9 @@ One step cannot be literal for naive Bayes: see NB_REPORT_ADAPTATION.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from decai.chain.deploy import deploy_trainer
 from decai.core.fixed_point import ONE, to_fixed
@@ -61,21 +62,35 @@ def scenario_models() -> dict[str, Callable[[int], Model]]:
 
     meta = dict(name="gas scenario", description="GAS_SCENARIOS.md", classes=CLASSES)
     return {
-        "SP": lambda scale: m.SparsePerceptron(**meta, encoder="indices", weights=[2 * ONE] * 1000, intercept=0, learning_rate=ONE),
+        "SP": lambda scale: m.SparsePerceptron(
+            **meta, encoder="indices", weights=[2 * ONE] * 1000, intercept=0, learning_rate=ONE
+        ),
         # The averaged perceptron: SP's weights, its deployed weights counting as 100 samples.
         "AP": lambda scale: m.AveragedPerceptron(
             **meta, encoder="indices", weights=[2 * ONE] * 1000, intercept=0, learning_rate=ONE, initial_count=100
         ),
-        "DP": lambda scale: m.DensePerceptron(**meta, encoder="unit", weights=[2 * ONE] * 100, intercept=0, learning_rate=ONE),
+        "DP": lambda scale: m.DensePerceptron(
+            **meta, encoder="unit", weights=[2 * ONE] * 100, intercept=0, learning_rate=ONE
+        ),
         "NB": lambda scale: m.NaiveBayes(
-            **meta, encoder="indices", num_features=1000, smoothing=ONE, class_counts=[100, 100],
+            **meta,
+            encoder="indices",
+            num_features=1000,
+            smoothing=ONE,
+            class_counts=[100, 100],
             feature_counts=[[1 * scale] * 1000, [10 * scale] * 1000],
         ),
         "NCC": lambda scale: m.NearestCentroid(
-            **meta, encoder="unit", centroids=[[-to_fixed("0.1")] * 100, [to_fixed("0.1")] * 100], class_counts=[100, 100],
+            **meta,
+            encoder="unit",
+            centroids=[[-to_fixed("0.1")] * 100, [to_fixed("0.1")] * 100],
+            class_counts=[100, 100],
         ),
         "SNCC": lambda scale: m.SparseNearestCentroid.from_centroids(
-            **meta, encoder="indices", centroids=[[0.001] * 1000, [0.015] * 1000], class_counts=[1000, 1000],
+            **meta,
+            encoder="indices",
+            centroids=[[0.001] * 1000, [0.015] * 1000],
+            class_counts=[1000, 1000],
         ),
     }
 
@@ -179,5 +194,13 @@ def render_table(results: dict[str, dict], original: dict, goals: dict):
             goal = goals.get(key, {}).get(step)
             ratio = f"{ours / theirs:.2f}x" if ours and theirs else "-"
             verdict = "" if goal is None or ours is None else ("ok" if ours <= goal else "over")
-            table.add_row(key, step, f"{ours:,}" if ours is not None else "-", f"{theirs:,}" if theirs else "-", ratio, f"{goal:,}" if goal else "-", verdict)
+            table.add_row(
+                key,
+                step,
+                f"{ours:,}" if ours is not None else "-",
+                f"{theirs:,}" if theirs else "-",
+                ratio,
+                f"{goal:,}" if goal else "-",
+                verdict,
+            )
     return table

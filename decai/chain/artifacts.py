@@ -31,8 +31,14 @@ ARTIFACTS_DIR = Path(__file__).resolve().parent.parent / "artifacts"
 COMPILE_OUTPUT = Path(".build") / "__local__.json"
 #: The ContractType fields written to the package.
 KEPT_FIELDS = (
-    "contractName", "sourceId", "abi", "deploymentBytecode", "runtimeBytecode",
-    "methodIdentifiers", "devdoc", "userdoc",
+    "contractName",
+    "sourceId",
+    "abi",
+    "deploymentBytecode",
+    "runtimeBytecode",
+    "methodIdentifiers",
+    "devdoc",
+    "userdoc",
 )
 
 
@@ -75,7 +81,7 @@ def write_artifacts(manifest_path: Path = COMPILE_OUTPUT, folder: Path = ARTIFAC
     return list(deployables)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def contract_type(name: str):
     """The shipped ContractType of deployable `name`."""
     from ethpm_types import ContractType

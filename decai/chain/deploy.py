@@ -16,12 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from decai.errors import DecaiError
-from decai.units import to_hex
 from decai.chain.contracts import contract_container, contract_name
-from decai.core.mechanisms import DepositParameters, PointsParameters
-from decai.models.base import Model
 from decai.chain.progress import progress_bar
+from decai.core.mechanisms import DepositParameters, PointsParameters
+from decai.errors import DecaiError
+from decai.models.base import Model
+from decai.units import to_hex
 
 MAX_INIT_WORDS = 1024  # contracts/lib/common/constants.vy
 # EIP-3860: a creation transaction's code, constructor arguments included,
@@ -60,7 +60,9 @@ def plan_chunks(total_words: int, constructor_words: int, words_per_chunk: int) 
     ]
 
 
-def _constructor_args(model: Model, mechanism: DepositParameters | PointsParameters, words: list[int], finish: bool) -> list[Any]:
+def _constructor_args(
+    model: Model, mechanism: DepositParameters | PointsParameters, words: list[int], finish: bool
+) -> list[Any]:
     return [
         model.name,
         model.description,
@@ -135,7 +137,9 @@ def plan_deployment(
     empty_deploy = _deploy_transaction(container, model, mechanism, [], False, sender)
     base_gas = _estimate(empty_deploy, name)
     if base_gas > budget:
-        raise DecaiError(f"deploying {name} needs about {base_gas:,} gas, more than the {budget:,} allowed per transaction")
+        raise DecaiError(
+            f"deploying {name} needs about {base_gas:,} gas, more than the {budget:,} allowed per transaction"
+        )
     # Each word in the constructor adds 32 bytes to the creation code.
     room_in_initcode = (MAX_INITCODE_BYTES - len(empty_deploy.data)) // 32
     in_constructor = max(0, min(len(words), MAX_INIT_WORDS, (budget - base_gas) // WORD_GAS, room_in_initcode))
@@ -143,7 +147,9 @@ def plan_deployment(
     per_chunk = min(MAX_INIT_WORDS, (budget - CHUNK_OVERHEAD_GAS) // WORD_GAS)
     chunks = plan_chunks(len(words), in_constructor, per_chunk)
 
-    deploy_gas = _estimate(_deploy_transaction(container, model, mechanism, words[:in_constructor], finish_now, sender), name)
+    deploy_gas = _estimate(
+        _deploy_transaction(container, model, mechanism, words[:in_constructor], finish_now, sender), name
+    )
     transactions = [PlannedTransaction("deploy", deploy_gas, True)]
     transactions += [
         PlannedTransaction(f"init_parameters[{start}:{end}]", CHUNK_OVERHEAD_GAS + WORD_GAS * (end - start), False)
@@ -155,7 +161,9 @@ def plan_deployment(
 
 
 def _deploy_transaction(container, model, mechanism, words, finish, sender):
-    return container.constructor.serialize_transaction(*_constructor_args(model, mechanism, words, finish), sender=sender)
+    return container.constructor.serialize_transaction(
+        *_constructor_args(model, mechanism, words, finish), sender=sender
+    )
 
 
 def _estimate(transaction, name: str) -> int:
@@ -199,7 +207,9 @@ def deploy_trainer(
             plan.container, *_constructor_args(model, mechanism, words[:in_constructor], plan.finish_now), **extra
         )
         receipt = contract.creation_metadata.receipt
-        deployment = Deployment(contract, name, [("deploy", receipt.gas_used)], receipt.block_number, to_hex(receipt.txn_hash))
+        deployment = Deployment(
+            contract, name, [("deploy", receipt.gas_used)], receipt.block_number, to_hex(receipt.txn_hash)
+        )
         bar.update(task, completed=in_constructor)
         for start, end in plan.chunks:
             tx = contract.init_parameters(start, words[start:end], sender=sender, **extra)

@@ -39,14 +39,15 @@ import csv
 import json
 import os
 import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
-from decai.errors import DecaiError
-from decai.core.contributions import Contribution
 from decai.chain.progress import progress_bar
+from decai.core.contributions import Contribution
+from decai.errors import DecaiError
 
 COLUMNS = [
     "key",
@@ -108,6 +109,7 @@ class ExportSummary:
 
 # -- reading the events ------------------------------------------------------
 
+
 def _topic(event) -> str:
     from eth_utils import encode_hex, keccak
 
@@ -118,9 +120,7 @@ def _get_logs(address: str, topics: list[str], start: int, stop: int) -> list[di
     from ape import chain
 
     return list(
-        chain.provider.web3.eth.get_logs(
-            {"address": address, "fromBlock": start, "toBlock": stop, "topics": [topics]}
-        )
+        chain.provider.web3.eth.get_logs({"address": address, "fromBlock": start, "toBlock": stop, "topics": [topics]})
     )
 
 
@@ -149,7 +149,9 @@ def iterate_pages(
         except Exception as error:  # the node's refusal comes in many shapes
             requests += 1
             if first == last:
-                raise DecaiError(f"the node refused the events of block {first}: {str(error).splitlines()[0]}") from None
+                raise DecaiError(
+                    f"the node refused the events of block {first}: {str(error).splitlines()[0]}"
+                ) from None
             size = max(1, (last - first + 1) // 2)
             continue
         on_page(first, last, logs)
@@ -235,7 +237,9 @@ def reconstruct(
                 "transaction_hash": contribution.transaction_hash,
                 "sender": contribution.author,
                 "added_time": contribution.added_time,
-                "time": datetime.fromtimestamp(contribution.added_time, timezone.utc).isoformat().replace("+00:00", "Z"),
+                "time": datetime.fromtimestamp(contribution.added_time, timezone.utc)
+                .isoformat()
+                .replace("+00:00", "Z"),
                 "label": contribution.label,
                 "label_name": classes[contribution.label] if contribution.label < len(classes) else None,
                 "sample": list(contribution.data),
@@ -265,6 +269,7 @@ def _token_decoder(trainer) -> tuple[Callable[[Iterable[int]], list[str]] | None
 
 
 # -- writing -------------------------------------------------------------------
+
 
 def format_for(path: Path, format: str | None) -> str:
     if format is None:
@@ -315,9 +320,10 @@ def write_csv(dataset: Dataset, path: Path) -> None:
 
 
 def write_parquet(dataset: Dataset, path: Path) -> None:
+    from decimal import Decimal
+
     import pyarrow as pa
     import pyarrow.parquet as pq
-    from decimal import Decimal
 
     wei = pa.decimal128(38, 0)  # amounts in wei reach 2**96, beyond int64
     rows = dataset.rows
@@ -374,17 +380,40 @@ def export_dataset(
     path = Path(path)
     format = format_for(path, format)  # fail before reading a single block
     dataset = reconstruct(
-        trainer, start_block=start_block, stop_block=stop_block, page_size=page_size, status_from=status_from, progress=progress
+        trainer,
+        start_block=start_block,
+        stop_block=stop_block,
+        page_size=page_size,
+        status_from=status_from,
+        progress=progress,
     )
     (write_parquet if format == "parquet" else write_csv)(dataset, path)
-    return ExportSummary(path, format, len(dataset.rows), dataset.start_block, dataset.stop_block, len(dataset.senders), dataset.tokens_note)
+    return ExportSummary(
+        path,
+        format,
+        len(dataset.rows),
+        dataset.start_block,
+        dataset.stop_block,
+        len(dataset.senders),
+        dataset.tokens_note,
+    )
 
 
 # -- reading a CSV export back -----------------------------------------------------
 
+
 def read_csv(path: str | Path) -> list[dict[str, Any]]:
     """Rows of a CSV export with their types restored (lists, ints, booleans)."""
-    ints = {"block_number", "added_time", "label", "deposit", "claimable", "claim_count", "refunded_amount", "taken_amount"}
+    ints = {
+        "block_number",
+        "added_time",
+        "label",
+        "deposit",
+        "claimable",
+        "claim_count",
+        "refunded_amount",
+        "taken_amount",
+    }
     rows = []
     with Path(path).open(newline="", encoding="utf-8") as handle:
         for raw in csv.DictReader(handle):

@@ -23,7 +23,7 @@ import signal
 import subprocess
 import threading
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 import requests
 
@@ -35,7 +35,9 @@ _LISTENING = re.compile(r"Listening on ([0-9.]+):(\d+)")
 
 def rpc(url: str, method: str, *params, timeout: float = 10):
     """One JSON-RPC call; a node error raises DecaiError with its message."""
-    reply = requests.post(url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}, timeout=timeout).json()
+    reply = requests.post(
+        url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}, timeout=timeout
+    ).json()
     if "error" in reply:
         raise DecaiError(f"{method}: {reply['error'].get('message', reply['error'])}")
     return reply["result"]
@@ -91,7 +93,7 @@ class Anvil:
     def pid(self) -> int:
         return self.process.pid if self.process else 0
 
-    def start(self) -> "Anvil":
+    def start(self) -> Anvil:
         self.process = subprocess.Popen(
             self.command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
         )
@@ -140,7 +142,7 @@ class Anvil:
                 continue
         self.process = None
 
-    def __enter__(self) -> "Anvil":
+    def __enter__(self) -> Anvil:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -186,7 +188,9 @@ def fresh_local_chain(genesis_timestamp: int = 1_700_000_000) -> Iterator[str]:
         # ape-foundry prefers this variable over the host it is given.
         saved = os.environ.pop("APE_FOUNDRY_HOST", None)
         try:
-            with networks.parse_network_choice("ethereum:local:foundry", provider_settings={"host": node.url}, disconnect_after=True):
+            with networks.parse_network_choice(
+                "ethereum:local:foundry", provider_settings={"host": node.url}, disconnect_after=True
+            ):
                 yield node.url
         finally:
             if saved is not None:

@@ -94,6 +94,7 @@ def remove_records(ecosystem: str, network: str, names: list[str]) -> Path:
 
 # -- writing a record for a new deployment ------------------------------------
 
+
 def deployment_record(deployment, model, parameters, sender, provider, confirmations: int) -> dict[str, Any]:
     """The record of a deployment that `deploy_trainer` just made."""
     import decai
@@ -123,6 +124,7 @@ def deployment_record(deployment, model, parameters, sender, provider, confirmat
 
 
 # -- finding a trainer by name, refusing stale records --------------------------
+
 
 @dataclass(frozen=True)
 class Found:
@@ -160,11 +162,17 @@ def stale_reason(record: dict[str, Any], provider) -> str | None:
     if block_number is not None:
         head = provider.get_block("latest").number
         if block_number > head:
-            return f"it was deployed in block {block_number} but this chain is only at block {head} (the chain was restarted?)"
+            return (
+                f"it was deployed in block {block_number} but this chain is only at block {head} "
+                "(the chain was restarted?)"
+            )
         if record.get("block_hash"):
             actual = to_hex(provider.get_block(block_number).hash)
             if actual != record["block_hash"].lower():
-                return f"block {block_number} of this chain is not the block it was deployed in (the chain was restarted or reorganised)"
+                return (
+                    f"block {block_number} of this chain is not the block it was deployed in "
+                    "(the chain was restarted or reorganised)"
+                )
     code = provider.get_code(record["address"])
     if not code:
         return f"there is no contract at {record['address']}"

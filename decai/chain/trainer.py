@@ -13,8 +13,9 @@ raised as `Rejected` with the contract's reason.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from decai.chain.transact import transact
 from decai.core.contributions import Contribution
@@ -75,7 +76,7 @@ class Trainer:
 
     # -- finding one ------------------------------------------------------
     @classmethod
-    def at(cls, address: str) -> "Trainer":
+    def at(cls, address: str) -> Trainer:
         """Attach to a deployed trainer; its kind picks the right ABI."""
         from ape import Contract, chain
         from ape.exceptions import ApeException
@@ -94,7 +95,7 @@ class Trainer:
         return cls(contract_container(mechanism, model_type).at(address))
 
     @classmethod
-    def find(cls, reference: str) -> "Trainer":
+    def find(cls, reference: str) -> Trainer:
         """The trainer recorded under a name on the connected network, or at an address.
 
         A recorded trainer (found by name, or by address when a record of it
@@ -169,7 +170,7 @@ class Trainer:
             return [int(self.contract.predict(s)) for s in samples]
         out: list[int] = []
         for start in range(0, len(samples), batch):
-            out.extend(int(p) for p in self.contract.predict_batch(samples[start:start + batch]))
+            out.extend(int(p) for p in self.contract.predict_batch(samples[start : start + batch]))
         return out
 
     # -- contributing -------------------------------------------------------
@@ -244,7 +245,13 @@ class Trainer:
         if problem is not None:
             raise Rejected(f"refund rejected: {problem}")
         receipt = transact(
-            "refund", self.contract.refund, list(contribution.data), contribution.label, contribution.added_time, sender=sender, **tx
+            "refund",
+            self.contract.refund,
+            list(contribution.data),
+            contribution.label,
+            contribution.added_time,
+            sender=sender,
+            **tx,
         )
         return self._paid(receipt, "Refund")
 
@@ -331,7 +338,9 @@ class Trainer:
             return "your share of this deposit rounds to 0 wei: nothing to take (sweeps take the rest later)"
         return None
 
-    def _points_problem(self, contribution: Contribution, status: ClaimStatus, now: int, reporter: str | None) -> str | None:
+    def _points_problem(
+        self, contribution: Contribution, status: ClaimStatus, now: int, reporter: str | None
+    ) -> str | None:
         if status.refunded or status.claim_count:
             return "already settled"
         wait = int(self.contract.refund_wait_s()) - (now - contribution.added_time)
@@ -368,12 +377,16 @@ class Trainer:
     # -- reading back ---------------------------------------------------------
     def claimable(self, contribution: Contribution) -> int:
         return int(
-            self.contract.claimable(list(contribution.data), contribution.label, contribution.added_time, contribution.author)
+            self.contract.claimable(
+                list(contribution.data), contribution.label, contribution.added_time, contribution.author
+            )
         )
 
     def status(self, contribution: Contribution) -> ClaimStatus:
         record = self.contract.contribution(contribution.key)
-        return ClaimStatus(int(record.claimable), int(record.initial_deposit), int(record.claim_count), bool(record.refunded))
+        return ClaimStatus(
+            int(record.claimable), int(record.initial_deposit), int(record.claim_count), bool(record.refunded)
+        )
 
     def has_claimed(self, contribution: Contribution, account: str) -> bool:
         return bool(self.contract.has_claimed(contribution.key, account))

@@ -27,10 +27,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from decai.errors import DecaiError
 from decai.chain.deploy import _constructor_args
-from decai.core.mechanisms import DepositParameters, PointsParameters
 from decai.chain.records import model_hash, stale_reason
+from decai.core.mechanisms import DepositParameters, PointsParameters
+from decai.errors import DecaiError
 
 
 @dataclass(frozen=True)
@@ -105,14 +105,27 @@ def verify_deployment(trainer, record: dict[str, Any], model=None) -> list[Check
     provider = chain.provider
     checks: list[Check] = []
     problem = stale_reason(record, provider)
-    checks.append(Check("record", problem is None, problem or f"chain {record['chain_id']}, block {record['block']} {record['block_hash'][:12]}…, code hash matches"))
+    checks.append(
+        Check(
+            "record",
+            problem is None,
+            problem
+            or f"chain {record['chain_id']}, block {record['block']} {record['block_hash'][:12]}…, code hash matches",
+        )
+    )
     if problem:
         return checks
 
     expected_hash = record["model_hash"]
     if model is not None:
         file_hash = model_hash(model.to_dict())
-        checks.append(Check("model file", file_hash == expected_hash, f"{file_hash} {'=' if file_hash == expected_hash else '!='} recorded {expected_hash}"))
+        checks.append(
+            Check(
+                "model file",
+                file_hash == expected_hash,
+                f"{file_hash} {'=' if file_hash == expected_hash else '!='} recorded {expected_hash}",
+            )
+        )
 
     # -- the creation transaction -------------------------------------------------
     from decai.chain.contracts import contract_container
@@ -135,11 +148,15 @@ def verify_deployment(trainer, record: dict[str, Any], model=None) -> list[Check
         Check(
             "creation code",
             same_code,
-            f"the same as the shipped compiled {container.name}" if same_code else f"differs from the shipped compiled {container.name} (other source or compiler settings)",
+            f"the same as the shipped compiled {container.name}"
+            if same_code
+            else f"differs from the shipped compiled {container.name} (other source or compiler settings)",
         )
     )
     if same_code:
-        checks.extend(_constructor_checks(container.constructor, trainer.mechanism, record, model, creation[len(compiled):]))
+        checks.extend(
+            _constructor_checks(container.constructor, trainer.mechanism, record, model, creation[len(compiled) :])
+        )
 
     # -- parameters as deployed and now ----------------------------------------------
     encoder_params = record.get("encoder_params")
@@ -148,14 +165,26 @@ def verify_deployment(trainer, record: dict[str, Any], model=None) -> list[Check
     try:
         deployed_model = _model_at(trainer, before_training, encoder_params)
         deployed_hash = model_hash(deployed_model.to_dict())
-        where = f"at block {before_training}, before the first contribution" if before_training is not None else "now (no contribution yet)"
+        where = (
+            f"at block {before_training}, before the first contribution"
+            if before_training is not None
+            else "now (no contribution yet)"
+        )
         target = model_hash(model.to_dict()) if model is not None else expected_hash
         checks.append(Check("parameters as deployed", deployed_hash == target, f"{where}: {deployed_hash}"))
     except Exception as error:  # a pruned node cannot answer for old blocks
-        checks.append(Check("parameters as deployed", False, f"cannot read the state at block {before_training} ({error.__class__.__name__}): needs an archive node"))
+        checks.append(
+            Check(
+                "parameters as deployed",
+                False,
+                f"cannot read the state at block {before_training} ({error.__class__.__name__}): needs an archive node",
+            )
+        )
     if contributions:
         current = model_hash(_model_at(trainer, None, encoder_params).to_dict())
-        checks.append(Check("parameters now", True, f"trained by {len(contributions)} contribution(s) since: {current}"))
+        checks.append(
+            Check("parameters now", True, f"trained by {len(contributions)} contribution(s) since: {current}")
+        )
 
     # -- mechanism and setup -------------------------------------------------------------
     recorded = dict(record["mechanism"])
@@ -170,7 +199,15 @@ def verify_deployment(trainer, record: dict[str, Any], model=None) -> list[Check
         same, detail = False, f"the record does not fit a {trainer.mechanism} trainer ({error})"
     checks.append(Check("mechanism", same, detail))
     finished = bool(trainer.contract.setup_finished())
-    checks.append(Check("setup", finished, "closed: the parameters can only change by training" if finished else "still open: the owner can still write parameters"))
+    checks.append(
+        Check(
+            "setup",
+            finished,
+            "closed: the parameters can only change by training"
+            if finished
+            else "still open: the owner can still write parameters",
+        )
+    )
     return checks
 
 
@@ -200,7 +237,9 @@ def _constructor_checks(abi, deployed_mechanism: str, record, model, encoded_arg
         expected = _constructor_args(model, mechanism, model.storage_words()[:words_given], bool(actual[-1]))
     if len(expected) != len(actual):
         return [Check("constructor arguments", False, f"{len(actual)} given, the model file makes {len(expected)}")]
-    differences = [name for name, want, got in zip(names, expected, actual) if want is not None and _normal(want) != _normal(got)]
+    differences = [
+        name for name, want, got in zip(names, expected, actual) if want is not None and _normal(want) != _normal(got)
+    ]
     if differences:
         detail = "differ: " + ", ".join(differences)
     elif model is None:
@@ -221,7 +260,11 @@ def verify_by_name(reference: str, model=None) -> tuple[Any, list[Check]]:
     from decai.chain.records import find_record, record_for_address
     from decai.chain.trainer import Trainer
 
-    entry = record_for_address(reference, chain.provider) if reference.startswith("0x") else find_record(reference, chain.provider)
+    entry = (
+        record_for_address(reference, chain.provider)
+        if reference.startswith("0x")
+        else find_record(reference, chain.provider)
+    )
     if entry is None:
         raise DecaiError(f"no record of {reference} on this network: verification compares the chain with a record")
     if entry.stale:

@@ -8,8 +8,8 @@ the EVM: `tdiv` truncates towards zero like Vyper's `//` on signed integers.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Iterable
 
 ONE = 10**9
 INT64_MIN = -(2**63)

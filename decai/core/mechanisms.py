@@ -7,9 +7,10 @@ and the model agree on every outcome, and simulations can plan ahead.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from math import isqrt
-from typing import Any, Hashable
+from typing import Any
 
 from decai.errors import DecaiError, Rejected
 from decai.units import DAY

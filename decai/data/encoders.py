@@ -39,12 +39,13 @@ import hashlib
 import json
 import math
 import re
-from collections import Counter
 from abc import ABC, abstractmethod
-from typing import Any, Sequence
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
 
-from decai.errors import DecaiError
 from decai.core.fixed_point import ONE, to_fixed
+from decai.errors import DecaiError
 
 UNIT_NORM = ONE * ONE
 NORM_TOLERANCE = 100 * ONE
@@ -146,7 +147,7 @@ class StandardUnitEncoder(Encoder):
         return "standard-unit:sha256=" + params_digest(self.params())
 
     @classmethod
-    def fit(cls, X) -> "StandardUnitEncoder":
+    def fit(cls, X) -> StandardUnitEncoder:
         import numpy as np
 
         X = np.asarray(X, dtype=float)
@@ -190,7 +191,7 @@ class VocabularyEncoder(Encoder):
         self.overflow = overflow
 
     @classmethod
-    def build(cls, texts: Sequence[str], size: int = 1000, min_count: int = 1, **policies) -> "VocabularyEncoder":
+    def build(cls, texts: Sequence[str], size: int = 1000, min_count: int = 1, **policies) -> VocabularyEncoder:
         """The `size` most frequent tokens of `texts` (ties: alphabetical)."""
         counts = Counter(token for text in texts for token in set(tokenize(text)))
         ranked = sorted((w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w))

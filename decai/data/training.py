@@ -7,8 +7,8 @@ bundled ones) are provided for the demo, the default model and the tests.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -159,7 +159,9 @@ def train_model(
     the fitted scikit-learn model's predictions, for comparing accuracy.
     Labels are 0..len(classes)-1.
     """
-    metadata = dict(name=name, description=description, classes=list(classes), encoder=encoder, encoder_params=encoder_params)
+    metadata = dict(
+        name=name, description=description, classes=list(classes), encoder=encoder, encoder_params=encoder_params
+    )
     model, classifier = fit_model(model_type, samples, labels, num_features=num_features, seed=seed, **metadata)
 
     def predict_float(more_samples: Sequence[Sequence[int]]) -> list[int]:

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar, Sequence
+from typing import Any, ClassVar
 
 from decai.errors import DecaiError
 
@@ -118,7 +119,7 @@ class Model(ABC):
         text = json.dumps(self.to_dict(), indent=1)
         Path(path).write_text(text + "\n")
 
-    def copy(self) -> "Model":
+    def copy(self) -> Model:
         return model_from_dict(self.to_dict())
 
     # -- training with scikit-learn -------------------------------------
@@ -130,7 +131,7 @@ class Model(ABC):
 
     @classmethod
     @abstractmethod
-    def fit(cls, X, y, *, seed: int, **metadata) -> tuple["Model", Any]:
+    def fit(cls, X, y, *, seed: int, **metadata) -> tuple[Model, Any]:
         """Fit this type's scikit-learn counterpart on `sklearn_features(X)`
         and labels `y` (0..len(classes)-1); returns (decai model, fitted
         classifier). `metadata`: name, description, classes, encoder,
@@ -180,7 +181,7 @@ def model_from_dict(data: dict[str, Any], source: str | None = None) -> Model:
 
     check_model_data(data, source)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise DecaiError(f"not a decai model file (expected \"format\": \"{FORMAT}\")")
+        raise DecaiError(f'not a decai model file (expected "format": "{FORMAT}")')
     kind = data.get("type")
     if kind not in _TYPES:
         raise DecaiError(f"unknown model type {kind!r}; known: {', '.join(sorted(_TYPES))}")

@@ -21,10 +21,11 @@ Classes beyond the current ones (up to class_capacity) have all-zero fields.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Sequence
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
-from decai.errors import DecaiError
 from decai.core.fixed_point import fits_int64, pack_lanes, unpack_lanes
+from decai.errors import DecaiError
 from decai.models.base import MAX_SAMPLE_LENGTH, Model, require_int
 
 MAX_CLASSES = 64  # contracts/lib/common/labels.vy
@@ -90,7 +91,9 @@ class SparseCountModel(Model):
             raise DecaiError(f"num_features must be 1 to {MAX_FEATURES}, got {self.num_features}")
         self.class_capacity = check_class_capacity(self.classes, class_capacity)
         if len(class_counts) != len(self.classes) or len(feature_counts) != len(self.classes):
-            raise DecaiError(f"need one sample count and one row of feature counts per class ({len(self.classes)} classes)")
+            raise DecaiError(
+                f"need one sample count and one row of feature counts per class ({len(self.classes)} classes)"
+            )
         self.class_counts = [require_int(n, "class count") for n in class_counts]
         for label, n in enumerate(self.class_counts):
             if not 0 <= n < 2**self.SAMPLES_BITS:
@@ -98,7 +101,9 @@ class SparseCountModel(Model):
         self.feature_counts = []
         for label, row in enumerate(feature_counts):
             if len(row) != self.num_features:
-                raise DecaiError(f"class {label} has {len(row)} feature counts; the model has {self.num_features} features")
+                raise DecaiError(
+                    f"class {label} has {len(row)} feature counts; the model has {self.num_features} features"
+                )
             row = [require_int(v, "feature count") for v in row]
             if any(not 0 <= v <= COUNT_MAX for v in row):
                 raise DecaiError(f"class {label} has a feature count outside 0 to 2**31 - 1")

@@ -7,10 +7,11 @@ and its precision bound: within a factor 1 +- 2**-118 of the exact score).
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
-from decai.errors import DecaiError
 from decai.core.fixed_point import ONE, to_fixed
+from decai.errors import DecaiError
 from decai.models.base import MAX_SAMPLE_LENGTH, register, require_int
 from decai.models.counts import COUNT_MAX, SparseCountModel, read_words
 
@@ -61,7 +62,9 @@ class NaiveBayes(SparseCountModel):
         super().__init__(**kwargs)
         self.smoothing = require_int(smoothing, "smoothing")
         if not 0 < self.smoothing <= MAX_SMOOTHING:
-            raise DecaiError(f"smoothing must be 1 to {MAX_SMOOTHING} (fixed point, 10**9 = Laplace), got {self.smoothing}")
+            raise DecaiError(
+                f"smoothing must be 1 to {MAX_SMOOTHING} (fixed point, 10**9 = Laplace), got {self.smoothing}"
+            )
         if total_counts is None:
             total_counts = [sum(row) for row in self.feature_counts]
         if len(total_counts) != len(self.classes):
@@ -157,7 +160,7 @@ class NaiveBayes(SparseCountModel):
         return {**super()._parameters(), "smoothing": self.smoothing, "total_counts": self.total_counts}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "NaiveBayes":
+    def from_dict(cls, data: dict[str, Any]) -> NaiveBayes:
         return cls(
             **cls._metadata(data, ("negative", "positive")),
             num_features=data["num_features"],
@@ -169,11 +172,13 @@ class NaiveBayes(SparseCountModel):
         )
 
     @classmethod
-    def from_chain(cls, contract: Any, metadata: dict[str, Any]) -> "NaiveBayes":
+    def from_chain(cls, contract: Any, metadata: dict[str, Any]) -> NaiveBayes:
         """The current parameters of a deployed naive Bayes model."""
         num_features = int(contract.num_features())
         capacity = int(contract.class_capacity())
-        samples, totals, counts = cls._decode_words(read_words(contract), num_features, capacity, len(metadata["classes"]))
+        samples, totals, counts = cls._decode_words(
+            read_words(contract), num_features, capacity, len(metadata["classes"])
+        )
         return cls(
             **metadata,
             num_features=num_features,
@@ -185,7 +190,7 @@ class NaiveBayes(SparseCountModel):
         )
 
     @classmethod
-    def fit(cls, X, y, *, seed: int, classes: Sequence[str], **metadata) -> tuple["NaiveBayes", Any]:
+    def fit(cls, X, y, *, seed: int, classes: Sequence[str], **metadata) -> tuple[NaiveBayes, Any]:
         """scikit-learn's MultinomialNB (alpha 1) on feature counts."""
         from sklearn.naive_bayes import MultinomialNB
 
@@ -203,7 +208,7 @@ class NaiveBayes(SparseCountModel):
         classes: Sequence[str] | None = None,
         class_capacity: int | None = None,
         **metadata,
-    ) -> "NaiveBayes":
+    ) -> NaiveBayes:
         """Export a fitted scikit-learn `MultinomialNB`.
 
         Uses its `class_count_` and `feature_count_` (which must be whole
@@ -214,13 +219,21 @@ class NaiveBayes(SparseCountModel):
         import numpy as np
 
         if getattr(classifier, "class_prior", None) is not None or not getattr(classifier, "fit_prior", True):
-            raise DecaiError("the contract's prior is the class sample counts; export a MultinomialNB with fit_prior=True and no class_prior")
+            raise DecaiError(
+                "the contract's prior is the class sample counts; "
+                "export a MultinomialNB with fit_prior=True and no class_prior"
+            )
         feature_counts = np.asarray(classifier.feature_count_)
         class_counts = np.asarray(classifier.class_count_)
         rounded_features = np.rint(feature_counts)
         rounded_classes = np.rint(class_counts)
-        if np.abs(feature_counts - rounded_features).max(initial=0) > 1e-6 or np.abs(class_counts - rounded_classes).max(initial=0) > 1e-6:
-            raise DecaiError("MultinomialNB counts are not whole numbers (fitted on non-count data or with sample weights)")
+        if (
+            np.abs(feature_counts - rounded_features).max(initial=0) > 1e-6
+            or np.abs(class_counts - rounded_classes).max(initial=0) > 1e-6
+        ):
+            raise DecaiError(
+                "MultinomialNB counts are not whole numbers (fitted on non-count data or with sample weights)"
+            )
         alpha = np.asarray(classifier.alpha, dtype=float)
         if alpha.ndim:
             raise DecaiError("per-feature smoothing is not supported; use a single alpha")

@@ -9,10 +9,11 @@ over the class's sample count, compared exactly (no rounding at all).
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
-from decai.errors import DecaiError
 from decai.core.fixed_point import ONE, pack_lanes, tdiv, to_fixed, unpack_lanes
+from decai.errors import DecaiError
 from decai.models.base import MAX_SAMPLE_LENGTH, Model, register, require_int
 from decai.models.counts import MAX_CLASSES, SparseCountModel, check_class_capacity, check_int64_indices, read_words
 
@@ -50,7 +51,7 @@ class NearestCentroid(Model):
     short_name = "NCC"
 
     @classmethod
-    def fit(cls, X, y, *, seed: int, classes: Sequence[str], **metadata) -> tuple["NearestCentroid", Any]:
+    def fit(cls, X, y, *, seed: int, classes: Sequence[str], **metadata) -> tuple[NearestCentroid, Any]:
         """scikit-learn's NearestCentroid (euclidean); class sizes from `y`."""
         from sklearn.neighbors import NearestCentroid as SkNearestCentroid
 
@@ -153,7 +154,7 @@ class NearestCentroid(Model):
         return {"class_capacity": self.class_capacity, "class_counts": self.class_counts, "centroids": self.centroids}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "NearestCentroid":
+    def from_dict(cls, data: dict[str, Any]) -> NearestCentroid:
         return cls(
             **cls._metadata(data, ("negative", "positive")),
             centroids=data["centroids"],
@@ -162,7 +163,7 @@ class NearestCentroid(Model):
         )
 
     @classmethod
-    def from_chain(cls, contract: Any, metadata: dict[str, Any]) -> "NearestCentroid":
+    def from_chain(cls, contract: Any, metadata: dict[str, Any]) -> NearestCentroid:
         """The current parameters of a deployed dense nearest centroid."""
         dimensions = int(contract.dimensions())
         capacity = int(contract.class_capacity())
@@ -170,9 +171,17 @@ class NearestCentroid(Model):
         num_classes = len(metadata["classes"])
         header_words = (capacity + 3) // 4
         per_class = (dimensions + 7) // 8
-        counts = [(words[label // 4] >> (DENSE_SAMPLES_BITS * (label % 4))) & (2**DENSE_SAMPLES_BITS - 1) for label in range(num_classes)]
+        counts = [
+            (words[label // 4] >> (DENSE_SAMPLES_BITS * (label % 4))) & (2**DENSE_SAMPLES_BITS - 1)
+            for label in range(num_classes)
+        ]
         centroids = [
-            unpack_lanes(words[header_words + label * per_class: header_words + (label + 1) * per_class], dimensions, CENTROID_BITS, signed=True)
+            unpack_lanes(
+                words[header_words + label * per_class : header_words + (label + 1) * per_class],
+                dimensions,
+                CENTROID_BITS,
+                signed=True,
+            )
             for label in range(num_classes)
         ]
         return cls(**metadata, centroids=centroids, class_counts=counts, class_capacity=capacity)
@@ -190,7 +199,7 @@ class NearestCentroid(Model):
         classes: Sequence[str] | None = None,
         class_capacity: int | None = None,
         **metadata,
-    ) -> "NearestCentroid":
+    ) -> NearestCentroid:
         """Export a fitted scikit-learn `NearestCentroid` (euclidean metric).
 
         Its `centroids_` become fixed point (rounded to nearest); the sample
@@ -294,7 +303,7 @@ class SparseNearestCentroid(SparseCountModel):
         return {**super()._parameters(), "norms": self.norms}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "SparseNearestCentroid":
+    def from_dict(cls, data: dict[str, Any]) -> SparseNearestCentroid:
         return cls(
             **cls._metadata(data, ("negative", "positive")),
             num_features=data["num_features"],
@@ -305,11 +314,13 @@ class SparseNearestCentroid(SparseCountModel):
         )
 
     @classmethod
-    def from_chain(cls, contract: Any, metadata: dict[str, Any]) -> "SparseNearestCentroid":
+    def from_chain(cls, contract: Any, metadata: dict[str, Any]) -> SparseNearestCentroid:
         """The current parameters of a deployed sparse nearest centroid."""
         num_features = int(contract.num_features())
         capacity = int(contract.class_capacity())
-        samples, norms, counts = cls._decode_words(read_words(contract), num_features, capacity, len(metadata["classes"]))
+        samples, norms, counts = cls._decode_words(
+            read_words(contract), num_features, capacity, len(metadata["classes"])
+        )
         return cls(
             **metadata,
             num_features=num_features,
@@ -320,7 +331,9 @@ class SparseNearestCentroid(SparseCountModel):
         )
 
     @classmethod
-    def from_counts(cls, *, class_counts: Sequence[int], feature_counts: Sequence[Sequence[int]], **kwargs) -> "SparseNearestCentroid":
+    def from_counts(
+        cls, *, class_counts: Sequence[int], feature_counts: Sequence[Sequence[int]], **kwargs
+    ) -> SparseNearestCentroid:
         """From per-class sample counts and per-class feature counts (how many
         samples of the class have each feature)."""
         return cls(
@@ -331,7 +344,9 @@ class SparseNearestCentroid(SparseCountModel):
         )
 
     @classmethod
-    def from_centroids(cls, *, centroids: Sequence[Sequence[float]], class_counts: Sequence[int], **kwargs) -> "SparseNearestCentroid":
+    def from_centroids(
+        cls, *, centroids: Sequence[Sequence[float]], class_counts: Sequence[int], **kwargs
+    ) -> SparseNearestCentroid:
         """From real-valued centroids and sample counts: each feature count is
         round(centroid value * samples), exact for means of binary samples."""
         feature_counts = [[int(round(float(v) * n)) for v in row] for row, n in zip(centroids, class_counts)]
@@ -342,7 +357,7 @@ class SparseNearestCentroid(SparseCountModel):
         return (X > 0).astype(float)  # presence of a feature, as on chain
 
     @classmethod
-    def fit(cls, X, y, *, seed: int, classes: Sequence[str], **metadata) -> tuple["SparseNearestCentroid", Any]:
+    def fit(cls, X, y, *, seed: int, classes: Sequence[str], **metadata) -> tuple[SparseNearestCentroid, Any]:
         """scikit-learn's NearestCentroid on 0/1 presence vectors."""
         from sklearn.neighbors import NearestCentroid as SkNearestCentroid
 
@@ -362,7 +377,7 @@ class SparseNearestCentroid(SparseCountModel):
         classes: Sequence[str] | None = None,
         class_capacity: int | None = None,
         **metadata,
-    ) -> "SparseNearestCentroid":
+    ) -> SparseNearestCentroid:
         """Export a scikit-learn `NearestCentroid` fitted on binary data.
 
         Its centroids times the class sample counts (from `class_counts` or

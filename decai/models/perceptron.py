@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
-from decai.errors import DecaiError
 from decai.core.fixed_point import ONE, fits_int64, pack_int64, tdiv, to_fixed
+from decai.errors import DecaiError
 from decai.models.base import MAX_SAMPLE_LENGTH, Model, register, require_int
 
 UNIT_NORM = ONE * ONE
@@ -19,7 +20,15 @@ def _check_int64_values(sample: Sequence[int]) -> None:
 
 
 class _Perceptron(Model):
-    def __init__(self, *, weights: Sequence[int], intercept: int, learning_rate: int, classes=("negative", "positive"), **metadata):
+    def __init__(
+        self,
+        *,
+        weights: Sequence[int],
+        intercept: int,
+        learning_rate: int,
+        classes=("negative", "positive"),
+        **metadata,
+    ):
         super().__init__(classes=classes, **metadata)
         if len(self.classes) != 2:
             raise DecaiError("a perceptron has exactly two classes")
@@ -53,7 +62,7 @@ class _Perceptron(Model):
         return {"intercept": self.intercept, "learning_rate": self.learning_rate, "weights": self.weights}
 
     @classmethod
-    def from_chain(cls, contract: Any, metadata: dict[str, Any]) -> "_Perceptron":
+    def from_chain(cls, contract: Any, metadata: dict[str, Any]) -> _Perceptron:
         """The current parameters of a deployed perceptron."""
         from decai.core.fixed_point import unpack_int64
 
@@ -70,7 +79,7 @@ class _Perceptron(Model):
         )
 
     @classmethod
-    def fit(cls, X, y, *, seed: int, learning_rate: float = 1.0, **metadata) -> tuple["_Perceptron", Any]:
+    def fit(cls, X, y, *, seed: int, learning_rate: float = 1.0, **metadata) -> tuple[_Perceptron, Any]:
         """scikit-learn's Perceptron, its weights exported to fixed point."""
         import numpy as np
         from sklearn.linear_model import Perceptron
@@ -90,7 +99,7 @@ class _Perceptron(Model):
         self.learning_rate = to_fixed(learning_rate)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "_Perceptron":
+    def from_dict(cls, data: dict[str, Any]) -> _Perceptron:
         return cls(
             **cls._metadata(data, ("negative", "positive")),
             weights=data["weights"],
@@ -191,9 +200,7 @@ class DensePerceptron(_Perceptron):
         super().check_training_sample(sample, label)
         norm = sum(x * x for x in sample)
         if abs(norm - UNIT_NORM) > NORM_TOLERANCE:
-            raise DecaiError(
-                f"sample is not normalised: squared norm {norm / UNIT_NORM:.9f}, must be 1 within 1e-7"
-            )
+            raise DecaiError(f"sample is not normalised: squared norm {norm / UNIT_NORM:.9f}, must be 1 within 1e-7")
 
     def score(self, sample: Sequence[int]) -> int:
         return self.intercept * ONE + sum(w * x for w, x in zip(self.weights, sample))

@@ -83,10 +83,10 @@ def check_model_data(data: Any, source: str | None = None) -> None:
     from decai.models.base import FORMAT, MAX_CLASS_NAME_LENGTH, MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, model_class
 
     if not isinstance(data, dict):
-        _Check({}, source).fail(None, f"is not a decai model file (expected a JSON object with \"format\": \"{FORMAT}\")")
+        _Check({}, source).fail(None, f'is not a decai model file (expected a JSON object with "format": "{FORMAT}")')
     check = _Check(data, source)
     if data.get("format") != FORMAT:
-        check.fail(None, f"is not a decai model file (expected \"format\": \"{FORMAT}\")")
+        check.fail(None, f'is not a decai model file (expected "format": "{FORMAT}")')
     kind = data.get("type")
     try:
         cls = model_class(kind) if isinstance(kind, str) else None
@@ -96,7 +96,10 @@ def check_model_data(data: Any, source: str | None = None) -> None:
         check.fail("type", f"must be a model type name, got {kind!r}")
 
     name = check.require("name")
-    for key, value, limit in (("name", name, MAX_NAME_LENGTH), ("description", data.get("description", ""), MAX_DESCRIPTION_LENGTH)):
+    for key, value, limit in (
+        ("name", name, MAX_NAME_LENGTH),
+        ("description", data.get("description", ""), MAX_DESCRIPTION_LENGTH),
+    ):
         if not isinstance(value, str):
             check.fail(key, f"must be a string, got {value!r}")
         if len(value.encode()) > limit:
@@ -111,11 +114,15 @@ def check_model_data(data: Any, source: str | None = None) -> None:
         check.fail("classes", f"has {len(classes)} class(es); a model needs at least two")
     for index, label in enumerate(classes):
         if not isinstance(label, str) or not label or len(label.encode()) > MAX_CLASS_NAME_LENGTH:
-            check.fail(f"classes[{index}]", f"is {label!r}; a class name is a string of 1 to {MAX_CLASS_NAME_LENGTH} bytes")
+            check.fail(
+                f"classes[{index}]", f"is {label!r}; a class name is a string of 1 to {MAX_CLASS_NAME_LENGTH} bytes"
+            )
     if len(set(classes)) != len(classes):
         repeated = next(label for label in classes if classes.count(label) > 1)
         check.fail("classes", f"names {repeated!r} twice")
-    if (getattr(cls, "two_classes_only", False) or kind in ("sparse_perceptron", "dense_perceptron")) and len(classes) != 2:
+    if (getattr(cls, "two_classes_only", False) or kind in ("sparse_perceptron", "dense_perceptron")) and len(
+        classes
+    ) != 2:
         check.fail("classes", f"has {len(classes)} classes; a {kind} model tells exactly two apart")
 
     rules = _RULES.get(kind)
@@ -124,6 +131,7 @@ def check_model_data(data: Any, source: str | None = None) -> None:
 
 
 # -- per type ---------------------------------------------------------------------------
+
 
 def _perceptron(check: _Check, num_classes: int, *, dense: bool) -> tuple[str, int]:
     weights = check.require("weights")
@@ -147,7 +155,10 @@ def _averaged_perceptron(check: _Check, num_classes: int) -> tuple[str, int]:
     lanes per feature), plus the averaging state."""
     size_key, count = _perceptron(check, num_classes, dense=False)
     if count > AVERAGED_PERCEPTRON_MAX_FEATURES:
-        check.fail("weights", f"has {count} entries; an averaged_perceptron model has at most {AVERAGED_PERCEPTRON_MAX_FEATURES}")
+        check.fail(
+            "weights",
+            f"has {count} entries; an averaged_perceptron model has at most {AVERAGED_PERCEPTRON_MAX_FEATURES}",
+        )
     if "update_sums" in check.data:
         sums = check.int_list("update_sums", INT64_MIN, INT64_MAX, "within int64 (fixed point)")
         check.length("update_sums", sums, count, "the number of weights")
@@ -188,7 +199,9 @@ def _count_model(check: _Check, num_classes: int, *, samples_bits: int) -> tuple
     if not isinstance(rows, list):
         check.fail("feature_counts", f"must be a list of rows (one per class), got {type(rows).__name__}")
     if len(rows) != num_classes:
-        check.fail("feature_counts", f"has {len(rows)} rows; the number of classes is {num_classes} (classes x features)")
+        check.fail(
+            "feature_counts", f"has {len(rows)} rows; the number of classes is {num_classes} (classes x features)"
+        )
     for label, row in enumerate(rows):
         key = f"feature_counts[{label}]"
         check.int_list(key, 0, COUNT_MAX, "0 to 2**31 - 1", value=row)
@@ -232,7 +245,9 @@ def _nearest_centroid(check: _Check, num_classes: int) -> tuple[str, int]:
     for label, row in enumerate(rows):
         key = f"centroids[{label}]"
         check.int_list(key, INT32_MIN, INT32_MAX, "within int32 (fixed point, |c| < 2.147)", value=row)
-        check.length(key, row, dimensions, "dimensions" if "dimensions" in check.data else "the width of centroids[0]", "values")
+        check.length(
+            key, row, dimensions, "dimensions" if "dimensions" in check.data else "the width of centroids[0]", "values"
+        )
     return "dimensions", dimensions
 
 
@@ -247,6 +262,7 @@ _RULES = {
 
 
 # -- the encoder --------------------------------------------------------------------------
+
 
 def _check_encoder(check: _Check, input_kind: str, width: tuple[str, int] | None) -> None:
     from decai.data.encoders import encoder_from_spec
@@ -278,7 +294,9 @@ def _check_encoder(check: _Check, input_kind: str, width: tuple[str, int] | None
     except DecaiError as error:
         check.fail("encoder", f"{spec!r}: {error}")
     if encoder.kind != input_kind:
-        check.fail("encoder", f"{name} makes {encoder.kind} samples; a {check.data['type']} model takes {input_kind} ones")
+        check.fail(
+            "encoder", f"{name} makes {encoder.kind} samples; a {check.data['type']} model takes {input_kind} ones"
+        )
     if width is None:
         return
     size_key, size = width
@@ -287,7 +305,9 @@ def _check_encoder(check: _Check, input_kind: str, width: tuple[str, int] | None
     elif name == "bow":
         bucket = " (+1 unknown-word bucket)" if encoder.num_features != len(encoder.vocabulary) else ""
         if encoder.num_features != size:
-            check.fail("encoder_params.vocabulary", f"has {len(encoder.vocabulary)} words{bucket}; {size_key} is {size}")
+            check.fail(
+                "encoder_params.vocabulary", f"has {len(encoder.vocabulary)} words{bucket}; {size_key} is {size}"
+            )
     elif hasattr(encoder, "num_features") and encoder.num_features != size:
         check.fail("encoder", f"{spec!r} makes {encoder.num_features} features; {size_key} is {size}")
 
@@ -305,4 +325,7 @@ def _check_statistics(check: _Check, params: dict[str, Any] | None) -> None:
             if key == "scales" and value <= 0:
                 check.fail(f"{field}[{index}]", f"is {value}; every scale must be positive")
     if len(params["means"]) != len(params["scales"]):
-        check.fail("encoder_params.scales", f"has {len(params['scales'])} entries; encoder_params.means has {len(params['means'])}")
+        check.fail(
+            "encoder_params.scales",
+            f"has {len(params['scales'])} entries; encoder_params.means has {len(params['means'])}",
+        )

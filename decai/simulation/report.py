@@ -371,7 +371,8 @@ def print_result(console, result: SimulationResult, paths: dict[str, Path]) -> N
     console.print(results_table(result))
     console.print(
         f"accuracy on the hidden test split: initial [bold]{result.accuracy_initial:.1%}[/], final "
-        f"[bold]{result.accuracy_final:.1%}[/] (lowest {lowest_accuracy(result):.1%}, mean of the last day {final_mean_last_day(result):.1%}), clean baseline {result.baseline_accuracy:.1%}"
+        f"[bold]{result.accuracy_final:.1%}[/] (lowest {lowest_accuracy(result):.1%}, "
+        f"mean of the last day {final_mean_last_day(result):.1%}), clean baseline {result.baseline_accuracy:.1%}"
     )
     tx = result.transactions
     console.print(

@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 import pytest
-import requests
 
 from decai.chain.node import Anvil, rpc
 

@@ -8,7 +8,19 @@ from decai.core.mechanisms import DepositParameters
 from decai.models import AveragedPerceptron, DensePerceptron, SparsePerceptron
 from decai.units import DAY, HOUR
 
-__all__ = ["DAY", "HOUR", "PARAMETERS", "advance", "advance_node_time", "at", "averaged_model", "dense_model", "quiet_reverts", "revert_reason", "sparse_model"]
+__all__ = [
+    "DAY",
+    "HOUR",
+    "PARAMETERS",
+    "advance",
+    "advance_node_time",
+    "at",
+    "averaged_model",
+    "dense_model",
+    "quiet_reverts",
+    "revert_reason",
+    "sparse_model",
+]
 
 PARAMETERS = DepositParameters(
     refund_wait_s=DAY, owner_claim_wait_s=10 * DAY, any_address_claim_wait_s=20 * DAY, cost_weight=10**15
@@ -29,8 +41,13 @@ def sparse_model(num_features: int = 1000, weight: int = 2 * ONE) -> SparsePerce
 def averaged_model(num_features: int = 1000, weight: int = 2 * ONE) -> AveragedPerceptron:
     """An averaged perceptron whose every weight is `weight` (predicts 1 for any non-empty sample)."""
     return AveragedPerceptron(
-        name="averaged", description="test model", encoder="indices",
-        weights=[weight] * num_features, intercept=0, learning_rate=ONE, initial_count=1,
+        name="averaged",
+        description="test model",
+        encoder="indices",
+        weights=[weight] * num_features,
+        intercept=0,
+        learning_rate=ONE,
+        initial_count=1,
     )
 
 

@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import csv
 import random
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Sequence
 
 from decai.chain.deploy import deploy_trainer
-from decai.models import SparsePerceptron
-from decai.data.encoders import unit_fixed
 from decai.core.mechanisms import DepositParameters
-
+from decai.data.encoders import unit_fixed
+from decai.models import SparsePerceptron
 from decai.units import DAY  # noqa: E402
-NO_DEPOSIT = DepositParameters(refund_wait_s=DAY, owner_claim_wait_s=10 * DAY, any_address_claim_wait_s=20 * DAY, cost_weight=0)
+
+NO_DEPOSIT = DepositParameters(
+    refund_wait_s=DAY, owner_claim_wait_s=10 * DAY, any_address_claim_wait_s=20 * DAY, cost_weight=0
+)
 PIXEL_THRESHOLD = 8  # digits pixels run 0..16
 
 
@@ -106,7 +108,7 @@ def deploy_in_setup(model, owner, mechanism=NO_DEPOSIT):
 def chain_predictions(contract, samples: Sequence[Sequence[int]], batch: int = 100) -> list[int]:
     out: list[int] = []
     for start in range(0, len(samples), batch):
-        out.extend(int(p) for p in contract.predict_batch([list(s) for s in samples[start:start + batch]]))
+        out.extend(int(p) for p in contract.predict_batch([list(s) for s in samples[start : start + batch]]))
     return out
 
 
@@ -131,7 +133,9 @@ def print_accuracy_table(title: str, rows: Sequence[tuple[str, float, float]]) -
 
 def chunk_model(num_features):
     weights = [((i * 7919) % 2001 - 1000) * 1_000_003 for i in range(num_features)]
-    return SparsePerceptron(name="chunks", description="", encoder="indices", weights=weights, intercept=-3, learning_rate=10**9)
+    return SparsePerceptron(
+        name="chunks", description="", encoder="indices", weights=weights, intercept=-3, learning_rate=10**9
+    )
 
 
 def number_rows(count=200, seed=0):
@@ -140,7 +144,9 @@ def number_rows(count=200, seed=0):
     for _ in range(count):
         label = rng.randrange(2)
         centre = 1.0 if label else -1.0
-        rows.append({"x": f"{centre + rng.gauss(0, 0.5):.4f}", "y": f"{-centre + rng.gauss(0, 0.5):.4f}", "label": str(label)})
+        rows.append(
+            {"x": f"{centre + rng.gauss(0, 0.5):.4f}", "y": f"{-centre + rng.gauss(0, 0.5):.4f}", "label": str(label)}
+        )
     return rows
 
 

@@ -8,7 +8,6 @@ from decai.core.fixed_point import ONE, to_fixed
 from decai.data.encoders import unit_fixed
 from decai.models import NaiveBayes, NearestCentroid, SparseNearestCentroid
 
-
 NB_FEATURES = 40
 
 

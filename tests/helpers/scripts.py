@@ -13,7 +13,10 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = "17.99,10.38,122.8,1001,0.1184,0.2776,0.3001,0.1471,0.2419,0.07871,1.095,0.9053,8.589,153.4,0.006399,0.04904,0.05373,0.01587,0.03003,0.006193,25.38,17.33,184.6,2019,0.1622,0.6656,0.7119,0.2654,0.4601,0.1189"
+SAMPLE = (
+    "17.99,10.38,122.8,1001,0.1184,0.2776,0.3001,0.1471,0.2419,0.07871,1.095,0.9053,8.589,153.4,0.006399,"
+    "0.04904,0.05373,0.01587,0.03003,0.006193,25.38,17.33,184.6,2019,0.1622,0.6656,0.7119,0.2654,0.4601,0.1189"
+)
 TEST_ACCOUNTS = {
     0: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
     1: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
@@ -38,7 +41,9 @@ class Result:
         return any(mark in self.out + self.err for mark in TRACE_MARKS)
 
 
-def run_script(url: str, records: Path, *args: str, network: str | None = "ethereum:local:foundry", **env: str) -> Result:
+def run_script(
+    url: str, records: Path, *args: str, network: str | None = "ethereum:local:foundry", **env: str
+) -> Result:
     """`ape run *args` against the node at `url`; `env` adds (or, with None, removes) variables."""
     environment = dict(os.environ, APE_FOUNDRY_HOST=url, DECAI_DEPLOYMENTS=str(records), PYTHONPATH=str(ROOT))
     for name, value in env.items():
@@ -47,12 +52,16 @@ def run_script(url: str, records: Path, *args: str, network: str | None = "ether
         else:
             environment[name] = value
     extra = ["--network", network] if network else []
-    done = subprocess.run(["ape", "run", *args, *extra], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        ["ape", "run", *args, *extra], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300
+    )
     return Result(done.returncode, done.stdout, done.stderr)
 
 
 def rpc(url: str, method: str, *params):
-    return requests.post(url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}, timeout=10).json()["result"]
+    return requests.post(
+        url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}, timeout=10
+    ).json()["result"]
 
 
 def nonce(url: str, address: str) -> int:

@@ -22,7 +22,19 @@ def node(tmp_path_factory):
         records = tmp_path_factory.mktemp("deployments")
         deployed = run_script(anvil.url, records, "deploy", "--name", "bc")
         assert deployed.code == 0, deployed.err
-        added = run_script(anvil.url, records, "add_data", "--trainer", "bc", "--values", SAMPLE, "--label", "0", "--account", "TEST::1")
+        added = run_script(
+            anvil.url,
+            records,
+            "add_data",
+            "--trainer",
+            "bc",
+            "--values",
+            SAMPLE,
+            "--label",
+            "0",
+            "--account",
+            "TEST::1",
+        )
         assert added.code == 0, added.err
         added_time = re.search(r"added at time (\d+)", added.out).group(1)
         data = re.search(r"--data (\S+)", added.out).group(1)
@@ -41,8 +53,21 @@ def test_add_data__value_below_deposit__one_line_and_no_transaction(node):
 def test_refund__before_refund_wait__one_line_and_no_transaction(node):
     url, records, added = node
     before = nonce(url, TEST_ACCOUNTS[1])
-    result = run_script(url, records, "refund", "--trainer", "bc", "--data", added["data"], "--label", "malignant",
-                        "--added-time", added["added_time"], "--account", "TEST::1")
+    result = run_script(
+        url,
+        records,
+        "refund",
+        "--trainer",
+        "bc",
+        "--data",
+        added["data"],
+        "--label",
+        "malignant",
+        "--added-time",
+        added["added_time"],
+        "--account",
+        "TEST::1",
+    )
     assert result.code == 1 and len(result.errors) == 1
     assert re.fullmatch(r"error: refund rejected: too early: refunds open in 23h 5\dm", result.errors[0])
     assert not result.traced, result.out + result.err
@@ -52,8 +77,23 @@ def test_refund__before_refund_wait__one_line_and_no_transaction(node):
 def test_report__before_refund_wait__one_line_and_no_transaction(node):
     url, records, added = node
     before = nonce(url, TEST_ACCOUNTS[2])
-    result = run_script(url, records, "report", "--trainer", "bc", "--data", added["data"], "--label", "0",
-                        "--added-time", added["added_time"], "--author", TEST_ACCOUNTS[1], "--account", "TEST::2")
+    result = run_script(
+        url,
+        records,
+        "report",
+        "--trainer",
+        "bc",
+        "--data",
+        added["data"],
+        "--label",
+        "0",
+        "--added-time",
+        added["added_time"],
+        "--author",
+        TEST_ACCOUNTS[1],
+        "--account",
+        "TEST::2",
+    )
     assert result.code == 1 and len(result.errors) == 1
     assert re.fullmatch(r"error: report rejected: too early: reports open in 23h 5\dm", result.errors[0])
     assert not result.traced, result.out + result.err
@@ -62,7 +102,9 @@ def test_report__before_refund_wait__one_line_and_no_transaction(node):
 
 def test_add_data__verbose__shows_the_trace_and_the_error_line(node):
     url, records, _ = node
-    result = run_script(url, records, "add_data", "--trainer", "bc", "--values", SAMPLE, "--label", "1", "--value", "1", "-v")
+    result = run_script(
+        url, records, "add_data", "--trainer", "bc", "--values", SAMPLE, "--label", "1", "--value", "1", "-v"
+    )
     assert (result.code, result.errors) == (1, ["error: add_data rejected: deposit: insufficient deposit"])
     assert "Traceback (most recent call last)" in result.err
 
@@ -70,14 +112,27 @@ def test_add_data__verbose__shows_the_trace_and_the_error_line(node):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (("add_data", "--trainer", "bc", "--data", "1"), "error: missing option '--label' (see `ape run add_data --help`)"),
-        (("refund", "--trainer", "bc", "--all", "--added-time", "soon"),
-         "error: bad value for '--added-time': 'soon' is not a valid integer (see `ape run refund --help`)"),
-        (("deploy", "--mechanism", "votes"),
-         "error: bad value for '--mechanism': 'votes' is not one of 'deposit', 'points' (see `ape run deploy --help`)"),
-        (("export", "--trainer", "bc", "--page-size", "0"),
-         "error: bad value for '--page-size': 0 is not in the range x>=1 (see `ape run export --help`)"),
-        (("predict", "--trainer", "bc", "--colour", "red"), "error: no such option: --colour (see `ape run predict --help`)"),
+        (
+            ("add_data", "--trainer", "bc", "--data", "1"),
+            "error: missing option '--label' (see `ape run add_data --help`)",
+        ),
+        (
+            ("refund", "--trainer", "bc", "--all", "--added-time", "soon"),
+            "error: bad value for '--added-time': 'soon' is not a valid integer (see `ape run refund --help`)",
+        ),
+        (
+            ("deploy", "--mechanism", "votes"),
+            "error: bad value for '--mechanism': 'votes' is not one of 'deposit', 'points' "
+            "(see `ape run deploy --help`)",
+        ),
+        (
+            ("export", "--trainer", "bc", "--page-size", "0"),
+            "error: bad value for '--page-size': 0 is not in the range x>=1 (see `ape run export --help`)",
+        ),
+        (
+            ("predict", "--trainer", "bc", "--colour", "red"),
+            "error: no such option: --colour (see `ape run predict --help`)",
+        ),
     ],
 )
 def test_usage_error__any_script__one_line_and_exit_1(node, args, message):
@@ -91,7 +146,10 @@ def test_any_script__dead_foundry_host__one_line_naming_the_node(node):
     _, records, _ = node
     dead = f"http://127.0.0.1:{closed_port()}"
     result = run_script(dead, records, "predict", "--trainer", "bc", "--data", "1")
-    assert (result.code, result.errors) == (1, [f"error: no node at {dead} (APE_FOUNDRY_HOST) — start one with `make node`"])
+    assert (result.code, result.errors) == (
+        1,
+        [f"error: no node at {dead} (APE_FOUNDRY_HOST) — start one with `make node`"],
+    )
     assert not result.traced and "anvil" not in result.out
 
 
@@ -99,7 +157,9 @@ def test_any_script__sepolia_without_rpc_url__one_line(node):
     url, records, _ = node
     result = run_script(url, records, "records", network="ethereum:sepolia:node", SEPOLIA_RPC_URL=None)
     assert result.code == 1
-    assert result.errors == ["error: SEPOLIA_RPC_URL is not set: export SEPOLIA_RPC_URL=https://... (see docs/NETWORKS.md)"]
+    assert result.errors == [
+        "error: SEPOLIA_RPC_URL is not set: export SEPOLIA_RPC_URL=https://... (see docs/NETWORKS.md)"
+    ]
     assert not result.traced, result.out + result.err
 
 

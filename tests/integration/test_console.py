@@ -13,12 +13,12 @@ import types
 import pytest
 
 import ape_console_extras as console
-from decai.errors import DecaiError
 from decai.chain.deploy import deploy_trainer
-from decai.data.encoders import VocabularyEncoder
-from decai.core.fixed_point import ONE
-from decai.models import SparsePerceptron
 from decai.chain.records import deployment_record, save_record
+from decai.core.fixed_point import ONE
+from decai.data.encoders import VocabularyEncoder
+from decai.errors import DecaiError
+from decai.models import SparsePerceptron
 from tests.helpers.chain import DAY, PARAMETERS
 
 VOCABULARY = ["good", "great", "fine", "bad", "awful", "movie", "plot"]
@@ -47,16 +47,31 @@ def reviews(owner, chain, records):
         learning_rate=ONE // 4,
     )
     deployment = deploy_trainer(model, PARAMETERS, owner, progress=False)
-    save_record("ethereum", "local", "reviews", deployment_record(deployment, model, PARAMETERS, owner, chain.provider, 0))
+    save_record(
+        "ethereum", "local", "reviews", deployment_record(deployment, model, PARAMETERS, owner, chain.provider, 0)
+    )
     return deployment.contract.address
 
 
 def test_helpers_are_documented_and_listed(capsys):
-    helpers = [getattr(console, name) for name in dir(console) if not name.startswith("_") and callable(getattr(console, name))]
+    helpers = [
+        getattr(console, name) for name in dir(console) if not name.startswith("_") and callable(getattr(console, name))
+    ]
     assert all(helper.__doc__ and helper.__doc__.strip() for helper in helpers)
     console.decai_help()
     listed = {line.split()[0] for line in capsys.readouterr().out.splitlines()}
-    assert {"trainer", "encode", "predict", "add", "mine", "claimable_now", "refund", "report", "reportable", "market_phase"} <= listed
+    assert {
+        "trainer",
+        "encode",
+        "predict",
+        "add",
+        "mine",
+        "claimable_now",
+        "refund",
+        "report",
+        "reportable",
+        "market_phase",
+    } <= listed
 
 
 def test_trainer__by_record_name_or_address(reviews):
@@ -138,7 +153,9 @@ def test_wrong_label_name__one_line_error(reviews):
 
 def test_market_phase__guarded_when_the_market_is_missing(reviews, monkeypatch):
     monkeypatch.setitem(sys.modules, "decai.market.client", None)  # import fails, as on a checkout without it
-    with pytest.raises(DecaiError, match=r"^the prediction market is not part of this checkout \(no decai.market.client\)$"):
+    with pytest.raises(
+        DecaiError, match=r"^the prediction market is not part of this checkout \(no decai.market.client\)$"
+    ):
         console.market_phase("reviews")
 
 
@@ -174,12 +191,17 @@ def test_console__decai_error__one_line_instead_of_a_traceback(reviews, shell, c
     result = shell.run_cell("trainer('nope')")
     out, err = capsys.readouterr()
     assert isinstance(result.error_in_exec, DecaiError)
-    assert err.startswith("error: no trainer named 'nope' on ethereum:local (recorded: reviews)") and err.count("\n") == 1
+    assert (
+        err.startswith("error: no trainer named 'nope' on ethereum:local (recorded: reviews)") and err.count("\n") == 1
+    )
     assert "Traceback" not in out + err
 
 
 def test_console__contract_revert__one_line_with_the_reason(shell, capsys):
-    shell.run_cell("from ape.exceptions import ContractLogicError\nraise ContractLogicError('sparse_perceptron: feature index out of range')")
+    shell.run_cell(
+        "from ape.exceptions import ContractLogicError\n"
+        "raise ContractLogicError('sparse_perceptron: feature index out of range')"
+    )
     out, err = capsys.readouterr()
     assert err == "error: transaction reverted: sparse_perceptron: feature index out of range\n"
     assert "Traceback" not in out
@@ -194,7 +216,11 @@ def test_console__other_errors__still_show_their_traceback(shell, capsys):
 def test_console__contribution__shows_ether_and_a_date(reviews, contributor, shell):
     added = console.add("reviews", "a fine movie", "positive", sender=contributor)
     text = shell.display_formatter.format(added)[0]["text/plain"]
-    assert re.fullmatch(r"Contribution\(label 1, 2 value\(s\), deposit 3\.6 ETH, added \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC, by 0x\w{40}\)", text)
+    assert re.fullmatch(
+        r"Contribution\(label 1, 2 value\(s\), deposit 3\.6 ETH, "
+        r"added \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC, by 0x\w{40}\)",
+        text,
+    )
 
 
 def test_predict__empty_or_all_unknown_text__warns_that_the_sample_is_empty(reviews, capsys):

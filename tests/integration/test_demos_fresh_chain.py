@@ -43,7 +43,9 @@ def test_market_demo__user_node_in_apefoundryhost__runs_on_a_fresh_chain_and_lea
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("prediction market demo on a fresh local chain")
     assert "test errors: h_0 " in result.stdout and "provider" in result.stdout
-    assert [line for line in (result.stdout + result.stderr).splitlines() if line.startswith(("INFO:", "SUCCESS:"))] == []
+    assert [
+        line for line in (result.stdout + result.stderr).splitlines() if line.startswith(("INFO:", "SUCCESS:"))
+    ] == []
     assert snapshot(users_node.url) == before
 
 

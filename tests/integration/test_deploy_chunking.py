@@ -2,9 +2,9 @@
 
 import pytest
 
-from decai.errors import DecaiError
 from decai.chain.deploy import MAX_INIT_WORDS, deploy_trainer, plan_chunks
 from decai.core.fixed_point import unpack_int64
+from decai.errors import DecaiError
 from tests.helpers.chain import PARAMETERS
 from tests.helpers.data import chunk_model
 
@@ -28,11 +28,19 @@ def test_thousand_weights__small_budget__several_transactions_samechunk_model(ow
     assert [name for name, _ in single.transactions] == ["deploy"]
     assert _words(single.contract, 250) == _words(contract, 250)
     samples = [[i, i + 17, i + 400] for i in range(0, 590, 7)]
-    assert list(contract.predict_batch(samples)) == list(single.contract.predict_batch(samples)) == [model.predict(s) for s in samples]
+    assert (
+        list(contract.predict_batch(samples))
+        == list(single.contract.predict_batch(samples))
+        == [model.predict(s) for s in samples]
+    )
 
 
 def test_budget_too_small__clear_error(owner):
-    with pytest.raises(DecaiError, match="^deploying DepositSparsePerceptron needs about [0-9,]+ gas, more than the 1,000,000 allowed per transaction$"):
+    with pytest.raises(
+        DecaiError,
+        match="^deploying DepositSparsePerceptron needs about [0-9,]+ gas, "
+        "more than the 1,000,000 allowed per transaction$",
+    ):
         deploy_trainer(chunk_model(40), PARAMETERS, owner, max_gas_per_tx=1_000_000, progress=False)
 
 

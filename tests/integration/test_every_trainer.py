@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from decai.models.base import model_class, model_types
-
 from decai.apps.gas import NB_REPORT_ADAPTATION, scenario_models, scenario_samples
 from decai.chain.contracts import contract_name
 from decai.chain.deploy import deploy_trainer
-from decai.core.mechanisms import PointsParameters
 from decai.chain.trainer import Trainer
+from decai.core.mechanisms import PointsParameters
+from decai.models.base import model_class, model_types
 from tests.helpers.chain import DAY, PARAMETERS, advance
 
 TYPES = {model_class(t).short_name: t for t in model_types()}
@@ -33,7 +32,12 @@ def test_trainer_story(owner, contributor, reporter, stranger, chain, key, mecha
     assert trainer.classes == ["negative", "positive"]
     samples = scenario_samples(key)
 
-    for name, who, label in (("w1", stranger, 1), ("w2", stranger, 1), ("x_good", reporter, 1), ("x_bad", contributor, 0)):
+    for name, who, label in (
+        ("w1", stranger, 1),
+        ("w2", stranger, 1),
+        ("x_good", reporter, 1),
+        ("x_bad", contributor, 0),
+    ):
         advance(chain, 12)
         trainer.add_data(samples[name], label, sender=who)
         model.update(samples[name], label)

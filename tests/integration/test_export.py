@@ -14,22 +14,24 @@ import csv
 
 import pytest
 
-from decai.errors import DecaiError
 from decai.chain.deploy import deploy_trainer
-from decai.data.encoders import VocabularyEncoder
 from decai.chain.export import COLUMNS, export_dataset, iterate_pages, read_csv, reconstruct
-from decai.core.fixed_point import ONE
-from decai.core.mechanisms import DepositParameters
-from decai.models import SparsePerceptron
 from decai.chain.records import deployment_record, save_record
 from decai.chain.trainer import Trainer
+from decai.core.fixed_point import ONE
+from decai.core.mechanisms import DepositParameters
+from decai.data.encoders import VocabularyEncoder
+from decai.errors import DecaiError
+from decai.models import SparsePerceptron
 from tests.helpers.chain import DAY, advance
 
 VOCABULARY = [f"{stem}{j}" for stem in ("alpha", "beta") for j in range(50)]
 CONTRIBUTIONS = 300
 PER_BLOCK = 50
 COST_WEIGHT = 10**6
-PARAMETERS = DepositParameters(refund_wait_s=DAY, owner_claim_wait_s=10 * DAY, any_address_claim_wait_s=20 * DAY, cost_weight=COST_WEIGHT)
+PARAMETERS = DepositParameters(
+    refund_wait_s=DAY, owner_claim_wait_s=10 * DAY, any_address_claim_wait_s=20 * DAY, cost_weight=COST_WEIGHT
+)
 
 
 def _text(i: int) -> str:
@@ -58,7 +60,9 @@ def dataset_trainer(accounts, chain, tmp_path_factory):
     deployment = deploy_trainer(model, PARAMETERS, owner, progress=False)
     mp = pytest.MonkeyPatch()
     mp.setenv("DECAI_DEPLOYMENTS", str(records))
-    save_record("ethereum", "local", "texts", deployment_record(deployment, model, PARAMETERS, owner, chain.provider, 0))
+    save_record(
+        "ethereum", "local", "texts", deployment_record(deployment, model, PARAMETERS, owner, chain.provider, 0)
+    )
 
     trainer = Trainer.find("texts")
     web3 = chain.provider.web3
@@ -70,7 +74,13 @@ def dataset_trainer(accounts, chain, tmp_path_factory):
             text, label, sender = _text(i), i % 2, senders[i % len(senders)]
             data = trainer.contract.add_data.encode_input(encoder.encode(text), label)
             web3.eth.send_transaction(
-                {"from": sender.address, "to": trainer.address, "data": data, "value": COST_WEIGHT * 3600, "gas": 400_000}
+                {
+                    "from": sender.address,
+                    "to": trainer.address,
+                    "data": data,
+                    "value": COST_WEIGHT * 3600,
+                    "gas": 400_000,
+                }
             )
             sent.append((text, label, sender.address))
             if (i + 1) % PER_BLOCK == 0:
@@ -121,7 +131,12 @@ def test_export__every_contribution_with_tokens_and_claim_status(dataset_trainer
     by_key = {row["key"]: row for row in rows}
     for c in good:
         row = by_key["0x" + c.key.hex()]
-        assert (row["refunded"], row["claim_count"], row["claimable"], row["refunded_amount"]) == (True, 1, 0, c.deposit)
+        assert (row["refunded"], row["claim_count"], row["claimable"], row["refunded_amount"]) == (
+            True,
+            1,
+            0,
+            c.deposit,
+        )
     for c in bad:
         row = by_key["0x" + c.key.hex()]
         assert row["refunded"] is False and row["claim_count"] == 1
@@ -182,6 +197,7 @@ def test_export__failure_leaves_nothing_half_written(dataset_trainer, tmp_path, 
 
 def test_export__parquet(dataset_trainer, tmp_path):
     import pyarrow.parquet as pq
+
     trainer, sent = dataset_trainer
     summary = export_dataset(trainer, tmp_path / "texts.parquet", progress=False)
     assert summary.format == "parquet"
@@ -205,7 +221,9 @@ def test_export__unknown_format_or_no_pyarrow__fails_before_reading(dataset_trai
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_pyarrow)
-    with pytest.raises(DecaiError, match=r"^writing Parquet needs pyarrow \(pip install pyarrow\); CSV works without it$"):
+    with pytest.raises(
+        DecaiError, match=r"^writing Parquet needs pyarrow \(pip install pyarrow\); CSV works without it$"
+    ):
         export_dataset(trainer, tmp_path / "x.parquet", progress=False)
     assert list(tmp_path.iterdir()) == []
 

@@ -52,7 +52,9 @@ def _sparse_centroid(data, num_features, classes):
     train, y_train, test, y_test = data
     classifier = SklearnNearestCentroid().fit(np.array([indicator(s, num_features) for s in train]), y_train)
     float_predictions = classifier.predict(np.array([indicator(s, num_features) for s in test]))
-    return SparseNearestCentroid.from_sklearn(classifier, y=y_train, name="exported", classes=classes), float_predictions
+    return SparseNearestCentroid.from_sklearn(
+        classifier, y=y_train, name="exported", classes=classes
+    ), float_predictions
 
 
 def _dense_centroid(data, classes):
@@ -63,11 +65,20 @@ def _dense_centroid(data, classes):
 
 
 CASES = {
-    "naive Bayes, binary digits": lambda: (_digits(lambda X: [binary_pixels(r) for r in X]), lambda d: _naive_bayes(d, 64, DIGITS, 1.0)),
+    "naive Bayes, binary digits": lambda: (
+        _digits(lambda X: [binary_pixels(r) for r in X]),
+        lambda d: _naive_bayes(d, 64, DIGITS, 1.0),
+    ),
     "naive Bayes, text counts": lambda: (_text(lambda d: d), lambda d: _naive_bayes(d, 2000, TOPICS, 0.5)),
     "nearest centroid, unit digits": lambda: (_digits(lambda X: unit_digits()), lambda d: _dense_centroid(d, DIGITS)),
-    "sparse centroid, binary digits": lambda: (_digits(lambda X: [binary_pixels(r) for r in X]), lambda d: _sparse_centroid(d, 64, DIGITS)),
-    "sparse centroid, text sets": lambda: (_text(lambda d: sorted(set(d))), lambda d: _sparse_centroid(d, 2000, TOPICS)),
+    "sparse centroid, binary digits": lambda: (
+        _digits(lambda X: [binary_pixels(r) for r in X]),
+        lambda d: _sparse_centroid(d, 64, DIGITS),
+    ),
+    "sparse centroid, text sets": lambda: (
+        _text(lambda d: sorted(set(d))),
+        lambda d: _sparse_centroid(d, 2000, TOPICS),
+    ),
 }
 
 

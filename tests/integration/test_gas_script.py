@@ -26,7 +26,11 @@ def test_gas__output_elsewhere__committed_files_untouched_and_goals_read_from_th
         env = dict(os.environ, APE_FOUNDRY_HOST=node.url, PYTHONPATH=str(ROOT))
         result = subprocess.run(
             ["ape", "run", "gas", "--model", "SP", "--output", str(output), "--network", "ethereum:local:foundry"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
     assert result.returncode == 0, result.stdout + result.stderr
     assert _digest(COMMITTED) == before

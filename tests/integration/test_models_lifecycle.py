@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from decai.apps.gas import NB_REPORT_ADAPTATION, replay, scenario_models, scenario_samples
-from decai.errors import DecaiError
 from decai.chain.deploy import deploy_trainer
 from decai.chain.trainer import Trainer
+from decai.errors import DecaiError
 from tests.helpers.chain import DAY, PARAMETERS, advance
 
 
@@ -51,7 +51,6 @@ def test_sdk__add_refund_report_cycle(owner, contributor, reporter, stranger, ch
     model = scenario_models()[key](NB_REPORT_ADAPTATION if key == "NB" else 1)
     trainer = Trainer(deploy_trainer(model, PARAMETERS, owner, progress=False).contract)
     assert trainer.model_type == model.type
-
 
     samples = scenario_samples(key)
     for warm_up in ("w1", "w2"):

@@ -33,9 +33,10 @@ SEPOLIA_CHAIN_ID = 11155111
 PASSPHRASE = "only for the stand-in"
 # Not one of anvil's or Ape's test accounts: a key only this test uses.
 DEPLOYER_KEY = "0x" + keccak(b"decai sepolia stand-in deployer").hex()
-SAMPLE = "17.99,10.38,122.8,1001,0.1184,0.2776,0.3001,0.1471,0.2419,0.07871,1.095,0.9053,8.589,153.4,0.006399,0.04904,0.05373,0.01587,0.03003,0.006193,25.38,17.33,184.6,2019,0.1622,0.6656,0.7119,0.2654,0.4601,0.1189"
-
-
+SAMPLE = (
+    "17.99,10.38,122.8,1001,0.1184,0.2776,0.3001,0.1471,0.2419,0.07871,1.095,0.9053,8.589,153.4,0.006399,"
+    "0.04904,0.05373,0.01587,0.03003,0.006193,25.38,17.33,184.6,2019,0.1622,0.6656,0.7119,0.2654,0.4601,0.1189"
+)
 
 
 def _call(url: str, to: str, signature: str, types=(), args=()) -> bytes:
@@ -82,7 +83,9 @@ class Standin:
             "from ape_accounts import import_account_from_private_key as imp; "
             f"print(imp('deployer', {PASSPHRASE!r}, {DEPLOYER_KEY!r}).address)"
         )
-        result = subprocess.run([sys.executable, "-c", script], env=self.env, capture_output=True, text=True, timeout=120, cwd=ROOT)
+        result = subprocess.run(
+            [sys.executable, "-c", script], env=self.env, capture_output=True, text=True, timeout=120, cwd=ROOT
+        )
         assert result.returncode == 0, result.stderr
         return result.stdout.strip().splitlines()[-1]
 
@@ -165,7 +168,9 @@ def test_deploy__sepolia_node_path__keyfile_account_waits_for_confirmations_and_
     assert int(transaction["blockNumber"], 16) == record["block"]
     code_on_chain = bytes.fromhex(rpc(standin.url, "eth_getCode", record["address"], "latest")[2:])
     assert code_hash(code_on_chain) == record["code_hash"]
-    assert _call(standin.url, record["address"], "refund_wait_s()") == encode(["uint256"], [record["mechanism"]["refund_wait_s"]])
+    assert _call(standin.url, record["address"], "refund_wait_s()") == encode(
+        ["uint256"], [record["mechanism"]["refund_wait_s"]]
+    )
 
     # What docs/NETWORKS.md tells a user to run after deploying.
     code, out, err, errors = standin.ape("verify", "--trainer", "bc")
@@ -182,7 +187,11 @@ def test_deploy__sepolia_node_path__keyfile_account_waits_for_confirmations_and_
             r"error: refusing to deploy to live network ethereum:sepolia without --yes: "
             r"estimated [0-9,]+ gas \(about [0-9.e-]+ ETH\) in 1 transaction\(s\)",
         ),
-        (("--account", "deployer", "--yes"), {"DECAI_PASSPHRASE": "wrong"}, "error: DECAI_PASSPHRASE does not unlock account 'deployer'"),
+        (
+            ("--account", "deployer", "--yes"),
+            {"DECAI_PASSPHRASE": "wrong"},
+            "error: DECAI_PASSPHRASE does not unlock account 'deployer'",
+        ),
     ],
     ids=["no --yes", "wrong passphrase"],
 )
@@ -219,7 +228,11 @@ def test_live_deploy__at_a_terminal__asks_with_the_estimate__no_cancels(standin,
         os.close(terminal)
     assert result.returncode == 1, result.stdout + result.stderr
     prompt = next(line for line in result.stdout.splitlines() if line.startswith("Deploy to"))
-    assert prompt.startswith("Deploy to ethereum:sepolia for an estimated ") and " gas (about " in prompt and prompt.endswith("[y/N]: ")
+    assert (
+        prompt.startswith("Deploy to ethereum:sepolia for an estimated ")
+        and " gas (about " in prompt
+        and prompt.endswith("[y/N]: ")
+    )
     assert "error: deployment cancelled" in result.stderr
     assert rpc(standin.url, "eth_getTransactionCount", standin.deployer, "latest") == nonce
 
@@ -235,7 +248,9 @@ def test_fork__scripts_and_console_use_the_sepolia_trainer_without_changing_the_
         assert (code, errors) == (0, []), out + err
         assert f"bc: {record['address']} block {record['block']} (recorded on ethereum:sepolia): ok" in out
 
-        code, out, err, errors = standin.ape("add_data", "--trainer", "bc", "--values", SAMPLE, "--label", "0", "--account", "TEST::1", network=fork)
+        code, out, err, errors = standin.ape(
+            "add_data", "--trainer", "bc", "--values", SAMPLE, "--label", "0", "--account", "TEST::1", network=fork
+        )
         assert (code, errors) == (0, []), out + err
         assert "added at time" in out
 
@@ -282,7 +297,11 @@ def test_export__script_reads_the_data_set_from_sepolia(standin, deployed, tmp_p
         values = [float(v) * (1 + position / 10) for v in SAMPLE.split(",")]
         data = selector + encode(["int64[]", "uint64"], [encoder.encode(values), position % 2])
         value = record["mechanism"]["cost_weight"] * 3600  # the most a deposit can be; the rest comes back
-        tx = rpc(standin.url, "eth_sendTransaction", {"from": sender, "to": record["address"], "data": "0x" + data.hex(), "value": hex(value)})
+        tx = rpc(
+            standin.url,
+            "eth_sendTransaction",
+            {"from": sender, "to": record["address"], "data": "0x" + data.hex(), "value": hex(value)},
+        )
         assert wait_for_receipt(standin.url, tx)["status"] == "0x1"  # the node mines just after the send returns
 
     output = tmp_path / "bc.csv"

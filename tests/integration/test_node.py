@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from decai.errors import DecaiError
 from decai.chain.node import Anvil, rpc, wait_for_receipt
+from decai.errors import DecaiError
 
 
 def test_wait_for_receipt__interval_mining__waits_for_the_block():

@@ -30,8 +30,13 @@ def cancer():
 def test_dense_perceptron__breast_cancer__parity_and_accuracy(cancer, owner, contributor, reporter, chain):
     encoder, split, classes = cancer
     model, classifier = train_dense_perceptron(
-        split.train_samples, split.train_labels, name="bc", description="", classes=classes,
-        encoder=encoder.spec, encoder_params=encoder.params(),
+        split.train_samples,
+        split.train_labels,
+        name="bc",
+        description="",
+        classes=classes,
+        encoder=encoder.spec,
+        encoder_params=encoder.params(),
     )
     float_accuracy = classifier.score(np.asarray(split.test_samples) / 1e9, split.test_labels)
     exported_accuracy = accuracy(model, split.test_samples, split.test_labels)
@@ -80,7 +85,9 @@ def test_sparse_perceptron__digits__parity_and_accuracy(digit_pixels, owner, con
     order = list(range(len(train_x)))
     random.Random(0).shuffle(order)
     picked = order[:30]
-    _replay_training(trainer, model, [train_x[i] for i in picked], [train_y[i] for i in picked], [contributor, reporter], chain)
+    _replay_training(
+        trainer, model, [train_x[i] for i in picked], [train_y[i] for i in picked], [contributor, reporter], chain
+    )
     assert trainer.reference_model().weights == model.weights
     assert trainer.predict_many(test_x) == [model.predict(s) for s in test_x]
 
@@ -90,8 +97,15 @@ def test_averaged_perceptron__digits__parity_and_accuracy(digit_pixels, owner, c
 
     train_x, test_x, train_y, test_y = digit_pixels
     model, classifier = fit_model(
-        "averaged_perceptron", train_x, train_y, num_features=64, seed=0, name="3 or 8", description="",
-        classes=["three", "eight"], encoder="indices",
+        "averaged_perceptron",
+        train_x,
+        train_y,
+        num_features=64,
+        seed=0,
+        name="3 or 8",
+        description="",
+        classes=["three", "eight"],
+        encoder="indices",
     )
     dense_test = np.zeros((len(test_x), 64))
     for row, sample in enumerate(test_x):
@@ -108,6 +122,8 @@ def test_averaged_perceptron__digits__parity_and_accuracy(digit_pixels, owner, c
     order = list(range(len(train_x)))
     random.Random(0).shuffle(order)
     picked = order[:30]
-    _replay_training(trainer, model, [train_x[i] for i in picked], [train_y[i] for i in picked], [contributor, reporter], chain)
+    _replay_training(
+        trainer, model, [train_x[i] for i in picked], [train_y[i] for i in picked], [contributor, reporter], chain
+    )
     assert trainer.reference_model().to_dict() == model.to_dict()
     assert trainer.predict_many(test_x) == [model.predict(s) for s in test_x]

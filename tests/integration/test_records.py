@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from decai.errors import DecaiError
 from decai.chain.deploy import deploy_trainer, plan_deployment
 from decai.chain.records import (
     deployment_record,
@@ -19,6 +18,7 @@ from decai.chain.records import (
     save_record,
 )
 from decai.chain.trainer import Trainer
+from decai.errors import DecaiError
 from tests.helpers.chain import PARAMETERS, sparse_model
 from tests.helpers.data import chunk_model as _model
 
@@ -42,7 +42,11 @@ def test_record__describes_the_deployment(recorded, owner, chain, records):
     deployment, model, record = recorded
     block = chain.provider.get_block(deployment.block_number)
     assert record["address"] == deployment.contract.address
-    assert (record["chain_id"], record["block"], record["block_hash"]) == (chain.provider.chain_id, block.number, "0x" + block.hash.hex())
+    assert (record["chain_id"], record["block"], record["block_hash"]) == (
+        chain.provider.chain_id,
+        block.number,
+        "0x" + block.hash.hex(),
+    )
     assert record["deployed_at"] == block.timestamp and record["deployer"] == owner.address
     assert record["mechanism"] == PARAMETERS.to_dict() and record["model_hash"] == model_hash(model.to_dict())
     receipt = chain.provider.get_receipt(record["transaction"])
@@ -57,9 +61,10 @@ def test_record__verifies_against_the_chain(recorded, chain):
     on_chain = trainer.reference_model()
     on_chain.encoder_params = record["encoder_params"]
     assert model_hash(on_chain.to_dict()) == record["model_hash"]
-    assert {name: int(getattr(trainer.contract, name)()) for name in ("refund_wait_s", "owner_claim_wait_s", "any_address_claim_wait_s", "cost_weight")} == {
-        name: value for name, value in record["mechanism"].items() if name != "mechanism"
-    }
+    assert {
+        name: int(getattr(trainer.contract, name)())
+        for name in ("refund_wait_s", "owner_claim_wait_s", "any_address_claim_wait_s", "cost_weight")
+    } == {name: value for name, value in record["mechanism"].items() if name != "mechanism"}
 
 
 def test_resolve__name_or_address(recorded, chain):
@@ -75,8 +80,14 @@ def test_resolve__name_or_address(recorded, chain):
 @pytest.mark.parametrize(
     "change, reason",
     [
-        ({"block_hash": "0x" + "00" * 32}, r"block \d+ of this chain is not the block it was deployed in \(the chain was restarted or reorganised\)"),
-        ({"block": 10**9}, r"it was deployed in block 1000000000 but this chain is only at block \d+ \(the chain was restarted\?\)"),
+        (
+            {"block_hash": "0x" + "00" * 32},
+            r"block \d+ of this chain is not the block it was deployed in \(the chain was restarted or reorganised\)",
+        ),
+        (
+            {"block": 10**9},
+            r"it was deployed in block 1000000000 but this chain is only at block \d+ \(the chain was restarted\?\)",
+        ),
         ({"chain_id": 11155111}, "it was deployed on chain id 11155111, this chain has id 31337"),
         ({"address": "0x" + "12" * 20, "block_hash": None}, "there is no contract at 0x" + "12" * 20),
         ({"code_hash": "0x" + "00" * 32}, "the code at 0x[0-9a-fA-F]{40} is not the code that was deployed"),
@@ -85,7 +96,11 @@ def test_resolve__name_or_address(recorded, chain):
 def test_stale_record__reported_with_its_reason_never_used(recorded, chain, change, reason):
     _, _, record = recorded
     save_record("ethereum", "local", "gone", {**record, **change})
-    with pytest.raises(DecaiError, match=f"^the record of 'gone' \\(ethereum:local\\) is stale: {reason}; deploy again, or remove it with `ape run records --prune`$"):
+    with pytest.raises(
+        DecaiError,
+        match=f"^the record of 'gone' \\(ethereum:local\\) is stale: {reason}; "
+        "deploy again, or remove it with `ape run records --prune`$",
+    ):
         Trainer.find("gone")
     statuses = {entry.name: entry.problem for entry in list_records(chain.provider)}
     assert statuses["sp"] is None and statuses["gone"] is not None
@@ -96,7 +111,12 @@ def test_restarted_chain__same_address_other_contract__is_stale(owner, chain, re
     snapshot = chain.snapshot()
     try:
         first = deploy_trainer(sparse_model(40), PARAMETERS, owner, progress=False)
-        save_record("ethereum", "local", "first", deployment_record(first, sparse_model(40), PARAMETERS, owner, chain.provider, 0))
+        save_record(
+            "ethereum",
+            "local",
+            "first",
+            deployment_record(first, sparse_model(40), PARAMETERS, owner, chain.provider, 0),
+        )
     finally:
         chain.restore(snapshot)  # the chain "restarts"
     other = sparse_model(40)

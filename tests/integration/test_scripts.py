@@ -34,7 +34,9 @@ def test_deploy_predict_add_refund(node):
     code, out, errors = run(node, "predict", "--trainer", "bc", "--values", SAMPLE)
     assert (code, errors, out.strip().splitlines()[-1]) == (0, [], "0 (malignant)")
 
-    code, out, errors = run(node, "add_data", "--trainer", "bc", "--values", SAMPLE, "--label", "malignant", "--account", "TEST::1")
+    code, out, errors = run(
+        node, "add_data", "--trainer", "bc", "--values", SAMPLE, "--label", "malignant", "--account", "TEST::1"
+    )
     assert (code, errors) == (0, [])
     assert "added at time" in out and "--label 0" in out
 
@@ -61,12 +63,27 @@ def test_deploy_predict_add_refund(node):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (("predict", "--trainer", "nobody", "--data", "1"), "error: no trainer named 'nobody' on ethereum:local (recorded: "),
+        (
+            ("predict", "--trainer", "nobody", "--data", "1"),
+            "error: no trainer named 'nobody' on ethereum:local (recorded: ",
+        ),
         (("deploy", "--model", "missing.json"), "error: model file missing.json does not exist"),
-        (("deploy", "--refund-wait", "2d", "--owner-claim-wait", "1d"), "error: --refund-wait must not exceed --owner-claim-wait"),
-        (("deploy", "--cost-weight", "lots"), "error: --cost-weight: bad amount 'lots': use wei, or a number with gwei or ether"),
-        (("deploy", "--mechanism", "points", "--cost-weight", "1"), "error: --cost-weight does not apply to a points trainer"),
-        (("deploy", "--mechanism", "points", "--any-claim-wait", "3d"), "error: --any-claim-wait does not apply to a points trainer"),
+        (
+            ("deploy", "--refund-wait", "2d", "--owner-claim-wait", "1d"),
+            "error: --refund-wait must not exceed --owner-claim-wait",
+        ),
+        (
+            ("deploy", "--cost-weight", "lots"),
+            "error: --cost-weight: bad amount 'lots': use wei, or a number with gwei or ether",
+        ),
+        (
+            ("deploy", "--mechanism", "points", "--cost-weight", "1"),
+            "error: --cost-weight does not apply to a points trainer",
+        ),
+        (
+            ("deploy", "--mechanism", "points", "--any-claim-wait", "3d"),
+            "error: --any-claim-wait does not apply to a points trainer",
+        ),
     ],
 )
 def test_bad_input__one_line_error_and_exit_1(node, args, message):
@@ -92,18 +109,32 @@ def test_bad_sample__rejected_before_sending(node):
 
 def test_text_model__train_deploy_predict_add__works_and_warns_on_unknown_words(node, tmp_path):
     model_file = tmp_path / "nb.json"
-    code, out, errors = run(node, "train", "--data", "rotten-tomatoes", "--model-type", "naive_bayes", "--out", str(model_file))
+    code, out, errors = run(
+        node, "train", "--data", "rotten-tomatoes", "--model-type", "naive_bayes", "--out", str(model_file)
+    )
     assert (code, errors) == (0, [])
     assert "held-out accuracy on 1217 samples: scikit-learn" in out
     code, out, errors = run(node, "deploy", "--model", str(model_file), "--mechanism", "points", "--name", "nb")
     assert (code, errors) == (0, [])
     assert "deployed PointsNaiveBayes" in out
-    code, out, errors = run(node, "predict", "--trainer", "nb", "--text", "A moving, beautifully acted and wonderful film.")
+    code, out, errors = run(
+        node, "predict", "--trainer", "nb", "--text", "A moving, beautifully acted and wonderful film."
+    )
     assert (code, errors, out.strip().splitlines()[-1]) == (0, [], "1 (fresh)")
-    code, out, errors = run(node, "add_data", "--trainer", "nb", "--text", "A tedious, clumsy mess.", "--label", "rotten", "--account", "TEST::2")
+    code, out, errors = run(
+        node,
+        "add_data",
+        "--trainer",
+        "nb",
+        "--text",
+        "A tedious, clumsy mess.",
+        "--label",
+        "rotten",
+        "--account",
+        "TEST::2",
+    )
     assert (code, errors) == (0, [])
     assert "with a deposit of 0 wei" in out
     result = run_script(*node, "predict", "--trainer", "nb", "--text", "qqqzx vvvwk")
     assert (result.code, result.errors) == (0, [])
     assert "warning: the text has no word the model knows; predicting an empty sample" in result.err.splitlines()
-

@@ -69,7 +69,9 @@ def _run_script(folder: Path, name: str, code: str, **env) -> subprocess.Complet
     script = folder / name
     script.write_text(code)
     environment = dict(os.environ, PYTHONPATH=str(ROOT), APE_DATA_FOLDER=str(folder / "ape-data"), **env)
-    return subprocess.run([sys.executable, str(script)], cwd=folder, env=environment, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, str(script)], cwd=folder, env=environment, capture_output=True, text=True, timeout=300
+    )
 
 
 def _printed(stdout: str) -> list[str]:

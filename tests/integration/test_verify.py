@@ -11,9 +11,9 @@ import pytest
 
 from decai.chain.deploy import deploy_trainer
 from decai.chain.node import Anvil
-from decai.core.mechanisms import PointsParameters
 from decai.chain.records import deployment_record, save_record
 from decai.chain.verify import all_ok, verify_by_name
+from decai.core.mechanisms import PointsParameters
 from tests.helpers.chain import DAY, PARAMETERS, advance, sparse_model
 from tests.helpers.data import chunk_model as _model
 
@@ -52,7 +52,9 @@ def test_verify__chunked_deployment_matches_model_file(owner, chain):
         "setup",
     ]
     constructor = next(c for c in checks if c.name == "constructor arguments")
-    assert constructor.detail.startswith("all match the model file and the record (") and constructor.detail.endswith(" parameter word(s) in the constructor)")
+    assert constructor.detail.startswith("all match the model file and the record (") and constructor.detail.endswith(
+        " parameter word(s) in the constructor)"
+    )
     # Without the model file, the record's model hash is the reference.
     _, checks = verify_by_name(trainer.address)
     assert all_ok(checks) and "model file" not in _names(checks)
@@ -137,14 +139,23 @@ def test_verify__points_trainer_recorded_as_deposit__fails(owner, chain):
 
 def _ape_run(url, records, *args):
     env = dict(os.environ, APE_FOUNDRY_HOST=url, DECAI_DEPLOYMENTS=str(records), PYTHONPATH=str(ROOT))
-    result = subprocess.run(["ape", "run", *args, "--network", "ethereum:local:foundry"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        ["ape", "run", *args, "--network", "ethereum:local:foundry"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return result.returncode, result.stdout, [line for line in result.stderr.splitlines() if line.startswith("error: ")]
 
 
 def test_ape_run_verify__points_deployment__passes_and_tampered_record_fails(tmp_path):
     records = tmp_path / "deployments"
     with Anvil() as anvil:
-        code, out, errors = _ape_run(anvil.url, records, "deploy", "--mechanism", "points", "--refund-wait", "2h", "--name", "game")
+        code, out, errors = _ape_run(
+            anvil.url, records, "deploy", "--mechanism", "points", "--refund-wait", "2h", "--name", "game"
+        )
         assert (code, errors) == (0, []) and "deployed PointsDensePerceptron" in out
         code, out, errors = _ape_run(anvil.url, records, "verify", "--trainer", "game")
         assert (code, errors) == (0, []), out

@@ -29,7 +29,10 @@ def naive_bayes_cases(draw):
     feature_counts = [draw(st.lists(counts, min_size=NUM_FEATURES, max_size=NUM_FEATURES)) for _ in range(num_classes)]
     totals = [sum(row) + draw(st.integers(0, 2**40)) for row in feature_counts]
     model = NaiveBayes(
-        name="property", description="", encoder="indices", classes=[f"c{i}" for i in range(num_classes)],
+        name="property",
+        description="",
+        encoder="indices",
+        classes=[f"c{i}" for i in range(num_classes)],
         num_features=NUM_FEATURES,
         smoothing=draw(st.one_of(st.sampled_from([1, ONE, ONE // 100]), st.integers(1, 10**18))),
         class_counts=[draw(st.integers(1, 2**56 - 1)) for _ in range(num_classes)],
@@ -70,8 +73,13 @@ def centroid_cases(draw):
     samples = [draw(st.integers(0, 50)) for _ in range(num_classes)]
     feature_counts = [[draw(st.integers(0, n)) for _ in range(NUM_FEATURES)] for n in samples]
     model = SparseNearestCentroid(
-        name="property", description="", encoder="indices", classes=[f"c{i}" for i in range(num_classes)],
-        num_features=NUM_FEATURES, class_counts=samples, feature_counts=feature_counts,
+        name="property",
+        description="",
+        encoder="indices",
+        classes=[f"c{i}" for i in range(num_classes)],
+        num_features=NUM_FEATURES,
+        class_counts=samples,
+        feature_counts=feature_counts,
     )
     sample = sorted(draw(st.sets(st.integers(0, NUM_FEATURES - 1))))
     return model, sample

@@ -21,23 +21,37 @@ a few wei make shares that round to zero reachable.
 from __future__ import annotations
 
 import pytest
-from hypothesis import event, strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, initialize, invariant, multiple, rule, run_state_machine_as_test
+from hypothesis import event
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    consumes,
+    initialize,
+    invariant,
+    multiple,
+    rule,
+    run_state_machine_as_test,
+)
 
 from decai.chain.deploy import deploy_trainer
+from decai.chain.trainer import Trainer
 from decai.core.fixed_point import ONE
 from decai.core.mechanisms import DepositLedger, DepositParameters, Rejected
 from decai.models import SparsePerceptron
-from decai.chain.trainer import Trainer
 from tests.helpers.chain import revert_reason
 
 FEATURES = 6
-PARAMETERS = DepositParameters(refund_wait_s=3600, owner_claim_wait_s=5 * 3600, any_address_claim_wait_s=9 * 3600, cost_weight=1)
+PARAMETERS = DepositParameters(
+    refund_wait_s=3600, owner_claim_wait_s=5 * 3600, any_address_claim_wait_s=9 * 3600, cost_weight=1
+)
 INITIAL_WEIGHTS = [ONE if i % 3 else -ONE for i in range(FEATURES)]
 
 
 def _model():
-    return SparsePerceptron(name="fuzz", description="", encoder="indices", weights=list(INITIAL_WEIGHTS), intercept=0, learning_rate=ONE)
+    return SparsePerceptron(
+        name="fuzz", description="", encoder="indices", weights=list(INITIAL_WEIGHTS), intercept=0, learning_rate=ONE
+    )
 
 
 @pytest.fixture(scope="module")
@@ -106,8 +120,14 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
             value = {"exact": price, "more": price + 12345, "less": max(price - 1, 0)}[pay]
             key = (tuple(sample), label, self.now, sender.address)
             refusal = None if sample else "sparse_perceptron: empty sample"
-            result = self._expect(lambda: self.ledger.add(key, sender.address, self.now, value, refusal), sender,
-                                  "add_data", sample, label, value=value)
+            result = self._expect(
+                lambda: self.ledger.add(key, sender.address, self.now, value, refusal),
+                sender,
+                "add_data",
+                sample,
+                label,
+                value=value,
+            )
             if result is None:
                 return multiple()
             deposit, tx = result
@@ -122,8 +142,9 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
             sender = next(a for a in actors if a.address == author)
             self._at(max(wait, 1))
             agrees = self.reference.predict(list(sample)) == label
-            result = self._expect(lambda: self.ledger.refund(key, self.now, agrees), sender,
-                                  "refund", list(sample), label, added_time)
+            result = self._expect(
+                lambda: self.ledger.refund(key, self.now, agrees), sender, "refund", list(sample), label, added_time
+            )
             if result is not None:
                 self.flows[author] += result[0]
                 assert contract.good_contributions(author) == self.ledger.good[author]
@@ -142,8 +163,15 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
             share = None
             if record and self.ledger.total_good:
                 share = record.initial_deposit * self.ledger.good.get(sender.address, 0) // self.ledger.total_good
-            result = self._expect(lambda: self.ledger.report(key, sender.address, self.now, agrees), sender,
-                                  "report", list(sample), label, added_time, author)
+            result = self._expect(
+                lambda: self.ledger.report(key, sender.address, self.now, agrees),
+                sender,
+                "report",
+                list(sample),
+                label,
+                added_time,
+                author,
+            )
             if result is not None:
                 self.flows[sender.address] += result[0]
                 if not sweep:
@@ -158,8 +186,14 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
             if sender.address == author:
                 return
             self._at(1)
-            self._expect(lambda: self.ledger.refund((sample, label, added_time, sender.address), self.now, True), sender,
-                         "refund", list(sample), label, added_time)
+            self._expect(
+                lambda: self.ledger.refund((sample, label, added_time, sender.address), self.now, True),
+                sender,
+                "refund",
+                list(sample),
+                label,
+                added_time,
+            )
 
         @invariant()
         def balance_is_what_is_claimable(self):

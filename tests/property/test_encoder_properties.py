@@ -1,9 +1,11 @@
 """Every vector the unit encoders produce passes the contracts' norm check."""
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from decai.data.encoders import StandardUnitEncoder, unit_fixed
 from decai.core.fixed_point import ONE
+from decai.data.encoders import StandardUnitEncoder, unit_fixed
+
 
 @given(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=128).filter(lambda v: any(v)))
 def test_unit_vectors_pass_the_norm_check(values):
@@ -12,7 +14,13 @@ def test_unit_vectors_pass_the_norm_check(values):
     assert abs(sum(x * x for x in sample) - ONE * ONE) <= 100 * ONE
 
 
-@given(st.lists(st.lists(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False), min_size=3, max_size=3), min_size=2, max_size=20))
+@given(
+    st.lists(
+        st.lists(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False), min_size=3, max_size=3),
+        min_size=2,
+        max_size=20,
+    )
+)
 def test_standard_unit_encoder_output_is_normalised(rows):
     encoder = StandardUnitEncoder.fit(rows)
     for row in rows:

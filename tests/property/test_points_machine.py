@@ -16,13 +16,21 @@ from collections import Counter
 
 import pytest
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    multiple,
+    rule,
+    run_state_machine_as_test,
+)
 
 from decai.chain.deploy import deploy_trainer
+from decai.chain.trainer import Trainer
 from decai.core.fixed_point import ONE
 from decai.core.mechanisms import PointsLedger, PointsParameters, Rejected
 from decai.models import SparsePerceptron
-from decai.chain.trainer import Trainer
 from tests.helpers.chain import revert_reason
 
 FEATURES = 6
@@ -31,7 +39,9 @@ PARAMETERS = PointsParameters(refund_wait_s=3600)
 
 def _model():
     weights = [ONE if i % 3 else -ONE for i in range(FEATURES)]
-    return SparsePerceptron(name="game", description="", encoder="indices", weights=weights, intercept=0, learning_rate=ONE)
+    return SparsePerceptron(
+        name="game", description="", encoder="indices", weights=weights, intercept=0, learning_rate=ONE
+    )
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +99,14 @@ def test_points_state_machine(deployed, accounts, chain):
             self._at(wait)
             key = (tuple(sample), label, self.now, sender.address)
             refusal = None if sample else "sparse_perceptron: empty sample"
-            if not self._expect(lambda: self.ledger.add(key, sender.address, label, self.now, paid, refusal), sender, "add_data", sample, label, value=paid):
+            if not self._expect(
+                lambda: self.ledger.add(key, sender.address, label, self.now, paid, refusal),
+                sender,
+                "add_data",
+                sample,
+                label,
+                value=paid,
+            ):
                 return multiple()
             self.reference.update(sample, label)
             return key
@@ -100,7 +117,9 @@ def test_points_state_machine(deployed, accounts, chain):
             sender = next(a for a in actors if a.address == author)
             self._at(wait)
             agrees = self.reference.predict(list(sample)) == label
-            self._expect(lambda: self.ledger.refund(key, self.now, agrees), sender, "refund", list(sample), label, added_time)
+            self._expect(
+                lambda: self.ledger.refund(key, self.now, agrees), sender, "refund", list(sample), label, added_time
+            )
 
         @rule(key=contributions, reporter=st.integers(0, 3), wait=st.sampled_from([1, 3600, 86_400]))
         def report(self, key, reporter, wait):
@@ -109,7 +128,15 @@ def test_points_state_machine(deployed, accounts, chain):
             self._at(wait)
             agrees = self.reference.predict(list(sample)) == label
             points = (contract.good_contributions(sender), contract.good_contributions(author))
-            if self._expect(lambda: self.ledger.report(key, sender.address, self.now, agrees), sender, "report", list(sample), label, added_time, author):
+            if self._expect(
+                lambda: self.ledger.report(key, sender.address, self.now, agrees),
+                sender,
+                "report",
+                list(sample),
+                label,
+                added_time,
+                author,
+            ):
                 self.reports.append(points)
 
         @invariant()
@@ -123,9 +150,23 @@ def test_points_state_machine(deployed, accounts, chain):
                 if ours is None:
                     assert chain_stats.contributions == 0
                     continue
-                assert (chain_stats.contributions, chain_stats.points, chain_stats.reported, chain_stats.reports_made,
-                        chain_stats.labels_used, chain_stats.distinct_days, chain_stats.badges) == (
-                    ours.contributions, ours.points, ours.reported, ours.reports_made, ours.labels_used, ours.distinct_days, ours.badges)
+                assert (
+                    chain_stats.contributions,
+                    chain_stats.points,
+                    chain_stats.reported,
+                    chain_stats.reports_made,
+                    chain_stats.labels_used,
+                    chain_stats.distinct_days,
+                    chain_stats.badges,
+                ) == (
+                    ours.contributions,
+                    ours.points,
+                    ours.reported,
+                    ours.reports_made,
+                    ours.labels_used,
+                    ours.distinct_days,
+                    ours.badges,
+                )
                 assert chain_stats.points <= chain_stats.contributions
                 total += ours.points
             assert contract.total_good_contributions() == total == self.ledger.total_good

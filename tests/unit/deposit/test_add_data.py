@@ -22,11 +22,20 @@ def test_add_data__exact_deposit__records_and_emits(sparse_trainer, contributor,
     assert contract.balance == deposit
     event = next(iter(tx.decode_logs(contract.AddData)))
     assert (list(event.data), event.label, event.added_time, event.sender, event.deposit) == (
-        GOOD, 1, tx.timestamp, contributor.address, deposit
+        GOOD,
+        1,
+        tx.timestamp,
+        contributor.address,
+        deposit,
     )
     assert contract.claimable(GOOD, 1, tx.timestamp, contributor) == deposit
     record = contract.contribution(contribution_key(GOOD, 1, tx.timestamp, contributor.address))
-    assert (record.claimable, record.initial_deposit, record.claim_count, record.refunded) == (deposit, deposit, 0, False)
+    assert (record.claimable, record.initial_deposit, record.claim_count, record.refunded) == (
+        deposit,
+        deposit,
+        0,
+        False,
+    )
     assert contract.last_update_time() == tx.timestamp
 
 

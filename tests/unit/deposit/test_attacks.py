@@ -8,9 +8,9 @@ import pytest
 
 from decai.chain.deploy import deploy_trainer
 from decai.chain.trainer import Trainer
-from decai.models.base import model_types
 from decai.core.mechanisms import DepositLedger, DepositParameters, PointsParameters
 from decai.errors import Rejected
+from decai.models.base import model_types
 from tests.helpers.chain import DAY, PARAMETERS, at, averaged_model, dense_model, revert_reason, sparse_model
 from tests.helpers.models import small_naive_bayes, small_nearest_centroid, small_sparse_nearest_centroid
 

@@ -22,7 +22,12 @@ def test_refund__after_wait_and_model_agrees__pays_and_counts_good(sparse_traine
     assert sparse_trainer.good_contributions(contributor.address) == 1
     assert sparse_trainer.contract.total_good_contributions() == 1
     status = sparse_trainer.status(contribution)
-    assert (status.claimable, status.initial_deposit, status.claim_count, status.refunded) == (0, contribution.deposit, 1, True)
+    assert (status.claimable, status.initial_deposit, status.claim_count, status.refunded) == (
+        0,
+        contribution.deposit,
+        1,
+        True,
+    )
     event = next(iter(tx.decode_logs(sparse_trainer.contract.Refund)))
     assert (event.author, event.key, event.amount) == (contributor.address, contribution.key, contribution.deposit)
 
@@ -102,8 +107,8 @@ def test_refund__after_partial_take__pays_the_rest(sparse_trainer, contributor, 
 
 def test_refund__zero_deposit__counts_good(owner, contributor, chain):
     from decai.chain.deploy import deploy_trainer
-    from decai.core.mechanisms import DepositParameters
     from decai.chain.trainer import Trainer
+    from decai.core.mechanisms import DepositParameters
     from tests.helpers.chain import sparse_model
 
     free = DepositParameters(
@@ -122,7 +127,10 @@ def test_sdk_refund_problem__explains_each_case(sparse_trainer, contributor, cha
     now = good.added_time + 60
     assert sparse_trainer.refund_problem(good, now) == "too early: refunds open in 23h 59m"
     unknown = Contribution(data=(5,), label=1, added_time=now, author=contributor.address, deposit=0)
-    assert sparse_trainer.refund_problem(unknown, now) == "no such contribution: check the sample, label, added time and account"
+    assert (
+        sparse_trainer.refund_problem(unknown, now)
+        == "no such contribution: check the sample, label, added time and account"
+    )
     later = max(good.added_time, bad.added_time) + DAY  # mined in the same second or the next one
     assert sparse_trainer.refund_problem(good, later) is None
     assert sparse_trainer.refund_problem(bad, later) == "the model now predicts 1, not your label 0: no refund"

@@ -30,7 +30,12 @@ def test_report__bad_contribution__reporter_takes_share(sparse_trainer, contribu
     assert sparse_trainer.claimable(bad) == 0
     assert sparse_trainer.has_claimed(bad, reporter.address)
     event = next(iter(tx.decode_logs(sparse_trainer.contract.Report)))
-    assert (event.reporter, event.author, event.key, event.amount) == (reporter.address, contributor.address, bad.key, bad.deposit)
+    assert (event.reporter, event.author, event.key, event.amount) == (
+        reporter.address,
+        contributor.address,
+        bad.key,
+        bad.deposit,
+    )
     assert sparse_trainer.status(bad).claim_count == 1
 
 
@@ -114,7 +119,9 @@ def test_report__unknown_contribution__reverts(sparse_trainer, contributor, repo
         sparse_trainer.contract.report([1, 2, 3], 1, bad.added_time, contributor, sender=reporter)
 
 
-def test_report__owner_after_owner_wait__takes_everything_even_if_model_agrees(sparse_trainer, owner, contributor, chain):
+def test_report__owner_after_owner_wait__takes_everything_even_if_model_agrees(
+    sparse_trainer, owner, contributor, chain
+):
     fine = sparse_trainer.add_data([1, 2, 3], 1, sender=contributor)
     at(chain, fine.added_time + 10 * DAY - 1)
     with ape.reverts("deposit: model agrees with the label"):
@@ -147,11 +154,13 @@ def test_report__small_share__is_capped_share(owner, contributor, reporter, stra
     """With a tiny deposit the share floor(deposit * good / total) is small
     but positive: the reporter takes exactly that."""
     from decai.chain.deploy import deploy_trainer
-    from decai.core.mechanisms import DepositParameters
     from decai.chain.trainer import Trainer
+    from decai.core.mechanisms import DepositParameters
     from tests.helpers.chain import sparse_model
 
-    tiny = DepositParameters(refund_wait_s=DAY, owner_claim_wait_s=10 * DAY, any_address_claim_wait_s=20 * DAY, cost_weight=1)
+    tiny = DepositParameters(
+        refund_wait_s=DAY, owner_claim_wait_s=10 * DAY, any_address_claim_wait_s=20 * DAY, cost_weight=1
+    )
     trainer = Trainer(deploy_trainer(sparse_model(), tiny, owner, progress=False).contract)
     earned = trainer.add_data([900], 1, sender=reporter)
     others = [trainer.add_data([950 + i], 1, sender=stranger) for i in range(4)]
@@ -170,8 +179,13 @@ def test_sdk_report_problem__explains(sparse_trainer, contributor, reporter, cha
     bad = sparse_trainer.add_data([1, 2, 3], 0, sender=contributor)
     later = bad.added_time + DAY
     assert sparse_trainer.report_problem(bad, reporter.address, bad.added_time) == "too early: reports open in 1d"
-    assert sparse_trainer.report_problem(bad, reporter.address, bad.added_time + 3599) == "too early: reports open in 23h"
-    assert sparse_trainer.report_problem(bad, contributor.address, later) == "you cannot report your own contribution (refund it instead)"
+    assert (
+        sparse_trainer.report_problem(bad, reporter.address, bad.added_time + 3599) == "too early: reports open in 23h"
+    )
+    assert (
+        sparse_trainer.report_problem(bad, contributor.address, later)
+        == "you cannot report your own contribution (refund it instead)"
+    )
     assert (
         sparse_trainer.report_problem(bad, reporter.address, later)
         == "you need at least one refunded (good) contribution before you can report"

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-
 import pytest
-
-from tests.helpers.models import small_naive_bayes as small_model
 
 from decai.models import NaiveBayes
 from tests.helpers.data import deploy
+from tests.helpers.models import small_naive_bayes as small_model
+
 
 @pytest.fixture
 def nb_model() -> NaiveBayes:

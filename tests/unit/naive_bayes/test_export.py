@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from sklearn.naive_bayes import MultinomialNB
 
-from decai.errors import DecaiError
 from decai.core.fixed_point import ONE
+from decai.errors import DecaiError
 from decai.models import NaiveBayes, load_model
 from decai.models.naive_bayes import counts_to_indices
 from tests.helpers.models import small_naive_bayes as small_model

@@ -73,7 +73,9 @@ def test_updates__chain_and_reference_stay_identical(owner, contributor, digits_
         trainer.add_data(samples[i], label, sender=contributor)
         reference.update(samples[i], label)
     assert chain_words(trainer) == reference.storage_words()
-    assert [tuple(trainer.class_info(c)) for c in range(10)] == list(zip(reference.class_counts, reference.total_counts))
+    assert [tuple(trainer.class_info(c)) for c in range(10)] == list(
+        zip(reference.class_counts, reference.total_counts)
+    )
     assert trainer.feature_count(3, 20) == reference.feature_counts[3][20]
     assert chain_predictions(trainer, [samples[i] for i in test]) == [reference.predict(samples[i]) for i in test]
 

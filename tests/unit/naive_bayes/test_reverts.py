@@ -7,14 +7,28 @@ import ape
 import pytest
 from ape import chain, project
 
-from decai.errors import DecaiError
 from decai.core.fixed_point import ONE
+from decai.errors import DecaiError
 from tests.helpers.data import NO_DEPOSIT, deploy, deploy_in_setup
-from tests.helpers.models import NB_FEATURES as NUM_FEATURES, small_naive_bayes as small_model
+from tests.helpers.models import NB_FEATURES as NUM_FEATURES
+from tests.helpers.models import small_naive_bayes as small_model
 
 
-def constructor_args(class_names=("spam", "ham"), num_features=NUM_FEATURES, capacity=2, smoothing=ONE, words=(), finish=False):
-    return ["nb", "", "indices", list(class_names), num_features, capacity, smoothing, list(words), *NO_DEPOSIT.constructor_args(), finish]
+def constructor_args(
+    class_names=("spam", "ham"), num_features=NUM_FEATURES, capacity=2, smoothing=ONE, words=(), finish=False
+):
+    return [
+        "nb",
+        "",
+        "indices",
+        list(class_names),
+        num_features,
+        capacity,
+        smoothing,
+        list(words),
+        *NO_DEPOSIT.constructor_args(),
+        finish,
+    ]
 
 
 def deploy_raw(owner, **arguments):
@@ -24,7 +38,9 @@ def deploy_raw(owner, **arguments):
 def simulate_deployment(owner, **arguments):
     """Run the constructor in an eth_call: its revert reason, without the
     cost of tracing a failed deployment transaction."""
-    transaction = project.DepositNaiveBayes.constructor.serialize_transaction(*constructor_args(**arguments), sender=owner)
+    transaction = project.DepositNaiveBayes.constructor.serialize_transaction(
+        *constructor_args(**arguments), sender=owner
+    )
     chain.provider.send_call(transaction)
 
 
@@ -131,7 +147,11 @@ def test_add_data__bad_label_or_indices__reverts(nb_trainer, contributor):
 @pytest.mark.parametrize(
     "overrides, sample, reason",
     [
-        (dict(feature_counts=[[2**31 - 1] * NUM_FEATURES, [0] * NUM_FEATURES]), [3], "naive_bayes: feature count out of range"),
+        (
+            dict(feature_counts=[[2**31 - 1] * NUM_FEATURES, [0] * NUM_FEATURES]),
+            [3],
+            "naive_bayes: feature count out of range",
+        ),
         (dict(class_counts=[2**56 - 1, 1]), [3], "naive_bayes: too many samples"),
         (dict(total_counts=[2**64 - 2, 0]), [3, 4], "naive_bayes: total feature count out of range"),
     ],

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from decai.models import NearestCentroid
 from tests.helpers.models import small_nearest_centroid as small_model
 
-from decai.models import NearestCentroid
 
 @pytest.fixture
 def ncc_model() -> NearestCentroid:

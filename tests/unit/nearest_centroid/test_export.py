@@ -39,8 +39,12 @@ def test_sparse_from_sklearn__binary_centroids_become_exact_counts():
 
 def test_sparse_from_centroids__the_gas_scenario_model():
     model = SparseNearestCentroid.from_centroids(
-        name="scenario", description="", encoder="indices", classes=["negative", "positive"],
-        centroids=[[0.001] * 1000, [0.015] * 1000], class_counts=[1000, 1000],
+        name="scenario",
+        description="",
+        encoder="indices",
+        classes=["negative", "positive"],
+        centroids=[[0.001] * 1000, [0.015] * 1000],
+        class_counts=[1000, 1000],
     )
     assert model.feature_counts[0][:3] == [1, 1, 1] and model.feature_counts[1][:3] == [15, 15, 15]
     # Fifteen features are nearer class 1; three are not (its centroid's
@@ -56,7 +60,12 @@ def test_model_file__round_trip(tmp_path, kind):
         model.update([316_227_766] * 10, 0)
     else:
         model = SparseNearestCentroid.from_counts(
-            name="s", description="", encoder="indices", classes=["a", "b"], class_counts=[2, 3], feature_counts=[[1, 2, 0], [3, 0, 1]]
+            name="s",
+            description="",
+            encoder="indices",
+            classes=["a", "b"],
+            class_counts=[2, 3],
+            feature_counts=[[1, 2, 0], [3, 0, 1]],
         )
         model.update([0, 2], 1)
     path = tmp_path / f"{kind}.json"

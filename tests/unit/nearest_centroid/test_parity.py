@@ -24,7 +24,9 @@ def digits_model(unit_samples) -> NearestCentroid:
     train, _ = digits_split()
     X = np.array([unit_samples[i] for i in train], dtype=float) / 1e9
     classifier = SklearnNearestCentroid().fit(X, [y[i] for i in train])
-    return NearestCentroid.from_sklearn(classifier, y=[y[i] for i in train], name="digits ncc", classes=[str(d) for d in range(10)])
+    return NearestCentroid.from_sklearn(
+        classifier, y=[y[i] for i in train], name="digits ncc", classes=[str(d) for d in range(10)]
+    )
 
 
 def test_digits__every_prediction_equals_the_reference(owner, digits_model, unit_samples):
@@ -46,15 +48,21 @@ def test_updates__running_mean_rounds_like_the_reference(owner, contributor, dig
         reference.update(unit_samples[i], label)
     assert chain_words(trainer) == reference.storage_words()
     assert [trainer.class_samples(c) for c in range(10)] == reference.class_counts
-    assert chain_predictions(trainer, [unit_samples[i] for i in test]) == [reference.predict(unit_samples[i]) for i in test]
+    assert chain_predictions(trainer, [unit_samples[i] for i in test]) == [
+        reference.predict(unit_samples[i]) for i in test
+    ]
 
 
 def test_update__rounds_towards_zero(owner, contributor):
     """(n * c + x) / (n + 1) with a negative numerator rounds up, a
     positive one down."""
     model = NearestCentroid(
-        name="rounding", description="", encoder="unit", classes=["only"],
-        centroids=[[-3, 3, 0, 0, 0, 0, 0, 0, 0]], class_counts=[1],
+        name="rounding",
+        description="",
+        encoder="unit",
+        classes=["only"],
+        centroids=[[-3, 3, 0, 0, 0, 0, 0, 0, 0]],
+        class_counts=[1],
     )
     sample = [0, 0, 0, 0, 0, 0, 0, 0, 10**9]
     trainer = deploy(model, owner)

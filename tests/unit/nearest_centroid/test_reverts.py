@@ -7,19 +7,33 @@ import ape
 import pytest
 from ape import chain, project
 
-from decai.errors import DecaiError
 from decai.core.fixed_point import ONE
+from decai.errors import DecaiError
 from tests.helpers.data import NO_DEPOSIT, deploy, deploy_in_setup
-from tests.helpers.models import NCC_DIMENSIONS as DIMENSIONS, small_nearest_centroid as small_model, unit
+from tests.helpers.models import NCC_DIMENSIONS as DIMENSIONS
+from tests.helpers.models import small_nearest_centroid as small_model
+from tests.helpers.models import unit
 
 
 def constructor_args(class_names=("left", "right"), dimensions=DIMENSIONS, capacity=2, words=(), finish=False):
-    return ["ncc", "", "unit", list(class_names), dimensions, capacity, list(words), *NO_DEPOSIT.constructor_args(), finish]
+    return [
+        "ncc",
+        "",
+        "unit",
+        list(class_names),
+        dimensions,
+        capacity,
+        list(words),
+        *NO_DEPOSIT.constructor_args(),
+        finish,
+    ]
 
 
 def simulate_deployment(owner, **arguments):
     """Run the constructor in an eth_call to read its revert reason."""
-    transaction = project.DepositNearestCentroid.constructor.serialize_transaction(*constructor_args(**arguments), sender=owner)
+    transaction = project.DepositNearestCentroid.constructor.serialize_transaction(
+        *constructor_args(**arguments), sender=owner
+    )
     chain.provider.send_call(transaction)
 
 

@@ -4,8 +4,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from decai.errors import DecaiError
 from decai.apps.cli import is_live, load_account
+from decai.errors import DecaiError
 
 
 def _provider(is_dev: bool):

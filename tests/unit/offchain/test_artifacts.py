@@ -48,7 +48,9 @@ def test_write_artifacts__writes_deployables_and_removes_stale(tmp_path):
     assert not stale.exists() and "ReentrantContributor" not in written
     data = json.loads((tmp_path / "DepositSparsePerceptron.json").read_text())
     assert set(data) <= set(artifacts.KEPT_FIELDS) and "ast" not in data
-    assert (tmp_path / "DepositSparsePerceptron.json").read_text() == (artifacts.ARTIFACTS_DIR / "DepositSparsePerceptron.json").read_text()
+    assert (tmp_path / "DepositSparsePerceptron.json").read_text() == (
+        artifacts.ARTIFACTS_DIR / "DepositSparsePerceptron.json"
+    ).read_text()
 
 
 def test_write_artifacts__no_compile_output__one_line_error(tmp_path):

@@ -29,10 +29,15 @@ def test_deposit_parameters__defaults__match_the_deploy_script():
 
 def test_deposit_parameters__defaults__match_the_readme():
     readme = (ROOT / "README.md").read_text()
-    match = re.search(r"--refund-wait (\S+) --owner-claim-wait (\S+)\s*\\?\s*--any-claim-wait (\S+) --cost-weight (\S+)", readme)
+    match = re.search(
+        r"--refund-wait (\S+) --owner-claim-wait (\S+)\s*\\?\s*--any-claim-wait (\S+) --cost-weight (\S+)", readme
+    )
     assert match, "the README's deploy example names every deposit option"
     defaults = DepositParameters()
     refund, owner, anyone, weight = match.groups()
     assert (parse_duration(refund), parse_duration(owner), parse_duration(anyone), parse_wei(weight)) == (
-        defaults.refund_wait_s, defaults.owner_claim_wait_s, defaults.any_address_claim_wait_s, defaults.cost_weight
+        defaults.refund_wait_s,
+        defaults.owner_claim_wait_s,
+        defaults.any_address_claim_wait_s,
+        defaults.cost_weight,
     )

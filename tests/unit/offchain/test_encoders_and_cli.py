@@ -1,10 +1,10 @@
 import pytest
 
-from decai.errors import DecaiError
 from decai.apps.cli import parse_duration, parse_numbers, parse_wei
-from decai.data.encoders import StandardUnitEncoder, UnitEncoder, encoder_from_spec, unit_fixed
 from decai.core.fixed_point import ONE
 from decai.core.mechanisms import DepositParameters
+from decai.data.encoders import StandardUnitEncoder, UnitEncoder, encoder_from_spec, unit_fixed
+from decai.errors import DecaiError
 from decai.units import human_duration
 
 
@@ -45,7 +45,9 @@ def test_parse_duration__bad(text):
         parse_duration(text)
 
 
-@pytest.mark.parametrize("text, wei", [("1000", 1000), ("1e15", 10**15), ("0.01ether", 10**16), ("2gwei", 2 * 10**9), ("1_000", 1000)])
+@pytest.mark.parametrize(
+    "text, wei", [("1000", 1000), ("1e15", 10**15), ("0.01ether", 10**16), ("2gwei", 2 * 10**9), ("1_000", 1000)]
+)
 def test_parse_wei(text, wei):
     assert parse_wei(text) == wei
 
@@ -69,4 +71,11 @@ def test_deposit_formula():
 
 
 def test_human_duration():
-    assert [human_duration(s) for s in (0, 59, 61, 3600, 82_801, 90_000)] == ["0s", "59s", "1m 1s", "1h", "23h", "1d 1h"]
+    assert [human_duration(s) for s in (0, 59, 61, 3600, 82_801, 90_000)] == [
+        "0s",
+        "59s",
+        "1m 1s",
+        "1h",
+        "23h",
+        "1d 1h",
+    ]

@@ -5,7 +5,16 @@ from decai.core.fixed_point import ONE, from_fixed, pack_int64, tdiv, to_fixed, 
 
 @pytest.mark.parametrize(
     "value, fixed",
-    [(0.1, 100_000_000), (1, ONE), (-2.5, -2_500_000_000), (1e-9, 1), (4e-10, 0), (5e-10, 1), (-5e-10, -1), ("0.3333333335", 333_333_334)],
+    [
+        (0.1, 100_000_000),
+        (1, ONE),
+        (-2.5, -2_500_000_000),
+        (1e-9, 1),
+        (4e-10, 0),
+        (5e-10, 1),
+        (-5e-10, -1),
+        ("0.3333333335", 333_333_334),
+    ],
 )
 def test_to_fixed__rounds_to_nearest_ties_away_from_zero(value, fixed):
     assert to_fixed(value) == fixed

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from decai.errors import DecaiError
 from decai.core.fixed_point import ONE
+from decai.errors import DecaiError
 from decai.models import DensePerceptron, SparsePerceptron, load_model, model_from_dict
 
 
@@ -28,7 +28,10 @@ def test_model_file__round_trip(tmp_path):
         ("{", "is not valid JSON"),
         ('{"format": "other"}', 'not a decai model file (expected "format": "decai-model/1")'),
         ('{"format": "decai-model/1", "type": "tree"}', "unknown model type 'tree'"),
-        ('{"format": "decai-model/1", "type": "sparse_perceptron", "name": "x", "weights": [0.5]}', "m.json: weights[0] must be an integer"),
+        (
+            '{"format": "decai-model/1", "type": "sparse_perceptron", "name": "x", "weights": [0.5]}',
+            "m.json: weights[0] must be an integer",
+        ),
     ],
 )
 def test_model_file__bad_content__one_line_error(tmp_path, content, message):
@@ -68,7 +71,9 @@ def test_sparse_reference__update_rule():
 
 
 def test_dense_reference__normalisation_rule():
-    model = DensePerceptron(name="d", description="", encoder="unit", weights=[ONE, ONE], intercept=0, learning_rate=ONE)
+    model = DensePerceptron(
+        name="d", description="", encoder="unit", weights=[ONE, ONE], intercept=0, learning_rate=ONE
+    )
     with pytest.raises(DecaiError, match="sample is not normalised"):
         model.update([ONE, ONE], 0)
     model.update([600_000_000, 800_000_000], 0)

@@ -17,7 +17,11 @@ def test_package_lock__every_dependency_including_optional_ones__has_an_entry():
     assert packages[""]["devDependencies"] == package["devDependencies"]
     missing = []
     for key, entry in packages.items():
-        wanted = {**entry.get("dependencies", {}), **entry.get("optionalDependencies", {}), **entry.get("devDependencies", {})}
+        wanted = {
+            **entry.get("dependencies", {}),
+            **entry.get("optionalDependencies", {}),
+            **entry.get("devDependencies", {}),
+        }
         for name, version in wanted.items():
             found = packages.get(f"node_modules/{name}")
             if found is None or found.get("version") != version:

@@ -57,9 +57,19 @@ def test_csv_text_and_numbers(tmp_path):
     "kwargs, message",
     [
         (dict(source="nowhere.csv", model_type="naive_bayes"), "data file nowhere.csv does not exist"),
-        (dict(source="breast-cancer", model_type="naive_bayes", encoder_kind="bow"), "numbers need the standard-unit, unit or pixels encoder, not bow"),
-        (dict(source="rotten-tomatoes", model_type="dense_perceptron"), "text becomes sparse samples; choose a sparse model (averaged_perceptron, naive_bayes, sparse_nearest_centroid, sparse_perceptron), not dense_perceptron"),
-        (dict(source="digits", model_type="dense_perceptron"), "a dense_perceptron tells two classes apart; the data have 10"),
+        (
+            dict(source="breast-cancer", model_type="naive_bayes", encoder_kind="bow"),
+            "numbers need the standard-unit, unit or pixels encoder, not bow",
+        ),
+        (
+            dict(source="rotten-tomatoes", model_type="dense_perceptron"),
+            "text becomes sparse samples; choose a sparse model "
+            "(averaged_perceptron, naive_bayes, sparse_nearest_centroid, sparse_perceptron), not dense_perceptron",
+        ),
+        (
+            dict(source="digits", model_type="dense_perceptron"),
+            "a dense_perceptron tells two classes apart; the data have 10",
+        ),
     ],
 )
 def test_bad_requests__one_line_errors_and_no_file(tmp_path, kwargs, message):

@@ -93,14 +93,23 @@ def test_split_indices__disjoint_complete_and_every_class_initially():
 
 def test_model_registry__every_model_type_and_unknown_types():
     assert set(model_types()) == {
-        "sparse_perceptron", "averaged_perceptron", "dense_perceptron", "naive_bayes", "nearest_centroid",
+        "sparse_perceptron",
+        "averaged_perceptron",
+        "dense_perceptron",
+        "naive_bayes",
+        "nearest_centroid",
         "sparse_nearest_centroid",
     }
     kinds = {name: model_class(name).input_kind for name in model_types()}
     assert kinds["naive_bayes"] == kinds["sparse_nearest_centroid"] == kinds["sparse_perceptron"] == "sparse"
     assert kinds["nearest_centroid"] == kinds["dense_perceptron"] == "dense"
     assert kinds["averaged_perceptron"] == "sparse"
-    assert sparse_model_types() == ("averaged_perceptron", "naive_bayes", "sparse_nearest_centroid", "sparse_perceptron")
+    assert sparse_model_types() == (
+        "averaged_perceptron",
+        "naive_bayes",
+        "sparse_nearest_centroid",
+        "sparse_perceptron",
+    )
     with pytest.raises(DecaiError, match="unknown model type 'tree'"):
         model_class("tree")
 

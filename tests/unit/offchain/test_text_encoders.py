@@ -1,8 +1,8 @@
 import pytest
 
-from decai.errors import DecaiError
 from decai.data.datasets import rotten_tomatoes
 from decai.data.encoders import HashingEncoder, VocabularyEncoder, encoder_from_spec, tokenize
+from decai.errors import DecaiError
 
 TEXTS = ["The movie was great, great fun!", "Don't watch it: a bad movie", "A fine film"]
 

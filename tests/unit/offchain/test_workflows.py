@@ -124,7 +124,9 @@ def test_uses__every_action__pinned_to_a_commit_sha_with_a_version_comment():
     for path in WORKFLOW_FILES:
         for number, line in enumerate(path.read_text().splitlines(), 1):
             if re.match(r"^\s*(?:-\s*)?uses:", line):
-                assert USES_PINNED.match(line), f"{path.name}:{number}: not pinned to a SHA with '# vX.Y.Z': {line.strip()}"
+                assert USES_PINNED.match(line), (
+                    f"{path.name}:{number}: not pinned to a SHA with '# vX.Y.Z': {line.strip()}"
+                )
     pinned = [step["uses"] for _, _, step in _steps() if "uses" in step]
     assert pinned and all(re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", uses) for uses in pinned)
 
@@ -213,4 +215,3 @@ def test_lint__actionlint_and_zizmor_as_make_lint_runs_them__exit_zero():
     for command in commands:
         result = subprocess.run(command, shell=True, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
         assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"
-

@@ -135,7 +135,11 @@ def test_python_parameters_mirror_constructor_checks():
 
 def test_metadata_and_classes(sparse_trainer):
     contract = sparse_trainer.contract
-    assert (contract.name(), contract.description(), contract.encoder()) == ("test sparse", "all weights equal", "indices")
+    assert (contract.name(), contract.description(), contract.encoder()) == (
+        "test sparse",
+        "all weights equal",
+        "indices",
+    )
     assert (contract.num_classes(), contract.classes(0), contract.classes(1)) == (2, "negative", "positive")
     assert contract.trainer_kind() == "deposit/sparse_perceptron"
     with ape.reverts("binary_labels: unknown label"):

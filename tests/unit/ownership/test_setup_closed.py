@@ -26,6 +26,7 @@ MODELS = {
 def test_every_registered_model_type__is_covered():
     assert set(MODELS) == set(model_types())
 
+
 # Functions that change state and are not about the model's parameters.
 NOT_SETUP = {"add_data", "refund", "report", "transfer_ownership"}
 # Every owner call that touches a model, with arguments that would succeed

@@ -4,15 +4,17 @@ import ape
 import pytest
 
 from decai.chain.deploy import deploy_trainer
-from decai.data.encoders import unit_fixed
-from decai.core.fixed_point import ONE
-from decai.models import DensePerceptron
 from decai.chain.trainer import Trainer
+from decai.core.fixed_point import ONE
+from decai.data.encoders import unit_fixed
+from decai.models import DensePerceptron
 from tests.helpers.chain import PARAMETERS
 
 
 def _trainer(owner, weights, intercept=0, learning_rate=ONE):
-    model = DensePerceptron(name="t", description="", encoder="unit", weights=weights, intercept=intercept, learning_rate=learning_rate)
+    model = DensePerceptron(
+        name="t", description="", encoder="unit", weights=weights, intercept=intercept, learning_rate=learning_rate
+    )
     return model, Trainer(deploy_trainer(model, PARAMETERS, owner, progress=False).contract)
 
 

@@ -4,14 +4,16 @@ import ape
 import pytest
 
 from decai.chain.deploy import deploy_trainer
+from decai.chain.trainer import Trainer
 from decai.core.fixed_point import ONE
 from decai.models import SparsePerceptron
-from decai.chain.trainer import Trainer
 from tests.helpers.chain import PARAMETERS
 
 
 def _trainer(owner, weights, intercept=0, learning_rate=ONE):
-    model = SparsePerceptron(name="t", description="", encoder="indices", weights=weights, intercept=intercept, learning_rate=learning_rate)
+    model = SparsePerceptron(
+        name="t", description="", encoder="indices", weights=weights, intercept=intercept, learning_rate=learning_rate
+    )
     return model, Trainer(deploy_trainer(model, PARAMETERS, owner, progress=False).contract)
 
 
@@ -19,7 +21,9 @@ def test_predict__score_is_intercept_plus_present_weights(owner):
     weights = [3 * ONE, -2 * ONE, -2 * ONE, 0, 5, -5]
     model, trainer = _trainer(owner, weights, intercept=ONE)
     for sample in ([], [0], [1], [1, 2], [0, 1, 2], [3], [4], [5], [4, 5], [0, 1, 2, 3, 4, 5]):
-        assert trainer.predict(sample) == model.predict(sample) == (1 if ONE + sum(weights[i] for i in sample) > 0 else 0)
+        assert (
+            trainer.predict(sample) == model.predict(sample) == (1 if ONE + sum(weights[i] for i in sample) > 0 else 0)
+        )
 
 
 def test_predict__zero_score_is_class_0(owner):
@@ -63,7 +67,11 @@ def test_weight__out_of_range__reverts(owner):
 
 @pytest.mark.parametrize(
     "sample, reason",
-    [([-5], "sparse_perceptron: negative feature index"), ([2, 1], "sparse_perceptron: feature indices must increase"), ([9], "sparse_perceptron: feature index out of range")],
+    [
+        ([-5], "sparse_perceptron: negative feature index"),
+        ([2, 1], "sparse_perceptron: feature indices must increase"),
+        ([9], "sparse_perceptron: feature index out of range"),
+    ],
 )
 def test_predict__bad_sample__reverts(owner, sample, reason):
     _, trainer = _trainer(owner, [ONE] * 9)

@@ -4,8 +4,8 @@ import ape
 import pytest
 
 from decai.chain.deploy import deploy_trainer
-from decai.core.mechanisms import BADGES, PointsParameters
 from decai.chain.trainer import Trainer
+from decai.core.mechanisms import BADGES, PointsParameters
 from tests.helpers.chain import DAY, at, dense_model, sparse_model
 
 POINTS = PointsParameters(refund_wait_s=DAY)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-
 import pytest
-
-from tests.helpers.models import small_sparse_nearest_centroid as small_model
 
 from decai.models import SparseNearestCentroid
 from tests.helpers.data import deploy
+from tests.helpers.models import small_sparse_nearest_centroid as small_model
+
 
 @pytest.fixture
 def sncc_model() -> SparseNearestCentroid:

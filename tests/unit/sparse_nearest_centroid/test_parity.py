@@ -11,7 +11,16 @@ import pytest
 from sklearn.neighbors import NearestCentroid as SklearnNearestCentroid
 
 from decai.models import SparseNearestCentroid
-from tests.helpers.data import binary_pixels, chain_predictions, chain_words, deploy, digits, digits_split, indicator, text_corpus
+from tests.helpers.data import (
+    binary_pixels,
+    chain_predictions,
+    chain_words,
+    deploy,
+    digits,
+    digits_split,
+    indicator,
+    text_corpus,
+)
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +52,9 @@ def test_digits__updates_keep_chain_and_reference_identical(owner, contributor):
     samples = [binary_pixels(row) for row in X]
     train, test = digits_split()
     classifier = fit([samples[i] for i in train], [y[i] for i in train], 64)
-    model = SparseNearestCentroid.from_sklearn(classifier, y=[y[i] for i in train], name="digits", classes=[str(d) for d in range(10)])
+    model = SparseNearestCentroid.from_sklearn(
+        classifier, y=[y[i] for i in train], name="digits", classes=[str(d) for d in range(10)]
+    )
     trainer = deploy(model, owner)
     assert chain_predictions(trainer, samples) == [model.predict(s) for s in samples]
     rng = random.Random(9)

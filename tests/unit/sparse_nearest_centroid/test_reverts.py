@@ -9,16 +9,29 @@ from ape import chain, project
 
 from decai.errors import DecaiError
 from tests.helpers.data import NO_DEPOSIT, deploy, deploy_in_setup
-from tests.helpers.models import SNCC_FEATURES as NUM_FEATURES, small_sparse_nearest_centroid as small_model
+from tests.helpers.models import SNCC_FEATURES as NUM_FEATURES
+from tests.helpers.models import small_sparse_nearest_centroid as small_model
 
 
 def constructor_args(class_names=("sport", "music"), num_features=NUM_FEATURES, capacity=2, words=(), finish=False):
-    return ["sncc", "", "indices", list(class_names), num_features, capacity, list(words), *NO_DEPOSIT.constructor_args(), finish]
+    return [
+        "sncc",
+        "",
+        "indices",
+        list(class_names),
+        num_features,
+        capacity,
+        list(words),
+        *NO_DEPOSIT.constructor_args(),
+        finish,
+    ]
 
 
 def simulate_deployment(owner, **arguments):
     """Run the constructor in an eth_call to read its revert reason."""
-    transaction = project.DepositSparseNearestCentroid.constructor.serialize_transaction(*constructor_args(**arguments), sender=owner)
+    transaction = project.DepositSparseNearestCentroid.constructor.serialize_transaction(
+        *constructor_args(**arguments), sender=owner
+    )
     chain.provider.send_call(transaction)
 
 
@@ -105,9 +118,18 @@ def test_add_data__bad_label_or_indices__reverts(sncc_trainer, contributor):
 @pytest.mark.parametrize(
     "overrides, reason",
     [
-        (dict(feature_counts=[[2**31 - 1] * NUM_FEATURES, [0] * NUM_FEATURES]), "sparse_nearest_centroid: feature count out of range"),
-        (dict(class_counts=[2**36 - 1, 1], feature_counts=[[0] * NUM_FEATURES] * 2), "sparse_nearest_centroid: too many samples"),
-        (dict(norms=[2**84 - 2, 0], feature_counts=[[0] * NUM_FEATURES] * 2), "sparse_nearest_centroid: norm out of range"),
+        (
+            dict(feature_counts=[[2**31 - 1] * NUM_FEATURES, [0] * NUM_FEATURES]),
+            "sparse_nearest_centroid: feature count out of range",
+        ),
+        (
+            dict(class_counts=[2**36 - 1, 1], feature_counts=[[0] * NUM_FEATURES] * 2),
+            "sparse_nearest_centroid: too many samples",
+        ),
+        (
+            dict(norms=[2**84 - 2, 0], feature_counts=[[0] * NUM_FEATURES] * 2),
+            "sparse_nearest_centroid: norm out of range",
+        ),
     ],
 )
 def test_add_data__count_would_overflow__reverts(owner, contributor, overrides, reason):
