@@ -32,7 +32,7 @@ class SimulationConfig:
     dataset: str = DEFAULT_DATASET
     label_column: str = "label"
     text_column: str | None = None
-    #: The averaged perceptron holds its accuracy under attack (docs/SIMULATION.md, issue 12).
+    #: The averaged perceptron holds its accuracy under attack (docs/SIMULATION.md).
     model_type: str = "averaged_perceptron"
     mechanism: str = "deposit"
     agents: list[AgentSpec] = field(default_factory=default_agents)

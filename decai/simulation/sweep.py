@@ -9,7 +9,7 @@ Every grid point runs once per seed with the agents given (attacked) and
 once with the adversaries left out (control). A setting *holds* when,
 averaged over the seeds, the attacked final accuracy is at least the
 control's minus `FINAL_TOLERANCE` and the attacked lowest accuracy is at
-least the initial accuracy minus `LOWEST_TOLERANCE` (issue 12's goal). The
+least the initial accuracy minus `LOWEST_TOLERANCE` (the accuracy goal). The
 recommendation is the setting that holds with the highest attacked final
 accuracy (ties: the honest agents' balance).
 """

@@ -47,7 +47,7 @@ def test_gas__reference_figures__live_in_the_repository():
     original = json.loads((reference / "original_solidity_gas.json").read_text())
     goals = json.loads((reference / "gas_goals.json").read_text())
     assert {"SP", "DP", "NB", "NCC", "SNCC"} <= set(original)
-    # Every goal is against an original figure, except AP's (decai's own model, issue 12: against SP's figures).
+    # Every goal is against an original figure, except AP's (decai's own model: against SP's figures).
     assert set(goals) - {"_doc", "AP"} <= set(original) and set(goals["AP"]) == set(goals["SP"])
     for path in [*ROOT.glob("decai/**/*.py"), *ROOT.glob("scripts/*.py"), ROOT / "Makefile", *ROOT.glob("*.md")]:
         assert "../shared" not in path.read_text(), path

@@ -8,7 +8,7 @@ with the clock moved between transactions. After every step:
 - counters of good contributions match the model;
 - a call the model rejects reverts on chain with the same reason (checked
   as an eth_call on the pending block, so nothing is mined);
-- issue 11: no empty sample was ever recorded (the model refuses it with its
+- no empty sample was ever recorded (the model refuses it with its
   reason); every report before the claim waits took exactly its positive
   share, capped at what was left (a share that rounds to zero is refused),
   so no reporter ever took more than one with a larger share would; the

@@ -5,7 +5,7 @@ passing. After every step: each account's statistics on chain equal the
 model's; points never exceed an account's contributions; the total equals
 the sum of points; every badge event was emitted exactly once per account
 and badge, when the model says it was earned; rejected calls revert with
-the model's reason. Issue 11: no empty sample is ever recorded, and every
+the model's reason. No empty sample is ever recorded, and every
 report was made by an account with at least as many points as the author
 (at the time of the report).
 """

@@ -1,4 +1,4 @@
-"""Issue 11, items 5, 7 and 8: each attack on the deposit mechanism performed
+"""Free good contributions, equal waits and dust shares: each attack on the deposit mechanism performed
 end to end; none pays any more (exact revert reasons asserted)."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def test_empty_sample_table__covers_every_registered_model_type():
     assert set(EMPTY) == set(model_types())
 
 
-# -- item 5: free good contributions ------------------------------------------
+# -- free good contributions --------------------------------------------------
 
 
 def test_empty_sample__the_risk_free_refund__is_refused_at_add(sparse_trainer, contributor, chain):
@@ -98,7 +98,7 @@ def test_twenty_partners__cannot_farm_good_contributions_to_take(sparse_trainer,
     assert sparse_trainer.claimable(victim) == victim.deposit
 
 
-# -- item 7: equal waits let someone race the author ---------------------------
+# -- equal waits let someone race the author -----------------------------------
 
 
 @pytest.mark.parametrize("waits", [(DAY, DAY, DAY), (DAY, DAY, 20 * DAY)], ids=["all-equal", "refund-equals-owner"])
@@ -142,7 +142,7 @@ def test_strict_gap__when_refunds_open_nobody_can_sweep(owner, contributor, stra
     assert trainer.refund(honest, sender=contributor) == honest.deposit
 
 
-# -- item 8: dust shares ---------------------------------------------------------
+# -- dust shares -----------------------------------------------------------------
 
 
 def test_dust_share__takes_nothing_and_the_larger_share_takes_more(owner, contributor, reporter, stranger, chain):

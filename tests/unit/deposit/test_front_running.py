@@ -1,4 +1,4 @@
-"""Issue 11, item 6: a same-block price spike. A contribution one second
+"""A same-block price spike. A contribution one second
 before an honest one raises the deposit 60 times (cost_weight * 3600 / 1
 instead of cost_weight * 3600 / 60 after a quiet hour); the honest
 transaction, priced before, reverts and its sender loses it. The SDK quotes

@@ -1,4 +1,4 @@
-"""Issue 11, item 11: the padding class. Naive Bayes and the sparse nearest
+"""The padding class. Naive Bayes and the sparse nearest
 centroid store S = capacity rounded up to even classes per feature; with an
 odd capacity, class S - 1 is padding and never exists. With as many classes
 as capacity, setup used to skip the checks that keep it empty, so the owner

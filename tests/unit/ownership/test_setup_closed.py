@@ -1,4 +1,4 @@
-"""Issue 11, item 10: after setup, the only way predictions change is
+"""After setup, the only way predictions change is
 `add_data`. Every deployable of every model, behind both mechanisms: no
 owner call touches the model once `finish_setup` has run."""
 

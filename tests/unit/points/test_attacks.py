@@ -1,4 +1,4 @@
-"""Issue 11, item 9: free poison, then report. Adding to a points trainer is
+"""Free poison, then report. Adding to a points trainer is
 free, so an attacker trains the model against a victim's sample and then
 reports it with one farmed point. A reporter now needs at least as many
 points as the author."""
