@@ -326,7 +326,8 @@ class MarketMachine(RuleBasedStateMachine):
         if self.next_time() >= self.view("participation_deadline()"):
             self.rejected("prediction_market: participation deadline passed", c.add_data, sample, 1, sender=account, value=STAKE)
         elif kind == 0:
-            self.rejected("prediction_market: stake too low", c.add_data, sample, 1, sender=account, value=STAKE - 1)
+            # A label the model disagrees with, so that only the stake is wrong.
+            self.rejected("prediction_market: stake too low", c.add_data, sample, 1 - c.predict(sample), sender=account, value=STAKE - 1)
         elif kind == 1:
             self.rejected("sparse_perceptron: feature index out of range", c.add_data, [*sample, NUM_FEATURES], 1, sender=account, value=STAKE)
         else:
