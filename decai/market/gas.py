@@ -17,7 +17,7 @@ carol adds the warm-ups w1 and w2 with label 0; bob adds x_bad with label 0
 carol adds [900] with label 0 twice and then with label 1, which undoes the
 second exactly (add_cancel: the pair is cancelled); then 16 more
 contributions from alice, bob and carol, half honest and half with random
-labels, a label the model already predicts being flipped (T = 23).
+labels, a label the model already predicts being flipped (T = 22).
 Participation ends, the three other portions are revealed, and the keeper
 processes: every test sample scored in one call, every contribution
 replayed in one call, the two reward passes in one call; bob withdraws.
