@@ -11,38 +11,38 @@
         first portion was public during participation, so it is left out),
         and anyone may run the reward computation step by step. Contributors
         and the provider finally withdraw what they are owed.
-        Every phase has a deadline and an exit, so no ether is ever stuck:
-        - the first portion is not revealed within `commit_window_s`: anyone
-          may cancel, the bounty goes back to the provider;
+        Every phase has a deadline and an exit, so no ether is ever stuck
+        (except a forfeited bounty, which is burned on purpose):
+        - the first portion is not revealed within `commit_window_s`, or
+          nobody drew it within 256 blocks of `random_block`: anyone may
+          cancel, the bounty goes back to the provider;
         - participation: after `max_duration_s` anyone may end it;
         - the rest is not revealed within `reveal_window_s` of the end: the
-          bounty is forfeited, each contribution gets its stake back plus an
-          equal share of the bounty (rounding dust to the provider);
+          bounty is forfeited: each contribution gets its stake back and the
+          bounty is burned (owed to nobody), so that not revealing costs the
+          provider the whole bounty whatever addresses they control;
         - processing is permissionless (`process` in the trainer).
-@dev Rewards (the rounds of the 2019 paper's market, run exactly):
+@dev Rewards (issue 11; docs/MARKET.md argues the rule):
      E_t is the number of test samples that h_t (the model after the first t
      contributions) gets wrong, M the test-set size, so the loss is E_t / M.
-     Balances are kept in units of stake / M: every contribution starts at
-     M (one stake). The bounty buys R = bounty // stake rounds. In a round
-     every contribution t still in the list S gains
-         s_t = E_prev(t) - E_end(t)
-     where prev(t) is the previous member of S (0 for the first) and
-     end(t) = t, except for the last member of S, whose end is T: it also
-     answers for the contributions after it that were dropped, so that a
-     round pays out exactly E_0 - E_T and the total paid to contributors
-     beyond their stakes never exceeds bounty * max(0, E_0 - E_T) / M. After
-     a round, members whose balance fell below one stake (M) are dropped and
-     their balance is final. Rounds stop when they are used up or S is
-     empty. Identical rounds are applied in one jump: with the list fixed,
-     the next drop happens after
-         n = min over members with s_t < 0 of floor((b_t - M) / -s_t) + 1
-     rounds (all remaining rounds if nobody has a negative score), which
-     gives exactly the balances of playing the rounds one by one. A
-     contribution is paid floor(b_t * stake / M) wei (rounded down, in the
-     contract's favour); the provider gets bounty + stakes - all payouts.
-     One jump is one pass over the contributions; each pass also computes
-     the scores and the jump length of the next one. decai/market.py holds
-     the reference implementation that the contract matches exactly.
+     Every contribution changes the model (the trainer refuses samples the
+     model already predicts). A contribution that undoes exactly an earlier
+     uncancelled one (same sample, opposite label: the two perceptron
+     updates sum to zero) cancels it: both are flagged at `add_data` and the
+     replay skips them, so the E_t are those of the sequence without them.
+     Each contribution is scored once by its own effect,
+         s_t = E_{t-1} - E_t,
+     nothing is ever charged to a neighbour. Balances are in units of
+     stake / M (one stake = M): s_t < 0 gets 0 (the stake goes to the
+     pool), s_t = 0 gets M - 1 (one unit to the pool), s_t > 0 gets
+     M + floor(pool * s_t / S+), S+ the sum of positive scores and
+         pool = (bounty // stake) * max(0, E_0 - E_T) + units forfeited,
+     so contributors gain beyond their stakes at most
+     bounty * max(0, E_0 - E_T) / M. A tally pass computes S+ and the pool,
+     a settling pass credits floor(b_t * stake / M) wei each (rounded down,
+     in the contract's favour); the provider gets bounty + stakes - all
+     payouts. decai/market/reward.py holds the reference implementation
+     that the contract matches exactly.
 """
 
 
@@ -89,8 +89,8 @@ PHASE_CANCELLED: constant(uint256) = 6       # first portion never revealed
 STAGE_NONE: constant(uint256) = 0
 STAGE_SCORE: constant(uint256) = 1    # one test sample scored under h_T
 STAGE_REPLAY: constant(uint256) = 2   # one contribution undone: E_{t-1}
-STAGE_ROUNDS: constant(uint256) = 3   # one contribution visited in a pass
-STAGE_FORFEIT: constant(uint256) = 4  # one contribution refunded
+STAGE_ROUNDS: constant(uint256) = 3   # one contribution tallied or settled
+STAGE_FORFEIT: constant(uint256) = 4  # one contribution's stake refunded
 
 
 # ----------------------------------------------------- constants: layout --
@@ -205,10 +205,11 @@ _cursor: uint256
 # @dev E_0: test samples the initial model h_0 gets wrong.
 initial_loss: public(uint256)
 
-# @dev Bounty rounds not yet scheduled.
+# @dev R = bounty // stake, the units paid per error removed, while the
+#      rewards are computed; 0 once they are settled.
 rounds_left: public(uint256)
 
-# @dev The pass in progress while stage == STAGE_ROUNDS.
+# @dev The reward pass in progress while stage == STAGE_ROUNDS.
 _pass: RewardPass
 
 # @dev Wei each account may withdraw now.
@@ -223,7 +224,7 @@ credited_to_contributors: public(uint256)
 # @dev Wei withdrawn so far.
 total_withdrawn: public(uint256)
 
-# @dev True once the bounty was forfeited to the contributors.
+# @dev True once the bounty was forfeited (burned: owed to nobody).
 forfeited: public(bool)
 
 
