@@ -44,7 +44,9 @@ def cancelled_pairs(contributions: Sequence[tuple[Sequence[int], int]]) -> list[
     return cancelled
 
 
-def replay_losses(initial_model, contributions: Sequence[tuple[Sequence[int], int]], test_samples, test_labels) -> list[int]:
+def replay_losses(
+    initial_model, contributions: Sequence[tuple[Sequence[int], int]], test_samples, test_labels
+) -> list[int]:
     """E_0..E_T as the contract's replay computes them: h_0, then each
     contribution's update (+-learning_rate on its features) in order, except
     the cancelled pairs', counting test errors after each. `contributions`
@@ -61,7 +63,9 @@ def replay_losses(initial_model, contributions: Sequence[tuple[Sequence[int], in
     return losses
 
 
-def live_contributions(initial_model, candidates: Sequence[tuple[Sequence[int], int]]) -> list[tuple[Sequence[int], int]]:
+def live_contributions(
+    initial_model, candidates: Sequence[tuple[Sequence[int], int]]
+) -> list[tuple[Sequence[int], int]]:
     """The candidates add_data would accept, in order: those the live model
     does not already predict (each then trains it)."""
     model, accepted = initial_model.copy(), []

@@ -551,3 +551,5 @@ def test_market_invariants(accounts, chain, vanishing):
     if vanishing in (None, "reveal"):
         expected = "ending: rewarded" if vanishing is None else "ending: forfeited"
         assert MarketMachine.tally[expected] > 0
+    if vanishing is None:
+        assert MarketMachine.tally["some pair cancelled"] > 0  # the harm/undo property was exercised

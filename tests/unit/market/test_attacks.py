@@ -4,7 +4,9 @@ from decai.market.reward import replay_losses, reward_balances
 from tests.helpers.market import BOUNTY, HOUR, STAKE, advance, contribute, initial_model
 
 
-def test_harm_undo_sandwich__pair_cancelled_victim_unharmed(open_market, contributors, provider, portions, stranger, chain):
+def test_harm_undo_sandwich__pair_cancelled_victim_unharmed(
+    open_market, contributors, provider, portions, stranger, chain
+):
     """Item 1: the attacker adds a sample with the wrong label, waits for
     honest contributions, then adds the same sample with the right label.
     The pair is cancelled: the honest contributions are paid exactly as
@@ -28,7 +30,8 @@ def test_harm_undo_sandwich__pair_cancelled_victim_unharmed(open_market, contrib
     samples, labels = [s for p in rest for s in p.samples], [y for p in rest for y in p.labels]
     contributions = open_market.contributions()
     honest_only = [(x.data, x.label) for x in contributions[1:6]]
-    without = reward_balances(replay_losses(initial_model(), honest_only, samples, labels), len(samples), BOUNTY // STAKE)
+    losses = replay_losses(initial_model(), honest_only, samples, labels)
+    without = reward_balances(losses, len(samples), BOUNTY // STAKE)
     for k in range(5):
         assert c.contribution(k + 1)[6] >= without.balances[k]
     m = len(samples)
