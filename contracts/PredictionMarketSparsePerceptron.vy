@@ -201,9 +201,11 @@ def add_data(data: DynArray[int64, constants.MAX_SAMPLE_LENGTH], label: uint64):
     @param label 0 or 1.
     """
     market._check_open()
-    updated: bool = model._predict(data) != label
+    # A sample the model already predicts would not change it: refused, so
+    # that slots cannot be filled for gas alone.
+    assert model._predict(data) != label, "prediction_market: the model already predicts this label"
     model._update(data, label)
-    kept: uint256 = market._record(data, label, updated)
+    kept: uint256 = market._record(data, label, True)
     self._send(msg.sender, msg.value - kept)
 
 

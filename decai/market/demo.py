@@ -82,8 +82,12 @@ def run_demo(seed: int = 4, echo: Callable[[str], None] = print) -> dict:
     rng.shuffle(plan)
     adds = []
     for account, honest in plan:
-        s = sample()
-        label = truth(s) if honest else 1 - truth(s)
+        # The market refuses a sample the model already predicts: draw again.
+        while True:
+            s = sample()
+            label = truth(s) if honest else 1 - truth(s)
+            if c.predict(s) != label:
+                break
         adds.append(c.add_data(s, label, sender=account, value=STAKE).gas_used)
     gas["add_data (mean)"] = sum(adds) // len(adds)
     echo(f"{len(plan)} contributions: alice and bob label by the rule, mallory flips the label")

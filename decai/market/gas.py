@@ -10,20 +10,25 @@ Scenario (PM): the SP model of benchmarks/reference/GAS_SCENARIOS.md (sparse
 perceptron, 1000 features, every weight 2, intercept 0, learning rate 1)
 behind the market with a stake of 10**15 wei and a bounty of 100 stakes.
 The test set has 64 samples of 15 features, split into 4 portions of 16
-(one revealed first, 48 evaluated). carol adds the warm-ups w1 and w2 with
-label 1; alice adds x_good with label 1 (add_agree), bob x_bad with label 0
-(add_disagree); then 16 more contributions from alice, bob and carol, half
-honest and half with random labels (T = 20). Participation ends, the three
-other portions are revealed, and the keeper processes: every test sample
-scored in one call, every contribution replayed in one call, the reward
-passes in one call; alice withdraws.
+(one revealed first, 48 evaluated). The market refuses a sample the model
+already predicts (every weight 2: it predicts 1 for everything at first), so
+carol adds the warm-ups w1 and w2 with label 0; bob adds x_bad with label 0
+(add_update: the model changes, the sample is remembered for an exact undo);
+carol adds [900] with label 0 twice and then with label 1, which undoes the
+second exactly (add_cancel: the pair is cancelled); then 16 more
+contributions from alice, bob and carol, half honest and half with random
+labels, a label the model already predicts being flipped (T = 22).
+Participation ends, the three other portions are revealed, and the keeper
+processes: every test sample scored in one call, every contribution
+replayed in one call, the two reward passes in one call; bob withdraws.
 
 Reported figures (gasUsed of receipts unless noted):
   deploy_TOTAL, commit, reveal_first, reveal_portion (mean of three),
-  add_agree, add_disagree, end_participation, score_per_test_sample,
+  add_update, add_cancel, end_participation, score_per_test_sample,
   replay_call_base (the fixed part of a replay call: test set -> masks),
   replay_per_contribution, replay_per_contribution_per_test_sample,
-  rounds_per_contribution_visit, process_TOTAL (all keeper calls),
+  rewards_per_contribution_visit (two visits per contribution: tally and
+  settle), process_TOTAL (all keeper calls),
   withdraw, predict_estimate (eth_estimateGas, 21,000 included).
 """
 
@@ -89,12 +94,16 @@ def pm_gas(accounts=None) -> dict[str, int]:
     gas["reveal_first"] = c.reveal_first_portion(index, *portions[index].args(), sender=owner).gas_used
 
     for warm_up in (W1, W2):
-        c.add_data(warm_up, 1, sender=carol, value=STAKE + 10**15)
-    gas["add_agree"] = c.add_data(X_GOOD, 1, sender=alice, value=STAKE + 10**15).gas_used
-    gas["add_disagree"] = c.add_data(X_BAD, 0, sender=bob, value=STAKE + 10**15).gas_used
+        c.add_data(warm_up, 0, sender=carol, value=STAKE + 10**15)
+    gas["add_update"] = c.add_data(X_BAD, 0, sender=bob, value=STAKE + 10**15).gas_used
+    c.add_data([900], 0, sender=carol, value=STAKE)
+    c.add_data([900], 0, sender=carol, value=STAKE)
+    gas["add_cancel"] = c.add_data([900], 1, sender=carol, value=STAKE).gas_used
     for i in range(16):
         sample = sorted(rng.sample(range(1000), 15))
         label = _rule(sample) if i % 2 == 0 else rng.randint(0, 1)
+        if c.predict(sample) == label:
+            label = 1 - label  # refused otherwise
         c.add_data(sample, label, sender=(alice, bob, carol)[i % 3], value=STAKE)
     gas["predict_estimate"] = int(c.predict.estimate_gas_cost(X_GOOD, sender=alice))
     gas["end_participation"] = c.end_participation(sender=owner).gas_used
@@ -121,11 +130,11 @@ def pm_gas(accounts=None) -> dict[str, int]:
     gas["replay_per_contribution_per_test_sample"] = per_contribution // m
     rounds = c.process(4096, sender=owner)
     visits = int(rounds.decode_logs(c.Processed)[0].steps)
-    gas["rounds_per_contribution_visit"] = rounds.gas_used // visits
+    gas["rewards_per_contribution_visit"] = rounds.gas_used // visits
     gas["process_TOTAL"] = score + one + rest + rounds.gas_used
     if market.phase != "finished":
         raise RuntimeError("the PM scenario did not finish processing in the expected calls")
-    gas["withdraw"] = c.withdraw(sender=alice).gas_used
+    gas["withdraw"] = c.withdraw(sender=bob).gas_used
     gas["num_contributions"] = count
     gas["num_test_samples"] = m
     return gas
@@ -149,7 +158,11 @@ def _bounds_market(owner, contributors, samples, labels, contribution_samples, r
     index = market.first_portion(sender=owner)
     note("reveal", c.reveal_first_portion(index, *portions[index].args(), sender=owner).gas_used)
     for i, sample in enumerate(contribution_samples):
-        note("add_data", c.add_data(sample, rng.randint(0, 1), sender=contributors[i % len(contributors)], value=STAKE).gas_used)
+        # A label the model disagrees with: every contribution updates (the
+        # replay's worst case), and none is refused.
+        label = 1 - int(c.predict(sample))
+        rng.randint(0, 1)  # keeps the random stream of earlier versions
+        note("add_data", c.add_data(sample, label, sender=contributors[i % len(contributors)], value=STAKE).gas_used)
     note("end_participation", c.end_participation(sender=owner).gas_used)
     while market.phase == "reveal":
         i = int(c.next_portion())

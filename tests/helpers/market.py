@@ -64,7 +64,12 @@ def contribute(market: Market, contributors, count: int, seed: int = 7, harmful:
     rng = random.Random(seed)
     made = []
     for i in range(count):
-        sample = random_sample(rng)
-        label = rng.randint(0, 1) if harmful else truth(sample)
+        # add_data refuses a sample the model already predicts: draw until
+        # the live model disagrees with the label.
+        while True:
+            sample = random_sample(rng)
+            label = rng.randint(0, 1) if harmful else truth(sample)
+            if market.contract.predict(sample) != label:
+                break
         made.append(market.add_data(sample, label, sender=contributors[i % len(contributors)]))
     return made

@@ -43,7 +43,7 @@ from eth_utils import keccak
 
 from decai.market.client import MAX_PROCESS_STEPS, Market
 from decai.market.encoding import ZERO_HASH, Portion, chain_values, pack_uint32, split_test_set
-from decai.market.reward import replay_losses, reward_balances, settle, settle_forfeit
+from decai.market.reward import cancelled_pairs, replay_losses, reward_balances, settle, settle_forfeit
 from tests.helpers.market import (
     NUM_FEATURES,
     PARAMETERS,
@@ -85,8 +85,8 @@ class Views:
 samples_strategy = st.lists(st.integers(0, NUM_FEATURES - 1), min_size=1, max_size=6, unique=True).map(sorted)
 
 
-def settlement_dropped(losses, m, rounds):
-    return reward_balances(losses, m, rounds).dropped
+def settlement_forfeited(losses, m, rounds):
+    return [score < 0 for score in reward_balances(losses, m, rounds).scores]
 
 
 class MarketMachine(RuleBasedStateMachine):
@@ -207,6 +207,8 @@ class MarketMachine(RuleBasedStateMachine):
                 sample = sorted(rng.sample(range(NUM_FEATURES), rng.randint(1, 6)))
                 label = truth(sample) if rng.random() < 0.6 else rng.randint(0, 1)
                 account = self.contributors[i % 3]
+                if self.contract.predict(sample) == label:
+                    continue  # refused: it would not change the model
                 self.contract.add_data(sample, label, sender=account, value=STAKE)
                 self.contributions.append((account.address, sample, label))
                 self.paid_in += STAKE
@@ -306,6 +308,10 @@ class MarketMachine(RuleBasedStateMachine):
                 return
             label = truth(sample) if honest else coin
             account = self.contributors[who]
+            if c.predict(sample) == label:
+                self.rejected("prediction_market: the model already predicts this label", c.add_data,
+                              sample, label, sender=account, value=STAKE)
+                continue
             before = account.balance
             receipt = c.add_data(sample, label, sender=account, value=STAKE + extra)
             assert account.balance == before - STAKE - receipt.total_fees_paid
@@ -320,11 +326,30 @@ class MarketMachine(RuleBasedStateMachine):
         if self.next_time() >= self.view("participation_deadline()"):
             self.rejected("prediction_market: participation deadline passed", c.add_data, sample, 1, sender=account, value=STAKE)
         elif kind == 0:
-            self.rejected("prediction_market: stake too low", c.add_data, sample, 1, sender=account, value=STAKE - 1)
+            # A label the model disagrees with, so that only the stake is wrong.
+            self.rejected("prediction_market: stake too low", c.add_data, sample, 1 - c.predict(sample), sender=account, value=STAKE - 1)
         elif kind == 1:
             self.rejected("sparse_perceptron: feature index out of range", c.add_data, [*sample, NUM_FEATURES], 1, sender=account, value=STAKE)
         else:
             self.rejected("sparse_perceptron: label must be 0 or 1", c.add_data, sample, 2, sender=account, value=STAKE)
+
+    @precondition(lambda self: self.at("participation") and self.contributions)
+    @rule(who=st.integers(0, 2), pick=st.integers(0, 10**6))
+    def undo(self, who, pick):
+        """Issue 11 item 1: the harm/undo sandwich's second half: the same
+        sample as an earlier contribution, with the other label."""
+        _, sample, label = self.contributions[pick % len(self.contributions)]
+        c = self.contract
+        account = self.contributors[who]
+        if self.next_time() >= self.view("participation_deadline()"):
+            return
+        if c.predict(sample) == 1 - label:
+            self.rejected("prediction_market: the model already predicts this label", c.add_data,
+                          sample, 1 - label, sender=account, value=STAKE)
+            return
+        c.add_data(sample, 1 - label, sender=account, value=STAKE)
+        self.contributions.append((account.address, sample, 1 - label))
+        self.paid_in += STAKE
 
     # -- anyone ---------------------------------------------------------------------
     @rule(seconds=st.sampled_from([60, 600, 3600, 3600, 86_400]))
@@ -399,6 +424,13 @@ class MarketMachine(RuleBasedStateMachine):
         assert total_owed == sum(self.owed(a) for a in self.accounts())
         assert self.view("total_withdrawn()") == sum(self.withdrawn.values())
         assert self.view("num_contributions()") == len(self.contributions)
+        # Exact undo pairs are cancelled as the reference says, after every step.
+        if self.contributions and self.last_phase in ("participation", "reveal"):
+            expected = cancelled_pairs([(d, label) for _, d, label in self.contributions])
+            count = len(self.contributions)
+            on_chain = [self.view("contribution(uint256)", i, returns="address,uint64,bool,bool,bool,uint256,uint256")[3]
+                        for i in range(count)]
+            assert on_chain == expected
 
     # -- the end ----------------------------------------------------------------------
     def finish_and_check(self):
@@ -430,7 +462,8 @@ class MarketMachine(RuleBasedStateMachine):
             else:
                 c.process(MAX_PROCESS_STEPS, sender=self.keeper)
         assert self.phase in ("finished", "cancelled")
-        assert self.view("total_owed()") + sum(self.withdrawn.values()) == self.paid_in
+        burned_now = self.bounty if self.view("forfeited()", returns="bool") else 0
+        assert self.view("total_owed()") + sum(self.withdrawn.values()) == self.paid_in - burned_now
 
         provider = self.provider.address
         authors = [author for author, _, _ in self.contributions]
@@ -458,7 +491,18 @@ class MarketMachine(RuleBasedStateMachine):
             expected = settlement.owed
             gain = sum(settlement.payouts) - STAKE * len(authors)
             self.tally[f"contributors {'gained' if gain > 0 else 'lost' if gain < 0 else 'broke even'}"] += 1
-            self.tally["some contribution dropped"] += any(settlement_dropped(losses, len(samples), self.bounty // STAKE))
+            self.tally["some contribution forfeited"] += any(settlement_forfeited(losses, len(samples), self.bounty // STAKE))
+            # Issue 11 item 1: a cancelled pair never lowers anyone else's balance.
+            pairs = cancelled_pairs([(d, label) for _, d, label in self.contributions])
+            self.tally["some pair cancelled"] += any(pairs)
+            kept = [k for k in range(count) if not pairs[k]]
+            if kept and any(pairs):
+                rounds = self.bounty // STAKE
+                alone = replay_losses(initial_model(), [(self.contributions[k][1], self.contributions[k][2]) for k in kept],
+                                      samples, labels)
+                without = reward_balances(alone, len(samples), rounds).balances
+                withp = settlement.balances
+                assert all(withp[k] >= b for k, b in zip(kept, without))
             assert gain * len(samples) <= self.bounty * max(0, losses[0] - losses[-1])
             assert gain <= self.bounty
         for account in self.accounts():
@@ -470,7 +514,9 @@ class MarketMachine(RuleBasedStateMachine):
             if owed:
                 self.withdrawn[account.address] = self.withdrawn.get(account.address, 0) + owed
                 c.withdraw(sender=account)
-        assert self.balance() == 0 and sum(self.withdrawn.values()) == self.paid_in
+        # A forfeited bounty is burned: it stays in the contract, owed to nobody.
+        burned = self.bounty if forfeited and authors else 0
+        assert self.balance() == burned and sum(self.withdrawn.values()) == self.paid_in - burned
         with ape.reverts("prediction_market: nothing to withdraw"):
             c.withdraw(sender=self.provider)
 
@@ -505,3 +551,5 @@ def test_market_invariants(accounts, chain, vanishing):
     if vanishing in (None, "reveal"):
         expected = "ending: rewarded" if vanishing is None else "ending: forfeited"
         assert MarketMachine.tally[expected] > 0
+    if vanishing is None:
+        assert MarketMachine.tally["some pair cancelled"] > 0  # the harm/undo property was exercised

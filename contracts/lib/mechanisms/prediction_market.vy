@@ -11,38 +11,38 @@
         first portion was public during participation, so it is left out),
         and anyone may run the reward computation step by step. Contributors
         and the provider finally withdraw what they are owed.
-        Every phase has a deadline and an exit, so no ether is ever stuck:
-        - the first portion is not revealed within `commit_window_s`: anyone
-          may cancel, the bounty goes back to the provider;
+        Every phase has a deadline and an exit, so no ether is ever stuck
+        (except a forfeited bounty, which is burned on purpose):
+        - the first portion is not revealed within `commit_window_s`, or
+          nobody drew it within 256 blocks of `random_block`: anyone may
+          cancel, the bounty goes back to the provider;
         - participation: after `max_duration_s` anyone may end it;
         - the rest is not revealed within `reveal_window_s` of the end: the
-          bounty is forfeited, each contribution gets its stake back plus an
-          equal share of the bounty (rounding dust to the provider);
+          bounty is forfeited: each contribution gets its stake back and the
+          bounty is burned (owed to nobody), so that not revealing costs the
+          provider the whole bounty whatever addresses they control;
         - processing is permissionless (`process` in the trainer).
-@dev Rewards (the rounds of the 2019 paper's market, run exactly):
+@dev Rewards (issue 11; docs/MARKET.md argues the rule):
      E_t is the number of test samples that h_t (the model after the first t
      contributions) gets wrong, M the test-set size, so the loss is E_t / M.
-     Balances are kept in units of stake / M: every contribution starts at
-     M (one stake). The bounty buys R = bounty // stake rounds. In a round
-     every contribution t still in the list S gains
-         s_t = E_prev(t) - E_end(t)
-     where prev(t) is the previous member of S (0 for the first) and
-     end(t) = t, except for the last member of S, whose end is T: it also
-     answers for the contributions after it that were dropped, so that a
-     round pays out exactly E_0 - E_T and the total paid to contributors
-     beyond their stakes never exceeds bounty * max(0, E_0 - E_T) / M. After
-     a round, members whose balance fell below one stake (M) are dropped and
-     their balance is final. Rounds stop when they are used up or S is
-     empty. Identical rounds are applied in one jump: with the list fixed,
-     the next drop happens after
-         n = min over members with s_t < 0 of floor((b_t - M) / -s_t) + 1
-     rounds (all remaining rounds if nobody has a negative score), which
-     gives exactly the balances of playing the rounds one by one. A
-     contribution is paid floor(b_t * stake / M) wei (rounded down, in the
-     contract's favour); the provider gets bounty + stakes - all payouts.
-     One jump is one pass over the contributions; each pass also computes
-     the scores and the jump length of the next one. decai/market.py holds
-     the reference implementation that the contract matches exactly.
+     Every contribution changes the model (the trainer refuses samples the
+     model already predicts). A contribution that undoes exactly an earlier
+     uncancelled one (same sample, opposite label: the two perceptron
+     updates sum to zero) cancels it: both are flagged at `add_data` and the
+     replay skips them, so the E_t are those of the sequence without them.
+     Each contribution is scored once by its own effect,
+         s_t = E_{t-1} - E_t,
+     nothing is ever charged to a neighbour. Balances are in units of
+     stake / M (one stake = M): s_t < 0 gets 0 (the stake goes to the
+     pool), s_t = 0 gets M - 1 (one unit to the pool), s_t > 0 gets
+     M + floor(pool * s_t / S+), S+ the sum of positive scores and
+         pool = (bounty // stake) * max(0, E_0 - E_T) + units forfeited,
+     so contributors gain beyond their stakes at most
+     bounty * max(0, E_0 - E_T) / M. A tally pass computes S+ and the pool,
+     a settling pass credits floor(b_t * stake / M) wei each (rounded down,
+     in the contract's favour); the provider gets bounty + stakes - all
+     payouts. decai/market/reward.py holds the reference implementation
+     that the contract matches exactly.
 """
 
 
@@ -89,8 +89,8 @@ PHASE_CANCELLED: constant(uint256) = 6       # first portion never revealed
 STAGE_NONE: constant(uint256) = 0
 STAGE_SCORE: constant(uint256) = 1    # one test sample scored under h_T
 STAGE_REPLAY: constant(uint256) = 2   # one contribution undone: E_{t-1}
-STAGE_ROUNDS: constant(uint256) = 3   # one contribution visited in a pass
-STAGE_FORFEIT: constant(uint256) = 4  # one contribution refunded
+STAGE_ROUNDS: constant(uint256) = 3   # one contribution tallied or settled
+STAGE_FORFEIT: constant(uint256) = 4  # one contribution's stake refunded
 
 
 # ----------------------------------------------------- constants: layout --
@@ -108,14 +108,15 @@ _TIME_MASK: constant(uint256) = 2**64 - 1
 #      bits   0..159 author
 #      bit  160      label (0 or 1)
 #      bit  161      the contribution changed the model
-#      bit  162      dropped from the reward list
+#      bit  162      cancelled: one of an exact pair (same sample, opposite
+#                    labels) whose updates sum to zero; skipped by the replay
 #      bit  163      final balance credited to the author
 #      bits 164..175 E_t: test samples h_t gets wrong (set while processing)
 #      bits 176..255 balance in units of stake / M (set while processing)
 _AUTHOR_MASK: constant(uint256) = 2**160 - 1
 _LABEL_BIT: constant(uint256) = 2**160
 _UPDATED_BIT: constant(uint256) = 2**161
-_DROPPED_BIT: constant(uint256) = 2**162
+_CANCELLED_BIT: constant(uint256) = 2**162
 _SETTLED_BIT: constant(uint256) = 2**163
 _LOSS_SHIFT: constant(uint256) = 164
 _LOSS_MASK: constant(uint256) = 2**12 - 1
@@ -192,6 +193,11 @@ _chain: bytes32
 # @dev Contribution words, in order (layout above).
 _contributions: uint256[MAX_CONTRIBUTIONS]
 
+# @dev keccak256(abi_encode(sample, label)) -> index + 1 of the latest
+#      contribution of that sample and label not yet cancelled by one with
+#      the opposite label (0: none).
+_open: HashMap[bytes32, uint256]
+
 # @dev What `process` does next, and where it is.
 stage: public(uint256)
 _cursor: uint256
@@ -199,10 +205,11 @@ _cursor: uint256
 # @dev E_0: test samples the initial model h_0 gets wrong.
 initial_loss: public(uint256)
 
-# @dev Bounty rounds not yet scheduled.
+# @dev R = bounty // stake, the units paid per error removed, while the
+#      rewards are computed; 0 once they are settled.
 rounds_left: public(uint256)
 
-# @dev The pass in progress while stage == STAGE_ROUNDS.
+# @dev The reward pass in progress while stage == STAGE_ROUNDS.
 _pass: RewardPass
 
 # @dev Wei each account may withdraw now.
@@ -217,28 +224,20 @@ credited_to_contributors: public(uint256)
 # @dev Wei withdrawn so far.
 total_withdrawn: public(uint256)
 
-# @dev True once the bounty was forfeited to the contributors.
+# @dev True once the bounty was forfeited (burned: owed to nobody).
 forfeited: public(bool)
 
 
 # --------------------------------------------------------------- structs --
 
-# @dev One pass of the reward rounds: it applies `rounds` rounds to the
-#      members of the list left by the previous pass ("old"), drops those
-#      that fall below one stake, and computes the scores of the members that
-#      remain ("new") to find the next jump. A new member's score is known
-#      once the next member is seen, so the last one seen waits as `pending`.
+# @dev The reward computation after the replay: a tally pass over the
+#      contributions, then a settling pass (module notes).
 struct RewardPass:
-    rounds: uint256             # rounds applied to every member in this pass
-    final: bool                 # the last pass: every balance becomes final
-    old_previous_loss: uint256  # E of the previous member of the old list
-    new_previous_loss: uint256  # E of the member before `pending` in the new list
-    pending: uint256            # index + 1 of the last member of the new list so far
-    pending_loss: uint256
-    pending_balance: uint256
-    old_last: uint256           # index of the last member of the old list
-    next_rounds: uint256        # rounds until the next drop (max while none)
-    negative: bool              # some member of the new list has a negative score
+    settling: bool              # false: tallying; true: crediting
+    previous_loss: uint256      # E before the contribution at the cursor
+    positive: uint256           # sum of the positive scores
+    pool: uint256               # units shared by the positive scores
+    final_loss: uint256         # E_T
 
 
 # ---------------------------------------------------------------- events --
@@ -280,7 +279,7 @@ event Cancelled:
 
 event Forfeited:
     caller: indexed(address)
-    share_per_contribution: uint256
+    burned: uint256
 
 
 event Settled:
@@ -432,7 +431,8 @@ def contribution(index: uint256) -> (address, uint64, bool, bool, bool, uint256,
     @notice A contribution's record.
     @param index Its position (0 = first contribution).
     @return author, label, whether it changed the model, whether it was
-            dropped from the reward list, whether its balance was credited,
+            cancelled (one of an exact pair of opposite labels), whether its
+            balance was credited,
             E_t (test errors of the model right after it; set while
             processing), balance in units of stake / M (set while processing).
     """
@@ -442,7 +442,7 @@ def contribution(index: uint256) -> (address, uint64, bool, bool, bool, uint256,
         convert(word & _AUTHOR_MASK, address),
         convert((word >> 160) & 1, uint64),
         word & _UPDATED_BIT != 0,
-        word & _DROPPED_BIT != 0,
+        word & _CANCELLED_BIT != 0,
         word & _SETTLED_BIT != 0,
         (word >> _LOSS_SHIFT) & _LOSS_MASK,
         word >> _BALANCE_SHIFT,
@@ -500,11 +500,10 @@ def draw_first_portion() -> uint256:
     @notice Fix which portion the provider must reveal first. Anyone may
             call this once the block after the commitment is mined; the
             provider's reveal does it too.
-    @dev The block hash of `random_block` picks the portion. If that hash is
-         no longer available (more than 256 blocks later), the most recent
-         block whose distance from `random_block` is a multiple of 256 is
-         used instead, so waiting buys a new draw only every 256 blocks, and
-         only until the commit window closes.
+    @dev The block hash of `random_block` picks the portion. Only that
+         block's hash counts: once it is no longer available (more than 256
+         blocks later) nobody can draw, the first portion cannot be revealed
+         and anyone may cancel, so waiting gives the provider no new draw.
     @return The portion index.
     """
     assert self._state & _PHASE_MASK == PHASE_COMMITTED, "prediction_market: not awaiting the first portion"
@@ -517,11 +516,14 @@ def cancel():
     """
     @notice Call off a market whose first portion was never revealed: the
             provider at any time before that, anyone once the commit window
-            is over. The bounty is credited back to the provider.
+            is over or the draw has expired undrawn (nobody drew within 256
+            blocks of `random_block`). The bounty is credited back to the
+            provider; nobody has staked yet.
     """
     assert self._state & _PHASE_MASK == PHASE_COMMITTED, "prediction_market: nothing to cancel"
     if msg.sender != self.market_provider:
-        assert block.timestamp >= self.committed_at + commit_window_s, "prediction_market: commit window not over"
+        expired: bool = self._first_portion == 0 and block.number > self.random_block + 256
+        assert expired or block.timestamp >= self.committed_at + commit_window_s, "prediction_market: commit window not over"
     self._set_phase(PHASE_CANCELLED)
     self._credit(self.market_provider, self.bounty)
     log Cancelled(caller=msg.sender)
@@ -622,9 +624,7 @@ def _draw() -> uint256:
         return drawn - 1
     target: uint256 = self.random_block
     assert block.number > target, "prediction_market: randomness not available yet"
-    if block.number - target > 256:
-        # The most recent block target + 256 * k; its hash is available.
-        target += (block.number - 1 - target) // 256 * 256
+    assert block.number - target <= 256, "prediction_market: draw expired"
     index: uint256 = convert(blockhash(target), uint256) % self.num_portions
     self._first_portion = index + 1
     log FirstPortionDrawn(index=index, random_block=target)
@@ -676,6 +676,17 @@ def _record(data: DynArray[int64, constants.MAX_SAMPLE_LENGTH], label: uint64, u
         word |= _LABEL_BIT
     if updated:
         word |= _UPDATED_BIT
+        # An update with the opposite label of an earlier, uncancelled update
+        # of the same sample undoes it exactly: both are cancelled, and the
+        # replay skips them, as if neither had been made.
+        opposite: bytes32 = keccak256(abi_encode(data, 1 - label))
+        earlier: uint256 = self._open[opposite]
+        if earlier != 0:
+            self._open[opposite] = 0
+            self._contributions[earlier - 1] |= _CANCELLED_BIT
+            word |= _CANCELLED_BIT
+        else:
+            self._open[keccak256(abi_encode(data, label))] = count + 1
     self._contributions[count] = word
     self._chain = keccak256(abi_encode(self._chain, data))
     # count < MAX_CONTRIBUTIONS (checked in _check_open): no carry out of the field.
@@ -720,7 +731,7 @@ def _begin_processing():
         self.stage = STAGE_FORFEIT
         self._cursor = 0
         self.forfeited = True
-        log Forfeited(caller=msg.sender, share_per_contribution=self.bounty // self._count())
+        log Forfeited(caller=msg.sender, burned=self.bounty)
         return
     assert current == PHASE_PROCESSING, "prediction_market: nothing to process"
 
@@ -749,54 +760,29 @@ def _set_loss(index: uint256, loss: uint256):
 @internal
 def _start_rounds(loss_0: uint256):
     """
-    @dev Every E_t is known: start pass 0, which only computes the scores
-         and the length of the first jump.
+    @dev Every E_t is known: start the tally pass.
     """
     self.initial_loss = loss_0
     self.stage = STAGE_ROUNDS
     self._cursor = 0
     self.rounds_left = self.bounty // stake
+    count: uint256 = self._count()
     self._pass = RewardPass(
-        rounds=0,
-        final=False,
-        old_previous_loss=loss_0,
-        new_previous_loss=loss_0,
-        pending=0,
-        pending_loss=0,
-        pending_balance=0,
-        old_last=self._count() - 1,
-        next_rounds=max_value(uint256),
-        negative=False,
+        settling=False,
+        previous_loss=loss_0,
+        positive=0,
+        pool=0,
+        final_loss=(self._contributions[count - 1] >> _LOSS_SHIFT) & _LOSS_MASK,
     )
 
 
 @internal
-@pure
-def _consider(p: RewardPass, balance: uint256, score: int256, m: uint256) -> RewardPass:
-    """
-    @dev Fold a member's new score into the next jump's length.
-    """
-    result: RewardPass = p
-    if score < 0:
-        # balance >= m for every member; the quotient rounds down, so the
-        # member's balance is still >= m after `rounds - 1` rounds and < m
-        # after `rounds`.
-        rounds: uint256 = (balance - m) // convert(-score, uint256) + 1
-        result.next_rounds = min(result.next_rounds, rounds)
-        result.negative = True
-    return result
-
-
-@internal
-def _settle(index: uint256, word: uint256, balance: uint256, dropped: bool, m: uint256):
+def _settle(index: uint256, word: uint256, balance: uint256, m: uint256):
     """
     @dev Make a contribution's balance final and credit its payout,
          floor(balance * stake / M), rounded down in the contract's favour.
     """
-    flags: uint256 = _SETTLED_BIT
-    if dropped:
-        flags |= _DROPPED_BIT
-    self._contributions[index] = (word & _LOW_MASK) | flags | (balance << _BALANCE_SHIFT)
+    self._contributions[index] = (word & _LOW_MASK) | _SETTLED_BIT | (balance << _BALANCE_SHIFT)
     payout: uint256 = balance * stake // m
     author: address = convert(word & _AUTHOR_MASK, address)
     self._credit(author, payout)
@@ -807,78 +793,56 @@ def _settle(index: uint256, word: uint256, balance: uint256, dropped: bool, m: u
 @internal
 def _rounds(steps: uint256) -> uint256:
     """
-    @dev Up to `steps` visits of the reward passes (see the module notes).
-         Returns the steps not used.
+    @dev Up to `steps` visits of the two reward passes (module notes):
+         the tally pass sums the positive scores and the units forfeited,
+         the settling pass credits every contribution. Returns the steps
+         not used.
     """
     p: RewardPass = self._pass
     count: uint256 = self._count()
     m: uint256 = self.num_test_samples
-    loss_0: uint256 = self.initial_loss
-    loss_last: uint256 = (self._contributions[count - 1] >> _LOSS_SHIFT) & _LOSS_MASK
     index: uint256 = self._cursor
     left: uint256 = steps
     finished: bool = False
-    # No `continue` in this loop: with experimental-codegen, Vyper 0.4.3
-    # compiles a `continue` here (a struct carried through the loop) into code
-    # that hits an EVM stack overflow; nested branches avoid it.
     for _: uint256 in range(steps, bound=MAX_PROCESS_STEPS):
         left -= 1
         if index < count:
             word: uint256 = self._contributions[index]
-            index += 1
-            if word & _DROPPED_BIT == 0:
-                loss: uint256 = (word >> _LOSS_SHIFT) & _LOSS_MASK
-                end_loss: uint256 = loss
-                if index - 1 == p.old_last:
-                    end_loss = loss_last
-                # Losses are at most 256 and balances below 2**80: no overflow.
-                score: int256 = convert(p.old_previous_loss, int256) - convert(end_loss, int256)
-                p.old_previous_loss = loss
-                signed_balance: int256 = convert(word >> _BALANCE_SHIFT, int256) + convert(p.rounds, int256) * score
-                # The jump length guarantees this (module notes); kept as a guard.
-                assert signed_balance >= 0
-                balance: uint256 = convert(signed_balance, uint256)
-                if p.final or balance < m:
-                    self._settle(index - 1, word, balance, not p.final, m)
+            loss: uint256 = (word >> _LOSS_SHIFT) & _LOSS_MASK
+            previous: uint256 = p.previous_loss
+            p.previous_loss = loss
+            if not p.settling:
+                if previous > loss:
+                    p.positive += previous - loss
+                elif previous < loss:
+                    p.pool += m
                 else:
-                    self._contributions[index - 1] = (word & _LOW_MASK) | (balance << _BALANCE_SHIFT)
-                    if p.pending != 0:
-                        p = self._consider(
-                            p, p.pending_balance, convert(p.new_previous_loss, int256) - convert(p.pending_loss, int256), m
-                        )
-                        p.new_previous_loss = p.pending_loss
-                    p.pending = index
-                    p.pending_loss = loss
-                    p.pending_balance = balance
-        else:
-            # End of a pass.
-            if p.final or p.pending == 0:
-                finished = True
-                break
-            p = self._consider(
-                p, p.pending_balance, convert(p.new_previous_loss, int256) - convert(loss_last, int256), m
-            )
-            remaining: uint256 = self.rounds_left
-            jump: uint256 = remaining
-            if p.negative:
-                jump = min(p.next_rounds, remaining)
-            remaining -= jump
-            self.rounds_left = remaining
-            p = RewardPass(
-                rounds=jump,
-                final=remaining == 0,
-                old_previous_loss=loss_0,
-                new_previous_loss=loss_0,
-                pending=0,
-                pending_loss=0,
-                pending_balance=0,
-                old_last=p.pending - 1,
-                next_rounds=max_value(uint256),
-                negative=False,
-            )
+                    p.pool += 1
+            else:
+                balance: uint256 = 0
+                if previous > loss:
+                    # Rounded down: the dust goes to the provider.
+                    # pool < 2**73 and a score <= 256: no overflow.
+                    balance = m + p.pool * (previous - loss) // p.positive
+                elif previous == loss:
+                    balance = m - 1
+                self._settle(index, word, balance, m)
+            index += 1
+        elif not p.settling:
+            # End of the tally: the pool is the bounty's share for the
+            # improvement of h_T over h_0 plus the units forfeited.
+            loss_0: uint256 = self.initial_loss
+            if loss_0 > p.final_loss:
+                p.pool += self.rounds_left * (loss_0 - p.final_loss)
+            p.settling = True
+            p.previous_loss = loss_0
             index = 0
-    if finished:
-        self._finish(loss_0, loss_last, count)
+        else:
+            finished = True
+            break
+    if finished or (p.settling and index == count):
+        self.rounds_left = 0
+        self._finish(self.initial_loss, p.final_loss, count)
     else:
         self._pass = p
         self._cursor = index
@@ -888,11 +852,12 @@ def _rounds(steps: uint256) -> uint256:
 @internal
 def _settle_forfeit(steps: uint256) -> uint256:
     """
-    @dev Up to `steps` contributions credited stake + bounty // T each;
-         the provider gets the rounding dust. Returns the steps not used.
+    @dev Up to `steps` contributions credited their stake back. The bounty
+         is burned (it stays in the contract, owed to nobody), so that
+         not revealing costs the provider the whole bounty whatever
+         addresses contributed. Returns the steps not used.
     """
     count: uint256 = self._count()
-    share: uint256 = self.bounty // count
     index: uint256 = self._cursor
     left: uint256 = steps
     for _: uint256 in range(steps, bound=MAX_PROCESS_STEPS):
@@ -902,9 +867,9 @@ def _settle_forfeit(steps: uint256) -> uint256:
         word: uint256 = self._contributions[index]
         self._contributions[index] = word | _SETTLED_BIT
         author: address = convert(word & _AUTHOR_MASK, address)
-        self._credit(author, stake + share)
-        self.credited_to_contributors += stake + share
-        log Settled(index=index, author=author, balance=0, payout=stake + share)
+        self._credit(author, stake)
+        self.credited_to_contributors += stake
+        log Settled(index=index, author=author, balance=0, payout=stake)
         index += 1
     self._cursor = index
     if index == count:
@@ -919,7 +884,10 @@ def _finish(loss_0: uint256, loss_last: uint256, count: uint256):
          bounty and the stakes, which is never negative because payouts sum
          to at most (T + bounty // stake) * stake.
     """
-    remainder: uint256 = self.bounty + count * stake - self.credited_to_contributors
+    total: uint256 = count * stake
+    if not self.forfeited:
+        total += self.bounty
+    remainder: uint256 = total - self.credited_to_contributors
     self._credit(self.market_provider, remainder)
     self._set_phase(PHASE_FINISHED)
     self.stage = STAGE_NONE

@@ -25,14 +25,28 @@ def test_draw__uses_the_hash_of_the_block_after_the_commit(committed, stranger, 
     assert (event.index, event.random_block) == (expected, target)
 
 
-def test_draw__after_256_blocks__uses_the_latest_block_256_apart(committed, stranger, chain):
+def test_draw__after_256_blocks__expired_and_anyone_may_cancel(committed, portions, provider, stranger, chain):
+    """Issue 11 item 4: waiting for another block hash gives the provider no
+    new draw: once random_block's hash is gone, nobody can draw or reveal,
+    and anyone may cancel at once (nobody has staked yet)."""
     c = committed.contract
     chain.mine(300)
-    receipt = c.draw_first_portion(sender=stranger)
+    with ape.reverts("prediction_market: draw expired"):
+        c.draw_first_portion(sender=stranger)
+    for index in range(len(portions)):
+        with ape.reverts("prediction_market: draw expired"):
+            c.reveal_first_portion(index, *portions[index].args(), sender=provider)
+    c.cancel(sender=stranger)
+    assert committed.phase == "cancelled"
+    assert c.owed(provider) == c.bounty()
+
+
+def test_draw__within_256_blocks__uses_random_block(committed, stranger, chain):
+    c = committed.contract
+    chain.mine(200)
+    c.draw_first_portion(sender=stranger)
     target = c.random_block()
-    fallback = target + (receipt.block_number - 1 - target) // 256 * 256
-    assert fallback == target + 256
-    expected = int.from_bytes(chain.blocks[fallback].hash, "big") % c.num_portions()
+    expected = int.from_bytes(chain.blocks[target].hash, "big") % c.num_portions()
     assert tuple(c.first_portion()) == (True, expected)
 
 

@@ -23,10 +23,12 @@ def test_add_data__records_and_trains(open_market, contributors, chain):
     event = next(iter(receipt.decode_logs(c.AddData)))
     assert (event.sender, list(event.data), event.label, event.deposit) == (contributors[0].address, [0, 2, 4], 1, STAKE)
     assert event.added_time == chain.blocks.head.timestamp
-    # The model now agrees with this sample: a second copy does not change it.
-    c.add_data([0, 2, 4], 1, sender=contributors[1], value=STAKE)
-    assert c.contribution(1)[2] is False
-    assert chain.provider.get_balance(c.address) == BOUNTY + 2 * STAKE
+    # The model now agrees with this sample: a second copy would not change
+    # it, so it is refused (slots cannot be filled for gas alone).
+    with ape.reverts("prediction_market: the model already predicts this label"):
+        c.add_data([0, 2, 4], 1, sender=contributors[1], value=STAKE)
+    assert c.num_contributions() == 1
+    assert chain.provider.get_balance(c.address) == BOUNTY + STAKE
 
 
 def test_contribution__unknown_index__reverts(open_market, contributors):
@@ -37,14 +39,14 @@ def test_contribution__unknown_index__reverts(open_market, contributors):
 
 def test_add_data__excess_stake_comes_back(open_market, contributors, chain):
     before = contributors[0].balance
-    receipt = open_market.contract.add_data([1], 0, sender=contributors[0], value=STAKE * 3)
+    receipt = open_market.contract.add_data([2], 1, sender=contributors[0], value=STAKE * 3)
     assert contributors[0].balance == before - STAKE - receipt.total_fees_paid
     assert chain.provider.get_balance(open_market.address) == BOUNTY + STAKE
 
 
 def test_add_data__stake_too_low__reverts(open_market, contributors):
     with ape.reverts("prediction_market: stake too low"):
-        open_market.contract.add_data([1], 0, sender=contributors[0], value=STAKE - 1)
+        open_market.contract.add_data([2], 1, sender=contributors[0], value=STAKE - 1)
     assert open_market.contract.num_contributions() == 0
 
 

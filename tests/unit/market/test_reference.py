@@ -1,8 +1,9 @@
 """The Python reference of the reward computation (no chain).
 
 The contract is checked against this reference elsewhere; here the reference
-itself is checked: the jumps give exactly the balances of playing the rounds
-one by one, and the budget bounds hold.
+itself is checked: the budget bounds hold, a harm/undo pair never lowers
+anyone else's payout, and forfeiting never costs the provider less than
+revealing, whatever the sybils.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 from decai.errors import DecaiError
 from decai.market.encoding import Portion, chain_values, pack_uint32, portion_hash, split_test_set
-from decai.market.reward import reward_balances, reward_balances_by_round, settle, settle_forfeit
+from decai.market.reward import cancelled_pairs, replay_losses, reward_balances, settle, settle_forfeit
 
 STAKE = 10**15
 
@@ -26,18 +27,6 @@ def market_outcomes(draw):
     losses = draw(st.lists(st.integers(0, m), min_size=count + 1, max_size=count + 1))
     rounds = draw(st.integers(1, 60))
     return losses, m, rounds
-
-
-@settings(max_examples=300)
-@given(market_outcomes())
-def test_jumps_equal_round_by_round(outcome):
-    losses, m, rounds = outcome
-    jumped = reward_balances(losses, m, rounds)
-    played = reward_balances_by_round(losses, m, rounds)
-    assert jumped.balances == played.balances
-    assert jumped.dropped == played.dropped
-    assert jumped.rounds_played == played.rounds_played
-    assert jumped.jumps <= len(losses)
 
 
 @settings(max_examples=300)
@@ -56,43 +45,117 @@ def test_budget_bounds(outcome, stake):
     # Units: losses are error counts, so the loss difference is (E_0 - E_T) / M.
     assert gain * m <= bounty * max(0, losses[0] - losses[-1])
     assert gain <= bounty
-    # Per round the list earns exactly E_0 - E_T (the last member answers for
-    # the dropped ones after it).
-    net_units = sum(result.balances) - count * m
-    assert net_units == reward_balances(losses, m, rounds).rounds_played * (losses[0] - losses[-1])
+    # Each contribution is paid by its own score: harm forfeits the stake,
+    # no effect costs one unit, help keeps the stake and earns a share.
+    reward = reward_balances(losses, m, rounds)
+    for balance, score in zip(reward.balances, reward.scores):
+        assert (balance == 0) if score < 0 else (balance == m - 1 if score == 0 else balance >= m)
 
 
-def test_the_last_member_answers_for_dropped_contributions_after_it():
-    # Contribution 1 helps (4 -> 2 errors), contribution 2 harms (2 -> 3).
-    # Contribution 2 drops after the first round; from then on contribution 1
-    # is scored against the final model, so the list earns E_0 - E_T = 1 per
-    # round, not E_0 - E_1 = 2, and the provider pays for what h_T achieved.
-    result = reward_balances([4, 2, 3], num_test_samples=10, rounds=5)
-    assert result.balances == (10 + 2 + 4 * 1, 10 - 1)
-    assert result.dropped == (False, True)
-    assert sum(result.balances) - 20 == 5 * (4 - 3)
+def test_worked_example():
+    # docs/MARKET.md: E = (6, 4, 5, 3), M = 10, R = 100. Scores +2, -1, +2;
+    # pool = 100 * 3 + 10 (mallory's stake) = 310, shared 2 : 2.
+    result = reward_balances([6, 4, 5, 3], num_test_samples=10, rounds=100)
+    assert result.scores == (2, -1, 2)
+    assert result.pool == 310
+    assert result.balances == (10 + 155, 0, 10 + 155)
 
 
-def test_harmful_contributions_lose_up_to_their_stake():
-    # Contribution 2 worsens h_1 by 2 errors of 4 for many rounds.
-    result = reward_balances([4, 1, 3], num_test_samples=4, rounds=1000)
-    balance_2 = result.balances[1]
-    assert result.dropped[1]
-    assert 0 <= balance_2 < 4
+def test_dropping_harm_does_not_charge_the_next_contribution():
+    # The old rounds charged a dropped harmful contribution's damage to the
+    # next member every round; now each is scored by its own effect once.
+    result = reward_balances([4, 2, 3, 2], num_test_samples=10, rounds=50)
+    assert result.scores == (2, -1, 1)
+    assert result.balances[2] > 10
 
 
-def test_nobody_dropped_shares_the_rounds():
-    result = reward_balances([6, 5, 3, 3], num_test_samples=6, rounds=10)
-    assert result.balances == (6 + 10, 6 + 20, 6)
-    assert result.jumps == 1
-
-
-def test_forfeit_splits_the_bounty_and_leaves_dust_to_the_provider():
+def test_forfeit_returns_stakes_and_burns_the_bounty():
     result = settle_forfeit(["a", "b", "a"], STAKE, 10 * STAKE + 1, "p")
-    share = (10 * STAKE + 1) // 3
-    assert result.payouts == (STAKE + share,) * 3
-    assert result.owed == {"a": 2 * (STAKE + share), "b": STAKE + share, "p": 10 * STAKE + 1 - 3 * share}
-    assert result.total == 10 * STAKE + 1 + 3 * STAKE
+    assert result.payouts == (STAKE,) * 3
+    assert result.owed == {"a": 2 * STAKE, "b": STAKE}
+    assert result.burned == 10 * STAKE + 1
+    assert result.total + result.burned == 10 * STAKE + 1 + 3 * STAKE
+
+
+# ---------------------------------------------------- issue 11 properties --
+
+NUM_FEATURES = 12
+
+
+def _model():
+    from decai.core.fixed_point import ONE
+    from decai.models import SparsePerceptron
+
+    return SparsePerceptron(name="t", description="t", encoder="indices", weights=[0] * NUM_FEATURES,
+                            intercept=-ONE // 2, learning_rate=ONE)
+
+
+samples_st = st.lists(st.integers(0, NUM_FEATURES - 1), min_size=1, max_size=4, unique=True).map(sorted)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    base=st.lists(st.tuples(samples_st, st.integers(0, 1)), min_size=1, max_size=10),
+    tests=st.lists(st.tuples(samples_st, st.integers(0, 1)), min_size=1, max_size=16),
+    pair=st.tuples(samples_st, st.integers(0, 1)),
+    where=st.tuples(st.integers(0, 10), st.integers(0, 10)),
+    rounds=st.integers(1, 200),
+)
+def test_harm_undo_pair_never_lowers_anyone_elses_payout(base, tests, pair, where, rounds):
+    """Issue 11 item 1: insert a harm/undo pair (a sample, then the same
+    sample with the other label) anywhere into any sequence of accepted
+    contributions: every other contribution's balance is at least what it is
+    without the pair (exactly: the pair is cancelled and skipped by the
+    replay, its two fees of one unit enlarge the pool), and the pair itself
+    earns nothing (it pays two units)."""
+    sample, label = pair
+    base = [(x, y) for x, y in base if x != sample]
+    if not base:
+        return
+    i, j = sorted((min(where[0], len(base)), min(where[1], len(base))))
+    with_pair = base[:i] + [(sample, label)] + base[i:j] + [(sample, 1 - label)] + base[j:]
+    positions = [k for k in range(len(with_pair)) if k not in (i, j + 1)]
+    samples, labels = [x for x, _ in tests], [y for _, y in tests]
+    m = len(tests)
+    without = reward_balances(replay_losses(_model(), base, samples, labels), m, rounds).balances
+    withp = reward_balances(replay_losses(_model(), with_pair, samples, labels), m, rounds).balances
+    assert cancelled_pairs(with_pair)[i] and cancelled_pairs(with_pair)[j + 1]
+    assert all(withp[k] >= b for k, b in zip(positions, without))
+    assert withp[i] + withp[j + 1] == 2 * (m - 1)  # the pair pays one unit each
+
+
+@settings(max_examples=200)
+@given(
+    honest=st.lists(st.integers(-3, 3), min_size=1, max_size=8),
+    sybils=st.integers(0, 300),
+    m=st.integers(1, 40),
+    rounds=st.integers(1, 100),
+)
+def test_forfeit_never_cheaper_than_reveal_whatever_the_sybils(honest, sybils, m, rounds):
+    """Issue 11 item 2: the provider controls `sybils` neutral contributions
+    besides honest ones with the given scores. Revealing costs the provider
+    at most the bounty (plus the fees of their own no-effect contributions);
+    not revealing costs the whole bounty (burned), never less, and no
+    address gets any of it back."""
+    stake = 10**15
+    bounty = rounds * stake
+    losses, e = [m * 10], m * 10
+    for score in honest + [0] * sybils:
+        e -= score
+        losses.append(e)
+    m_eval = m * 10 + 3 * 8  # error counts stay within the test set
+    authors = [f"h{k}" for k in range(len(honest))] + ["provider"] * sybils
+    revealed = settle(authors, losses, m_eval, stake, bounty, "provider")
+    forfeit = settle_forfeit(authors, stake, bounty, "provider")
+    provider_in = bounty + sybils * stake
+    cost_reveal = provider_in - revealed.owed.get("provider", 0)
+    cost_forfeit = provider_in - forfeit.owed.get("provider", 0)
+    # Not revealing costs exactly the whole bounty, and revealing never costs
+    # more of the bounty: what reveal costs beyond it is only the one-unit
+    # fees the provider's own no-effect contributions pay into the pool.
+    own_fees = sybils * (stake - (m_eval - 1) * stake // m_eval)
+    assert cost_forfeit == bounty
+    assert cost_reveal <= bounty + own_fees
 
 
 def test_portion_hash_is_the_abi_encoding():
@@ -134,9 +197,9 @@ def test_pack_uint32_and_chain():
 def test_worked_example_of_docs_market_md():
     stake, bounty = 10**16, 10**18
     result = settle(["alice", "mallory", "bob"], [6, 4, 5, 3], 10, stake, bounty, "provider")
-    assert result.balances == (210, 9, 111)
-    assert result.payouts == (210 * 10**15, 9 * 10**15, 111 * 10**15)
+    assert result.balances == (165, 0, 165)
+    assert result.payouts == (165 * 10**15, 0, 165 * 10**15)
     assert result.provider_payout == 700 * 10**15
     worse = settle(["alice", "mallory", "bob"], [6, 4, 5, 6], 10, stake, bounty, "provider")
-    assert worse.balances == (12, 9, 9)
+    assert worse.balances == (30, 0, 0)
     assert worse.provider_payout == bounty

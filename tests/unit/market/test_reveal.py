@@ -105,7 +105,9 @@ def test_process__while_reveal_open__reverts(revealing, stranger):
         revealing.contract.process(10, sender=stranger)
 
 
-def test_forfeit__after_deadline_contributors_share_the_bounty(revealing, portions, provider, contributors, stranger, chain):
+def test_forfeit__after_deadline_stakes_back_and_bounty_burned(revealing, portions, provider, contributors, stranger, chain):
+    """Issue 11 item 2: a forfeited bounty is owed to nobody, so the provider
+    cannot recover any of it through contributions of their own."""
     c = revealing.contract
     index = int(c.next_portion())
     c.reveal_portion(index, *portions[index].args(), sender=provider)  # one of two: not enough
@@ -114,20 +116,19 @@ def test_forfeit__after_deadline_contributors_share_the_bounty(revealing, portio
     calls = revealing.keep(sender=stranger, max_steps=3)
     assert calls == 2
     assert revealing.phase == "finished" and c.forfeited()
-    share = BOUNTY // len(contributions)
     expected = {}
     for contribution in contributions:
-        expected[contribution.author] = expected.get(contribution.author, 0) + c.stake() + share
+        expected[contribution.author] = expected.get(contribution.author, 0) + c.stake()
     for account, amount in expected.items():
         assert c.owed(account) == amount
-    assert c.owed(provider) == BOUNTY - share * len(contributions)
-    total = BOUNTY + c.stake() * len(contributions)
+    assert c.owed(provider) == 0
+    total = c.stake() * len(contributions)
     paid = sum(revealing.withdraw(sender=a) for a in contributors if c.owed(a))
-    if c.owed(provider):
-        paid += revealing.withdraw(sender=provider)
     assert paid == total
-    assert chain.provider.get_balance(c.address) == 0
+    assert chain.provider.get_balance(c.address) == BOUNTY
     with ape.reverts("prediction_market: nothing to withdraw"):
         c.withdraw(sender=contributors[0])
+    with ape.reverts("prediction_market: nothing to withdraw"):
+        c.withdraw(sender=provider)
     with ape.reverts("prediction_market: nothing to process"):
         c.process(1, sender=stranger)
