@@ -95,15 +95,51 @@ def cli():
 
 @cli.command(cls=DecaiCommand)
 @click.option("--model", "model_file", type=click.Path(), help="A decai sparse_perceptron model file.")
-@click.option("--features", type=int, default=1000, show_default=True, help="Without --model: zero weights over this many features.")
-@click.option("--stake", default="0.01ether", show_default=True, help="Per contribution: wei, or a number with gwei or ether.")
-@click.option("--min-duration", type=int, default=86_400, show_default=True, help="Seconds before the provider may end participation.")
-@click.option("--max-duration", type=int, default=7 * 86_400, show_default=True, help="Seconds after which anyone may end it.")
-@click.option("--min-contributions", type=int, default=10, show_default=True, help="Contributions after which the provider may end early.")
-@click.option("--commit-window", type=int, default=86_400, show_default=True, help="Seconds to reveal the first portion after committing.")
-@click.option("--reveal-window", type=int, default=86_400, show_default=True, help="Seconds to reveal the rest after participation.")
+@click.option(
+    "--features",
+    type=int,
+    default=1000,
+    show_default=True,
+    help="Without --model: zero weights over this many features.",
+)
+@click.option(
+    "--stake", default="0.01ether", show_default=True, help="Per contribution: wei, or a number with gwei or ether."
+)
+@click.option(
+    "--min-duration",
+    type=int,
+    default=86_400,
+    show_default=True,
+    help="Seconds before the provider may end participation.",
+)
+@click.option(
+    "--max-duration", type=int, default=7 * 86_400, show_default=True, help="Seconds after which anyone may end it."
+)
+@click.option(
+    "--min-contributions",
+    type=int,
+    default=10,
+    show_default=True,
+    help="Contributions after which the provider may end early.",
+)
+@click.option(
+    "--commit-window",
+    type=int,
+    default=86_400,
+    show_default=True,
+    help="Seconds to reveal the first portion after committing.",
+)
+@click.option(
+    "--reveal-window",
+    type=int,
+    default=86_400,
+    show_default=True,
+    help="Seconds to reveal the rest after participation.",
+)
 @account_option()
-def deploy(model_file, features, stake, min_duration, max_duration, min_contributions, commit_window, reveal_window, account):
+def deploy(
+    model_file, features, stake, min_duration, max_duration, min_contributions, commit_window, reveal_window, account
+):
     """Deploy a sparse perceptron behind the prediction market."""
     from decai.chain.deploy import deploy_trainer
     from decai.core.fixed_point import ONE
@@ -117,9 +153,17 @@ def deploy(model_file, features, stake, min_duration, max_duration, min_contribu
     else:
         if features <= 0:
             raise DecaiError("--features must be positive")
-        model = SparsePerceptron(name="market model", description="sparse perceptron", encoder="indices",
-                                 weights=[0] * features, intercept=-1, learning_rate=ONE)
-    parameters = MarketParameters(_amount("--stake", stake), min_duration, max_duration, min_contributions, commit_window, reveal_window)
+        model = SparsePerceptron(
+            name="market model",
+            description="sparse perceptron",
+            encoder="indices",
+            weights=[0] * features,
+            intercept=-1,
+            learning_rate=ONE,
+        )
+    parameters = MarketParameters(
+        _amount("--stake", stake), min_duration, max_duration, min_contributions, commit_window, reveal_window
+    )
     deployment = deploy_trainer(model, parameters, account)
     click.echo(f"market deployed at {deployment.contract.address} ({deployment.total_gas:,} gas)")
 
@@ -127,9 +171,13 @@ def deploy(model_file, features, stake, min_duration, max_duration, min_contribu
 @cli.command(cls=DecaiCommand)
 @click.argument("address")
 @click.option("--test-set", required=True, type=click.Path(), help="JSON or CSV test set (see the module notes).")
-@click.option("--portions", "num_portions", type=int, default=4, show_default=True, help="Portions to split it into (2-16).")
+@click.option(
+    "--portions", "num_portions", type=int, default=4, show_default=True, help="Portions to split it into (2-16)."
+)
 @click.option("--bounty", required=True, help="The bounty: wei, or a number with gwei or ether (at least one stake).")
-@click.option("--out", type=click.Path(), required=True, help="Where to write the portions and their salts (keep it secret).")
+@click.option(
+    "--out", type=click.Path(), required=True, help="Where to write the portions and their salts (keep it secret)."
+)
 @click.option("--shuffle/--no-shuffle", default=True, show_default=True, help="Shuffle the test set before splitting.")
 @account_option()
 def commit(address, test_set, num_portions, bounty, out, shuffle, account):
@@ -155,7 +203,9 @@ def commit(address, test_set, num_portions, bounty, out, shuffle, account):
     market.check_commit(portions, bounty_wei, sender=account)
     with pending_portions(out, portions, market=address):
         receipt = market.commit(portions, bounty_wei, sender=account)
-    click.echo(f"committed {num_portions} portions, bounty {bounty_wei} wei ({receipt.gas_used:,} gas); secrets in {out}")
+    click.echo(
+        f"committed {num_portions} portions, bounty {bounty_wei} wei ({receipt.gas_used:,} gas); secrets in {out}"
+    )
 
 
 @cli.command(cls=DecaiCommand)
@@ -187,7 +237,9 @@ def reveal_first(address, portions_file, account):
 def add(address, sample, label, value, account):
     """Contributor: add one labelled sample with the stake."""
     market = _market(address)
-    contribution = market.add_data(_parse_sample(sample), label, sender=account, value=None if value is None else _amount("--value", value))
+    contribution = market.add_data(
+        _parse_sample(sample), label, sender=account, value=None if value is None else _amount("--value", value)
+    )
     click.echo(f"contribution {contribution.index} recorded; stake {market.stake} wei")
 
 
@@ -212,13 +264,17 @@ def reveal(address, portions_file, account):
     market = _market(address)
     if market.phase != "reveal":
         raise DecaiError(f"nothing to reveal: the market is in phase {market.phase}")
-    revealed = market.reveal_rest(load_portions(portions_file), sender=account, progress=lambda i: click.echo(f"revealed portion {i}"))
+    revealed = market.reveal_rest(
+        load_portions(portions_file), sender=account, progress=lambda i: click.echo(f"revealed portion {i}")
+    )
     click.echo(f"revealed {len(revealed)} portions; phase: {market.phase}")
 
 
 @cli.command(cls=DecaiCommand)
 @click.argument("address")
-@click.option("--max-steps", type=int, default=256, show_default=True, help="Steps per call before the gas cap halves them.")
+@click.option(
+    "--max-steps", type=int, default=256, show_default=True, help="Steps per call before the gas cap halves them."
+)
 @click.option("--gas-cap", type=int, default=8_000_000, show_default=True, help="Most gas per call.")
 @account_option()
 def process(address, max_steps, gas_cap, account):
@@ -226,8 +282,12 @@ def process(address, max_steps, gas_cap, account):
     market = _market(address)
     if market.phase not in ("processing", "reveal"):
         raise DecaiError(f"nothing to process: the market is in phase {market.phase}")
-    calls = market.keep(sender=account, max_steps=max_steps, gas_cap=gas_cap,
-                        on_call=lambda stage, steps, gas: click.echo(f"{stage:<8} {steps:>5} steps {gas:>10,} gas"))
+    calls = market.keep(
+        sender=account,
+        max_steps=max_steps,
+        gas_cap=gas_cap,
+        on_call=lambda stage, steps, gas: click.echo(f"{stage:<8} {steps:>5} steps {gas:>10,} gas"),
+    )
     click.echo(f"{calls} calls; phase: {market.phase}")
 
 
@@ -263,7 +323,9 @@ def status(address, who):
 
 
 @cli.command(cls=DecaiCommand)
-@click.option("--bounds", is_flag=True, help="Also measure the largest supported test set (starts its own untraced anvil).")
+@click.option(
+    "--bounds", is_flag=True, help="Also measure the largest supported test set (starts its own untraced anvil)."
+)
 def gas(bounds):
     """Gas of every market step (the "PM" entry of benchmarks/gas.json)."""
     benchmark = _benchmark_module()
@@ -274,7 +336,9 @@ def gas(bounds):
 
 
 @cli.command(cls=OfflineCommand)
-@click.option("--seed", type=int, default=4, show_default=True, help="Picks the data and the order of the contributions.")
+@click.option(
+    "--seed", type=int, default=4, show_default=True, help="Picks the data and the order of the contributions."
+)
 def demo(seed):
     """A whole market on a fresh local chain: honest and harmful contributors.
 

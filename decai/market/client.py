@@ -12,8 +12,9 @@ decai.market.files, the status snapshot in decai.market.status.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from decai.chain.transact import check_call, transact
 from decai.errors import DecaiError, Rejected, revert_reason
@@ -42,6 +43,7 @@ DEFAULT_PROCESS_GAS = 8_000_000
 
 
 # ----------------------------------------------------------------- deploy --
+
 
 @dataclass(frozen=True)
 class MarketParameters:
@@ -76,14 +78,34 @@ class MarketParameters:
             raise DecaiError("commit_window_s and reveal_window_s must be positive")
 
     def constructor_args(self) -> list[int]:
-        return [self.stake, self.min_duration_s, self.max_duration_s, self.min_contributions, self.commit_window_s, self.reveal_window_s]
+        return [
+            self.stake,
+            self.min_duration_s,
+            self.max_duration_s,
+            self.min_contributions,
+            self.commit_window_s,
+            self.reveal_window_s,
+        ]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"mechanism": self.mechanism, **{name: getattr(self, name) for name in (
-            "stake", "min_duration_s", "max_duration_s", "min_contributions", "commit_window_s", "reveal_window_s")}}
+        return {
+            "mechanism": self.mechanism,
+            **{
+                name: getattr(self, name)
+                for name in (
+                    "stake",
+                    "min_duration_s",
+                    "max_duration_s",
+                    "min_contributions",
+                    "commit_window_s",
+                    "reveal_window_s",
+                )
+            },
+        }
 
 
 # ----------------------------------------------------------------- client --
+
 
 @dataclass(frozen=True)
 class MarketContribution:
@@ -94,18 +116,17 @@ class MarketContribution:
     added_time: int
 
 
-
 class Market:
     """A deployed PredictionMarket* trainer.
 
-        market = Market.at("0x...")
-        market.commit(portions, bounty, sender=provider)   # provider
-        market.reveal_first(portions, sender=provider)
-        market.add_data([1, 5, 9], 1, sender=contributor)  # contributors
-        market.end_participation(sender=provider)
-        market.reveal_rest(portions, sender=provider)
-        market.keep(sender=anyone)                          # keeper
-        market.withdraw(sender=contributor)
+    market = Market.at("0x...")
+    market.commit(portions, bounty, sender=provider)   # provider
+    market.reveal_first(portions, sender=provider)
+    market.add_data([1, 5, 9], 1, sender=contributor)  # contributors
+    market.end_participation(sender=provider)
+    market.reveal_rest(portions, sender=provider)
+    market.keep(sender=anyone)                          # keeper
+    market.withdraw(sender=contributor)
     """
 
     def __init__(self, contract: Any, start_block: int = 0):
@@ -114,7 +135,7 @@ class Market:
         self._contributions: list[MarketContribution] = []
 
     @classmethod
-    def at(cls, address: str, start_block: int = 0) -> "Market":
+    def at(cls, address: str, start_block: int = 0) -> Market:
         from decai.chain.trainer import Trainer
 
         trainer = Trainer.at(address)
@@ -155,7 +176,15 @@ class Market:
     def commit(self, portions: Sequence[Portion], bounty: int, *, sender, **tx):
         """Stake `bounty` wei and commit to the portions' hashes (owner only)."""
         self.check_commit(portions, bounty, sender=sender, **tx)
-        return transact("commit", self.contract.commit, [p.hash() for p in portions], precheck=False, sender=sender, value=bounty, **tx)
+        return transact(
+            "commit",
+            self.contract.commit,
+            [p.hash() for p in portions],
+            precheck=False,
+            sender=sender,
+            value=bounty,
+            **tx,
+        )
 
     def first_portion(self, *, sender=None, timeout_s: float = 180, **tx) -> int:
         """Index of the portion to reveal first, drawing it (one transaction) if needed.
@@ -205,15 +234,26 @@ class Market:
     def reveal_first(self, portions: Sequence[Portion], *, sender, **tx) -> int:
         """Reveal the drawn portion, which opens participation; returns its index."""
         index = self.first_portion(sender=sender, **tx)
-        transact("reveal_first_portion", self.contract.reveal_first_portion, index, *portions[index].args(), sender=sender, **tx)
+        transact(
+            "reveal_first_portion",
+            self.contract.reveal_first_portion,
+            index,
+            *portions[index].args(),
+            sender=sender,
+            **tx,
+        )
         return index
 
-    def reveal_rest(self, portions: Sequence[Portion], *, sender, progress: Callable[[int], None] | None = None, **tx) -> list[int]:
+    def reveal_rest(
+        self, portions: Sequence[Portion], *, sender, progress: Callable[[int], None] | None = None, **tx
+    ) -> list[int]:
         """Reveal the remaining portions in order, one transaction each."""
         revealed = []
         while self.phase == "reveal":
             index = int(self.contract.next_portion())
-            transact("reveal_portion", self.contract.reveal_portion, index, *portions[index].args(), sender=sender, **tx)
+            transact(
+                "reveal_portion", self.contract.reveal_portion, index, *portions[index].args(), sender=sender, **tx
+            )
             revealed.append(index)
             if progress:
                 progress(index)
@@ -226,7 +266,9 @@ class Market:
         return transact("end_participation", self.contract.end_participation, sender=sender, **tx)
 
     # -- contributors -------------------------------------------------------
-    def add_data(self, sample: Sequence[int], label: int, *, sender, value: int | None = None, **tx) -> MarketContribution:
+    def add_data(
+        self, sample: Sequence[int], label: int, *, sender, value: int | None = None, **tx
+    ) -> MarketContribution:
         """Contribute one labelled sample with the stake; returns the recorded contribution."""
         sample = [int(x) for x in sample]
         check_sparse_sample(sample, int(self.contract.num_features()))
@@ -258,12 +300,19 @@ class Market:
         if len(self._contributions) < count:
             logs = list(self.contract.AddData.range(self.start_block, chain.blocks.height + 1))
             self._contributions = [
-                MarketContribution(i, log.event_arguments["sender"], tuple(log.event_arguments["data"]),
-                                   int(log.event_arguments["label"]), int(log.event_arguments["added_time"]))
+                MarketContribution(
+                    i,
+                    log.event_arguments["sender"],
+                    tuple(log.event_arguments["data"]),
+                    int(log.event_arguments["label"]),
+                    int(log.event_arguments["added_time"]),
+                )
                 for i, log in enumerate(logs)
             ]
         if len(self._contributions) != count:
-            raise DecaiError(f"found {len(self._contributions)} AddData events for {count} contributions; is start_block right?")
+            raise DecaiError(
+                f"found {len(self._contributions)} AddData events for {count} contributions; is start_block right?"
+            )
         return self._contributions[:count]
 
     # -- keeper -----------------------------------------------------------------
@@ -276,7 +325,10 @@ class Market:
         batch: list[MarketContribution] = []
         features = 0
         for contribution in reversed(contributions[:cursor]):
-            if len(batch) == min(max_samples, MAX_REPLAY_SAMPLES) or features + len(contribution.data) > MAX_REPLAY_FEATURES:
+            if (
+                len(batch) == min(max_samples, MAX_REPLAY_SAMPLES)
+                or features + len(contribution.data) > MAX_REPLAY_FEATURES
+            ):
                 break
             batch.append(contribution)
             features += len(contribution.data)
@@ -356,7 +408,6 @@ class Market:
     def status(self, accounts: Sequence[str] = ()) -> MarketStatus:
         """A snapshot of the market, with what `accounts` are owed."""
         return read_status(self.contract, accounts)
-
 
 
 def _now() -> int:

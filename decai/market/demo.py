@@ -20,15 +20,15 @@ repeats too, and so does every figure.
 from __future__ import annotations
 
 import random
-from typing import Callable
+from collections.abc import Callable
 
-from decai.errors import DecaiError
-from decai.units import ETHER
 from decai.chain.deploy import deploy_trainer
 from decai.core.fixed_point import ONE
+from decai.errors import DecaiError
 from decai.market.client import Market, MarketParameters
 from decai.market.encoding import random_salts, split_test_set
 from decai.models import SparsePerceptron
+from decai.units import ETHER
 
 FEATURES = 40
 STAKE = 10**16
@@ -46,7 +46,13 @@ def run_demo(seed: int = 4, echo: Callable[[str], None] = print) -> dict:
     if chain.provider.network.name not in ("local",) and "fork" not in chain.provider.network.name:
         raise DecaiError("the demo travels in time: run it on a local network")
     provider, alice, bob, mallory, keeper = accounts.test_accounts[:5]
-    names = {provider.address: "provider", alice.address: "alice", bob.address: "bob", mallory.address: "mallory", keeper.address: "keeper"}
+    names = {
+        provider.address: "provider",
+        alice.address: "alice",
+        bob.address: "bob",
+        mallory.address: "mallory",
+        keeper.address: "keeper",
+    }
     rng = random.Random(seed)
 
     def sample() -> list[int]:
@@ -55,13 +61,25 @@ def run_demo(seed: int = 4, echo: Callable[[str], None] = print) -> dict:
     def truth(features: list[int]) -> int:
         return 1 if sum(1 if f < FEATURES // 2 else -1 for f in features) > 0 else 0
 
-    model = SparsePerceptron(name="demo", description="hidden vote rule", encoder="indices",
-                             weights=[0] * FEATURES, intercept=0, learning_rate=ONE)
+    model = SparsePerceptron(
+        name="demo",
+        description="hidden vote rule",
+        encoder="indices",
+        weights=[0] * FEATURES,
+        intercept=0,
+        learning_rate=ONE,
+    )
     for _ in range(4):
         s = sample()
         model.update(s, truth(s))
-    parameters = MarketParameters(stake=STAKE, min_duration_s=3600, max_duration_s=86_400, min_contributions=10,
-                                  commit_window_s=86_400, reveal_window_s=86_400)
+    parameters = MarketParameters(
+        stake=STAKE,
+        min_duration_s=3600,
+        max_duration_s=86_400,
+        min_contributions=10,
+        commit_window_s=86_400,
+        reveal_window_s=86_400,
+    )
     gas: dict[str, int] = {}
     deployment = deploy_trainer(model, parameters, provider, progress=False)
     gas["deploy"] = deployment.total_gas
@@ -104,7 +122,10 @@ def run_demo(seed: int = 4, echo: Callable[[str], None] = print) -> dict:
     process_gas = []
     calls = market.keep(sender=keeper, on_call=lambda stage, steps, used: process_gas.append((stage, steps, used)))
     gas["process (all calls)"] = sum(used for _, _, used in process_gas)
-    echo(f"a keeper computed the rewards in {calls} calls: " + ", ".join(f"{stage} {steps} steps" for stage, steps, _ in process_gas))
+    echo(
+        f"a keeper computed the rewards in {calls} calls: "
+        + ", ".join(f"{stage} {steps} steps" for stage, steps, _ in process_gas)
+    )
 
     losses = market.losses()
     m = int(c.num_test_samples())

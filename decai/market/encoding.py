@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import os
 import random
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from eth_abi import encode
 from eth_utils import keccak
@@ -88,14 +89,20 @@ class Portion:
         return {"samples": [list(s) for s in self.samples], "labels": list(self.labels), "salt": "0x" + self.salt.hex()}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Portion":
-        return cls(tuple(tuple(s) for s in data["samples"]), tuple(data["labels"]), bytes.fromhex(data["salt"].removeprefix("0x")))
+    def from_dict(cls, data: dict[str, Any]) -> Portion:
+        return cls(
+            tuple(tuple(s) for s in data["samples"]),
+            tuple(data["labels"]),
+            bytes.fromhex(data["salt"].removeprefix("0x")),
+        )
 
 
 def portion_hash(words: Sequence[int], lengths: Sequence[int], labels: Sequence[int], salt: bytes) -> bytes:
     """The hash a provider commits to, as contracts/lib/sparse_market.vy computes
     it; `words` are the portion's feature indices packed by `pack_uint32`."""
-    return keccak(encode(["uint256[]", "uint256[]", "uint64[]", "bytes32"], [list(words), list(lengths), list(labels), salt]))
+    return keccak(
+        encode(["uint256[]", "uint256[]", "uint64[]", "bytes32"], [list(words), list(lengths), list(labels), salt])
+    )
 
 
 def check_sparse_sample(sample: Sequence[int], num_features: int | None = None, what: str = "sample") -> None:
@@ -151,9 +158,15 @@ def check_portions_fit(portions: Sequence[Portion]) -> None:
     smallest_samples = min(len(p.samples) for p in portions)
     smallest_indices = min(len(p.indices) for p in portions)
     if total_samples - smallest_samples > MAX_TEST_SAMPLES:
-        raise DecaiError(f"the evaluated test set may have at most {MAX_TEST_SAMPLES} samples; this split can leave {total_samples - smallest_samples}")
+        raise DecaiError(
+            f"the evaluated test set may have at most {MAX_TEST_SAMPLES} samples; "
+            f"this split can leave {total_samples - smallest_samples}"
+        )
     if total_indices - smallest_indices > MAX_TEST_INDICES:
-        raise DecaiError(f"the evaluated test set may have at most {MAX_TEST_INDICES} feature indices; this split can leave {total_indices - smallest_indices}")
+        raise DecaiError(
+            f"the evaluated test set may have at most {MAX_TEST_INDICES} feature indices; "
+            f"this split can leave {total_indices - smallest_indices}"
+        )
 
 
 def pack_uint32(values: Sequence[int]) -> list[int]:

@@ -20,8 +20,9 @@ import contextlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from decai.errors import DecaiError
 from decai.market.encoding import Portion
@@ -95,7 +96,9 @@ def pending_portions(path: str | Path, portions: Sequence[Portion], **extra: Any
         raise
     except (Exception, KeyboardInterrupt) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else error.__class__.__name__
-        raise DecaiError(f"{reason}; the commitment may have been sent: its portions are kept in {temporary}") from error
+        raise DecaiError(
+            f"{reason}; the commitment may have been sent: its portions are kept in {temporary}"
+        ) from error
     _publish(temporary, target)
 
 

@@ -35,7 +35,7 @@ Reported figures (gasUsed of receipts unless noted):
 from __future__ import annotations
 
 import random
-from typing import Sequence
+from collections.abc import Sequence
 
 from decai.chain.deploy import deploy_trainer
 from decai.core.fixed_point import ONE
@@ -49,15 +49,23 @@ X_BAD = list(range(600, 615))
 W1 = list(range(700, 715))
 W2 = list(range(800, 815))
 PARAMETERS = MarketParameters(
-    stake=STAKE, min_duration_s=0, max_duration_s=7 * 86_400, min_contributions=0,
-    commit_window_s=86_400, reveal_window_s=86_400,
+    stake=STAKE,
+    min_duration_s=0,
+    max_duration_s=7 * 86_400,
+    min_contributions=0,
+    commit_window_s=86_400,
+    reveal_window_s=86_400,
 )
 
 
 def sp_model(num_features: int = 1000, weight: int = 2 * ONE) -> SparsePerceptron:
     return SparsePerceptron(
-        name="SP market", description="gas scenario", encoder="indices",
-        weights=[weight] * num_features, intercept=0, learning_rate=ONE,
+        name="SP market",
+        description="gas scenario",
+        encoder="indices",
+        weights=[weight] * num_features,
+        intercept=0,
+        learning_rate=ONE,
     )
 
 
@@ -140,7 +148,9 @@ def pm_gas(accounts=None) -> dict[str, int]:
     return gas
 
 
-def _bounds_market(owner, contributors, samples, labels, contribution_samples, rng, chain) -> tuple[Market, dict[str, int]]:
+def _bounds_market(
+    owner, contributors, samples, labels, contribution_samples, rng, chain
+) -> tuple[Market, dict[str, int]]:
     """A market at the given test set; returns it and the largest gas per kind."""
     largest: dict[str, int] = {}
 
@@ -148,7 +158,9 @@ def _bounds_market(owner, contributors, samples, labels, contribution_samples, r
         largest[kind] = max(largest.get(kind, 0), int(used))
 
     num_features = 1024
-    model = SparsePerceptron(name="bounds", description="", encoder="indices", weights=[0] * num_features, intercept=-1, learning_rate=ONE)
+    model = SparsePerceptron(
+        name="bounds", description="", encoder="indices", weights=[0] * num_features, intercept=-1, learning_rate=ONE
+    )
     deployment = deploy_trainer(model, PARAMETERS, owner, progress=False)
     market = Market(deployment.contract)
     c = market.contract

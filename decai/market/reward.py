@@ -16,8 +16,8 @@ M units; wei = balance * stake // M (rounded down).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from decai.errors import DecaiError
 
@@ -112,12 +112,12 @@ def reward_balances(losses: Sequence[int], num_test_samples: int, rounds: int) -
 class Settlement:
     """Who is owed what once the market is over, in wei."""
 
-    payouts: tuple[int, ...]           # per contribution, in order
-    owed: dict[str, int]               # per account, provider included
+    payouts: tuple[int, ...]  # per contribution, in order
+    owed: dict[str, int]  # per account, provider included
     provider_payout: int
-    balances: tuple[int, ...] = ()     # units of stake / M (empty if forfeited)
+    balances: tuple[int, ...] = ()  # units of stake / M (empty if forfeited)
     losses: tuple[int, ...] = ()
-    burned: int = 0                    # wei owed to nobody (a forfeited bounty)
+    burned: int = 0  # wei owed to nobody (a forfeited bounty)
 
     @property
     def total(self) -> int:
@@ -132,7 +132,9 @@ def _owed(authors: Sequence[str], payouts: Sequence[int], provider: str, provide
     return {account: amount for account, amount in owed.items() if amount}
 
 
-def settle(authors: Sequence[str], losses: Sequence[int], num_test_samples: int, stake: int, bounty: int, provider: str) -> Settlement:
+def settle(
+    authors: Sequence[str], losses: Sequence[int], num_test_samples: int, stake: int, bounty: int, provider: str
+) -> Settlement:
     """Balances -> wei: floor(balance * stake / M) each; the provider gets the rest of bounty + stakes.
 
     `losses` are those of `replay_losses` (cancelled pairs skipped)."""
@@ -141,7 +143,9 @@ def settle(authors: Sequence[str], losses: Sequence[int], num_test_samples: int,
     result = reward_balances(losses, num_test_samples, bounty // stake)
     payouts = tuple(b * stake // num_test_samples for b in result.balances)
     provider_payout = bounty + stake * len(authors) - sum(payouts)
-    return Settlement(payouts, _owed(authors, payouts, provider, provider_payout), provider_payout, result.balances, tuple(losses))
+    return Settlement(
+        payouts, _owed(authors, payouts, provider, provider_payout), provider_payout, result.balances, tuple(losses)
+    )
 
 
 def settle_forfeit(authors: Sequence[str], stake: int, bounty: int, provider: str) -> Settlement:

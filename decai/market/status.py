@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from eth_utils import to_checksum_address
 
@@ -40,10 +41,13 @@ class MarketStatus:
     def lines(self) -> list[str]:
         out = [
             f"market      {self.address}",
-            f"phase       {self.phase}" + (f" (stage {self.stage}, cursor {self.processing_cursor})" if self.phase == "processing" else ""),
+            f"phase       {self.phase}"
+            + (f" (stage {self.stage}, cursor {self.processing_cursor})" if self.phase == "processing" else ""),
             f"provider    {self.provider}",
-            f"bounty      {self.bounty} wei   stake {self.stake} wei   rounds {self.bounty // self.stake if self.stake else 0}",
-            f"portions    {self.num_portions}" + (f", first revealed: {self.first_portion}" if self.first_portion is not None else "")
+            f"bounty      {self.bounty} wei   stake {self.stake} wei   "
+            f"rounds {self.bounty // self.stake if self.stake else 0}",
+            f"portions    {self.num_portions}"
+            + (f", first revealed: {self.first_portion}" if self.first_portion is not None else "")
             + (f", next to reveal: {self.next_portion}" if self.phase == "reveal" else ""),
             f"contributions {self.num_contributions}   test samples {self.num_test_samples}",
         ]
@@ -53,7 +57,10 @@ class MarketStatus:
                 state = f"in {delta} s" if delta > 0 else f"passed {-delta} s ago"
                 out.append(f"{name:<22} {when} ({state})")
         if self.initial_loss is not None and self.num_test_samples:
-            out.append(f"test errors h_0 {self.initial_loss}/{self.num_test_samples}, h_T {self.final_loss}/{self.num_test_samples}")
+            out.append(
+                f"test errors h_0 {self.initial_loss}/{self.num_test_samples}, "
+                f"h_T {self.final_loss}/{self.num_test_samples}"
+            )
         if self.forfeited:
             out.append("the provider did not reveal in time: the bounty was forfeited to the contributors")
         out.append(f"contract balance {self.balance} wei, owed to accounts {self.total_owed} wei")

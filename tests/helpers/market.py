@@ -16,9 +16,8 @@ from decai.core.fixed_point import ONE
 from decai.market.client import Market, MarketParameters
 from decai.market.encoding import random_salts, split_test_set
 from decai.models import SparsePerceptron
-from tests.helpers.chain import advance  # noqa: F401 - the market tests move the clock the same way
-
 from decai.units import DAY, HOUR
+from tests.helpers.chain import advance  # noqa: F401 - the market tests move the clock the same way
 
 NUM_FEATURES = 24
 STAKE = 10**15
@@ -46,8 +45,12 @@ def make_test_set(seed: int = 1, size: int = 12):
 
 def initial_model() -> SparsePerceptron:
     return SparsePerceptron(
-        name="market test", description="even features vote 1, odd ones 0", encoder="indices",
-        weights=[0] * NUM_FEATURES, intercept=-ONE // 2, learning_rate=ONE,
+        name="market test",
+        description="even features vote 1, odd ones 0",
+        encoder="indices",
+        weights=[0] * NUM_FEATURES,
+        intercept=-ONE // 2,
+        learning_rate=ONE,
     )
 
 
@@ -57,7 +60,9 @@ def deploy_market(owner, parameters: MarketParameters = PARAMETERS):
 
 def make_portions(num_portions: int = 3, seed: int = 1, size: int = 12):
     samples, labels = make_test_set(seed, size)
-    return split_test_set(samples, labels, num_portions, num_features=NUM_FEATURES, salts=random_salts(num_portions, seed))
+    return split_test_set(
+        samples, labels, num_portions, num_features=NUM_FEATURES, salts=random_salts(num_portions, seed)
+    )
 
 
 def contribute(market: Market, contributors, count: int, seed: int = 7, harmful: bool = False):

@@ -56,16 +56,53 @@ def test_set(tmp_path):
 
 
 def test_commands__a_whole_market__finishes_and_pays_out(cli, tmp_path, test_set, accounts, on_test_chain):
-    result = run(cli, "deploy", "--features", 10, "--stake", 1000, "--min-duration", 0, "--min-contributions", 0, "--account", "TEST::0", *on_test_chain)
+    result = run(
+        cli,
+        "deploy",
+        "--features",
+        10,
+        "--stake",
+        1000,
+        "--min-duration",
+        0,
+        "--min-contributions",
+        0,
+        "--account",
+        "TEST::0",
+        *on_test_chain,
+    )
     assert result.exit_code == 0, result.output + result.stderr
     address = result.output.split("deployed at ")[1].split()[0]
     secrets = tmp_path / "portions.json"
-    result = run(cli, "commit", address, "--test-set", test_set, "--portions", 2, "--bounty", 10_000, "--out", secrets, "--account", "TEST::0", *on_test_chain)
+    result = run(
+        cli,
+        "commit",
+        address,
+        "--test-set",
+        test_set,
+        "--portions",
+        2,
+        "--bounty",
+        10_000,
+        "--out",
+        secrets,
+        "--account",
+        "TEST::0",
+        *on_test_chain,
+    )
     assert result.exit_code == 0, result.output + result.stderr
-    assert run(cli, "reveal-first", address, "--portions-file", secrets, "--account", "TEST::0", *on_test_chain).exit_code == 0
-    assert run(cli, "add", address, "--sample", "0,2,4", "--label", 1, "--account", "TEST::1", *on_test_chain).exit_code == 0
+    assert (
+        run(cli, "reveal-first", address, "--portions-file", secrets, "--account", "TEST::0", *on_test_chain).exit_code
+        == 0
+    )
+    assert (
+        run(cli, "add", address, "--sample", "0,2,4", "--label", 1, "--account", "TEST::1", *on_test_chain).exit_code
+        == 0
+    )
     assert run(cli, "end", address, "--account", "TEST::0", *on_test_chain).exit_code == 0
-    assert run(cli, "reveal", address, "--portions-file", secrets, "--account", "TEST::0", *on_test_chain).exit_code == 0
+    assert (
+        run(cli, "reveal", address, "--portions-file", secrets, "--account", "TEST::0", *on_test_chain).exit_code == 0
+    )
     result = run(cli, "process", address, "--account", "TEST::2", *on_test_chain)
     assert result.exit_code == 0 and "phase: finished" in result.output, result.output
     result = run(cli, "status", address, "--who", accounts[1].address, *on_test_chain)
@@ -76,7 +113,22 @@ def test_commands__a_whole_market__finishes_and_pays_out(cli, tmp_path, test_set
 def test_commit__mined__secrets_file_private_and_complete(cli, tmp_path, test_set, accounts, on_test_chain):
     market = deploy_market(accounts[0])
     secrets = tmp_path / "portions.json"
-    result = run(cli, "commit", market.address, "--test-set", test_set, "--portions", 2, "--bounty", "0.1ether", "--out", secrets, "--account", "TEST::0", *on_test_chain)
+    result = run(
+        cli,
+        "commit",
+        market.address,
+        "--test-set",
+        test_set,
+        "--portions",
+        2,
+        "--bounty",
+        "0.1ether",
+        "--out",
+        secrets,
+        "--account",
+        "TEST::0",
+        *on_test_chain,
+    )
     assert result.exit_code == 0, result.output + result.stderr
     assert stat.S_IMODE(secrets.stat().st_mode) == 0o600
     assert sorted(p.name for p in tmp_path.iterdir()) == ["portions.json", "test.csv"]  # no temporary file left
@@ -95,15 +147,35 @@ def test_commit__mined__secrets_file_private_and_complete(cli, tmp_path, test_se
         ("TEST::0", "lots", 1000, "error: --bounty: bad amount 'lots': use wei, or a number with gwei or ether"),
     ],
 )
-def test_commit__refused__one_line_no_file_no_transaction(cli, tmp_path, test_set, accounts, on_test_chain, account, bounty, stake, message):
-    parameters = MarketParameters(stake=stake, min_duration_s=0, max_duration_s=10, min_contributions=0, commit_window_s=10, reveal_window_s=10)
+def test_commit__refused__one_line_no_file_no_transaction(
+    cli, tmp_path, test_set, accounts, on_test_chain, account, bounty, stake, message
+):
+    parameters = MarketParameters(
+        stake=stake, min_duration_s=0, max_duration_s=10, min_contributions=0, commit_window_s=10, reveal_window_s=10
+    )
     market = deploy_market(accounts[0], parameters)
     sender = accounts[int(account.split("::")[1])]
     nonce = sender.nonce
     secrets = tmp_path / "out" / "portions.json"
     secrets.parent.mkdir()
-    result = CliRunner(mix_stderr=False).invoke(cli, ["commit", market.address, "--test-set", str(test_set), "--portions", "2", "--bounty", bounty,
-                                      "--out", str(secrets), "--account", account, *on_test_chain])
+    result = CliRunner(mix_stderr=False).invoke(
+        cli,
+        [
+            "commit",
+            market.address,
+            "--test-set",
+            str(test_set),
+            "--portions",
+            "2",
+            "--bounty",
+            bounty,
+            "--out",
+            str(secrets),
+            "--account",
+            account,
+            *on_test_chain,
+        ],
+    )
     assert result.exit_code == 1, result.output + result.stderr
     assert error_lines(result) == [message], result.output
     assert "Traceback" not in result.output
@@ -114,7 +186,19 @@ def test_commit__refused__one_line_no_file_no_transaction(cli, tmp_path, test_se
 def test_commit__after_a_refusal__retry_with_the_same_out_succeeds(cli, tmp_path, test_set, accounts, on_test_chain):
     market = deploy_market(accounts[0])
     secrets = tmp_path / "portions.json"
-    args = ["commit", market.address, "--test-set", test_set, "--portions", 2, "--bounty", "0.1ether", "--out", secrets, *on_test_chain]
+    args = [
+        "commit",
+        market.address,
+        "--test-set",
+        test_set,
+        "--portions",
+        2,
+        "--bounty",
+        "0.1ether",
+        "--out",
+        secrets,
+        *on_test_chain,
+    ]
     assert CliRunner(mix_stderr=False).invoke(cli, [str(a) for a in args] + ["--account", "TEST::1"]).exit_code == 1
     result = run(cli, *args, "--account", "TEST::0")
     assert result.exit_code == 0, result.output + result.stderr
@@ -125,8 +209,22 @@ def test_commit__out_exists__refused_before_anything(cli, tmp_path, test_set, ac
     market = deploy_market(accounts[0])
     secrets = tmp_path / "portions.json"
     secrets.write_text("keep me")
-    result = CliRunner(mix_stderr=False).invoke(cli, ["commit", market.address, "--test-set", str(test_set), "--bounty", "0.1ether", "--out", str(secrets),
-                                      "--account", "TEST::0", *on_test_chain])
+    result = CliRunner(mix_stderr=False).invoke(
+        cli,
+        [
+            "commit",
+            market.address,
+            "--test-set",
+            str(test_set),
+            "--bounty",
+            "0.1ether",
+            "--out",
+            str(secrets),
+            "--account",
+            "TEST::0",
+            *on_test_chain,
+        ],
+    )
     assert result.exit_code == 1
     assert error_lines(result) == [f"error: --out: {secrets} exists; refusing to overwrite a provider's secret file"]
     assert secrets.read_text() == "keep me" and market.phase == "setup"
@@ -136,10 +234,26 @@ def test_commit__out_exists__refused_before_anything(cli, tmp_path, test_set, ac
     "args, message",
     [
         (["status", "0x0000000000000000000000000000000000000001"], "error: no contract at"),
-        (["status", "0x0000000000000000000000000000000000000001", "--who", "nobody"], "error: nobody is not an address"),
+        (
+            ["status", "0x0000000000000000000000000000000000000001", "--who", "nobody"],
+            "error: nobody is not an address",
+        ),
         (["deploy", "--features", 0, "--account", "TEST::0"], "error: --features must be positive"),
-        (["commit", "0x0000000000000000000000000000000000000001", "--test-set", "/nonexistent.json", "--bounty", 1,
-          "--out", "/nonexistent-dir/x.json", "--account", "TEST::0"], "error: --out: cannot write /nonexistent-dir/x.json: directory /nonexistent-dir does not exist"),
+        (
+            [
+                "commit",
+                "0x0000000000000000000000000000000000000001",
+                "--test-set",
+                "/nonexistent.json",
+                "--bounty",
+                1,
+                "--out",
+                "/nonexistent-dir/x.json",
+                "--account",
+                "TEST::0",
+            ],
+            "error: --out: cannot write /nonexistent-dir/x.json: directory /nonexistent-dir does not exist",
+        ),
     ],
 )
 def test_bad_input__one_line_and_exit_1(cli, args, message):
@@ -151,10 +265,18 @@ def test_bad_input__one_line_and_exit_1(cli, args, message):
 
 def test_add__bad_sample_or_closed_market__one_line_error(cli, accounts, on_test_chain):
     market = deploy_market(accounts[0])
-    for sample, message in (("a,b", "a sample is comma-separated"), ("3,1", "strictly increasing"), ("99", "out of range")):
-        result = CliRunner(mix_stderr=False).invoke(cli, ["add", market.address, "--sample", sample, "--label", "1", "--account", "TEST::1", *on_test_chain])
+    for sample, message in (
+        ("a,b", "a sample is comma-separated"),
+        ("3,1", "strictly increasing"),
+        ("99", "out of range"),
+    ):
+        result = CliRunner(mix_stderr=False).invoke(
+            cli, ["add", market.address, "--sample", sample, "--label", "1", "--account", "TEST::1", *on_test_chain]
+        )
         assert result.exit_code == 1 and message in result.stderr, result.output
-    result = CliRunner(mix_stderr=False).invoke(cli, ["add", market.address, "--sample", "1", "--label", "1", "--account", "TEST::1", *on_test_chain])
+    result = CliRunner(mix_stderr=False).invoke(
+        cli, ["add", market.address, "--sample", "1", "--label", "1", "--account", "TEST::1", *on_test_chain]
+    )
     assert result.exit_code == 1
     assert error_lines(result) == ["error: add_data rejected: prediction_market: participation is not open"]
 
@@ -168,11 +290,15 @@ def users_node():
 
 def ape_run(users_node, *args):
     env = dict(os.environ, APE_FOUNDRY_HOST=users_node.url, PYTHONPATH=str(ROOT))
-    return subprocess.run(["ape", "run", *map(str, args)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        ["ape", "run", *map(str, args)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_commands__on_a_node__no_ape_log_lines(users_node):
-    deployed = ape_run(users_node, "market", "deploy", "--features", 10, "--account", "TEST::0", "--network", "ethereum:local:foundry")
+    deployed = ape_run(
+        users_node, "market", "deploy", "--features", 10, "--account", "TEST::0", "--network", "ethereum:local:foundry"
+    )
     assert deployed.returncode == 0, deployed.stderr
     address = deployed.stdout.split("deployed at ")[1].split()[0]
     status = ape_run(users_node, "market", "status", address, "--network", "ethereum:local:foundry")

@@ -10,14 +10,13 @@ everything; honest contributions teach it the rule.
 
 from __future__ import annotations
 
-
 import pytest
 
 from decai.market.client import Market
-from tests.helpers.chain import quiet_reverts
-from tests.helpers.chain import advance
-from tests.helpers.market import BOUNTY, contribute, deploy_market, make_portions
 from decai.units import HOUR
+from tests.helpers.chain import advance, quiet_reverts
+from tests.helpers.market import BOUNTY, contribute, deploy_market, make_portions
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _quiet_reverts():

@@ -37,7 +37,17 @@ def test_commit__setup_open__reverts(provider, portions):
 
     # A deployment that keeps setup open: the owner could still change h_0.
     open_contract = provider.deploy(
-        project.PredictionMarketSparsePerceptron, "m", "", "", ["a", "b"], 24, 0, 10**9, [], *PARAMETERS.constructor_args(), False
+        project.PredictionMarketSparsePerceptron,
+        "m",
+        "",
+        "",
+        ["a", "b"],
+        24,
+        0,
+        10**9,
+        [],
+        *PARAMETERS.constructor_args(),
+        False,
     )
     with ape.reverts("ownership: setup is not finished"):
         open_contract.commit(hashes(portions), sender=provider, value=BOUNTY)
@@ -64,7 +74,9 @@ def test_commit__bounty_below_one_stake__reverts(market, portions, provider):
 
 
 def test_commit__too_many_rounds__reverts(provider, portions):
-    parameters = MarketParameters(stake=1, min_duration_s=0, max_duration_s=10, min_contributions=0, commit_window_s=10, reveal_window_s=10)
+    parameters = MarketParameters(
+        stake=1, min_duration_s=0, max_duration_s=10, min_contributions=0, commit_window_s=10, reveal_window_s=10
+    )
     market = Market(deploy_trainer(initial_model(), parameters, provider, progress=False).contract)
     with ape.reverts("prediction_market: bounty buys too many rounds"):
         market.contract.commit(hashes(portions), sender=provider, value=MAX_ROUNDS + 1)
@@ -86,8 +98,12 @@ def test_constructor__bad_parameter__reverts(provider, field, value, reason, cha
     from ape import project
     from web3.exceptions import ContractLogicError
 
-    args = dict(zip(("stake", "min_duration_s", "max_duration_s", "min_contributions", "commit_window_s", "reveal_window_s"),
-                    PARAMETERS.constructor_args()))
+    args = dict(
+        zip(
+            ("stake", "min_duration_s", "max_duration_s", "min_contributions", "commit_window_s", "reveal_window_s"),
+            PARAMETERS.constructor_args(),
+        )
+    )
     args[field] = value
     # A reverted deployment is slow to trace in Ape; ask the node directly.
     tx = project.PredictionMarketSparsePerceptron.constructor.serialize_transaction(

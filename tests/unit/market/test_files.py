@@ -39,7 +39,9 @@ def test_pending_portions__commit_refused__no_file_left(tmp_path):
 
 def test_pending_portions__outcome_unknown__secrets_kept_and_named(tmp_path):
     path = tmp_path / "portions.json"
-    with pytest.raises(DecaiError, match=r"^node went away; the commitment may have been sent: its portions are kept in ") as raised:
+    with pytest.raises(
+        DecaiError, match=r"^node went away; the commitment may have been sent: its portions are kept in "
+    ) as raised:
         with pending_portions(path, make_portions()):
             raise ConnectionError("node went away")
     kept = [p for p in tmp_path.iterdir()]

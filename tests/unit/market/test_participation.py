@@ -21,7 +21,12 @@ def test_add_data__records_and_trains(open_market, contributors, chain):
     assert [c.weight(i) for i in range(6)] == model.weights[:6]
     assert c.chain_head() == chain_values([[0, 2, 4]])[-1]
     event = next(iter(receipt.decode_logs(c.AddData)))
-    assert (event.sender, list(event.data), event.label, event.deposit) == (contributors[0].address, [0, 2, 4], 1, STAKE)
+    assert (event.sender, list(event.data), event.label, event.deposit) == (
+        contributors[0].address,
+        [0, 2, 4],
+        1,
+        STAKE,
+    )
     assert event.added_time == chain.blocks.head.timestamp
     # The model now agrees with this sample: a second copy would not change
     # it, so it is refused (slots cannot be filled for gas alone).
@@ -88,7 +93,9 @@ def test_add_data__too_long_sample__rejected(open_market, contributors, chain):
     selector = bytes(c.add_data.encode_input([1], 1))[:4]
     calldata = selector + encode(["int64[]", "uint64"], [list(range(129)), 1])
     with pytest.raises(ContractLogicError) as error:
-        chain.provider.web3.eth.call({"from": contributors[0].address, "to": c.address, "data": "0x" + calldata.hex(), "value": STAKE})
+        chain.provider.web3.eth.call(
+            {"from": contributors[0].address, "to": c.address, "data": "0x" + calldata.hex(), "value": STAKE}
+        )
     assert error.value.message == "execution reverted"
     assert c.num_contributions() == 0
 

@@ -173,7 +173,9 @@ def test_withdraw__reentered_from_the_receive_hook__pays_once(open_market, provi
     inner call hits the reentrancy lock and fails; the outer one pays once."""
     from ape import compilers
 
-    attacker = stranger.deploy(compilers.compile_source("vyper", REENTRANT_CONTRIBUTOR, contractName="Reentrant"), open_market.address)
+    attacker = stranger.deploy(
+        compilers.compile_source("vyper", REENTRANT_CONTRIBUTOR, contractName="Reentrant"), open_market.address
+    )
     attacker.contribute([0, 2, 4], 1, sender=stranger, value=STAKE)
     advance(chain, HOUR)
     open_market.contract.end_participation(sender=provider)

@@ -86,8 +86,9 @@ def _model():
     from decai.core.fixed_point import ONE
     from decai.models import SparsePerceptron
 
-    return SparsePerceptron(name="t", description="t", encoder="indices", weights=[0] * NUM_FEATURES,
-                            intercept=-ONE // 2, learning_rate=ONE)
+    return SparsePerceptron(
+        name="t", description="t", encoder="indices", weights=[0] * NUM_FEATURES, intercept=-ONE // 2, learning_rate=ONE
+    )
 
 
 samples_st = st.lists(st.integers(0, NUM_FEATURES - 1), min_size=1, max_size=4, unique=True).map(sorted)
@@ -167,7 +168,9 @@ def test_portion_hash_is_the_abi_encoding():
     assert portion.lengths == [2, 0, 3]
     words = [1 | 4 << 32 | 0 << 64 | 2 << 96 | 3 << 128]
     assert pack_uint32(portion.indices) == words
-    expected = keccak(encode(["uint256[]", "uint256[]", "uint64[]", "bytes32"], [words, [2, 0, 3], [1, 0, 1], b"\x07" * 32]))
+    expected = keccak(
+        encode(["uint256[]", "uint256[]", "uint64[]", "bytes32"], [words, [2, 0, 3], [1, 0, 1], b"\x07" * 32])
+    )
     assert portion.hash() == expected == portion_hash(*portion.args())
     assert Portion.from_dict(portion.to_dict()) == portion
 

@@ -42,7 +42,10 @@ def test_reveal__beyond_the_test_set_capacity__reverts(provider, contributors, c
     from tests.helpers.market import HOUR, deploy_market
 
     # Built directly: the client (split_test_set) would refuse this split.
-    portions = [Portion(tuple((i % 24,) for i in range(200)), tuple(i % 2 for i in range(200)), bytes([p + 1]) * 32) for p in range(3)]
+    portions = [
+        Portion(tuple((i % 24,) for i in range(200)), tuple(i % 2 for i in range(200)), bytes([p + 1]) * 32)
+        for p in range(3)
+    ]
     market = deploy_market(provider)
     market.contract.commit([p.hash() for p in portions], sender=provider, value=BOUNTY)
     chain.mine(1)
@@ -105,7 +108,9 @@ def test_process__while_reveal_open__reverts(revealing, stranger):
         revealing.contract.process(10, sender=stranger)
 
 
-def test_forfeit__after_deadline_stakes_back_and_bounty_burned(revealing, portions, provider, contributors, stranger, chain):
+def test_forfeit__after_deadline_stakes_back_and_bounty_burned(
+    revealing, portions, provider, contributors, stranger, chain
+):
     """Issue 11 item 2: a forfeited bounty is owed to nobody, so the provider
     cannot recover any of it through contributions of their own."""
     c = revealing.contract
