@@ -185,12 +185,14 @@ def prepare(
     initial, pool, test = split_indices(dataset.labels, seed, test_fraction, initial_fraction, max_test)
     encoding = encode_dataset(dataset, model_type, initial + pool, vocabulary_size)
 
-    def part(indices):
-        kept = [i for i in indices if encoding.samples[i] is not None]
+    def part(indices, contributed: bool = False):
+        # Contributions must carry information: every model refuses to be
+        # trained on an empty sample (a text with no word it knows).
+        kept = [i for i in indices if encoding.samples[i] is not None and (encoding.samples[i] or not contributed)]
         return [encoding.samples[i] for i in kept], [dataset.labels[i] for i in kept]
 
     dropped = sum(1 for s in encoding.samples if s is None)
-    initial_part, pool_part, test_part = part(initial), part(pool), part(test)
+    initial_part, pool_part, test_part = part(initial), part(pool, True), part(test)
     name = f"{dataset.name} {model_type.replace('_', ' ')}"[:64]
     metadata = dict(
         name=name,
