@@ -37,7 +37,7 @@ as transactions.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -284,10 +284,17 @@ class Agent:
         return self.spec.reports and not own
 
     def choose_claims(
-        self, now: int, views: Iterable[ContributionView], parameters: MechanismParameters, good_contributions: int
+        self,
+        now: int,
+        views: Iterable[ContributionView],
+        parameters: MechanismParameters,
+        good_contributions: int,
+        points_of: Mapping[str, int] | None = None,
     ) -> list[Claim]:
         """What it claims now, refunds first (they count as good
-        contributions, which give reports their share)."""
+        contributions, which give reports their share). Under the points
+        mechanism a report needs at least as many points as the author has
+        (`points_of`: every agent's points now)."""
         refunds: list[Claim] = []
         takes: list[Claim] = []
         good = good_contributions
@@ -304,7 +311,8 @@ class Agent:
                     refunds.append(Claim(REFUND, view.key))
                     good += 1
                 elif not own and self.spec.reports and not agrees:
-                    takes.append(Claim(REPORT, view.key))
+                    if points_of is None or good >= points_of.get(view.author, 0):
+                        takes.append(Claim(REPORT, view.key))
                 continue
             if (
                 own

@@ -241,7 +241,8 @@ class Simulation:
         predictions = self.backend.predict_many([list(e.contribution.data) for e in asked])
         # Views without a prediction can only be swept (what is left after the any-address wait).
         views = [e.view(p) for e, p in zip(asked, predictions)] + [e.view() for e in others]
-        for claim in agent.choose_claims(now, views, self.parameters, book.good):
+        points_of = {name: other.good for name, other in self.books.items()} if self.points else None
+        for claim in agent.choose_claims(now, views, self.parameters, book.good, points_of):
             entry = self.entries[claim.key]
             now = self._tx_time(now)
             problem = self.backend.problem(claim.kind, agent.name, entry.contribution, now)

@@ -70,7 +70,7 @@ def test_deploy_predict_add_refund(node):
         (("deploy", "--model", "missing.json"), "error: model file missing.json does not exist"),
         (
             ("deploy", "--refund-wait", "2d", "--owner-claim-wait", "1d"),
-            "error: --refund-wait must not exceed --owner-claim-wait",
+            "error: --owner-claim-wait must exceed --refund-wait (else the owner could race the author's refund)",
         ),
         (
             ("deploy", "--cost-weight", "lots"),

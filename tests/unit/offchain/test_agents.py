@@ -282,6 +282,18 @@ def test_points__others_rejected_contribution__reported_once_the_reporter_has_a_
     assert kinds(honest.choose_claims(T0, [bad, point("alice")], POINTS, 0)) == [REFUND, REPORT]
 
 
+def test_points__author_with_more_points__not_reported():
+    honest = agent(honest_agent(name="alice"))
+    bad = point("mallory", prediction=0)
+    assert honest.choose_claims(T0, [bad], POINTS, 2, {"alice": 2, "mallory": 3}) == []
+    assert kinds(honest.choose_claims(T0, [bad], POINTS, 3, {"alice": 3, "mallory": 3})) == [REPORT]
+    # A point claimed in the same round counts before the report.
+    assert kinds(honest.choose_claims(T0, [bad, point("alice")], POINTS, 2, {"alice": 2, "mallory": 3})) == [
+        REFUND,
+        REPORT,
+    ]
+
+
 def test_points__no_sweeps_ever_and_settled_contributions_left_alone():
     honest = agent(honest_agent(name="alice"))
     views = [
