@@ -298,6 +298,7 @@ class Agent:
         refunds: list[Claim] = []
         takes: list[Claim] = []
         good = good_contributions
+        candidates: list[ContributionView] = []
         for view in views:
             age = now - view.added_time
             if age < parameters.refund_wait_s:
@@ -311,8 +312,7 @@ class Agent:
                     refunds.append(Claim(REFUND, view.key))
                     good += 1
                 elif not own and self.spec.reports and not agrees:
-                    if points_of is None or good >= points_of.get(view.author, 0):
-                        takes.append(Claim(REPORT, view.key))
+                    candidates.append(view)  # decided once this round's points are counted
                 continue
             if (
                 own
@@ -331,6 +331,9 @@ class Agent:
                 takes.append(Claim(SWEEP, view.key))
             elif self.spec.reports and not own and view.prediction is not None and not agrees:
                 takes.append(Claim(REPORT, view.key))
+        takes += [
+            Claim(REPORT, view.key) for view in candidates if points_of is None or good >= points_of.get(view.author, 0)
+        ]
         if good == 0:
             takes = [claim for claim in takes if claim.kind == SWEEP]
         return refunds + takes
