@@ -47,13 +47,11 @@ def deploy_demo(echo: Callable[[str], None] = print) -> dict[str, str]:
 
     from decai.chain.deploy import deploy_trainer
     from decai.chain.records import deployment_record, save_record
-    from decai.core.fixed_point import ONE
     from decai.core.mechanisms import DepositParameters, PointsParameters
     from decai.data.training import default_model
     from decai.market.client import Market, MarketParameters
-    from decai.market.demo import FEATURES, STAKE
+    from decai.market.demo import FEATURES, STAKE, VoteWorld
     from decai.market.encoding import random_salts, split_test_set
-    from decai.models import SparsePerceptron
 
     provider = chain.provider
     if not provider.network.is_dev:
@@ -84,26 +82,13 @@ def deploy_demo(echo: Callable[[str], None] = print) -> dict[str, str]:
     points = PointsParameters(refund_wait_s=DAY)
     record("cancer-points", deploy_trainer(cancer, points, owner, progress=False), cancer, points)
 
-    rng = random.Random(4)
-
-    def sample():
-        return sorted(rng.sample(range(FEATURES), rng.randint(3, 8)))
-
-    def truth(features):
-        return 1 if sum(1 if f < FEATURES // 2 else -1 for f in features) > 0 else 0
-
-    model = SparsePerceptron(
+    world = VoteWorld(4)
+    sample, truth = world.sample, world.truth
+    model = world.initial_model(
         name="Word vote market",
         description="A prediction market over 40 word features: features 0-19 vote positive, 20-39 negative.",
-        encoder="indices",
-        weights=[0] * FEATURES,
-        intercept=0,
-        learning_rate=ONE,
         classes=["negative", "positive"],
     )
-    for _ in range(4):
-        s = sample()
-        model.update(s, truth(s))
     market_parameters = MarketParameters(
         stake=STAKE,
         min_duration_s=3600,

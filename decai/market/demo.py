@@ -34,6 +34,29 @@ FEATURES = 40
 STAKE = 10**16
 
 
+class VoteWorld:
+    """The demo markets' hidden rule: a sample is a few of FEATURES word
+    features; the first half vote positive, the second half negative."""
+
+    def __init__(self, seed: int):
+        self.rng = random.Random(seed)
+
+    def sample(self) -> list[int]:
+        return sorted(self.rng.sample(range(FEATURES), self.rng.randint(3, 8)))
+
+    @staticmethod
+    def truth(features: list[int]) -> int:
+        return 1 if sum(1 if f < FEATURES // 2 else -1 for f in features) > 0 else 0
+
+    def initial_model(self, **metadata) -> SparsePerceptron:
+        """A perceptron with zero weights, trained on four samples of the rule."""
+        model = SparsePerceptron(encoder="indices", weights=[0] * FEATURES, intercept=0, learning_rate=ONE, **metadata)
+        for _ in range(4):
+            s = self.sample()
+            model.update(s, self.truth(s))
+        return model
+
+
 def _ether(wei: int, sign: bool = False) -> str:
     """Wei as ether with four decimals, like the rest of the table."""
     return f"{wei / ETHER:{'+' if sign else ''}.4f}"
@@ -53,25 +76,9 @@ def run_demo(seed: int = 4, echo: Callable[[str], None] = print) -> dict:
         mallory.address: "mallory",
         keeper.address: "keeper",
     }
-    rng = random.Random(seed)
-
-    def sample() -> list[int]:
-        return sorted(rng.sample(range(FEATURES), rng.randint(3, 8)))
-
-    def truth(features: list[int]) -> int:
-        return 1 if sum(1 if f < FEATURES // 2 else -1 for f in features) > 0 else 0
-
-    model = SparsePerceptron(
-        name="demo",
-        description="hidden vote rule",
-        encoder="indices",
-        weights=[0] * FEATURES,
-        intercept=0,
-        learning_rate=ONE,
-    )
-    for _ in range(4):
-        s = sample()
-        model.update(s, truth(s))
+    world = VoteWorld(seed)
+    sample, truth = world.sample, world.truth
+    model = world.initial_model(name="demo", description="hidden vote rule")
     parameters = MarketParameters(
         stake=STAKE,
         min_duration_s=3600,
@@ -97,7 +104,7 @@ def run_demo(seed: int = 4, echo: Callable[[str], None] = print) -> dict:
     echo(f"provider committed 4 portions with a bounty of {bounty / 10**18} ETH and revealed portion {first}")
 
     plan = [(alice, True)] * 15 + [(bob, True)] * 15 + [(mallory, False)] * 10
-    rng.shuffle(plan)
+    world.rng.shuffle(plan)
     adds = []
     for account, honest in plan:
         # The market refuses a sample the model already predicts: draw again.
