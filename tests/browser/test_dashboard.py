@@ -222,6 +222,10 @@ def test_market_add_end_process_withdraw(page, dashboard):
     page.fill("#market-input", "1, 2, 3")
     page.select_option("#market-label", "positive")
     page.click("#market-add button")
+    # The market refuses a sample its model already predicts right.
+    expect(page.locator("#market-message")).to_contain_text("the model already predicts this label")
+    page.fill("#market-input", "7, 8, 9")
+    page.click("#market-add button")
     expect(page.locator("#market-message")).to_contain_text("Added with your stake")
     expect(page.locator("#market-contributions")).to_have_text("1")
     # A contributor may not end participation this early: the provider may.
@@ -232,7 +236,8 @@ def test_market_add_end_process_withdraw(page, dashboard):
     expect(page.locator("#market-message")).to_contain_text("Participation ended")
     expect(page.locator("#market-phase")).to_contain_text("reveal")
     # The provider does not reveal (that stays in the CLI); once the reveal
-    # window is over anyone processes, and the bounty goes to the contributors.
+    # window is over anyone processes: the bounty is forfeited (burned) and
+    # the contributors get their stakes back.
     advance_time(dashboard.node_url, 2 * 3600)
     show(page, dashboard, f"#/market/{dashboard.trainers['market']}")
     page.click("#market-process")

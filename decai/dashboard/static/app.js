@@ -394,7 +394,7 @@ async function pageMarket(main, address) {
         <dt>Bounty</dt><dd>${esc(m.bounty.eth)}</dd><dt>Stake per contribution</dt><dd>${esc(m.stake.eth)}</dd>
         <dt>Contributions</dt><dd id="market-contributions">${m.contributions}</dd>
         <dt>Test samples</dt><dd>${m.num_test_samples} in ${m.num_portions} portions</dd>
-        ${m.forfeited ? `<dt>Outcome</dt><dd>The provider did not reveal in time: the bounty went to the contributors.</dd>` : ""}
+        ${m.forfeited ? `<dt>Outcome</dt><dd>The provider did not reveal in time: the bounty is forfeited (burned, so no address can profit from withholding) and every stake comes back.</dd>` : ""}
         ${m.initial_loss !== null && m.initial_loss !== undefined ? `<dt>Test errors</dt><dd>before ${m.initial_loss}, after ${m.final_loss}</dd>` : ""}
         ${m.owed ? `<dt>Owed to you</dt><dd id="market-owed">${esc(m.owed.eth)}</dd>` : ""}
         <dt>Provider</dt><dd class="mono">${m.provider}</dd>
