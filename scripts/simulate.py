@@ -20,7 +20,7 @@ from pathlib import Path
 
 import click
 
-from decai.apps.cli import DecaiCommand, parse_duration, parse_wei
+from decai.apps.cli import DecaiCommand, check_step_flag, parse_duration, parse_wei
 from decai.models.base import model_types
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +51,7 @@ def _agents(agents_file, honest, adversaries, free_riders):
     "--dataset",
     default="rotten-tomatoes",
     show_default=True,
-    help="rotten-tomatoes, breast-cancer, digits (built in) or a CSV file.",
+    help="rotten-tomatoes, imdb, breast-cancer, digits (built in) or a CSV file.",
 )
 @click.option("--label-column", default="label", show_default=True, help="CSV: the label column.")
 @click.option(
@@ -89,10 +89,13 @@ def _agents(agents_file, honest, adversaries, free_riders):
 )
 @click.option("--seed", default=1, show_default=True)
 @click.option(
+    "--step",
     "--learning-rate",
-    default=0.25,
-    show_default=True,
-    help="The model's on-chain step, relative to the off-chain training's.",
+    "learning_rate",
+    type=float,
+    help="The model's on-chain step, relative to the off-chain training's (a perceptron's learning rate; a counting "
+    "model's deployed counts weigh 1/step samples). Default: the model type's, the largest measured to hold "
+    "accuracy under attack.",
 )
 @click.option(
     "--initial-fraction",
@@ -170,6 +173,7 @@ def cli(
     from decai.simulation.report import RichProgress, print_header, print_result, write_outputs
     from decai.simulation.runner import interrupt_stops, run_experiment
 
+    check_step_flag("--step", model_type, learning_rate)
     console = Console()
     wait = parse_duration(any_claim_wait)
     config = SimulationConfig(

@@ -18,12 +18,12 @@ fixed-point model; deploy the file with `ape run deploy --model FILE`.
 
 import click
 
-from decai.apps.cli import OfflineCommand
+from decai.apps.cli import OfflineCommand, check_step_flag
 from decai.models.base import model_types
 
 
 @click.command(cls=OfflineCommand)
-@click.option("--data", "source", required=True, help="rotten-tomatoes, breast-cancer, digits, or a CSV file.")
+@click.option("--data", "source", required=True, help="rotten-tomatoes, imdb, breast-cancer, digits, or a CSV file.")
 @click.option(
     "--label-column",
     default="label",
@@ -45,6 +45,14 @@ from decai.models.base import model_types
 @click.option("--test-fraction", default=0.25, show_default=True)
 @click.option("--name", default=None, help="Model name (default: from the data).")
 @click.option("--seed", default=0, show_default=True)
+@click.option(
+    "--step",
+    type=float,
+    default=None,
+    help="How far each later on-chain addition moves the model: a perceptron's learning rate, or 1/k for a counting "
+    "model (its trained counts weigh k samples each). Default: the model type's, measured to keep accuracy under "
+    "attack (docs/SIMULATION.md).",
+)
 @click.option("--out", "output", required=True, type=click.Path(dir_okay=False), help="Model file to write.")
 def cli(
     source,
@@ -57,10 +65,12 @@ def cli(
     test_fraction,
     name,
     seed,
+    step,
     output,
 ):
     from decai.data.pipeline import build_model_file
 
+    check_step_flag("--step", model_type, step)
     report = build_model_file(
         source,
         model_type,
@@ -73,5 +83,6 @@ def cli(
         test_fraction=test_fraction,
         name=name,
         seed=seed,
+        step=step,
     )
     click.echo(report)

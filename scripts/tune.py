@@ -1,7 +1,7 @@
 """ape run tune: the simulation over a grid of settings, attacked and without adversaries.
 
-    ape run tune                                                  # every model type, defaults, seeds 1-3
-    ape run tune --model sparse_perceptron --model averaged_perceptron --learning-rate 0.1 --learning-rate 0.25
+    ape run tune                                                  # every model type at its default step, seeds 1-3
+    ape run tune --model sparse_perceptron --step 0.03 --step 0.05 --step 0.1
     ape run tune --refund-wait 1d --refund-wait 3d --claim-wait 9d --cost-weight 3e14 --seeds 1,2,3 --jobs 2
 
 Runs on the reference backend (the contracts' Python reference: no chain,
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import click
 
-from decai.apps.cli import OfflineCommand
+from decai.apps.cli import OfflineCommand, check_step_flag
 from decai.models.base import model_types
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +45,12 @@ def _seeds(text: str) -> list[int]:
     help="Model type to try (repeat; default: every type).",
 )
 @click.option(
-    "--learning-rate", "learning_rates", multiple=True, type=float, help="On-chain step to try (repeat; default 0.25)."
+    "--step",
+    "--learning-rate",
+    "learning_rates",
+    multiple=True,
+    type=float,
+    help="On-chain step to try (repeat; default: each model type's).",
 )
 @click.option("--refund-wait", "refund_waits", multiple=True, help="Refund wait to try (repeat; default 1d).")
 @click.option(
@@ -61,7 +66,7 @@ def _seeds(text: str) -> list[int]:
 @click.option("--duration", default="28d", show_default=True, help="Simulated time during which agents add data.")
 @click.option("--max-test", default=1000, show_default=True, help="At most this many test samples.")
 @click.option(
-    "--dataset", default="rotten-tomatoes", show_default=True, help="rotten-tomatoes (built in) or a CSV file."
+    "--dataset", default="rotten-tomatoes", show_default=True, help="rotten-tomatoes, imdb (built in) or a CSV file."
 )
 @click.option("--jobs", default=2, show_default=True, type=click.IntRange(min=1), help="Runs at a time (processes).")
 @click.option("--output", default=str(ROOT / "results" / "tune"), show_default=True, type=click.Path(file_okay=False))
@@ -93,10 +98,13 @@ def cli(
     from decai.simulation.sweep import SweepGrid, recommend, rich_table, run_sweep, summarise, write_sweep
     from decai.units import DAY, parse_duration, parse_wei
 
+    for model_type in models or model_types():
+        for step in learning_rates:
+            check_step_flag("--step", model_type, step)
     console = Console()
     grid = SweepGrid(
         model_types=list(models) or list(model_types()),
-        learning_rates=list(learning_rates) or [SimulationConfig.learning_rate],
+        learning_rates=list(learning_rates) or [None],
         refund_waits_s=[parse_duration(w) for w in refund_waits] or [DAY],
         claim_waits_s=[parse_duration(w) for w in claim_waits] or [SimulationConfig.any_address_claim_wait_s],
         cost_weights=[parse_wei(w) for w in cost_weights] or [SimulationConfig.cost_weight],
@@ -125,7 +133,7 @@ def cli(
             bar.update(
                 task,
                 advance=1,
-                last=f"{row['model_type']} lr {row['learning_rate']:g} seed {row['seed']} {kind}: "
+                last=f"{row['model_type']} step {row['learning_rate']:g} seed {row['seed']} {kind}: "
                 f"final {row['accuracy_final']:.1%}",
             )
 

@@ -276,6 +276,18 @@ def given(name: str) -> bool:
 
 
 # -- parsing -------------------------------------------------------------------
+def check_step_flag(flag: str, model_type: str, step: float | None) -> None:
+    """A step option (`--step`) the model type cannot take, as a usage error naming the flag."""
+    from decai.models.base import model_class
+
+    if step is None:
+        return
+    try:
+        model_class(model_type).check_step(step)
+    except DecaiError as error:
+        raise DecaiError(f"{flag} {step:g}: {error} ({model_type})") from None
+
+
 def parse_numbers(text: str) -> list[str]:
     """'1,2, 3' or '1 2 3' -> ['1', '2', '3'] (empty input -> [])."""
     return [part for part in re.split(r"[,\s]+", text.strip()) if part]

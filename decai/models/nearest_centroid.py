@@ -14,7 +14,7 @@ from typing import Any
 
 from decai.core.fixed_point import ONE, pack_lanes, tdiv, to_fixed, unpack_lanes
 from decai.errors import DecaiError
-from decai.models.base import MAX_SAMPLE_LENGTH, Model, register, require_int
+from decai.models.base import MAX_SAMPLE_LENGTH, CountWeightedStep, Model, count_weight, register, require_int
 from decai.models.counts import MAX_CLASSES, SparseCountModel, check_class_capacity, check_int64_indices, read_words
 
 UNIT_NORM = ONE * ONE
@@ -35,7 +35,7 @@ def _class_counts_from_labels(labels: Sequence[Any], classes: Sequence[Any]) -> 
 
 
 @register
-class NearestCentroid(Model):
+class NearestCentroid(CountWeightedStep, Model):
     """Dense nearest centroid over fixed-length real vectors (fixed point).
 
     Model file parameters: "centroids" (per class, one fixed-point value per
@@ -49,6 +49,8 @@ class NearestCentroid(Model):
     input_kind = "dense"
     contract_part = "NearestCentroid"
     short_name = "NCC"
+    #: Steps 1, 0.5 and 0.25 hold on Rotten Tomatoes (seeds 1-5); 0.5 ends highest.
+    default_step = 0.5
 
     @classmethod
     def fit(cls, X, y, *, seed: int, classes: Sequence[str], **metadata) -> tuple[NearestCentroid, Any]:
@@ -119,6 +121,12 @@ class NearestCentroid(Model):
             raise DecaiError("nearest_centroid: too many samples")
         self.centroids[label] = [tdiv(samples * c + x, samples + 1) for c, x in zip(self.centroids[label], sample)]
         self.class_counts[label] = samples + 1
+
+    def set_step(self, step: float) -> None:
+        """Count each class's deployed samples k = round(1/step) times: the
+        centroids stay, and one addition moves its centroid 1/k as far."""
+        k = count_weight(step)
+        self._reweigh(step, {"class_counts": [n * k for n in self.class_counts]})
 
     def add_class(self, name: str) -> int:
         """Add an empty class, as the contract's `add_class` does."""
@@ -244,6 +252,8 @@ class SparseNearestCentroid(SparseCountModel):
     type = "sparse_nearest_centroid"
     contract_part = "SparseNearestCentroid"
     short_name = "SNCC"
+    #: Steps 1, 0.5 and 0.25 hold on Rotten Tomatoes (seeds 1-5); 1 ends highest.
+    default_step = 1.0
     SAMPLES_BITS = SPARSE_SAMPLES_BITS
     REPEATS = False
     MODULE = "sparse_nearest_centroid"
@@ -297,6 +307,20 @@ class SparseNearestCentroid(SparseCountModel):
             counts[index] += 1
         self.norms[label] += increase
         self.class_counts[label] += 1
+
+    def set_step(self, step: float) -> None:
+        """Weigh the deployed counts k = round(1/step) times (the centroids,
+        counts over samples, stay; the norm terms, sums of squared counts,
+        grow by k**2): one addition moves its centroid 1/k as far."""
+        k = count_weight(step)
+        self._reweigh(
+            step,
+            {
+                "class_counts": [n * k for n in self.class_counts],
+                "feature_counts": [[c * k for c in row] for row in self.feature_counts],
+                "norms": [q * k * k for q in self.norms],
+            },
+        )
 
     # -- files, chains and scikit-learn ----------------------------------
     def _parameters(self) -> dict[str, Any]:

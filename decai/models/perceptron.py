@@ -94,9 +94,12 @@ class _Perceptron(Model):
         )
         return model, classifier
 
-    def set_step(self, learning_rate: float) -> None:
-        """Set the on-chain update step (fixed point) without retraining."""
-        self.learning_rate = to_fixed(learning_rate)
+    def set_step(self, step: float) -> None:
+        """Set the on-chain learning rate to `step` (the off-chain training
+        used step 1; a perceptron trained from zero is the same classifier
+        whatever its step, so only later updates change)."""
+        self.check_step(step)
+        self.learning_rate = to_fixed(step)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> _Perceptron:
@@ -121,6 +124,8 @@ class SparsePerceptron(_Perceptron):
     contract_part = "SparsePerceptron"
     short_name = "SP"
     two_classes_only = True
+    #: Steps 0.03 to 0.07 hold on Rotten Tomatoes (seeds 1-5); 0.1 and 0.25 do not.
+    default_step = 0.05
 
     @classmethod
     def sklearn_features(cls, X):
@@ -181,6 +186,8 @@ class DensePerceptron(_Perceptron):
     contract_part = "DensePerceptron"
     short_name = "DP"
     two_classes_only = True
+    #: Steps 0.05 and 0.1 hold on Rotten Tomatoes (seeds 1-3); 0.25 does not.
+    default_step = 0.05
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

@@ -12,6 +12,7 @@ from typing import Any
 
 from decai.core.mechanisms import DepositParameters, PointsParameters
 from decai.errors import DecaiError
+from decai.models.base import model_class
 from decai.simulation.agents import UNIT, AgentSpec, default_agents, make_agents
 from decai.simulation.data import DEFAULT_DATASET, Prepared, load_dataset, prepare
 from decai.units import DAY, HOUR
@@ -45,8 +46,9 @@ class SimulationConfig:
     max_test: int | None = 1000
     initial_fraction: float = 0.08
     vocabulary_size: int = 1000
-    #: The on-chain step of the model's updates, relative to its off-chain training's.
-    learning_rate: float = 0.25
+    #: The on-chain step of the model's updates, relative to its off-chain
+    #: training's (`Model.set_step`); None: the model type's `default_step`.
+    learning_rate: float | None = None
     refund_wait_s: int = DAY
     owner_claim_wait_s: int = 9 * DAY
     any_address_claim_wait_s: int = 9 * DAY
@@ -62,6 +64,10 @@ class SimulationConfig:
     #: How transactions reach the chain: "rpc" (raw signed transactions over
     #: JSON-RPC, fast) or "sdk" (decai.chain.trainer.Trainer through Ape, as scripts do).
     transport: str = "rpc"
+
+    def __post_init__(self) -> None:
+        if self.learning_rate is None:
+            self.learning_rate = model_class(self.model_type).default_step
 
     def mechanism_parameters(self) -> DepositParameters | PointsParameters:
         if self.mechanism == "points":

@@ -40,12 +40,13 @@ def load_dataset(source: str = DEFAULT_DATASET, label_column: str = "label", tex
 # -- model types ------------------------------------------------------------------
 # Every model type of the registry (decai.models.base) works here: its
 # input kind picks the encoding and its scikit-learn fit trains it off chain.
-# A perceptron trained from zero weights is the same classifier whatever
-# its step size (every weight scales with it), so the off-chain training
-# uses step 1 and `learning_rate` sets only the step of the on-chain
-# updates: how far one contribution moves the model, relative to what the
-# initial training built. (The original experiment's SGD perceptron had
-# the same effect through its decaying learning rate.)
+# The off-chain training uses step 1 and `learning_rate` sets only the step
+# of the on-chain updates (`Model.set_step`): how far one contribution moves
+# the model, relative to what the initial training built, without changing
+# the initial predictions. A perceptron trained from zero weights is the same
+# classifier whatever its step; a counting model's deployed counts weigh
+# round(1 / step) samples each. (The original experiment's SGD perceptron
+# had the same effect through its decaying learning rate.)
 
 
 def train_initial_model(
@@ -56,8 +57,7 @@ def train_initial_model(
     from decai.data.training import fit_model
 
     model, _ = fit_model(model_type, samples, labels, num_features=size, seed=seed, **metadata)
-    if hasattr(model, "set_step"):
-        model.set_step(learning_rate)
+    model.set_step(learning_rate)
     return model
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from decai.core.mechanisms import BADGES
+from decai.models.base import model_class
 from decai.simulation.agents import ADVERSARY, FREE_RIDER, UNIT, describe
 from decai.simulation.books import SimulationResult
 from decai.units import DAY
@@ -337,7 +338,7 @@ def print_header(console, config, prepared, backend: str) -> None:
     )
     console.print(
         f"model: {config.model_type}"
-        + (f", on-chain learning rate {config.learning_rate:g}" if "perceptron" in config.model_type else "")
+        + f", {model_class(config.model_type).describe_step(config.learning_rate)}"
         + "; clean baseline "
         f"(trained off chain on all the clean training data): [bold]{prepared.baseline_accuracy:.1%}"
     )

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from decai.models.base import model_class
 from decai.simulation.agents import ADVERSARY, HONEST, AgentSpec, default_agents
 from decai.simulation.config import SimulationConfig, prepare_experiment
 from decai.units import DAY
@@ -46,7 +47,8 @@ class SweepGrid:
     """The values to try for each parameter; every combination is run."""
 
     model_types: Sequence[str] = ("sparse_perceptron",)
-    learning_rates: Sequence[float] = (0.25,)
+    #: None: each model type's `default_step`.
+    learning_rates: Sequence[float | None] = (None,)
     refund_waits_s: Sequence[int] = (DAY,)
     claim_waits_s: Sequence[int] = (9 * DAY,)
     cost_weights: Sequence[int] = (SimulationConfig.cost_weight,)
@@ -58,12 +60,15 @@ class SweepGrid:
     base: dict[str, Any] = field(default_factory=dict)
 
     def points(self) -> list[dict[str, Any]]:
-        return [
-            dict(zip(PARAMETERS, values))
-            for values in itertools.product(
-                self.model_types, self.learning_rates, self.refund_waits_s, self.claim_waits_s, self.cost_weights
-            )
-        ]
+        points = []
+        for model_type, rate, *rest in itertools.product(
+            self.model_types, self.learning_rates, self.refund_waits_s, self.claim_waits_s, self.cost_weights
+        ):
+            rate = model_class(model_type).default_step if rate is None else rate
+            point = dict(zip(PARAMETERS, (model_type, rate, *rest)))
+            if point not in points:
+                points.append(point)
+        return points
 
     def runs(self) -> list[tuple[dict[str, Any], int, bool]]:
         """(point, seed, attacked) for every run, attacked first."""
@@ -88,9 +93,9 @@ class SweepGrid:
 # -- running -------------------------------------------------------------------------
 
 # Per process: the prepared experiment (split, encoding, off-chain training)
-# does not depend on the mechanism's parameters nor, for the models with a
-# step (`set_step`), on the learning rate; it is prepared once per model
-# type and seed and reused.
+# does not depend on the mechanism's parameters nor on the model's step
+# (`set_step` applies it to a copy); it is prepared once per model type and
+# seed and reused.
 _PREPARED: dict[tuple, Any] = {}
 
 
@@ -110,8 +115,7 @@ def _prepared(config: SimulationConfig):
         _PREPARED[key] = prepare_experiment(replace(config, learning_rate=1.0))
     prepared = _PREPARED[key]
     model = prepared.model.copy()
-    if hasattr(model, "set_step"):
-        model.set_step(config.learning_rate)
+    model.set_step(config.learning_rate)
     config.check()
     return replace(prepared, model=model)
 
@@ -246,7 +250,7 @@ def _pct(value: float | None) -> str:
 def table_markdown(lines: list[dict[str, Any]]) -> str:
     head = (
         "model",
-        "learning rate",
+        "step",
         "refund wait",
         "claim wait",
         "cost weight",
@@ -365,7 +369,7 @@ def _short(parameter: str, value) -> str:
     if parameter.endswith("_s"):
         return f"{parameter[:-2].replace('_', ' ')} {value / DAY:g}d"
     if parameter == "learning_rate":
-        return f"lr {value:g}"
+        return f"step {value:g}"
     return f"{parameter.replace('_', ' ')} {value:.2g}"
 
 

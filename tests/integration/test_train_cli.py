@@ -83,3 +83,19 @@ def test_train__failure_after_a_good_run__keeps_the_old_file_whole(tmp_path):
         "points.csv",
         "ragged.csv",
     ]  # no temporary file left
+
+
+@pytest.mark.parametrize(
+    "model_type, step, message",
+    [
+        ("naive_bayes", "2", "error: --step 2: a counting model's step must be above 0 and at most 1 (1/k: its "
+         "deployed counts weigh k samples), got 2 (naive_bayes)"),
+        ("sparse_perceptron", "0", "error: --step 0: a perceptron's step must be positive and below "
+         "2**63 / 10**9, got 0 (sparse_perceptron)"),
+    ],
+)  # fmt: skip
+def test_train__step_the_model_cannot_take__one_line_before_training(tmp_path, model_type, step, message):
+    out = tmp_path / "model.json"
+    code, _, errors = train("--data", "rotten-tomatoes", "--model-type", model_type, "--step", step, "--out", str(out))
+    assert (code, errors) == (1, [message])
+    assert list(tmp_path.iterdir()) == []

