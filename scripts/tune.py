@@ -3,6 +3,7 @@
     ape run tune                                                  # every model type at its default step, seeds 1-3
     ape run tune --model sparse_perceptron --step 0.03 --step 0.05 --step 0.1
     ape run tune --refund-wait 1d --refund-wait 3d --claim-wait 9d --cost-weight 3e14 --seeds 1,2,3 --jobs 2
+    ape run tune --merge results/a --merge results/b --output results/ab   # one table of earlier sweeps
 
 Runs on the reference backend (the contracts' Python reference: no chain,
 no gas), every combination of the values given, once per seed with the
@@ -11,7 +12,9 @@ runs.csv (every run), table.md, tune.png and recommendation.json to
 --output and prints the table and the recommended settings with the
 reason: the setting whose attacked final accuracy is highest among those
 that hold (attacked final >= control final - 1 point, attacked lowest >=
-initial - 3 points, as means over the seeds). See docs/SIMULATION.md.
+initial - 3 points, as means over the seeds). With --merge it runs
+nothing and writes the same files from earlier sweeps of one data set. See
+docs/SIMULATION.md.
 """
 
 from pathlib import Path
@@ -68,6 +71,13 @@ def _seeds(text: str) -> list[int]:
 @click.option(
     "--dataset", default="rotten-tomatoes", show_default=True, help="rotten-tomatoes, imdb (built in) or a CSV file."
 )
+@click.option(
+    "--merge",
+    "merged",
+    multiple=True,
+    type=click.Path(file_okay=False),
+    help="Run nothing: summarise the runs.csv of earlier sweeps of one data set (repeat) into --output.",
+)
 @click.option("--jobs", default=2, show_default=True, type=click.IntRange(min=1), help="Runs at a time (processes).")
 @click.option("--output", default=str(ROOT / "results" / "tune"), show_default=True, type=click.Path(file_okay=False))
 def cli(
@@ -81,6 +91,7 @@ def cli(
     duration,
     max_test,
     dataset,
+    merged,
     jobs,
     output,
 ):
@@ -95,13 +106,18 @@ def cli(
     )
 
     from decai.simulation.config import SimulationConfig
-    from decai.simulation.sweep import SweepGrid, recommend, rich_table, run_sweep, summarise, write_sweep
+    from decai.simulation.sweep import SweepGrid, run_sweep
     from decai.units import DAY, parse_duration, parse_wei
 
+    console = Console()
+    if merged:
+        from decai.simulation.sweep import read_runs
+
+        _report(console, read_runs([Path(m) for m in merged]), Path(output))
+        return
     for model_type in models or model_types():
         for step in learning_rates:
             check_step_flag("--step", model_type, step)
-    console = Console()
     grid = SweepGrid(
         model_types=list(models) or list(model_types()),
         learning_rates=list(learning_rates) or [None],
@@ -138,7 +154,13 @@ def cli(
             )
 
         rows = run_sweep(grid, jobs=jobs, progress=progress)
-    paths = write_sweep(rows, Path(output))
+    _report(console, rows, Path(output))
+
+
+def _report(console, rows, output: Path) -> None:
+    from decai.simulation.sweep import recommend, rich_table, summarise, write_sweep
+
+    paths = write_sweep(rows, output)
     lines = summarise(rows)
     console.print(rich_table(lines))
     advice = recommend(lines)

@@ -39,9 +39,10 @@ class Model(ABC):
     short_name: ClassVar[str]
     #: True for models that can only tell two classes apart (the perceptrons).
     two_classes_only: ClassVar[bool] = False
-    #: The on-chain step the simulation and `ape run tune` use unless told
-    #: otherwise (see `set_step`): for each type the largest step measured to
-    #: keep its accuracy under attack (docs/SIMULATION.md).
+    #: The on-chain step `ape run train`, `simulate` and `tune` use unless told
+    #: otherwise (see `set_step`): of the steps measured to keep the type's
+    #: accuracy under attack on both built-in text corpora, the one that ends
+    #: highest over the two (docs/SIMULATION.md).
     default_step: ClassVar[float]
 
     def __init__(
@@ -145,13 +146,11 @@ class Model(ABC):
         return f"on-chain learning rate {step:g}"
 
     def _reweigh(self, step: float, changes: dict[str, Any]) -> None:
-        """Replace parameters for `set_step`, with every check of a model file."""
+        """Replace parameters for `set_step`, with every check of the type's constructor."""
         try:
-            weighed = model_from_dict({**self.to_dict(), **changes})
+            weighed = type(self).from_dict({**self.to_dict(), **changes})
         except DecaiError as error:
-            raise DecaiError(
-                f"step {step:g} is too small for this model: {str(error).removeprefix('model: ')}"
-            ) from None
+            raise DecaiError(f"step {step:g} is too small for this model: {error}") from None
         self.__dict__.update(weighed.__dict__)
 
     # -- training with scikit-learn -------------------------------------

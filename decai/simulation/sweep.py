@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from decai.errors import DecaiError
 from decai.models.base import model_class
 from decai.simulation.agents import ADVERSARY, HONEST, AgentSpec, default_agents
 from decai.simulation.config import SimulationConfig, prepare_experiment
@@ -127,7 +128,7 @@ def run_one(grid: SweepGrid, point: dict[str, Any], seed: int, attacked: bool) -
 
     config = grid.config(point, seed, attacked)
     result = run_experiment(config, backend="reference", prepared=_prepared(config))
-    row: dict[str, Any] = {**point, "seed": seed, "attacked": attacked}
+    row: dict[str, Any] = {**point, "seed": seed, "attacked": attacked, "dataset": config.dataset}
     row.update(
         accuracy_initial=result.accuracy_initial,
         accuracy_final=result.accuracy_final,
@@ -166,6 +167,50 @@ def run_sweep(
             if progress:
                 progress(row)
     return rows
+
+
+def read_runs(directories: Sequence[Path]) -> list[dict[str, Any]]:
+    """The rows of earlier sweeps' runs.csv, typed as `run_one` returns them;
+    a run repeated (the same settings, seed and kind) is kept once. Runs of
+    different data sets are refused: their accuracies do not compare."""
+    rows: dict[tuple, dict[str, Any]] = {}
+    for directory in directories:
+        path = Path(directory) / RUNS_CSV
+        try:
+            with path.open(newline="") as handle:
+                records = list(csv.DictReader(handle))
+        except OSError as error:
+            raise DecaiError(f"cannot read {path}: {error.strerror or error}") from None
+        for line, record in enumerate(records, start=2):
+            try:
+                row = _typed(record)
+            except (KeyError, ValueError) as error:
+                raise DecaiError(f"{path}:{line}: not a row of `ape run tune` ({error})") from None
+            rows.setdefault(tuple(row[c] for c in (*PARAMETERS, "seed", "attacked", "dataset")), row)
+    datasets = sorted({row["dataset"] for row in rows.values()})
+    if len(datasets) > 1:
+        raise DecaiError(f"the runs are of different data sets ({', '.join(datasets)}); merge one data set at a time")
+    return list(rows.values())
+
+
+_INTEGERS = ("refund_wait_s", "claim_wait_s", "cost_weight", "seed")
+
+
+def _typed(record: dict[str, str]) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for column, text in record.items():
+        if column in ("model_type", "dataset"):
+            row[column] = text
+        elif column == "attacked":
+            row[column] = {"True": True, "False": False}[text]
+        elif column in _INTEGERS:
+            row[column] = int(text)
+        else:
+            row[column] = float(text) if text != "" else None
+    missing = [c for c in (*PARAMETERS, "seed", "attacked", "dataset", "accuracy_final") if c not in row]
+    if missing:
+        raise KeyError(", ".join(missing))
+    return row
 
 
 # -- summarising ------------------------------------------------------------------------
@@ -254,6 +299,7 @@ def table_markdown(lines: list[dict[str, Any]]) -> str:
         "refund wait",
         "claim wait",
         "cost weight",
+        "seeds",
         "initial",
         "final (control)",
         "last day (control)",
@@ -273,6 +319,7 @@ def table_markdown(lines: list[dict[str, Any]]) -> str:
                     f"{ln['refund_wait_s'] / DAY:g} d",
                     f"{ln['claim_wait_s'] / DAY:g} d",
                     f"{ln['cost_weight']:.3g}",
+                    str(ln["seeds"]),
                     _pct(ln["accuracy_initial"]),
                     f"{_pct(ln['accuracy_final'])} ({_pct(ln['control_accuracy_final'])})",
                     f"{_pct(ln['accuracy_final_mean_last_day'])} ({_pct(ln['control_accuracy_final_mean_last_day'])})",

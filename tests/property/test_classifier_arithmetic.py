@@ -6,7 +6,12 @@ the contracts, see the parity tests).
   N_c * prod(n_cf + a) / (T_c + a V)**L, whatever the counts (up to their
   limits) and for samples of up to 128 entries;
 - sparse nearest centroid: the prediction is exactly the arg min of the
-  squared distance to the centroids count / n.
+  squared distance to the centroids count / n;
+- averaged perceptron: the lazily kept average is exactly the average of
+  the weights over every sample seen (the deployed weights counting as
+  `initial_count` samples, each addition as the weights after it), and the
+  prediction is its sign;
+- every counting model's step (`set_step`) leaves every prediction as it was.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from decai.core.fixed_point import ONE
-from decai.models import NaiveBayes, SparseNearestCentroid
+from decai.models import AveragedPerceptron, NaiveBayes, SparseNearestCentroid
 
 NUM_FEATURES = 12
 counts = st.one_of(st.integers(0, 20), st.integers(0, 2**31 - 1))
@@ -99,3 +104,49 @@ def test_sparse_nearest_centroid__exact_arg_min(case):
         if best_distance is None or distance < best_distance:
             best, best_distance = label, distance
     assert model.predict(sample) == best
+
+
+@st.composite
+def averaged_cases(draw):
+    weights = [draw(st.integers(-3 * ONE, 3 * ONE)) for _ in range(NUM_FEATURES)]
+    model = AveragedPerceptron(
+        name="property",
+        description="",
+        encoder="indices",
+        weights=weights,
+        intercept=draw(st.integers(-ONE, ONE)),
+        learning_rate=draw(st.sampled_from([ONE // 20, ONE // 4, ONE])),
+        initial_count=draw(st.integers(1, 500)),
+    )
+    subsets = st.lists(st.integers(0, NUM_FEATURES - 1), min_size=1, unique=True).map(sorted)
+    additions = draw(st.lists(st.tuples(subsets, st.integers(0, 1)), max_size=40))
+    queries = draw(st.lists(subsets, min_size=1, max_size=5))
+    return model, additions, queries
+
+
+@given(averaged_cases())
+def test_averaged_perceptron__lazy_average_is_the_explicit_average(case):
+    model, additions, queries = case
+    # The sum of the weight vectors over every sample seen, kept the long way.
+    total = [model.initial_count * w for w in model.weights]
+    for sample, label in additions:
+        model.update(sample, label)
+        total = [t + w for t, w in zip(total, model.weights)]
+    assert model.count == model.initial_count + len(additions)
+    for sample in queries:
+        explicit = model.count * model.intercept + sum(total[f] for f in sample)
+        assert model.averaged_score(sample) == explicit
+        assert model.predict(sample) == (1 if explicit > 0 else 0)
+
+
+@given(naive_bayes_cases(), centroid_cases(), st.sampled_from([0.5, 0.25, 0.1]))
+def test_counting_models__step_leaves_every_prediction(bayes, centroid, step):
+    for model, sample in (bayes, centroid):
+        # Keep the weighted counts within their fields, as set_step requires.
+        if max(max(row) for row in model.feature_counts) * round(1 / step) > 2**31 - 1:
+            continue
+        if isinstance(model, NaiveBayes) and model.smoothing * round(1 / step) > 10**18:
+            continue
+        before = model.predict(sample)
+        model.set_step(step)
+        assert model.predict(sample) == before

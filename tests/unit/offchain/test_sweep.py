@@ -4,8 +4,11 @@ import csv
 import json
 import random
 
+import pytest
+
+from decai.errors import DecaiError
 from decai.simulation.agents import UNIT, adversary_agent, free_rider_agent, honest_agent
-from decai.simulation.sweep import SweepGrid, recommend, run_sweep, summarise, write_sweep
+from decai.simulation.sweep import SweepGrid, read_runs, recommend, run_sweep, summarise, write_sweep
 from decai.units import HOUR, MINUTE
 from tests.helpers.data import write_csv
 
@@ -117,3 +120,55 @@ def test_summarise__means_over_seeds():
     (only,) = summarise(rows)
     assert abs(only["accuracy_final"] - 0.65) < 1e-12 and only["control_accuracy_final"] == 0.66
     assert only["holds"] is False and only["final_holds"] is False and only["lowest_holds"] is True
+
+
+def _rows(dataset="rotten-tomatoes", steps=(0.1,), seeds=(1, 2)):
+    return [
+        dict(
+            model_type="naive_bayes",
+            learning_rate=step,
+            refund_wait_s=86400,
+            claim_wait_s=777600,
+            cost_weight=3 * 10**14,
+            seed=seed,
+            attacked=attacked,
+            dataset=dataset,
+            accuracy_initial=0.5,
+            accuracy_final=0.6 + step / 10 + seed / 100 + (0 if attacked else 0.005),
+            accuracy_final_mean_last_day=0.6,
+            accuracy_lowest=0.49,
+            baseline_accuracy=0.7,
+            honest_balance_change_percent=80.0 if attacked else 0.0,
+            adversary_balance_change_percent=-80.0 if attacked else None,
+            runtime_s=1.5,
+        )
+        for step in steps
+        for seed in seeds
+        for attacked in (True, False)
+    ]
+
+
+def test_merge__earlier_sweeps_read_back_typed_and_repeated_runs_kept_once(tmp_path):
+    write_sweep(_rows(steps=(0.1, 0.25)), tmp_path / "a")
+    write_sweep(_rows(steps=(0.25, 0.5), seeds=(1, 2, 3)), tmp_path / "b")
+    merged = read_runs([tmp_path / "a", tmp_path / "b"])
+    assert merged[: len(_rows(steps=(0.1, 0.25)))] == _rows(steps=(0.1, 0.25))
+    assert len(merged) == 2 * 2 * 2 + 2 * 1 + 3 * 2  # the second sweep's seeds 1-2 at 0.25 are repeats
+    lines = {line["learning_rate"]: line for line in summarise(merged)}
+    assert {step: line["seeds"] for step, line in lines.items()} == {0.1: 2, 0.25: 3, 0.5: 3}
+    paths = write_sweep(merged, tmp_path / "ab")
+    assert "| naive_bayes | 0.5 | 1 d | 9 d | 3e+14 | 3 |" in paths["table"].read_text()
+
+
+def test_merge__different_data_sets_or_a_bad_file__one_line_error(tmp_path):
+    write_sweep(_rows(), tmp_path / "a")
+    write_sweep(_rows(dataset="imdb"), tmp_path / "b")
+    with pytest.raises(DecaiError, match=r"^the runs are of different data sets \(imdb, rotten-tomatoes\); merge one"):
+        read_runs([tmp_path / "a", tmp_path / "b"])
+    with pytest.raises(DecaiError, match=r"^cannot read .*missing/runs.csv: No such file or directory$"):
+        read_runs([tmp_path / "missing"])
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "runs.csv").write_text("model_type,seed\nnaive_bayes,one\n")
+    with pytest.raises(DecaiError, match=r"broken/runs.csv:2: not a row of `ape run tune` \(invalid literal"):
+        read_runs([broken])
