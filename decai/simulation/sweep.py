@@ -170,8 +170,9 @@ def run_sweep(
 
 
 def read_runs(directories: Sequence[Path]) -> list[dict[str, Any]]:
-    """The rows of earlier sweeps' runs.csv, typed as `run_one` returns them;
-    a run repeated (the same settings, seed and kind) is kept once. Runs of
+    """The rows of earlier sweeps' runs.csv, typed as `run_one` returns them
+    and sorted by setting; a run repeated (the same settings, seed and kind)
+    is kept once. Runs of
     different data sets are refused: their accuracies do not compare."""
     rows: dict[tuple, dict[str, Any]] = {}
     for directory in directories:
@@ -190,7 +191,7 @@ def read_runs(directories: Sequence[Path]) -> list[dict[str, Any]]:
     datasets = sorted({row["dataset"] for row in rows.values()})
     if len(datasets) > 1:
         raise DecaiError(f"the runs are of different data sets ({', '.join(datasets)}); merge one data set at a time")
-    return list(rows.values())
+    return sorted(rows.values(), key=lambda r: (*(r[c] for c in PARAMETERS), r["seed"], not r["attacked"]))
 
 
 _INTEGERS = ("refund_wait_s", "claim_wait_s", "cost_weight", "seed")

@@ -41,3 +41,14 @@ def test_deposit_parameters__defaults__match_the_readme():
         defaults.any_address_claim_wait_s,
         defaults.cost_weight,
     )
+
+
+def test_default_steps__match_the_readme_and_docs():
+    from decai.models.base import model_class, model_types
+
+    readme = (ROOT / "README.md").read_text()
+    docs = (ROOT / "docs" / "SIMULATION.md").read_text()
+    for model_type in model_types():
+        step = model_class(model_type).default_step
+        assert f"| `{model_type}` | {step:g} |" in readme, model_type
+        assert f"| `{model_type}` | {step:g} | " in docs, model_type
