@@ -69,7 +69,10 @@ def _seeds(text: str) -> list[int]:
 @click.option("--duration", default="28d", show_default=True, help="Simulated time during which agents add data.")
 @click.option("--max-test", default=1000, show_default=True, help="At most this many test samples.")
 @click.option(
-    "--dataset", default="rotten-tomatoes", show_default=True, help="rotten-tomatoes, imdb (built in) or a CSV file."
+    "--dataset",
+    default="rotten-tomatoes",
+    show_default=True,
+    help="rotten-tomatoes, imdb, breast-cancer, digits (built in) or a CSV file.",
 )
 @click.option(
     "--merge",
