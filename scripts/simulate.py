@@ -21,6 +21,7 @@ from pathlib import Path
 import click
 
 from decai.apps.cli import DecaiCommand, check_step_flag, parse_duration, parse_wei
+from decai.data.datasets import SOURCE_HELP
 from decai.models.base import model_types
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +52,7 @@ def _agents(agents_file, honest, adversaries, free_riders):
     "--dataset",
     default="rotten-tomatoes",
     show_default=True,
-    help="rotten-tomatoes, imdb, breast-cancer, digits (built in) or a CSV file.",
+    help=SOURCE_HELP,
 )
 @click.option("--label-column", default="label", show_default=True, help="CSV: the label column.")
 @click.option(

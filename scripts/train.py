@@ -19,11 +19,12 @@ fixed-point model; deploy the file with `ape run deploy --model FILE`.
 import click
 
 from decai.apps.cli import OfflineCommand, check_step_flag
+from decai.data.datasets import SOURCE_HELP
 from decai.models.base import model_types
 
 
 @click.command(cls=OfflineCommand)
-@click.option("--data", "source", required=True, help="rotten-tomatoes, imdb, breast-cancer, digits, or a CSV file.")
+@click.option("--data", "source", required=True, help=SOURCE_HELP)
 @click.option(
     "--label-column",
     default="label",

@@ -22,6 +22,7 @@ from pathlib import Path
 import click
 
 from decai.apps.cli import OfflineCommand, check_step_flag
+from decai.data.datasets import SOURCE_HELP
 from decai.models.base import model_types
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,7 +73,7 @@ def _seeds(text: str) -> list[int]:
     "--dataset",
     default="rotten-tomatoes",
     show_default=True,
-    help="rotten-tomatoes, imdb, breast-cancer, digits (built in) or a CSV file.",
+    help=SOURCE_HELP,
 )
 @click.option(
     "--merge",

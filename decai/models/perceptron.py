@@ -94,6 +94,15 @@ class _Perceptron(Model):
         )
         return model, classifier
 
+    @classmethod
+    def check_step(cls, step: float) -> None:
+        if not step > 0 or step >= 2**63 / 10**9:
+            raise DecaiError(f"a perceptron's step must be positive and below 2**63 / 10**9, got {step:g}")
+
+    @classmethod
+    def describe_step(cls, step: float) -> str:
+        return f"on-chain learning rate {step:g}"
+
     def set_step(self, step: float) -> None:
         """Set the on-chain learning rate to `step` (the off-chain training
         used step 1; a perceptron trained from zero is the same classifier

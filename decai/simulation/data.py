@@ -209,7 +209,6 @@ def prepare(
         encoding.size,
         metadata,
         seed,
-        learning_rate=learning_rate,
     )
     return Prepared(
         dataset=dataset,

@@ -172,8 +172,8 @@ def run_sweep(
 def read_runs(directories: Sequence[Path]) -> list[dict[str, Any]]:
     """The rows of earlier sweeps' runs.csv, typed as `run_one` returns them
     and sorted by setting; a run repeated (the same settings, seed and kind)
-    is kept once. Runs of
-    different data sets are refused: their accuracies do not compare."""
+    is kept once. Runs of different data sets are refused: their
+    accuracies do not compare."""
     rows: dict[tuple, dict[str, Any]] = {}
     for directory in directories:
         path = Path(directory) / RUNS_CSV
