@@ -32,7 +32,7 @@ from typing import Any
 import click
 from ape.cli import ConnectedProviderCommand
 
-from decai.errors import DecaiError, NodeUnavailable
+from decai.errors import DecaiError, NodeUnavailable, node_refusal
 from decai.units import parse_duration, parse_wei  # noqa: F401 - the scripts' parsers live here
 
 _VERBOSE_KEY = "decai.verbose"
@@ -65,6 +65,9 @@ def report_error(error: BaseException) -> None:
 
     if is_verbose():
         traceback.print_exception(error)
+    refusal = node_refusal(str(error))  # a JSON-RPC error, never shown as a dict
+    if refusal is not None:
+        fail(refusal)
     if isinstance(error, DecaiError):
         fail(str(error))
     if isinstance(error, ApeException):
@@ -222,8 +225,11 @@ class DecaiCommand(_OneLineErrors, ConnectedProviderCommand):
     def _invoke_body(self, ctx: click.Context) -> Any:
         from ape.cli.commands import parse_network
 
+        from decai.chain.node import cap_ape_anvils
+
         if self.callback is None:
             return None
+        cap_ape_anvils()  # before Ape starts an anvil for a local or fork network
         network_ctx = parse_network(ctx)
         if network_ctx is None:
             return self._invoke(ctx)
