@@ -325,6 +325,12 @@ def load_account(alias: str | None, provider) -> Any:
         account = accounts.load(alias)
     except Exception:
         raise DecaiError(f"no account with alias {alias!r} (see `ape accounts list`)") from None
+    return unlock(account)
+
+
+def unlock(account) -> Any:
+    """`account`, signing without prompting when it is a keyfile account and
+    DECAI_PASSPHRASE is set (test accounts need nothing)."""
     passphrase = os.environ.get("DECAI_PASSPHRASE")
     if passphrase is not None and hasattr(account, "set_autosign"):
         from ape.exceptions import AccountsError
@@ -332,7 +338,7 @@ def load_account(alias: str | None, provider) -> Any:
         try:
             account.set_autosign(True, passphrase=passphrase)
         except AccountsError:
-            raise DecaiError(f"DECAI_PASSPHRASE does not unlock account {alias!r}") from None
+            raise DecaiError(f"DECAI_PASSPHRASE does not unlock account {account.alias!r}") from None
     return account
 
 

@@ -27,6 +27,7 @@ import pytest
 from eth_utils import keccak
 
 from decai.chain.node import TX_GAS_CAP, Anvil, rpc
+from tests.helpers.explorers import ExplorerStandin, check_payloads
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSPHRASE = "only for the layer-2 stand-ins"
@@ -93,11 +94,11 @@ class Standin:
         )
         self.accounts = {}
 
-    def ape(self, *args: str):
+    def ape(self, *args: str, env: dict | None = None):
         result = subprocess.run(
             ["ape", "run", *args, "--network", self.choice],
             cwd=ROOT,
-            env=self.env,
+            env=dict(self.env, **(env or {})),
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
@@ -136,6 +137,35 @@ def _values(sample: list[float]) -> str:
     return ",".join(f"{value:g}" for value in sample)
 
 
+def _publish_checks(standin: Standin, record: dict) -> None:
+    """`verify --publish` sends Sourcify and Etherscan a source that compiles to
+    the deployed code, with the record's constructor arguments; the API key
+    comes from the environment and is written nowhere."""
+    from decai.data.training import default_model
+
+    explorer = ExplorerStandin()
+    key = f"key-for-{standin.network.ecosystem}"
+    try:
+        out = standin.ape(
+            "verify", "--trainer", "bc", "--publish", env=dict(explorer.environment, ETHERSCAN_API_KEY=key)
+        )
+        arguments = check_payloads(standin.url, explorer, key)
+    finally:
+        explorer.stop()
+    address = record["address"]
+    assert f"sourcify: {address} verified (exact_match)" in out and f"etherscan: {address} Pass - Verified" in out
+    model = default_model()[0]
+    words = arguments["weight_words"]
+    assert (arguments["name"], arguments["description"]) == (model.name, model.description)
+    assert list(words) == model.storage_words()[: len(words)] and arguments["finish"] == (
+        len(words) == len(model.storage_words())
+    )
+    for name, value in record["mechanism"].items():
+        if name != "mechanism":
+            assert arguments[name] == value, name
+    assert not any(key in path.read_text() for path in standin.records.iterdir())
+
+
 def test_layer2__deploy_add_refund_report_export_on_the_standin(standin, tmp_path):
     network, deployer, mallory = standin.network, standin.accounts["deployer"], standin.accounts["mallory"]
     assert int(rpc(standin.url, "eth_chainId"), 16) == network.chain_id
@@ -149,6 +179,7 @@ def test_layer2__deploy_add_refund_report_export_on_the_standin(standin, tmp_pat
         network.confirmations,
     )
     assert "verified: bc is the deployed model" in standin.ape("verify", "--trainer", "bc")
+    _publish_checks(standin, record)
 
     out = standin.ape(
         "add_data", "--trainer", "bc", "--values", _values(SAMPLE), "--label", "0", "--account", "deployer"
@@ -178,7 +209,7 @@ def test_layer2__deploy_add_refund_report_export_on_the_standin(standin, tmp_pat
     output = tmp_path / "bc.csv"
     out = standin.ape("export", "--trainer", "bc", "--output", str(output))
     assert "wrote 2 contribution(s) from 2 account(s)" in out
-    rows = {row["sender"].lower(): row for row in csv.DictReader(output.open())}
+    rows = {row["sender"].lower(): row for row in csv.DictReader(output.read_text().splitlines())}
     assert rows[deployer.lower()]["refunded"] == "true" and rows[deployer.lower()]["label"] == "0"
     assert rows[mallory.lower()]["label"] == "1" and rows[mallory.lower()]["claimable"] == "0"
 
@@ -187,3 +218,24 @@ def test_layer2__deploy_add_refund_report_export_on_the_standin(standin, tmp_pat
     assert len(sent) >= 5 and all(int(tx["gas"], 16) <= TX_GAS_CAP for tx in sent)
     receipts = [rpc(standin.url, "eth_getTransactionReceipt", tx["hash"]) for tx in sent]
     assert all(r["status"] == "0x1" and int(r["effectiveGasPrice"], 16) > 0 for r in receipts)
+
+
+def test_layer2__market_source_published_with_its_constructor_arguments(standin):
+    out = standin.ape(
+        "market", "deploy", "--features", "50", "--stake", "1000gwei", "--min-duration", "60", "--account", "deployer"
+    )
+    found = re.search(r"market deployed at (0x[0-9a-fA-F]{40}) in transaction (0x[0-9a-f]{64})", out)
+    assert found, out
+    address, transaction = found.groups()
+    explorer = ExplorerStandin()
+    try:
+        out = standin.ape(
+            *("verify", "--market", address, "--creation-tx", transaction, "--publish"),
+            env=dict(explorer.environment, ETHERSCAN_API_KEY="market-key"),
+        )
+        arguments = check_payloads(standin.url, explorer, "market-key")
+    finally:
+        explorer.stop()
+    assert f"sourcify: {address} verified (exact_match)" in out and f"etherscan: {address} Pass - Verified" in out
+    assert explorer.sourcify_submission()[1]["contractIdentifier"].endswith(":PredictionMarketSparsePerceptron")
+    assert (arguments["num_features"], arguments["stake"], arguments["min_duration_s"]) == (50, 10**12, 60)
