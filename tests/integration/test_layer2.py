@@ -18,8 +18,10 @@ import csv
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -166,6 +168,49 @@ def _publish_checks(standin: Standin, record: dict) -> None:
     assert not any(key in path.read_text() for path in standin.records.iterdir())
 
 
+def _dashboard_checks(standin: Standin, record: dict) -> None:
+    """`ape run dashboard` on the network names it with its ecosystem and lists the trainer."""
+    import requests
+
+    server = subprocess.Popen(
+        ["ape", "run", "dashboard", "--port", "0", "--network", standin.choice],
+        cwd=ROOT,
+        env=standin.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        url = None
+        for line in server.stdout:
+            found = re.search(r"decai dashboard: (http://\S+)", line)
+            if found:
+                url = found.group(1).rstrip("/")
+                break
+        assert url, "the dashboard did not start"
+        deadline = time.monotonic() + 60
+        while True:  # the address is printed just before the server listens
+            try:
+                network = requests.get(f"{url}/api/network", timeout=30).json()
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "the dashboard does not answer"
+                time.sleep(0.2)
+        assert (network["name"], network["chain_id"], network["dev"]) == (
+            f"{standin.network.ecosystem}:sepolia",
+            standin.network.chain_id,
+            False,
+        )
+        listed = json.dumps(requests.get(f"{url}/api/trainers", timeout=60).json())
+        assert record["address"].lower() in listed.lower()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        server.stdout.close()
+
+
 def test_layer2__deploy_add_refund_report_export_on_the_standin(standin, tmp_path):
     network, deployer, mallory = standin.network, standin.accounts["deployer"], standin.accounts["mallory"]
     assert int(rpc(standin.url, "eth_chainId"), 16) == network.chain_id
@@ -180,6 +225,7 @@ def test_layer2__deploy_add_refund_report_export_on_the_standin(standin, tmp_pat
     )
     assert "verified: bc is the deployed model" in standin.ape("verify", "--trainer", "bc")
     _publish_checks(standin, record)
+    _dashboard_checks(standin, record)
 
     out = standin.ape(
         "add_data", "--trainer", "bc", "--values", _values(SAMPLE), "--label", "0", "--account", "deployer"
