@@ -50,6 +50,8 @@ def cli(provider, trainer, model_path, market, creation_tx, publish, explorers):
         network = provider.network
         raise DecaiError(f"{network.ecosystem.name}:{network.name} is not a public network: explorers cannot see it")
     explorers = tuple(explorers) or (("sourcify", "etherscan") if os.environ.get(ETHERSCAN_KEY) else ("sourcify",))
+    if publish and "etherscan" in explorers and not os.environ.get(ETHERSCAN_KEY, "").strip():
+        raise DecaiError(f"--explorer etherscan needs an API key in the environment: export {ETHERSCAN_KEY}=...")
 
     if trainer is not None:
         from decai.chain.verify import all_ok, verify_by_name

@@ -275,6 +275,21 @@ def test_layer2__market_source_published_with_its_constructor_arguments(standin)
     address, transaction = found.groups()
     explorer = ExplorerStandin()
     try:
+        keyless = {k: v for k, v in standin.env.items() if k != "ETHERSCAN_API_KEY"}
+        refused = subprocess.run(
+            ["ape", "run", "verify", "--market", address, "--creation-tx", transaction, "--publish"]
+            + ["--explorer", "etherscan", "--network", standin.choice],
+            cwd=ROOT,
+            env=dict(keyless, **explorer.environment),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert refused.returncode == 1 and refused.stderr.strip().endswith(
+            "error: --explorer etherscan needs an API key in the environment: export ETHERSCAN_API_KEY=..."
+        )
+        assert explorer.requests == []
         out = standin.ape(
             *("verify", "--market", address, "--creation-tx", transaction, "--publish"),
             env=dict(explorer.environment, ETHERSCAN_API_KEY="market-key"),
@@ -285,3 +300,25 @@ def test_layer2__market_source_published_with_its_constructor_arguments(standin)
     assert f"sourcify: {address} verified (exact_match)" in out and f"etherscan: {address} Pass - Verified" in out
     assert explorer.sourcify_submission()[1]["contractIdentifier"].endswith(":PredictionMarketSparsePerceptron")
     assert (arguments["num_features"], arguments["stake"], arguments["min_duration_s"]) == (50, 10**12, 60)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("--trainer", "bc", "--publish"), "error: ethereum:local is not a public network: explorers cannot see it"),
+        (("--market", "0x" + "ab" * 20), "error: --market needs --creation-tx and --publish (a market has no record"),
+        ((), "error: give either --trainer or --market"),
+    ],
+    ids=["local network", "market without its transaction", "nothing to verify"],
+)
+def test_verify_publish__bad_input__one_line_nothing_sent(tmp_path, args, message):
+    from tests.helpers.scripts import run_script
+
+    explorer = ExplorerStandin()
+    try:
+        with Anvil() as node:
+            result = run_script(node.url, tmp_path, "verify", *args, **explorer.environment, ETHERSCAN_API_KEY="k")
+    finally:
+        explorer.stop()
+    assert result.code == 1 and len(result.errors) == 1 and result.errors[0].startswith(message), result.err
+    assert explorer.requests == [] and not result.traced
