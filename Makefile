@@ -88,9 +88,10 @@ shell: setup
 	@echo "decai environment (PATH, APE_DATA_FOLDER, PYTHONPATH); exit to leave"
 	@exec $${SHELL:-/bin/bash} -i
 
-# A long-lived local chain for trying the scripts by hand (see README).
+# A long-lived local chain for trying the scripts by hand (see README); like
+# Ethereum since Fusaka, it refuses transactions over 16,777,216 gas (EIP-7825).
 node: setup
-	anvil --port 8545
+	anvil --port 8545 --enable-tx-gas-limit
 
 clean:
 	rm -rf .build .hypothesis .cache

@@ -92,7 +92,10 @@ def mechanism_parameters(mechanism, refund_wait, owner_claim_wait, any_claim_wai
 @click.option("--any-claim-wait", default="20d", show_default=True, help="Wait before anyone may take what is left.")
 @click.option("--cost-weight", default="1e15", show_default=True, help="Deposit scale in wei (0 = free to add).")
 @click.option(
-    "--max-gas-per-tx", type=int, default=None, help="Cap per transaction (default: 90% of the block gas limit)."
+    "--max-gas-per-tx",
+    type=int,
+    default=None,
+    help="Cap per transaction (default: 16,777,216, EIP-7825's cap, or 90% of the block gas limit if less).",
 )
 @click.option(
     "--confirmations",

@@ -17,7 +17,8 @@
 Every command but `demo` takes --network (a running node keeps state between
 commands: `make node`, `export APE_FOUNDRY_HOST=http://127.0.0.1:8545`, then
 --network ethereum:local:foundry) and --account
-(an alias, or TEST::0 for the local test accounts). Amounts are wei, or a
+(an alias, or TEST::0 for the local test accounts; a keyfile account signs
+without prompting when DECAI_PASSPHRASE holds its passphrase). Amounts are wei, or a
 number with gwei or ether. The commands are thin: the work is in
 decai.market. As in every decai script (decai.apps.cli), bad input ends with
 a one-line `error: ...` on stderr and exit code 1, before any transaction is
@@ -27,16 +28,32 @@ call traces are hidden unless -v/--verbose.
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 from pathlib import Path
 
 import click
-from ape.cli import account_option
+from ape.cli import account_option as ape_account_option
 
-from decai.apps.cli import DecaiCommand, OfflineCommand
+from decai.apps.cli import DecaiCommand, OfflineCommand, unlock
 from decai.errors import DecaiError
 from decai.units import parse_wei
+
+
+def account_option():
+    """Ape's --account (an alias, TEST::n, or a choice when left out); a
+    keyfile account signs without prompting when DECAI_PASSPHRASE is set."""
+
+    def decorate(function):
+        @functools.wraps(function)
+        def unlocked(*args, **kwargs):
+            kwargs["account"] = unlock(kwargs["account"])
+            return function(*args, **kwargs)
+
+        return ape_account_option()(unlocked)
+
+    return decorate
 
 
 def _amount(flag: str, text: str) -> int:
@@ -165,7 +182,10 @@ def deploy(
         _amount("--stake", stake), min_duration, max_duration, min_contributions, commit_window, reveal_window
     )
     deployment = deploy_trainer(model, parameters, account)
-    click.echo(f"market deployed at {deployment.contract.address} ({deployment.total_gas:,} gas)")
+    click.echo(
+        f"market deployed at {deployment.contract.address} in transaction {deployment.transaction_hash} "
+        f"({deployment.total_gas:,} gas)"
+    )
 
 
 @cli.command(cls=DecaiCommand)

@@ -22,6 +22,7 @@ import click
 
 from decai.apps.cli import DecaiCommand, check_step_flag, parse_duration, parse_wei
 from decai.data.datasets import SOURCE_HELP
+from decai.errors import DecaiError
 from decai.models.base import model_types
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,6 +132,12 @@ def _agents(agents_file, honest, adversaries, free_riders):
     help="rpc: raw signed transactions (fast); sdk: through decai.chain.trainer.Trainer and Ape (about 10x slower).",
 )
 @click.option(
+    "--network-fees",
+    default="free",
+    show_default=True,
+    help="Gas price of every transaction: l1, base, op, arbitrum (docs/NETWORKS.md), or an amount such as 0.02gwei.",
+)
+@click.option(
     "--precheck/--no-precheck", default=True, show_default=True, help="Run each claim as an eth_call before sending it."
 )
 @click.option(
@@ -162,6 +169,7 @@ def cli(
     eval_interval,
     backend,
     transport,
+    network_fees,
     precheck,
     output,
     progress,
@@ -171,10 +179,14 @@ def cli(
     from decai.chain.node import simulation_network
     from decai.simulation.config import SimulationConfig, prepare_experiment
     from decai.simulation.engine import StopFlag
+    from decai.simulation.fees import parse_network_fees
     from decai.simulation.report import RichProgress, print_header, print_result, write_outputs
     from decai.simulation.runner import interrupt_stops, run_experiment
 
     check_step_flag("--step", model_type, learning_rate)
+    gas_price = parse_network_fees(network_fees)
+    if gas_price and backend != "chain":
+        raise DecaiError("--network-fees needs --backend chain: the reference backend has no gas")
     console = Console()
     wait = parse_duration(any_claim_wait)
     config = SimulationConfig(
@@ -198,6 +210,7 @@ def cli(
         cost_weight=parse_wei(cost_weight),
         eval_interval_s=parse_duration(eval_interval),
         transport=transport,
+        gas_price=gas_price,
         precheck=precheck,
     )
     prepared = prepare_experiment(config)

@@ -36,8 +36,13 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 from decai.chain.deploy import deploy_trainer  # noqa: E402 - after the profiles
+from decai.chain.node import cap_ape_anvils  # noqa: E402
 from decai.chain.trainer import Trainer  # noqa: E402
 from tests.helpers.chain import PARAMETERS, dense_model, sparse_model  # noqa: E402
+
+# The anvil Ape starts for the tests enforces EIP-7825's per-transaction gas
+# cap, as Ethereum and Base do (Ape connects after collecting the tests).
+cap_ape_anvils()
 
 
 @pytest.fixture(scope="session")

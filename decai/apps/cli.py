@@ -32,7 +32,7 @@ from typing import Any
 import click
 from ape.cli import ConnectedProviderCommand
 
-from decai.errors import DecaiError, NodeUnavailable
+from decai.errors import DecaiError, NodeUnavailable, node_refusal
 from decai.units import parse_duration, parse_wei  # noqa: F401 - the scripts' parsers live here
 
 _VERBOSE_KEY = "decai.verbose"
@@ -65,6 +65,9 @@ def report_error(error: BaseException) -> None:
 
     if is_verbose():
         traceback.print_exception(error)
+    refusal = node_refusal(str(error))  # a JSON-RPC error, never shown as a dict
+    if refusal is not None:
+        fail(refusal)
     if isinstance(error, DecaiError):
         fail(str(error))
     if isinstance(error, ApeException):
@@ -222,8 +225,11 @@ class DecaiCommand(_OneLineErrors, ConnectedProviderCommand):
     def _invoke_body(self, ctx: click.Context) -> Any:
         from ape.cli.commands import parse_network
 
+        from decai.chain.node import cap_ape_anvils
+
         if self.callback is None:
             return None
+        cap_ape_anvils()  # before Ape starts an anvil for a local or fork network
         network_ctx = parse_network(ctx)
         if network_ctx is None:
             return self._invoke(ctx)
@@ -319,6 +325,12 @@ def load_account(alias: str | None, provider) -> Any:
         account = accounts.load(alias)
     except Exception:
         raise DecaiError(f"no account with alias {alias!r} (see `ape accounts list`)") from None
+    return unlock(account)
+
+
+def unlock(account) -> Any:
+    """`account`, signing without prompting when it is a keyfile account and
+    DECAI_PASSPHRASE is set (test accounts need nothing)."""
     passphrase = os.environ.get("DECAI_PASSPHRASE")
     if passphrase is not None and hasattr(account, "set_autosign"):
         from ape.exceptions import AccountsError
@@ -326,7 +338,7 @@ def load_account(alias: str | None, provider) -> Any:
         try:
             account.set_autosign(True, passphrase=passphrase)
         except AccountsError:
-            raise DecaiError(f"DECAI_PASSPHRASE does not unlock account {alias!r}") from None
+            raise DecaiError(f"DECAI_PASSPHRASE does not unlock account {account.alias!r}") from None
     return account
 
 

@@ -2,8 +2,8 @@
 
 A trainer's constructor takes the first packed parameter words; what does
 not fit in the deployment transaction goes through `init_parameters` in chunks
-sized to the gas budget of a transaction (by default 90% of the latest
-block's gas limit); then `finish_setup` closes the setup for good. Small
+sized to the gas budget of a transaction (by default the lesser of EIP-7825's
+per-transaction cap and 90% of the latest block's gas limit); then `finish_setup` closes the setup for good. Small
 models deploy in a single transaction.
 
 `plan_deployment` decides and estimates all of this without sending
@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from decai.chain.contracts import contract_container, contract_name
+from decai.chain.node import TX_GAS_CAP
 from decai.chain.progress import progress_bar
 from decai.core.mechanisms import DepositParameters, PointsParameters
-from decai.errors import DecaiError
+from decai.errors import DecaiError, node_refusal
 from decai.models.base import Model
 from decai.units import to_hex
 
@@ -118,13 +119,24 @@ class DeploymentPlan:
         return all(tx.exact for tx in self.transactions)
 
 
+def transaction_gas_budget(block_gas_limit: int) -> int:
+    """The most gas one deployment transaction asks for by default.
+
+    No JSON-RPC method reports EIP-7825's per-transaction cap (`eth_config`
+    lists forks and precompiles, not it; calls and estimates above it pass),
+    so it is assumed on every network: Ethereum mainnet and its testnets and
+    Base refuse more since the Fusaka upgrade, every anvil decai starts does
+    too, and elsewhere it costs only a few more chunk transactions."""
+    return min(TX_GAS_CAP, int(block_gas_limit * BLOCK_SHARE))
+
+
 def plan_deployment(
     model: Model, mechanism: DepositParameters | PointsParameters, sender, *, max_gas_per_tx: int | None = None
 ) -> DeploymentPlan:
     """Plan (and estimate) every transaction of a deployment; sends nothing.
 
     The constructor takes as many parameter words as fit in `max_gas_per_tx`
-    (default: 90% of the latest block's gas limit) and is estimated by the
+    (default: `transaction_gas_budget` of the latest block) and is estimated by the
     node; the rest goes in `init_parameters` chunks, then `finish_setup`.
     """
     from ape import chain
@@ -132,7 +144,7 @@ def plan_deployment(
     container = contract_container(mechanism.mechanism, model.type)
     name = contract_name(mechanism.mechanism, model.type)
     words = model.storage_words()
-    budget = max_gas_per_tx or int(chain.blocks.head.gas_limit * BLOCK_SHARE)
+    budget = max_gas_per_tx or transaction_gas_budget(int(chain.blocks.head.gas_limit))
 
     empty_deploy = _deploy_transaction(container, model, mechanism, [], False, sender)
     base_gas = _estimate(empty_deploy, name)
@@ -174,6 +186,9 @@ def _estimate(transaction, name: str) -> int:
         return int(chain.provider.estimate_gas_cost(transaction))
     except ApeException as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else error.__class__.__name__
+        refusal = node_refusal(reason)
+        if refusal is not None:
+            raise DecaiError(f"cannot deploy {name}: {refusal}") from None
         raise DecaiError(f"the node cannot estimate the deployment of {name}: {reason}") from None
 
 
@@ -189,12 +204,13 @@ def deploy_trainer(
 ) -> Deployment:
     """Deploy `model` behind `mechanism` from `sender`, chunking as needed.
 
-    `max_gas_per_tx` caps each transaction (default: 90% of the block gas
-    limit); `plan` reuses a plan from `plan_deployment` (what the user
-    confirmed). Every transaction waits for `confirmations` blocks (default:
-    the network's `required_confirmations`). Shows a progress bar over the
-    parameter words unless `progress` is False. Returns the handed-over
-    trainer and the gas of every step.
+    `max_gas_per_tx` caps each transaction (default: the per-transaction
+    gas cap or 90% of the block gas limit, whichever is less); `plan` reuses
+    a plan from `plan_deployment` (what the user confirmed). Every
+    transaction waits for `confirmations` blocks (default: the network's
+    `required_confirmations`). Shows a progress bar over the parameter words
+    unless `progress` is False. Returns the handed-over trainer and the gas
+    of every step.
     """
     plan = plan or plan_deployment(model, mechanism, sender, max_gas_per_tx=max_gas_per_tx)
     name, words, in_constructor = plan.contract_name, plan.words, plan.in_constructor

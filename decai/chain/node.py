@@ -8,6 +8,11 @@ without it (same mnemonic, accounts, zero base fee and gas price as Ape's),
 in its own process group so that Ctrl-C in the terminal reaches the caller
 and not the node, and stops the whole group afterwards.
 
+Every anvil decai starts, and every anvil Ape starts for decai (see
+`cap_ape_anvils`), enforces the per-transaction gas cap of EIP-7825
+(`--enable-tx-gas-limit`), as Ethereum mainnet, its testnets and Base do
+since the Fusaka upgrade: what passes in the tests passes there.
+
 The node is started with `--port 0`: the kernel picks a free port and anvil
 prints it, so no port is chosen first and bound later (a second anvil
 starting at the same moment cannot take it in between).
@@ -30,6 +35,9 @@ import requests
 from decai.errors import DecaiError
 
 MNEMONIC = "test test test test test test test test test test test junk"
+# EIP-7825: no transaction may ask for more gas than this (2**24).
+TX_GAS_CAP = 16_777_216
+TX_GAS_CAP_FLAG = "--enable-tx-gas-limit"
 _LISTENING = re.compile(r"Listening on ([0-9.]+):(\d+)")
 
 
@@ -65,13 +73,13 @@ class Anvil:
 
     `untraced=True` (the default) gives Ape's accounts and zero fees without
     step tracing; `untraced=False` passes only `extra` (for a plain node such
-    as a Sepolia stand-in)."""
+    as a Sepolia stand-in). Either way the node enforces the gas cap."""
 
     def __init__(self, *extra: str, accounts: int = 10, untraced: bool = True, start_timeout_s: float = 30.0):
         binary = shutil.which("anvil")
         if binary is None:
             raise DecaiError("anvil is not on PATH (run `make setup`, which installs it into node_modules/.bin)")
-        command = [binary, "--port", "0"]
+        command = [binary, "--port", "0", TX_GAS_CAP_FLAG]
         if untraced:
             command += [
                 "--mnemonic", MNEMONIC,
@@ -147,6 +155,26 @@ class Anvil:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def cap_ape_anvils() -> None:
+    """Make the anvils Ape starts itself (`ape test`, and `ape run` on a local
+    or fork network) enforce the gas cap too: ape-foundry has no setting for
+    extra arguments, so its command line gets the flag here. Idempotent."""
+    try:
+        from ape_foundry.provider import FoundryProvider
+    except ImportError:  # the foundry plugin is not installed: Ape starts no anvil
+        return
+    build = FoundryProvider.build_command
+    if getattr(build, "caps_tx_gas", False):
+        return
+
+    def build_command(self) -> list[str]:
+        command = build(self)
+        return command if TX_GAS_CAP_FLAG in command else [*command, TX_GAS_CAP_FLAG]
+
+    build_command.caps_tx_gas = True
+    FoundryProvider.build_command = build_command
 
 
 @contextlib.contextmanager

@@ -82,11 +82,13 @@ class Deployments:
             )
         from ape import chain
 
-        block_gas = int(chain.blocks.head.gas_limit)
+        from decai.chain.node import TX_GAS_CAP
+
+        most = min(int(chain.blocks.head.gas_limit), TX_GAS_CAP)
         for step in steps:
             step["value"] = "0x0"
-            # Room over the estimate, but never above the block's gas limit.
-            step["gas_hex"] = hex(min(int(step["gas"] * 1.3) + 100_000, block_gas))
+            # Room over the estimate, but never above the block's gas limit or the per-transaction cap.
+            step["gas_hex"] = hex(min(int(step["gas"] * 1.3) + 100_000, most))
         gas_price = int(self.provider.gas_price or 0)
         total_gas = sum(s["gas"] for s in steps)
         cost = gas_price * total_gas

@@ -52,6 +52,8 @@ class Service(TrainerPages, MarketPages, Deployments):
         info = {
             "ecosystem": network.ecosystem.name,
             "network": network.name,
+            # What the page shows: "sepolia" alone would not tell Base Sepolia from Ethereum's.
+            "name": f"{network.ecosystem.name}:{network.name}",
             "chain_id": int(self.provider.chain_id),
             "dev": self.is_dev,
             "now": self.pending_time(),

@@ -86,7 +86,14 @@ class ChainBackend:
     name = "chain"
 
     def __init__(
-        self, trainer, accounts_by_name: dict[str, Any], chain, model, transport: str = "rpc", precheck: bool = True
+        self,
+        trainer,
+        accounts_by_name: dict[str, Any],
+        chain,
+        model,
+        transport: str = "rpc",
+        precheck: bool = True,
+        gas_price: int = 0,
     ):
         if transport not in TRANSPORTS:
             raise DecaiError(f"unknown transport {transport!r}: {' or '.join(TRANSPORTS)}")
@@ -94,13 +101,13 @@ class ChainBackend:
         self.accounts = accounts_by_name
         self.chain = chain
         self.precheck = precheck
-        self.transport = TRANSPORTS[transport](trainer, chain)
+        self.transport = TRANSPORTS[transport](trainer, chain, gas_price)
         self.addresses = {name: account.address for name, account in accounts_by_name.items()}
         self.batch = hasattr(trainer.contract, "predict_batch")
         self.shadow = None if self.batch else model.copy()
         self.deployment_gas: int | None = None
         # What a node wants in the account before it accepts a transaction.
-        self.upfront_gas_cost = TX_GAS_LIMIT * (2 * int(chain.provider.base_fee) + int(chain.provider.priority_fee))
+        self.upfront_gas_cost = TX_GAS_LIMIT * self.transport.max_fee
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -128,7 +135,15 @@ class ChainBackend:
         accounts = {spec.name: test_accounts[i + 1] for i, spec in enumerate(config.agents)}
         for spec in config.agents:
             accounts[spec.name].balance = spec.start_balance
-        backend = cls(trainer, accounts, chain, prepared.model, transport=config.transport, precheck=config.precheck)
+        backend = cls(
+            trainer,
+            accounts,
+            chain,
+            prepared.model,
+            transport=config.transport,
+            precheck=config.precheck,
+            gas_price=config.gas_price,
+        )
         backend.deployment_gas = deployment.total_gas
         return backend
 

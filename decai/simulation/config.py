@@ -64,6 +64,9 @@ class SimulationConfig:
     #: How transactions reach the chain: "rpc" (raw signed transactions over
     #: JSON-RPC, fast) or "sdk" (decai.chain.trainer.Trainer through Ape, as scripts do).
     transport: str = "rpc"
+    #: Wei per gas every transaction pays (decai.simulation.fees); 0: gas is
+    #: free, as on the local anvil.
+    gas_price: int = 0
 
     def __post_init__(self) -> None:
         if self.learning_rate is None:
@@ -88,6 +91,8 @@ class SimulationConfig:
             raise DecaiError("evaluation and record intervals must be positive")
         if not any(spec.contributes for spec in self.agents):
             raise DecaiError("the simulation needs at least one agent that adds data")
+        if self.gas_price < 0:
+            raise DecaiError("the gas price must not be negative")
         make_agents(self.agents, self.seed)  # distinct names
         self.mechanism_parameters()
 

@@ -361,6 +361,11 @@ def print_header(console, config, prepared, backend: str) -> None:
         + (", then claims settle until nothing is left" if config.settle else "")
         + ("" if backend == "chain" else f" [yellow](backend: {backend}, no chain)")
     )
+    if config.gas_price:
+        console.print(
+            f"gas: {config.gas_price / 10**9:g} gwei per gas; an addition of 200,000 gas costs "
+            f"{units(200_000 * config.gas_price)} units"
+        )
 
 
 def print_result(console, result: SimulationResult, paths: dict[str, Path]) -> None:

@@ -78,5 +78,7 @@ def run_experiment(
             target = ChainBackend.deploy(prepared, config, accounts, chain)
             return Simulation(config, prepared, target, progress=progress).run(stop)
     if backend == "reference":
+        if config.gas_price:
+            raise DecaiError("the reference backend has no gas: --network-fees needs --backend chain")
         return Simulation(config, prepared, ReferenceBackend(prepared, config), progress=progress).run(stop)
     raise DecaiError(f"unknown backend {backend!r}: chain or reference")

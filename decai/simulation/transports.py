@@ -26,13 +26,16 @@ class SdkTransport:
 
     name = "sdk"
 
-    def __init__(self, trainer, chain):
+    def __init__(self, trainer, chain, gas_price: int = 0):
         self.trainer = trainer
         self.chain = chain
+        # A price per gas, paid as a priority fee over the anvil's zero base fee.
+        self.fees = {"max_priority_fee": gas_price, "max_fee": gas_price} if gas_price else {}
+        self.max_fee = gas_price or 2 * int(chain.provider.base_fee) + int(chain.provider.priority_fee)
 
     def add(self, account, sample, label: int, value: int, now: int) -> tuple[Contribution, int]:
         self.chain.pending_timestamp = now
-        contribution = self.trainer.add_data(sample, label, sender=account, value=value, gas=TX_GAS_LIMIT)
+        contribution = self.trainer.add_data(sample, label, sender=account, value=value, gas=TX_GAS_LIMIT, **self.fees)
         return contribution, int(self.trainer.last_receipt.total_fees_paid)
 
     def problem(self, kind: str, account, contribution: Contribution, now: int) -> str | None:
@@ -43,7 +46,7 @@ class SdkTransport:
     def claim(self, kind: str, account, contribution: Contribution, now: int) -> tuple[int, int]:
         self.chain.pending_timestamp = now
         method = self.trainer.refund if kind == REFUND else self.trainer.report
-        amount = method(contribution, sender=account, gas=TX_GAS_LIMIT)
+        amount = method(contribution, sender=account, gas=TX_GAS_LIMIT, **self.fees)
         return amount, int(self.trainer.last_receipt.total_fees_paid)
 
     def predict(self, sample) -> int:
@@ -74,7 +77,7 @@ class RpcTransport:
 
     name = "rpc"
 
-    def __init__(self, trainer, chain):
+    def __init__(self, trainer, chain, gas_price: int = 0):
         abi = [
             item.model_dump(by_alias=True, mode="json", exclude_none=True)
             for item in trainer.contract.contract_type.abi
@@ -84,8 +87,9 @@ class RpcTransport:
         self.address = trainer.address
         self.functions, self.events = codec(abi)
         self.chain_id = int(chain.provider.chain_id)
-        self.priority_fee = int(chain.provider.priority_fee)
-        self.max_fee = 2 * int(chain.provider.base_fee) + self.priority_fee
+        # A gas price, when given, is paid as a priority fee over the anvil's zero base fee.
+        self.priority_fee = gas_price or int(chain.provider.priority_fee)
+        self.max_fee = gas_price or 2 * int(chain.provider.base_fee) + self.priority_fee
         self.nonces: dict[str, int] = {}
 
     def _rpc(self, method: str, params: list):

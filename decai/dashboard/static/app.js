@@ -92,7 +92,7 @@ async function checkWallet() {
   if (!accounts || accounts.length === 0) throw new UserError("Your wallet is locked or not connected: unlock it and press Connect wallet.");
   const chainId = parseInt(await walletRequest("eth_chainId"), 16);
   if (chainId !== state.network.chain_id) {
-    throw new UserError(`Wrong network: your wallet is on chain ${chainId}, this dashboard is on ${state.network.network} (chain ${state.network.chain_id}). Switch networks in your wallet.`);
+    throw new UserError(`Wrong network: your wallet is on chain ${chainId}, this dashboard is on ${state.network.name} (chain ${state.network.chain_id}). Switch networks in your wallet.`);
   }
   if (accounts[0].toLowerCase() !== state.account.toLowerCase()) {
     state.account = accounts[0];
@@ -166,7 +166,7 @@ async function connectWallet() {
   sessionStorage.setItem("decai.account", "wallet");
   const chainId = parseInt(await walletRequest("eth_chainId"), 16);
   if (chainId !== state.network.chain_id) {
-    showGlobal("error", `Wrong network: your wallet is on chain ${chainId}, this dashboard is on ${state.network.network} (chain ${state.network.chain_id}). Switch networks in your wallet.`);
+    showGlobal("error", `Wrong network: your wallet is on chain ${chainId}, this dashboard is on ${state.network.name} (chain ${state.network.chain_id}). Switch networks in your wallet.`);
   } else {
     clear($("#global-message"));
   }
@@ -213,7 +213,7 @@ async function pageList(main) {
   });
   main.innerHTML = `
     <h1>Models</h1>
-    <p class="lead">Every decai trainer recorded on ${esc(state.network.network)} (chain ${state.network.chain_id}). Predictions are free; adding data trains the model.</p>
+    <p class="lead">Every decai trainer recorded on ${esc(state.network.name)} (chain ${state.network.chain_id}). Predictions are free; adding data trains the model.</p>
     <div class="grid" id="trainer-list">${cards.join("") || `<p class="muted">No trainers recorded on this network yet.</p>`}</div>
     <section class="card" aria-labelledby="add-title">
       <h2 id="add-title">Add a trainer by address</h2>
@@ -582,7 +582,7 @@ async function start() {
     return;
   }
   state.clockOffset = state.network.now - Math.floor(Date.now() / 1000);
-  $("#network").textContent = `${state.network.network} · chain ${state.network.chain_id}${state.network.dev ? " · dev" : ""}`;
+  $("#network").textContent = `${state.network.name} · chain ${state.network.chain_id}${state.network.dev ? " · dev" : ""}`;
   const saved = sessionStorage.getItem("decai.account");
   if (saved && saved.startsWith("dev:") && state.network.dev_accounts.some((a) => `dev:${a.address}` === saved)) {
     state.mode = "dev"; state.account = saved.slice(4);
