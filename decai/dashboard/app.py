@@ -107,6 +107,7 @@ def create_app(service=None, hosts: list[str] | None = None, token: str | None =
         ),
         Route("/api/trainers/{address}/prepare", api(lambda r, b: service.prepare(address(r), b)), methods=["POST"]),
         Route("/api/trainers/{address}/dataset.csv", api(dataset)),
+        Route("/api/trainers/{address}/quote", api(lambda r, b: service.quote(address(r)))),
         Route("/api/markets/{address}", api(lambda r, b: service.market(address(r), account(r)))),
         Route("/api/send", api(lambda r, b: {"hash": service.send_dev(b.get("tx") or {})}), methods=["POST"]),
         Route("/api/tx/{hash}", api(lambda r, b: service.receipt(r.path_params["hash"]))),

@@ -133,6 +133,7 @@ class TrainerPages:
         out["now"] = now
         out["refund_wait_s"] = int(c.refund_wait_s())
         if trainer.mechanism == "deposit":
+            out["quote"] = self.quote(trainer.address)
             out["owner_claim_wait_s"] = int(c.owner_claim_wait_s())
             out["any_address_claim_wait_s"] = int(c.any_address_claim_wait_s())
             out["owner"] = str(c.owner())
@@ -199,6 +200,42 @@ class TrainerPages:
             ])  # fmt: skip
         return out.getvalue()
 
+    def prepare_add(self, trainer: Trainer, sender: str, body: dict[str, Any]) -> dict[str, Any]:
+        """add_data for the wallet, with the deposit of the block it lands in.
+
+        The deposit is the SDK's quote for the pending block
+        (`Trainer.pending_deposit`); the wallet is asked for it plus
+        DEPOSIT_MARGIN (another addition just before raises the price), and
+        the contract sends back what it does not take. An account that holds
+        the deposit and the gas but not the whole margin sends what it can
+        spare: it is never refused while it can pay."""
+        c = trainer.contract
+        sample, used = self.encode(trainer, body.get("input"))
+        label = self.label_of(trainer, body.get("label"))
+        deposit = trainer.pending_deposit() if trainer.mechanism == "deposit" else 0
+        wanted = deposit + int(deposit * DEPOSIT_MARGIN)
+        balance = int(self.provider.get_balance(sender))
+        fees = self._fees()
+        tx = self._tx(sender, c.add_data, [sample, label], deposit)
+        gas = int(tx.get("gas", hex(1_000_000)), 16)
+        gas_cost = gas * fees["maxFeePerGas"]
+        if balance < deposit + gas_cost:
+            raise DecaiError(
+                f"insufficient funds: the deposit is {format_ether(deposit)} plus up to {format_ether(gas_cost)} "
+                f"of gas, and {sender} has {format_ether(balance)}"
+            )
+        value = min(wanted, balance - gas_cost)
+        check_call("add_data", c.add_data, sample, label, sender=sender, value=value)
+        tx["value"] = hex(value)
+        tx.update({key: hex(fee) for key, fee in fees.items()})
+        summary = f"add {len(sample)} feature(s) labelled {trainer.classes[label]}"
+        if trainer.mechanism == "deposit":
+            summary += (
+                f", deposit {format_ether(deposit)} (sending {format_ether(value)}; "
+                "what the contract does not take comes back at once)"
+            )
+        return {"tx": tx, "summary": summary, "features": used, "deposit": ether(deposit), "value": ether(value)}
+
     @staticmethod
     def contribution(body: dict[str, Any]) -> Contribution:
         try:
@@ -221,24 +258,7 @@ class TrainerPages:
         if trainer.mechanism == "market":
             return self.prepare_market(trainer, action, sender, body)
         if action == "add":
-            sample, used = self.encode(trainer, body.get("input"))
-            label = self.label_of(trainer, body.get("label"))
-            deposit = trainer.next_deposit()
-            value = deposit + int(deposit * DEPOSIT_MARGIN)
-            self._funds(sender, value)
-            check_call("add_data", c.add_data, sample, label, sender=sender, value=value)
-            summary = f"add {len(sample)} feature(s) labelled {trainer.classes[label]}" + (
-                f", deposit {format_ether(deposit)} (sending {format_ether(value)}; the excess comes back at once)"
-                if trainer.mechanism == "deposit"
-                else ""
-            )
-            return {
-                "tx": self._tx(sender, c.add_data, [sample, label], value),
-                "summary": summary,
-                "features": used,
-                "deposit": ether(deposit),
-                "value": ether(value),
-            }
+            return self.prepare_add(trainer, sender, body)
         contribution = self.contribution(body.get("contribution") or {})
         if action == "refund":
             if contribution.author != sender:

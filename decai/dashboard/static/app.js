@@ -9,21 +9,30 @@ import { pageTrainer } from "./js/trainer.js";
 import { pageMarket } from "./js/market.js";
 import { pageDeploy } from "./js/deploy.js";
 
-async function route() {
+// Render the page the URL names. Each page has an h1, which gives the
+// document its title; after a route change (`moved`), focus goes to that h1
+// so keyboard and screen-reader users start at the new page's heading.
+async function route(moved = false) {
   const main = $("#main");
   const [, page, address] = (location.hash || "#/").split("/");
   delete document.body.dataset.ready;
+  clearInterval(state.quoteTimer);
   main.innerHTML = `<p class="loading">Loading</p>`;
   main.setAttribute("aria-busy", "true");
   try {
     if (page === "trainer" && address) await pageTrainer(main, address);
     else if (page === "market" && address) await pageMarket(main, address);
     else if (page === "deploy") await pageDeploy(main);
-    else await pageList(main);
+    else if (!page) await pageList(main);
+    else main.innerHTML = `<h1>Page not found</h1><p>There is no page at <code>${esc(location.hash)}</code>.</p><p><a href="#/">Back to the models</a></p>`;
   } catch (error) {
-    main.innerHTML = `<div class="message error" role="alert">${esc(error.message)}</div><p><a href="#/">Back to the models</a></p>`;
+    main.innerHTML = `<h1>This page could not be opened</h1><div class="message error" role="alert">${esc(error.message)}</div><p><a href="#/">Back to the models</a></p>`;
   } finally {
     main.removeAttribute("aria-busy");
+    const heading = main.querySelector("h1");
+    document.title = `${heading ? heading.textContent.trim() : "decai"} — decai dashboard`;
+    if (heading) heading.tabIndex = -1;
+    if (moved && heading) heading.focus();
     if (state.flash) {
       const box = document.getElementById(state.flash.id);
       if (box) show(box, "ok", state.flash.text);
@@ -59,7 +68,9 @@ async function start() {
     window.ethereum.on("accountsChanged", (accounts) => { if (state.mode === "wallet") { state.account = accounts[0] || null; fillAccounts(); route(); } });
     window.ethereum.on("chainChanged", () => { if (state.mode === "wallet") connectWallet().then(route).catch((e) => showGlobal("error", e.message)); });
   }
-  window.addEventListener("hashchange", route);
+  window.addEventListener("hashchange", () => route(true));
+  // The skip link moves focus to the page's content; it does not navigate.
+  $(".skip").addEventListener("click", (event) => { event.preventDefault(); $("#main").focus(); });
   setInterval(tickCountdowns, 1000);
   await route();
 }

@@ -14,12 +14,13 @@ export function date(ts) {
 }
 export function duration(seconds) {
   seconds = Math.max(0, Math.round(seconds));
-  const d = Math.floor(seconds / 86400), h = Math.floor((seconds % 86400) / 3600);
-  const m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
-  if (d) return `${d}d ${h}h ${m}m`;
-  if (h) return `${h}h ${m}m ${s}s`;
-  if (m) return `${m}m ${s}s`;
-  return `${s}s`;
+  const parts = [[Math.floor(seconds / 86400), "d"], [Math.floor((seconds % 86400) / 3600), "h"], [Math.floor((seconds % 3600) / 60), "m"], [seconds % 60, "s"]];
+  const first = parts.findIndex(([n]) => n > 0);
+  if (first < 0) return "0s";
+  // The largest unit and the next two, without trailing zeros: "1d", "1d 2h", "3m 5s".
+  const shown = parts.slice(first, first + 3);
+  while (shown.length > 1 && shown[shown.length - 1][0] === 0) shown.pop();
+  return shown.map(([n, unit]) => `${n}${unit}`).join(" ");
 }
 export function chainNow() { return Math.floor(Date.now() / 1000) + state.clockOffset; }
 
@@ -66,13 +67,14 @@ export async function busy(button, work) {
 
 export function mechanismTag(m) { return `<span class="tag ${esc(m)}">${esc(m)}</span>`; }
 
-export function countdown(deadline, doneText) {
-  return `<span class="countdown" data-deadline="${deadline}" data-done="${esc(doneText)}"></span>`;
+// A live countdown to `deadline` (chain time): "<prefix> 1d 2h 3m (date)", then `doneText`.
+export function countdown(deadline, doneText, prefix = "opens in") {
+  return `<span class="countdown" data-deadline="${deadline}" data-done="${esc(doneText)}" data-prefix="${esc(prefix)}"></span>`;
 }
 export function tickCountdowns() {
   for (const el of document.querySelectorAll(".countdown")) {
     const left = Number(el.dataset.deadline) - chainNow();
-    el.textContent = left > 0 ? `opens in ${duration(left)} (${date(Number(el.dataset.deadline))})` : el.dataset.done;
+    el.textContent = left > 0 ? `${el.dataset.prefix} ${duration(left)} (${date(Number(el.dataset.deadline))})` : el.dataset.done;
   }
 }
 

@@ -7,7 +7,9 @@ export async function pageList(main) {
     const href = t.mechanism === "market" ? `#/market/${t.address}` : `#/trainer/${t.address}`;
     const money = t.mechanism === "market"
       ? `<dt>Phase</dt><dd>${esc(t.phase)}</dd><dt>Stake</dt><dd>${esc(t.stake.eth)}</dd><dt>Bounty</dt><dd>${esc(t.bounty.eth)}</dd>`
-      : `<dt>Deposit now</dt><dd>${t.mechanism === "points" ? "none (points)" : esc(t.deposit.eth)}</dd>`;
+      : t.mechanism === "points"
+        ? `<dt>Adding</dt><dd>free; good contributions earn points</dd>`
+        : `<dt>Deposit now</dt><dd class="deposit">${esc(t.deposit.eth)}</dd>`;
     return `<article class="card trainer-card" data-address="${t.address}">
       <h2><a href="${href}">${esc(t.name)}</a></h2>
       <p class="muted">${esc(t.description)}</p>

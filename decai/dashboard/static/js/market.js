@@ -1,5 +1,5 @@
 // A prediction market: status, deadlines, add, end, process, withdraw.
-import { $, state, api, esc, short, date, show, busy, done, tickCountdowns, words } from "./core.js";
+import { $, state, api, esc, short, date, show, busy, done, countdown, tickCountdowns, words } from "./core.js";
 import { act } from "./wallet.js";
 
 export async function pageMarket(main, address) {
@@ -7,7 +7,10 @@ export async function pageMarket(main, address) {
   const m = await api(`/api/markets/${address}${account}`);
   state.clockOffset = m.now - Math.floor(Date.now() / 1000);
   const deadlines = Object.entries(m.deadlines).map(([name, when]) =>
-    `<dt>${esc(name)}</dt><dd>${date(when)} — <span class="countdown" data-deadline="${when}" data-done="passed"></span></dd>`).join("");
+    `<dt>${esc(name)}</dt><dd>${date(when)} — ${countdown(when, "passed", "in")}</dd>`).join("");
+  const tests = m.num_test_samples
+    ? `${m.num_test_samples} samples in ${m.num_portions} portions`
+    : `${m.num_portions} portions committed by the provider; their samples are revealed after participation ends`;
   const can = (a) => m.actions.includes(a);
   const classOptions = m.classes.map((c) => `<option value="${esc(c)}">${esc(c)}</option>`).join("");
   const list = m.contributions_list.map((c) => `<tr><td data-label="#">${c.index}</td><td data-label="Author" class="mono">${short(c.author)}</td>
@@ -23,7 +26,7 @@ export async function pageMarket(main, address) {
         ${deadlines}
         <dt>Bounty</dt><dd>${esc(m.bounty.eth)}</dd><dt>Stake per contribution</dt><dd>${esc(m.stake.eth)}</dd>
         <dt>Contributions</dt><dd id="market-contributions">${m.contributions}</dd>
-        <dt>Test samples</dt><dd>${m.num_test_samples} in ${m.num_portions} portions</dd>
+        <dt>Test set</dt><dd id="market-tests">${tests}</dd>
         ${m.forfeited ? `<dt>Outcome</dt><dd>The provider did not reveal in time: the bounty is forfeited (burned, so no address can profit from withholding) and every stake comes back.</dd>` : ""}
         ${m.initial_loss !== null && m.initial_loss !== undefined ? `<dt>Test errors</dt><dd>before ${m.initial_loss}, after ${m.final_loss}</dd>` : ""}
         ${m.owed ? `<dt>Owed to you</dt><dd id="market-owed">${esc(m.owed.eth)}</dd>` : ""}

@@ -12,15 +12,19 @@ export async function pageTrainer(main, address) {
     ? `<textarea id="${id}" name="input" required aria-describedby="${id}-hint"></textarea>`
     : `<input id="${id}" name="input" required autocomplete="off" aria-describedby="${id}-hint">`;
   const classOptions = t.classes.map((c) => `<option value="${esc(c)}">${esc(c)}</option>`).join("");
+  const points = t.mechanism === "points";
   const deposit = t.mechanism === "deposit"
-    ? `Current deposit: <strong id="current-deposit">${esc(t.deposit.eth)}</strong>. It comes back after ${duration(t.refund_wait_s)} if the model then agrees with your label; otherwise reporters may take it.`
-    : `No deposit: a contribution the model still agrees with after ${duration(t.refund_wait_s)} earns a point.`;
+    ? `<span id="deposit-quote">Deposit if you add now: <strong id="current-deposit" data-address="${t.address}" data-wei="${t.quote.deposit.wei}">${esc(t.quote.deposit.eth)}</strong></span>
+       <span class="muted">(for the next block, <span id="quote-time">${date(t.quote.at)}</span>; it falls while nobody adds).</span>
+       Your wallet is asked for it plus a ${t.quote.margin_percent}% margin, <strong id="deposit-send">${esc(t.quote.value.eth)}</strong>, in case another addition lands first; what the contract does not take comes back in the same transaction.
+       The deposit comes back after ${duration(t.refund_wait_s)} if the model then agrees with your label; otherwise reporters may take it.`
+    : `Adding is free: a contribution the model still agrees with after ${duration(t.refund_wait_s)} earns a point.`;
   const mine = (t.mine || []).map((c) => `<tr>
       <td data-label="Sample">${words(c.words)}</td><td data-label="Label">${esc(c.class)}</td>
       <td data-label="Added">${date(c.added_time)}</td>
       <td data-label="Status">${c.refunded ? `<span class="ok-text">${t.mechanism === "points" ? "point earned" : "refunded"}</span>` : c.settled ? "settled" : c.problem ? esc(c.problem) : `<span class="ok-text">${t.mechanism === "points" ? "can claim its point" : "can be refunded now"}</span>`}</td>
-      <td data-label="Claimable">${t.mechanism === "deposit" ? esc(c.claimable.eth) : "—"}</td>
-      <td data-label="When">${c.settled ? "" : countdown(c.opens_at, "open now")}</td>
+      ${points ? "" : `<td data-label="Claimable">${esc(c.claimable.eth)}</td>`}
+      <td data-label="When">${c.settled ? "" : countdown(c.opens_at, points ? "its point can be claimed now" : "open now", points ? "claimable in" : "opens in")}</td>
       <td data-label="">${!c.settled && !c.problem ? `<button type="button" class="small refund" data-c='${esc(JSON.stringify(c))}'>${t.mechanism === "points" ? "Claim point" : "Refund"}</button>` : c.settled ? "" : `<button type="button" class="small secondary refund" data-c='${esc(JSON.stringify(c))}'>${t.mechanism === "points" ? "Claim point" : "Refund"}</button>`}</td></tr>`).join("");
   const others = (t.others || []).map((c) => `<tr>
       <td data-label="Author" class="mono">${short(c.author)}</td><td data-label="Sample">${words(c.words)}</td>
@@ -30,7 +34,7 @@ export async function pageTrainer(main, address) {
       <td data-label=""><button type="button" class="small report${c.problem ? " secondary" : ""}" data-c='${esc(JSON.stringify(c))}'>Report</button></td></tr>`).join("");
   const dataset = t.dataset.map((c) => `<tr><td data-label="Sample">${words(c.words)}</td><td data-label="Label">${esc(c.class)}</td>
       <td data-label="Author" class="mono">${short(c.author)}</td><td data-label="Added">${date(c.added_time)}</td></tr>`).join("");
-  const points = t.mechanism === "points" && t.points ? `
+  const pointsCard = t.mechanism === "points" && t.points ? `
     <section class="card" aria-labelledby="points-title" id="points">
       <h2 id="points-title">Your points and badges</h2>
       <dl class="facts"><dt>Contributions</dt><dd>${t.points.contributions ?? 0}</dd><dt>Points</dt><dd id="points-count">${t.points.points ?? 0}</dd>
@@ -67,12 +71,12 @@ export async function pageTrainer(main, address) {
         </form>
       </section>
     </div>
-    ${points}
+    ${pointsCard}
     ${state.account ? `
     <section class="card" aria-labelledby="mine-title">
       <h2 id="mine-title">My contributions</h2>
       <div id="mine-message" class="message" role="status" hidden></div>
-      ${mine ? `<div class="table-wrap"><table class="responsive" id="mine"><thead><tr><th>Sample</th><th>Label</th><th>Added</th><th>Status</th><th>Claimable</th><th>When</th><th></th></tr></thead><tbody>${mine}</tbody></table></div>` : `<p class="muted">You have not added data to this model.</p>`}
+      ${mine ? `<div class="table-wrap"><table class="responsive" id="mine"><thead><tr><th>Sample</th><th>Label</th><th>Added</th><th>Status</th>${points ? "" : "<th>Claimable</th>"}<th>When</th><th></th></tr></thead><tbody>${mine}</tbody></table></div>` : `<p class="muted">You have not added data to this model.</p>`}
     </section>
     <section class="card" aria-labelledby="others-title">
       <h2 id="others-title">Others' contributions you can report</h2>
@@ -86,6 +90,7 @@ export async function pageTrainer(main, address) {
       ${dataset ? `<div class="table-wrap"><table class="responsive" id="dataset"><thead><tr><th>Sample</th><th>Label</th><th>Author</th><th>Added</th></tr></thead><tbody>${dataset}</tbody></table></div>` : `<p class="muted">No contributions yet.</p>`}
     </section>`;
   tickCountdowns();
+  if (t.mechanism === "deposit") followQuote(t.address);
 
   $("#predict-form").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -104,7 +109,9 @@ export async function pageTrainer(main, address) {
     busy($("#add-form button"), async () => {
       try {
         const { receipt } = await act(`/api/trainers/${t.address}/prepare`, { action: "add", input: $("#add-input").value, label: $("#add-label").value }, box);
-        await done(box, `Added: ${receipt.outcome || "done"}. It can be refunded in ${duration(t.refund_wait_s)} if the model agrees then.`);
+        await done(box, points
+          ? `Added. Its point can be claimed in ${duration(t.refund_wait_s)} if the model agrees then.`
+          : `Added: ${receipt.outcome || "done"}. It can be refunded in ${duration(t.refund_wait_s)} if the model agrees then.`);
       } catch (error) { show(box, "error", error.message); }
     });
   });
@@ -116,10 +123,32 @@ export async function pageTrainer(main, address) {
           try {
             const contribution = JSON.parse(button.dataset.c);
             const { receipt } = await act(`/api/trainers/${t.address}/prepare`, { action, contribution }, box);
-            await done(box, `${action === "refund" ? "Refund" : "Report"} done: ${receipt.outcome || "settled"}.`);
+            const text = points
+              ? (action === "refund" ? "Point claimed: the contribution counts as good." : "Reported: the contribution counts as bad.")
+              : `${action === "refund" ? "Refund" : "Report"} done: ${receipt.outcome || "settled"}.`;
+            await done(box, text);
           } catch (error) { show(box, "error", error.message); }
         });
       });
     }
   }
+}
+
+// The quote moves with time (it falls while nobody adds) and jumps when
+// someone adds: ask the server for the SDK's quote every few seconds while
+// the page shows it.
+const QUOTE_EVERY_MS = 4000;
+function followQuote(address) {
+  clearInterval(state.quoteTimer);
+  state.quoteTimer = setInterval(async () => {
+    const shown = $("#current-deposit");
+    if (!shown || shown.dataset.address !== address) { clearInterval(state.quoteTimer); return; }
+    try {
+      const q = await api(`/api/trainers/${address}/quote`);
+      shown.textContent = q.deposit.eth;
+      shown.dataset.wei = q.deposit.wei;
+      $("#deposit-send").textContent = q.value.eth;
+      $("#quote-time").textContent = date(q.at);
+    } catch (error) { /* the next tick tries again */ }
+  }, QUOTE_EVERY_MS);
 }

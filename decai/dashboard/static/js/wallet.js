@@ -41,7 +41,7 @@ export async function sendTransaction(tx) {
   await checkWallet();
   const request = { from: state.account, data: tx.data, value: tx.value || "0x0" };
   if (tx.to) request.to = tx.to;
-  if (tx.gas) request.gas = tx.gas;
+  for (const key of ["gas", "maxFeePerGas", "maxPriorityFeePerGas"]) if (tx[key]) request[key] = tx[key];
   return walletRequest("eth_sendTransaction", [request]);
 }
 
@@ -84,7 +84,7 @@ export function fillAccounts() {
   const options = [`<option value="">Choose an account…</option>`];
   if (window.ethereum) options.push(`<option value="wallet">Browser wallet${state.mode === "wallet" && state.account ? `: ${short(state.account)}` : ""}</option>`);
   for (const a of state.network.dev_accounts) {
-    options.push(`<option value="dev:${a.address}">Dev ${short(a.address)} (${esc(a.balance.eth)})</option>`);
+    options.push(`<option value="dev:${a.address}">Dev ${short(a.address)} · ${esc(a.balance.eth)}</option>`);
   }
   select.innerHTML = options.join("");
   select.value = state.mode === "dev" ? `dev:${state.account}` : state.mode === "wallet" && state.account ? "wallet" : "";
