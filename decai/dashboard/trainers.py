@@ -15,6 +15,7 @@ from typing import Any
 from decai.chain.trainer import DEPOSIT_MARGIN, Trainer
 from decai.chain.transact import check_call
 from decai.core.contributions import Contribution
+from decai.core.fixed_point import from_fixed
 from decai.dashboard.common import checksum, ether
 from decai.errors import DecaiError, Rejected
 from decai.units import format_ether
@@ -79,16 +80,30 @@ class TrainerPages:
         return sample, [f"x{i} = {v:g}" for i, v in enumerate(values)]
 
     def describe(self, trainer: Trainer, sample) -> list[str]:
-        """Words (bag-of-words models) or feature indices of a sample."""
+        """A sample as people read it: the words of bag-of-words models, the
+        feature indices of sparse ones, and the decoded values of dense ones
+        (fixed point back to numbers: the values as the model sees them,
+        standardised and scaled to unit length by the encoder)."""
         try:
             encoder = trainer.encoder()
         except DecaiError:
             encoder = None
         if encoder is not None and hasattr(encoder, "decode"):
             return encoder.decode(list(sample))
-        if str(trainer.contract.encoder()).split(":", 1)[0] in ("indices", "hash", "above-mean"):
-            return [f"#{i}" for i in sample]
-        return [f"{len(sample)} values"]
+        if self.is_dense(trainer, encoder):
+            return [f"{value:.4g}" for value in self.decoded(sample)]
+        return [f"#{i}" for i in sample]
+
+    @staticmethod
+    def is_dense(trainer: Trainer, encoder=None) -> bool:
+        if encoder is not None:
+            return getattr(encoder, "kind", "") == "dense"
+        return str(trainer.contract.encoder()).split(":", 1)[0] in ("unit", "standard-unit")
+
+    @staticmethod
+    def decoded(sample) -> list[float]:
+        """A dense sample's fixed-point values as numbers."""
+        return [from_fixed(int(v)) for v in sample]
 
     def label_of(self, trainer: Trainer, label: Any) -> int:
         classes = trainer.classes
@@ -190,11 +205,13 @@ class TrainerPages:
         trainer = self.trainer(address)
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(["text", "label", "class", "data", "author", "added_time", "block"])
+        writer.writerow(["text", "label", "class", "data", "encoded", "author", "added_time", "block"])
+        dense = self.is_dense(trainer)
         for contribution in trainer.contributions():
             words = self.describe(trainer, contribution.data)
+            data = [repr(v) for v in self.decoded(contribution.data)] if dense else list(map(str, contribution.data))
             writer.writerow([
-                " ".join(words), contribution.label, trainer.classes[contribution.label],
+                " ".join(words), contribution.label, trainer.classes[contribution.label], " ".join(data),
                 " ".join(map(str, contribution.data)), contribution.author, contribution.added_time,
                 contribution.block_number,
             ])  # fmt: skip

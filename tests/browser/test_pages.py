@@ -174,6 +174,28 @@ def test_points_trainer_and_market__no_deposit_words(page, dashboard):
     assert "participation deadline" in text and "— in " in text
 
 
+def test_dense_samples__decoded_in_the_table_and_the_csv(page, dashboard):
+    """The points trainer's data set (the sample added above) shows the
+    numbers the model holds, not "30 values" or fixed-point integers."""
+    import csv
+    import io
+    import json
+
+    from decai.data.encoders import encoder_from_spec
+
+    record = json.loads((dashboard.records / "ethereum_local.json").read_text())["cancer-points"]
+    encoder = encoder_from_spec(record["encoder"], record["encoder_params"])
+    encoded = encoder.encode([float(x) for x in SAMPLE.split(",")])
+    values = [v / 10**9 for v in encoded]
+    show(page, dashboard, f"#/trainer/{dashboard.trainers['cancer-points']}")
+    chips = page.locator("#dataset tbody tr").first.locator(".chip").all_inner_texts()
+    assert chips == [f"{v:.4g}" for v in values]
+    href = page.get_attribute("#csv-link", "href")
+    rows = list(csv.DictReader(io.StringIO(page.request.get(dashboard.url + href).text())))
+    assert [float(x) for x in rows[0]["data"].split()] == values
+    assert [int(x) for x in rows[0]["encoded"].split()] == encoded
+
+
 def test_end_participation__offered_only_to_who_may_end(page, dashboard):
     market = f"#/market/{dashboard.trainers['market']}"
     show(page, dashboard, market)
