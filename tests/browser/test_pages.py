@@ -41,8 +41,18 @@ def next_deposit(dashboard, block: str) -> int:
     return int(rpc(dashboard.node_url, "eth_call", {"to": dashboard.trainers["reviews"], "data": data}, block), 16)
 
 
-def shown_deposit_is_at_most(page, wei: int) -> str:
-    return f"BigInt(document.querySelector('#current-deposit').dataset.wei) <= {wei}n"
+def shown_deposit_is_at_most(selector: str, wei: int) -> str:
+    return f"BigInt(document.querySelector({selector!r}).dataset.wei) <= {wei}n"
+
+
+def charged(dashboard, address: str, before: int) -> int:
+    """What `address`'s last transaction cost it beyond gas: the deposit the contract kept."""
+    block = rpc(dashboard.node_url, "eth_getBlockByNumber", "latest", False)
+    receipt = rpc(dashboard.node_url, "eth_getTransactionReceipt", block["transactions"][-1])
+    assert receipt["from"].lower() == address.lower() and receipt["status"] == "0x1"
+    gas = int(receipt["gasUsed"], 16) * int(receipt["effectiveGasPrice"], 16)
+    after = int(rpc(dashboard.node_url, "eth_getBalance", address, "latest"), 16)
+    return before - after - gas
 
 
 def test_idle_chain__the_deposit_shown_and_charged_is_the_next_blocks(page, dashboard):
@@ -63,11 +73,19 @@ def test_idle_chain__the_deposit_shown_and_charged_is_the_next_blocks(page, dash
     shown = int(page.get_attribute("#current-deposit", "data-wei"))
     assert after <= shown <= before
     expect(page.locator("#add-form")).to_contain_text("plus a 25% margin")
-    # Time passes with the page open: the quote follows without a reload.
-    rpc(dashboard.node_url, "evm_increaseTime", 900)
+    # Time passes with the page open: the quote follows without a reload,
+    # on the model page and on the list's card.
+    rpc(dashboard.node_url, "evm_increaseTime", 600)
     later = next_deposit(dashboard, "pending")
     assert later < after
-    page.wait_for_function(shown_deposit_is_at_most(page, later), timeout=15_000)
+    page.wait_for_function(shown_deposit_is_at_most("#current-deposit", later), timeout=15_000)
+    show(page, dashboard, "#/")
+    card = f".trainer-card[data-address='{dashboard.trainers['reviews']}'] dd.deposit"
+    rpc(dashboard.node_url, "evm_increaseTime", 300)
+    later = next_deposit(dashboard, "pending")
+    assert int(page.get_attribute(card, "data-wei")) > later
+    page.wait_for_function(shown_deposit_is_at_most(card, later), timeout=15_000)
+    show(page, dashboard, reviews)
     # An account holding the deposit and gas, but not the margin (let alone the
     # stale price plus margin), adds: the wallet is asked for what it can spare.
     poor = to_checksum_address(dashboard.accounts[6])
@@ -78,9 +96,11 @@ def test_idle_chain__the_deposit_shown_and_charged_is_the_next_blocks(page, dash
     use_account(page, dashboard, 6)
     page.fill("#add-input", "a dull and tedious film")
     page.select_option("#add-label", "rotten")
+    quoted = int(page.get_attribute("#current-deposit", "data-wei"))
     page.click("#add-form button")
     expect(page.locator("#add-message")).to_contain_text("Added: added; deposit held")
     assert dashboard.nonce(poor) == nonce + 1
+    assert 0 < charged(dashboard, poor, funds) <= quoted, "charged more than the deposit shown"
     # An account that cannot pay the deposit is told so, and nothing is sent.
     broke = to_checksum_address(dashboard.accounts[7])
     rpc(dashboard.node_url, "evm_increaseTime", 60)

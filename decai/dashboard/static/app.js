@@ -2,7 +2,7 @@
 // The server (decai/dashboard) reads, encodes and checks; this page asks the
 // wallet to send only the transactions the server prepared ({from, to, data,
 // value}) and follows their receipts through the server.
-import { $, state, api, esc, show, showGlobal, tickCountdowns } from "./js/core.js";
+import { $, state, api, esc, show, showGlobal, tickCountdowns, followQuotes } from "./js/core.js";
 import { fillAccounts, refreshBalance, chooseAccount, connectWallet } from "./js/wallet.js";
 import { pageList } from "./js/list.js";
 import { pageTrainer } from "./js/trainer.js";
@@ -38,6 +38,7 @@ async function route(moved = false) {
       if (box) show(box, "ok", state.flash.text);
       state.flash = null;
     }
+    followQuotes();
     document.body.dataset.ready = location.hash || "#/";
   }
 }

@@ -79,3 +79,29 @@ export function tickCountdowns() {
 }
 
 export function words(list) { return `<span class="chips">${list.map((w) => `<span class="chip">${esc(w)}</span>`).join("")}</span>`; }
+
+// A deposit falls while nobody adds and jumps when someone does. Every
+// element with data-quote="<trainer address>" shows that trainer's quote for
+// the next block (the SDK's, from the server), asked again every few
+// seconds while the page shows it: data-part "deposit" (the default),
+// "value" (what the wallet is asked for) or "at" (the time it is for).
+const QUOTE_EVERY_MS = 4000;
+export function followQuotes() {
+  clearInterval(state.quoteTimer);
+  if (!document.querySelector("[data-quote]")) return;
+  state.quoteTimer = setInterval(async () => {
+    const shown = [...document.querySelectorAll("[data-quote]")];
+    if (!shown.length) { clearInterval(state.quoteTimer); return; }
+    for (const address of new Set(shown.map((el) => el.dataset.quote))) {
+      try {
+        const quote = await api(`/api/trainers/${address}/quote`);
+        for (const el of shown.filter((e) => e.dataset.quote === address)) {
+          const part = el.dataset.part || "deposit";
+          if (part === "at") { el.textContent = date(quote.at); continue; }
+          el.textContent = quote[part].eth;
+          el.dataset.wei = quote[part].wei;
+        }
+      } catch (error) { /* the next tick asks again */ }
+    }
+  }, QUOTE_EVERY_MS);
+}

@@ -9,7 +9,7 @@ export async function pageList(main) {
       ? `<dt>Phase</dt><dd>${esc(t.phase)}</dd><dt>Stake</dt><dd>${esc(t.stake.eth)}</dd><dt>Bounty</dt><dd>${esc(t.bounty.eth)}</dd>`
       : t.mechanism === "points"
         ? `<dt>Adding</dt><dd>free; good contributions earn points</dd>`
-        : `<dt>Deposit now</dt><dd class="deposit">${esc(t.deposit.eth)}</dd>`;
+        : `<dt>Deposit now</dt><dd class="deposit" data-quote="${t.address}" data-wei="${t.deposit.wei}">${esc(t.deposit.eth)}</dd>`;
     return `<article class="card trainer-card" data-address="${t.address}">
       <h2><a href="${href}">${esc(t.name)}</a></h2>
       <p class="muted">${esc(t.description)}</p>

@@ -14,9 +14,9 @@ export async function pageTrainer(main, address) {
   const classOptions = t.classes.map((c) => `<option value="${esc(c)}">${esc(c)}</option>`).join("");
   const points = t.mechanism === "points";
   const deposit = t.mechanism === "deposit"
-    ? `<span id="deposit-quote">Deposit if you add now: <strong id="current-deposit" data-address="${t.address}" data-wei="${t.quote.deposit.wei}">${esc(t.quote.deposit.eth)}</strong></span>
-       <span class="muted">(for the next block, <span id="quote-time">${date(t.quote.at)}</span>; it falls while nobody adds).</span>
-       Your wallet is asked for it plus a ${t.quote.margin_percent}% margin, <strong id="deposit-send">${esc(t.quote.value.eth)}</strong>, in case another addition lands first; what the contract does not take comes back in the same transaction.
+    ? `<span id="deposit-quote">Deposit if you add now: <strong id="current-deposit" data-quote="${t.address}" data-wei="${t.quote.deposit.wei}">${esc(t.quote.deposit.eth)}</strong></span>
+       <span class="muted">(for the next block, <span id="quote-time" data-quote="${t.address}" data-part="at">${date(t.quote.at)}</span>; it falls while nobody adds).</span>
+       Your wallet is asked for it plus a ${t.quote.margin_percent}% margin, <strong id="deposit-send" data-quote="${t.address}" data-part="value">${esc(t.quote.value.eth)}</strong>, in case another addition lands first; what the contract does not take comes back in the same transaction.
        The deposit comes back after ${duration(t.refund_wait_s)} if the model then agrees with your label; otherwise reporters may take it.`
     : `Adding is free: a contribution the model still agrees with after ${duration(t.refund_wait_s)} earns a point.`;
   const mine = (t.mine || []).map((c) => `<tr>
@@ -90,7 +90,6 @@ export async function pageTrainer(main, address) {
       ${dataset ? `<div class="table-wrap"><table class="responsive" id="dataset"><thead><tr><th>Sample</th><th>Label</th><th>Author</th><th>Added</th></tr></thead><tbody>${dataset}</tbody></table></div>` : `<p class="muted">No contributions yet.</p>`}
     </section>`;
   tickCountdowns();
-  if (t.mechanism === "deposit") followQuote(t.address);
 
   $("#predict-form").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -132,23 +131,4 @@ export async function pageTrainer(main, address) {
       });
     }
   }
-}
-
-// The quote moves with time (it falls while nobody adds) and jumps when
-// someone adds: ask the server for the SDK's quote every few seconds while
-// the page shows it.
-const QUOTE_EVERY_MS = 4000;
-function followQuote(address) {
-  clearInterval(state.quoteTimer);
-  state.quoteTimer = setInterval(async () => {
-    const shown = $("#current-deposit");
-    if (!shown || shown.dataset.address !== address) { clearInterval(state.quoteTimer); return; }
-    try {
-      const q = await api(`/api/trainers/${address}/quote`);
-      shown.textContent = q.deposit.eth;
-      shown.dataset.wei = q.deposit.wei;
-      $("#deposit-send").textContent = q.value.eth;
-      $("#quote-time").textContent = date(q.at);
-    } catch (error) { /* the next tick tries again */ }
-  }, QUOTE_EVERY_MS);
 }
