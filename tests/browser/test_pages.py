@@ -178,6 +178,7 @@ def test_points_trainer_and_market__no_deposit_words(page, dashboard):
     page.select_option("#add-label", "malignant")
     page.click("#add-form button")
     expect(page.locator("#add-message")).to_have_text("Added. Its point can be claimed in 1d if the model agrees then.")
+    assert page.evaluate("document.activeElement.id") == "add-message", "focus fell back to the document"
     expect(page.locator("#mine .countdown")).to_contain_text("claimable in")
     advance_node_time(dashboard.node_url, 86_400 + 60)
     show(page, dashboard, f"#/trainer/{dashboard.trainers['cancer-points']}")

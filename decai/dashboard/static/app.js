@@ -34,8 +34,10 @@ async function route(moved = false) {
     if (heading) heading.tabIndex = -1;
     if (moved && heading) heading.focus();
     if (state.flash) {
+      // After an action the page is drawn again; focus goes to its outcome
+      // rather than falling back to the top of the document.
       const box = document.getElementById(state.flash.id);
-      if (box) show(box, "ok", state.flash.text);
+      if (box) { show(box, "ok", state.flash.text); box.tabIndex = -1; box.focus(); }
       state.flash = null;
     }
     followQuotes();
