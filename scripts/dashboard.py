@@ -9,6 +9,11 @@ prints its URL. On real networks the browser's own wallet (any EIP-1193
 injected wallet) signs every transaction; on a local node or fork the page
 also offers the node's dev accounts. `make dashboard` starts a fresh local
 chain with the demo trainers. Stop it with Ctrl-C.
+
+The server answers only its own page: requests naming another host
+(--allowed-host adds one), posts from other origins, posts that are not
+JSON or lack the page's session token, and bodies over 1 MiB are refused
+(decai/dashboard/security.py).
 """
 
 import click
@@ -21,7 +26,14 @@ from decai.errors import DecaiError
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free port).")
 @click.option("--demo", is_flag=True, help="Deploy the demo trainers first (local networks only).")
-def cli(provider, host, port, demo):
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="NAME[:PORT]",
+    help="Another host name the page may be opened as (repeatable); the address served is always allowed.",
+)
+def cli(provider, host, port, demo, allowed_hosts):
     from decai.dashboard.app import serve
 
     if demo:
@@ -30,4 +42,4 @@ def cli(provider, host, port, demo):
         from decai.dashboard.demo import deploy_demo
 
         deploy_demo(echo=lambda line: click.echo(line))
-    serve(host=host, port=port, echo=lambda line: click.echo(line))
+    serve(host=host, port=port, echo=lambda line: click.echo(line), allowed_hosts=allowed_hosts)

@@ -92,7 +92,8 @@ class Trainer:
             raise
         except (ApeException, ValueError) as error:
             raise DecaiError(f"{address} is not a decai trainer ({error.__class__.__name__})") from None
-        return cls(contract_container(mechanism, model_type).at(address))
+        # The ABI is known: never ask an explorer plugin (a network round trip, or a long timeout offline).
+        return cls(contract_container(mechanism, model_type).at(address, fetch_from_explorer=False))
 
     @classmethod
     def find(cls, reference: str) -> Trainer:

@@ -6,6 +6,9 @@ lives in this process and the handlers run one at a time on the event loop,
 which is what a single-user local app needs and keeps Ape out of threads.
 Errors the user can act on (DecaiError, Rejected) answer 400 with
 {"error": "one sentence"}; anything else answers 500 with its first line.
+`decai.dashboard.security.LocalOnly` wraps the whole app: only the page this
+server serves (trusted Host, same Origin, JSON, the session token written
+into that page, a bounded body) gets an answer to a POST.
 """
 
 from __future__ import annotations
@@ -16,11 +19,11 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from decai.dashboard.service import Service
+from decai.dashboard.security import LocalOnly, new_token, trusted_hosts
 from decai.errors import DecaiError
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -31,8 +34,17 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else error.__class__.__name__
 
 
-def create_app(service: Service | None = None) -> Starlette:
-    service = service or Service()
+def create_app(service=None, hosts: list[str] | None = None, token: str | None = None) -> Starlette:
+    """The app over `service` (a `decai.dashboard.service.Service` by
+    default), answering only as `hosts` (default: 127.0.0.1:8000 and its
+    loopback names) and to POSTs carrying `token` (default: a fresh one)."""
+    if service is None:
+        from decai.dashboard.service import Service
+
+        service = Service()
+    token = token or new_token()
+    hosts = hosts or trusted_hosts("127.0.0.1", 8000)
+    page = (STATIC / "index.html").read_text().replace("{{token}}", token)
 
     def api(handler):
         async def endpoint(request: Request) -> Response:
@@ -79,7 +91,7 @@ def create_app(service: Service | None = None) -> Starlette:
         )
 
     async def index(request: Request) -> Response:
-        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
+        return HTMLResponse(page, headers={"Cache-Control": "no-store"})
 
     routes = [
         Route("/", index),
@@ -95,6 +107,7 @@ def create_app(service: Service | None = None) -> Starlette:
         ),
         Route("/api/trainers/{address}/prepare", api(lambda r, b: service.prepare(address(r), b)), methods=["POST"]),
         Route("/api/trainers/{address}/dataset.csv", api(dataset)),
+        Route("/api/trainers/{address}/quote", api(lambda r, b: service.quote(address(r)))),
         Route("/api/markets/{address}", api(lambda r, b: service.market(address(r), account(r)))),
         Route("/api/send", api(lambda r, b: {"hash": service.send_dev(b.get("tx") or {})}), methods=["POST"]),
         Route("/api/tx/{hash}", api(lambda r, b: service.receipt(r.path_params["hash"]))),
@@ -104,11 +117,16 @@ def create_app(service: Service | None = None) -> Starlette:
     ]
     app = Starlette(routes=routes)
     app.state.service = service
+    app.state.token = token
+    app.add_middleware(LocalOnly, hosts=hosts, token=token)
     return app
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, service: Service | None = None, echo=print) -> None:
-    """Serve the dashboard until interrupted; prints its URL once it listens."""
+def serve(host: str = "127.0.0.1", port: int = 8000, service=None, echo=print, allowed_hosts=()) -> None:
+    """Serve the dashboard until interrupted; prints its URL once it listens.
+
+    It answers as the address it listens on (with the loopback names when
+    that is a loopback or wildcard address) and as `allowed_hosts`."""
     import socket
 
     import uvicorn
@@ -116,8 +134,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000, service: Service | None = N
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
-    url = f"http://{host}:{sock.getsockname()[1]}/"
-    config = uvicorn.Config(create_app(service), log_level="warning", access_log=False)
+    sock.listen(128)  # connections wait from now on, so the URL printed below answers at once
+    bound = sock.getsockname()[1]
+    url = f"http://{host if host not in ('0.0.0.0', '::') else '127.0.0.1'}:{bound}/"
+    app = create_app(service, hosts=trusted_hosts(host, bound, allowed_hosts))
+    config = uvicorn.Config(app, log_level="warning", access_log=False)
     server = uvicorn.Server(config)
     echo(f"decai dashboard: {url}", flush=True) if echo is print else echo(f"decai dashboard: {url}")
     server.run(sockets=[sock])

@@ -14,35 +14,92 @@ from decai.dashboard.common import checksum, ether, known_contract
 from decai.errors import DecaiError
 from decai.units import to_hex
 
+#: The deploy form's labels, by the field names the page sends.
+FIELDS = {
+    "refund_wait": "“Refund wait”",
+    "owner_claim_wait": "“Owner may take leftovers after”",
+    "any_claim_wait": "“Anyone may take leftovers after”",
+    "cost_weight": "“Cost weight (wei)”",
+}
+EXAMPLES = {
+    "refund_wait": "enter a duration such as 1d",
+    "owner_claim_wait": "enter a duration such as 10d",
+    "any_claim_wait": "enter a duration such as 20d",
+    "cost_weight": "enter an amount in wei such as 1e15 (0 for no deposit)",
+}
+#: The parameters' own names (as decai.core.mechanisms words its messages) -> the form's labels.
+_NAMES = {
+    "owner_claim_wait_s": FIELDS["owner_claim_wait"],
+    "any_address_claim_wait_s": FIELDS["any_claim_wait"],
+    "refund_wait_s": FIELDS["refund_wait"],
+    "cost_weight": FIELDS["cost_weight"],
+}
+
+
+def labelled(message: str) -> str:
+    """`message` with the parameters' internal names replaced by the form's labels."""
+    for name, label in _NAMES.items():
+        message = message.replace(name, label)
+    return message
+
 
 class Deployments:
     """Plan and record a deployment (see the module)."""
 
     def mechanism_parameters(self, mechanism: str, params: dict[str, Any]):
+        """The parameters the form gave; every message names a field by its label."""
         from decai.core.mechanisms import DepositParameters, PointsParameters
         from decai.units import parse_duration, parse_wei
 
-        def duration(key: str, default: str) -> int:
-            text = str(params.get(key) or default).strip()
-            try:
-                return parse_duration(text)
-            except DecaiError as error:
-                raise DecaiError(f"{key.replace('_', ' ')}: {error}") from None
-
-        if mechanism == "points":
-            return PointsParameters(refund_wait_s=duration("refund_wait", "1d"))
+        if mechanism not in ("deposit", "points"):
+            raise DecaiError(f"choose the deposit or points mechanism, not {mechanism!r}")
+        keys = ["refund_wait"]
         if mechanism == "deposit":
+            keys += ["owner_claim_wait", "any_claim_wait", "cost_weight"]
+        values: dict[str, int] = {}
+        for key in keys:
+            text = str(params.get(key) if params.get(key) is not None else "").strip()
+            if not text:
+                raise DecaiError(f"{FIELDS[key]} is empty: {EXAMPLES[key]}")
             try:
-                cost = parse_wei(str(params.get("cost_weight") or "1e15"))
+                values[key] = parse_wei(text) if key == "cost_weight" else parse_duration(text)
             except DecaiError as error:
-                raise DecaiError(f"cost weight: {error}") from None
+                raise DecaiError(f"{FIELDS[key]}: {error}") from None
+        try:
+            if mechanism == "points":
+                return PointsParameters(refund_wait_s=values["refund_wait"])
             return DepositParameters(
-                refund_wait_s=duration("refund_wait", "1d"),
-                owner_claim_wait_s=duration("owner_claim_wait", "10d"),
-                any_address_claim_wait_s=duration("any_claim_wait", "20d"),
-                cost_weight=cost,
+                refund_wait_s=values["refund_wait"],
+                owner_claim_wait_s=values["owner_claim_wait"],
+                any_address_claim_wait_s=values["any_claim_wait"],
+                cost_weight=values["cost_weight"],
             )
-        raise DecaiError(f"choose the deposit or points mechanism, not {mechanism!r}")
+        except DecaiError as error:
+            raise DecaiError(labelled(str(error))) from None
+
+    @staticmethod
+    def warnings(parameters) -> list[str]:
+        """What a deployer should confirm before deploying these parameters."""
+        out = []
+        if parameters.mechanism == "deposit" and parameters.cost_weight == 0:
+            out.append(
+                f"{FIELDS['cost_weight']} is 0: adding data costs nothing, so nothing stops spam "
+                "and reporters have nothing to take"
+            )
+        if parameters.refund_wait_s == 0:
+            what = "its point" if parameters.mechanism == "points" else "its deposit back"
+            out.append(
+                f"{FIELDS['refund_wait']} is 0: a contributor may claim {what} in the same block it adds, "
+                "before anyone can check the contribution"
+            )
+        return out
+
+    def existing_record(self, name: str) -> dict[str, Any] | None:
+        from decai.chain.records import load_records
+
+        network = self.provider.network
+        record = load_records(network.ecosystem.name, network.name).get(name)
+        return {"name": name, "address": record.get("address")} if record else None
 
     def plan(self, body: dict[str, Any]) -> dict[str, Any]:
         from decai.chain.deploy import _deploy_transaction, plan_deployment
@@ -93,7 +150,11 @@ class Deployments:
         total_gas = sum(s["gas"] for s in steps)
         cost = gas_price * total_gas
         self._funds(sender, cost)
+        name = (body.get("name") or model.name).strip() or model.name
         return {
+            "name": name,
+            "existing": self.existing_record(name),
+            "warnings": self.warnings(parameters),
             "contract": plan.contract_name,
             "steps": steps,
             "words": len(words),
@@ -114,6 +175,13 @@ class Deployments:
         from decai.models.base import model_from_dict
 
         model = model_from_dict(body.get("model"), "the model file")
+        name = (body.get("name") or model.name).strip() or model.name
+        existing = self.existing_record(name)
+        if existing and body.get("replace") is not True:
+            raise DecaiError(
+                f"a record named {name!r} already exists ({existing['address']}): nothing was recorded; "
+                "confirm replacing it on the page, or choose another name"
+            )
         parameters = self.mechanism_parameters(body.get("mechanism") or "deposit", body.get("params") or {})
         hashes = list(body.get("hashes") or [])
         if not hashes:
@@ -125,7 +193,7 @@ class Deployments:
         if known_contract(address) is None:
             raise DecaiError(f"{address} does not hold a decai trainer's code")
         container = contract_container(parameters.mechanism, model.type)
-        contract = container.at(address)
+        contract = container.at(address, fetch_from_explorer=False)
         if not bool(contract.setup_finished()):
             raise DecaiError("the deployment is not finished: its setup is still open")
         labels = body.get("labels") or ["deploy"] * len(receipts)
@@ -136,7 +204,6 @@ class Deployments:
             receipts[0].block_number,
             hashes[0],
         )
-        name = (body.get("name") or model.name).strip() or model.name
 
         class _Sender:  # deployment_record reads only .address
             address = checksum(body.get("from") or receipts[0].sender)

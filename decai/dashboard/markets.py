@@ -51,7 +51,9 @@ class MarketPages:
             out["owed"] = ether(status.owed.get(me, 0))
         actions = []
         if status.phase == "participation":
-            actions += ["add", "end"]
+            actions.append("add")
+            if me and self.may_end(trainer, me):
+                actions.append("end")
         if status.phase in ("processing",) or (
             status.phase == "reveal" and status.deadlines.get("reveal deadline", 0) <= out["now"]
         ):
@@ -60,6 +62,15 @@ class MarketPages:
             actions.append("withdraw")
         out["actions"] = actions
         return out
+
+    @staticmethod
+    def may_end(trainer: Trainer, account: str) -> bool:
+        """Whether `account` may end participation now (the contract's own answer, by eth_call)."""
+        try:
+            check_call("end_participation", trainer.contract.end_participation, sender=account)
+        except Rejected:
+            return False
+        return True
 
     def prepare_market(self, trainer: Trainer, action: str, sender: str, body: dict[str, Any]) -> dict[str, Any]:
         market = Market(trainer.contract, trainer.deployment_block)

@@ -16,7 +16,7 @@ import time
 from typing import Any
 
 from decai.chain.records import list_records, record_for_address
-from decai.chain.trainer import Trainer
+from decai.chain.trainer import DEPOSIT_MARGIN, Trainer
 from decai.dashboard.common import checksum, ether, known_contract
 from decai.dashboard.deployments import Deployments
 from decai.dashboard.markets import MarketPages
@@ -120,8 +120,21 @@ class Service(TrainerPages, MarketPages, Deployments):
             out["bounty"] = ether(int(c.bounty()))
         else:
             out["contributions"] = len(trainer.contributions())
-            out["deposit"] = ether(trainer.next_deposit())
+            out["deposit"] = ether(trainer.pending_deposit())
         return out
+
+    def quote(self, address: str) -> dict[str, Any]:
+        """The deposit `add_data` takes in the next block (the SDK's quote,
+        `Trainer.pending_deposit`), what the wallet is asked for (that plus
+        DEPOSIT_MARGIN, the excess coming back at once) and the time it is for."""
+        trainer = self.trainer(address)
+        deposit = trainer.pending_deposit() if trainer.mechanism == "deposit" else 0
+        return {
+            "deposit": ether(deposit),
+            "value": ether(deposit + int(deposit * DEPOSIT_MARGIN)),
+            "margin_percent": round(DEPOSIT_MARGIN * 100),
+            "at": self.pending_time(),
+        }
 
     def list(self) -> list[dict[str, Any]]:
         return [self.summary(address, name) for address, name in self.addresses()]
@@ -145,12 +158,20 @@ class Service(TrainerPages, MarketPages, Deployments):
         tx = {"from": sender, "to": method.contract.address, "data": to_hex(data), "value": hex(int(value))}
         # A gas limit with room: the node's own estimate can be exact to the
         # unit, and the state (the deposit's clock) moves before the block.
+        # Estimated against the pending block, where the transaction lands.
         try:
-            estimate = int(str(self.provider.make_request("eth_estimateGas", [tx])), 0)
+            estimate = int(str(self.provider.make_request("eth_estimateGas", [tx, "pending"])), 0)
             tx["gas"] = hex(estimate * 5 // 4 + 30_000)
         except Exception:  # noqa: BLE001 - the wallet estimates instead
             pass
         return tx
+
+    def _fees(self) -> dict[str, int]:
+        """EIP-1559 fees for a prepared transaction: twice the base fee plus the tip, so
+        the gas it may cost (gas limit x maxFeePerGas) is known when its value is chosen."""
+        tip = int(str(self.provider.make_request("eth_maxPriorityFeePerGas", [])), 0)
+        base = int(self.provider.get_block("pending").base_fee or 0)
+        return {"maxFeePerGas": 2 * base + tip, "maxPriorityFeePerGas": tip}
 
     def _funds(self, sender: str, value: int) -> None:
         balance = int(self.provider.get_balance(sender))
@@ -167,7 +188,8 @@ class Service(TrainerPages, MarketPages, Deployments):
         accounts = [checksum(a) for a in self.provider.make_request("eth_accounts", [])]
         if sender not in accounts:
             raise DecaiError(f"{sender} is not one of the node's dev accounts")
-        fields = {k: tx[k] for k in ("from", "to", "data", "value", "gas") if tx.get(k) is not None}
+        keys = ("from", "to", "data", "value", "gas", "maxFeePerGas", "maxPriorityFeePerGas")
+        fields = {k: tx[k] for k in keys if tx.get(k) is not None}
         try:
             return str(self.provider.make_request("eth_sendTransaction", [fields]))
         except Exception as error:  # noqa: BLE001 - the node's reason, in one line

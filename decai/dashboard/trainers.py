@@ -15,6 +15,7 @@ from typing import Any
 from decai.chain.trainer import DEPOSIT_MARGIN, Trainer
 from decai.chain.transact import check_call
 from decai.core.contributions import Contribution
+from decai.core.fixed_point import from_fixed
 from decai.dashboard.common import checksum, ether
 from decai.errors import DecaiError, Rejected
 from decai.units import format_ether
@@ -79,16 +80,30 @@ class TrainerPages:
         return sample, [f"x{i} = {v:g}" for i, v in enumerate(values)]
 
     def describe(self, trainer: Trainer, sample) -> list[str]:
-        """Words (bag-of-words models) or feature indices of a sample."""
+        """A sample as people read it: the words of bag-of-words models, the
+        feature indices of sparse ones, and the decoded values of dense ones
+        (fixed point back to numbers: the values as the model sees them,
+        standardised and scaled to unit length by the encoder)."""
         try:
             encoder = trainer.encoder()
         except DecaiError:
             encoder = None
         if encoder is not None and hasattr(encoder, "decode"):
             return encoder.decode(list(sample))
-        if str(trainer.contract.encoder()).split(":", 1)[0] in ("indices", "hash", "above-mean"):
-            return [f"#{i}" for i in sample]
-        return [f"{len(sample)} values"]
+        if self.is_dense(trainer, encoder):
+            return [f"{value:.4g}" for value in self.decoded(sample)]
+        return [f"#{i}" for i in sample]
+
+    @staticmethod
+    def is_dense(trainer: Trainer, encoder=None) -> bool:
+        if encoder is not None:
+            return getattr(encoder, "kind", "") == "dense"
+        return str(trainer.contract.encoder()).split(":", 1)[0] in ("unit", "standard-unit")
+
+    @staticmethod
+    def decoded(sample) -> list[float]:
+        """A dense sample's fixed-point values as numbers."""
+        return [from_fixed(int(v)) for v in sample]
 
     def label_of(self, trainer: Trainer, label: Any) -> int:
         classes = trainer.classes
@@ -133,6 +148,7 @@ class TrainerPages:
         out["now"] = now
         out["refund_wait_s"] = int(c.refund_wait_s())
         if trainer.mechanism == "deposit":
+            out["quote"] = self.quote(trainer.address)
             out["owner_claim_wait_s"] = int(c.owner_claim_wait_s())
             out["any_address_claim_wait_s"] = int(c.any_address_claim_wait_s())
             out["owner"] = str(c.owner())
@@ -189,15 +205,53 @@ class TrainerPages:
         trainer = self.trainer(address)
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(["text", "label", "class", "data", "author", "added_time", "block"])
+        writer.writerow(["text", "label", "class", "data", "encoded", "author", "added_time", "block"])
+        dense = self.is_dense(trainer)
         for contribution in trainer.contributions():
             words = self.describe(trainer, contribution.data)
+            data = [repr(v) for v in self.decoded(contribution.data)] if dense else list(map(str, contribution.data))
             writer.writerow([
-                " ".join(words), contribution.label, trainer.classes[contribution.label],
+                " ".join(words), contribution.label, trainer.classes[contribution.label], " ".join(data),
                 " ".join(map(str, contribution.data)), contribution.author, contribution.added_time,
                 contribution.block_number,
             ])  # fmt: skip
         return out.getvalue()
+
+    def prepare_add(self, trainer: Trainer, sender: str, body: dict[str, Any]) -> dict[str, Any]:
+        """add_data for the wallet, with the deposit of the block it lands in.
+
+        The deposit is the SDK's quote for the pending block
+        (`Trainer.pending_deposit`); the wallet is asked for it plus
+        DEPOSIT_MARGIN (another addition just before raises the price), and
+        the contract sends back what it does not take. An account that holds
+        the deposit and the gas but not the whole margin sends what it can
+        spare: it is never refused while it can pay."""
+        c = trainer.contract
+        sample, used = self.encode(trainer, body.get("input"))
+        label = self.label_of(trainer, body.get("label"))
+        deposit = trainer.pending_deposit() if trainer.mechanism == "deposit" else 0
+        wanted = deposit + int(deposit * DEPOSIT_MARGIN)
+        balance = int(self.provider.get_balance(sender))
+        fees = self._fees()
+        tx = self._tx(sender, c.add_data, [sample, label], deposit)
+        gas = int(tx.get("gas", hex(1_000_000)), 16)
+        gas_cost = gas * fees["maxFeePerGas"]
+        if balance < deposit + gas_cost:
+            raise DecaiError(
+                f"insufficient funds: the deposit is {format_ether(deposit)} plus up to {format_ether(gas_cost)} "
+                f"of gas, and {sender} has {format_ether(balance)}"
+            )
+        value = min(wanted, balance - gas_cost)
+        check_call("add_data", c.add_data, sample, label, sender=sender, value=value)
+        tx["value"] = hex(value)
+        tx.update({key: hex(fee) for key, fee in fees.items()})
+        summary = f"add {len(sample)} feature(s) labelled {trainer.classes[label]}"
+        if trainer.mechanism == "deposit":
+            summary += (
+                f", deposit {format_ether(deposit)} (sending {format_ether(value)}; "
+                "what the contract does not take comes back at once)"
+            )
+        return {"tx": tx, "summary": summary, "features": used, "deposit": ether(deposit), "value": ether(value)}
 
     @staticmethod
     def contribution(body: dict[str, Any]) -> Contribution:
@@ -221,24 +275,7 @@ class TrainerPages:
         if trainer.mechanism == "market":
             return self.prepare_market(trainer, action, sender, body)
         if action == "add":
-            sample, used = self.encode(trainer, body.get("input"))
-            label = self.label_of(trainer, body.get("label"))
-            deposit = trainer.next_deposit()
-            value = deposit + int(deposit * DEPOSIT_MARGIN)
-            self._funds(sender, value)
-            check_call("add_data", c.add_data, sample, label, sender=sender, value=value)
-            summary = f"add {len(sample)} feature(s) labelled {trainer.classes[label]}" + (
-                f", deposit {format_ether(deposit)} (sending {format_ether(value)}; the excess comes back at once)"
-                if trainer.mechanism == "deposit"
-                else ""
-            )
-            return {
-                "tx": self._tx(sender, c.add_data, [sample, label], value),
-                "summary": summary,
-                "features": used,
-                "deposit": ether(deposit),
-                "value": ether(value),
-            }
+            return self.prepare_add(trainer, sender, body)
         contribution = self.contribution(body.get("contribution") or {})
         if action == "refund":
             if contribution.author != sender:

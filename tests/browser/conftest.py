@@ -26,6 +26,8 @@ SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run",
+    # A host name that resolves to this machine, as a DNS rebinding attack makes one (tests/browser/test_security.py).
+    "--host-resolver-rules=MAP rebind.test 127.0.0.1",
 ]  # fmt: skip
 
 
