@@ -276,6 +276,57 @@ def given(name: str) -> bool:
 
 
 # -- parsing -------------------------------------------------------------------
+class DurationType(click.ParamType):
+    """A duration option (`1d`, `90m`, seconds) read as seconds while the
+    command line is parsed, so a bad one stops the command before it acts."""
+
+    name = "duration"
+
+    def __init__(self, minimum: int = 0):
+        self.minimum = minimum
+
+    def convert(self, value, param, ctx) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        try:
+            seconds = parse_duration(value)
+        except DecaiError as error:
+            self.fail(str(error), param, ctx)
+        if seconds < self.minimum:
+            self.fail(f"{value!r} is shorter than {self.minimum} s", param, ctx)
+        return seconds
+
+
+class AmountType(click.ParamType):
+    """An amount option (wei, or a number with gwei or ether) read as wei."""
+
+    name = "amount"
+
+    def convert(self, value, param, ctx) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        try:
+            return parse_wei(value)
+        except DecaiError as error:
+            self.fail(str(error), param, ctx)
+
+
+def uint(bits: int = 256, minimum: int = 0) -> click.IntRange:
+    """An integer option checked against its ABI type (uint<bits>) while parsing."""
+    return click.IntRange(min=minimum, max=2**bits - 1)
+
+
+def address_argument(text: str, flag: str) -> str:
+    """A 0x address (checksummed), or a DecaiError naming `flag`: neither
+    Ape's alias lookup nor ENS is tried on it."""
+    from eth_utils import is_address, to_checksum_address
+
+    value = str(text).strip()
+    if not is_address(value):
+        raise DecaiError(f"{flag} {value!r} is not an address (0x and 40 hex digits)")
+    return to_checksum_address(value)
+
+
 def check_step_flag(flag: str, model_type: str, step: float | None) -> None:
     """A step option (`--step`) the model type cannot take, as a usage error naming the flag."""
     from decai.models.base import model_class

@@ -77,12 +77,17 @@ class Trainer:
     # -- finding one ------------------------------------------------------
     @classmethod
     def at(cls, address: str) -> Trainer:
-        """Attach to a deployed trainer; its kind picks the right ABI."""
+        """Attach to a deployed trainer; its kind picks the right ABI.
+        Anything but a 0x address (an Ape alias, an ENS name) is refused
+        with a DecaiError, like every failure here."""
         from ape import Contract, chain
         from ape.exceptions import ApeException
+        from eth_utils import is_address
 
         from decai.chain.contracts import contract_container
 
+        if not isinstance(address, str) or not is_address(address):
+            raise DecaiError(f"{address!r} is not an address (0x and 40 hex digits)")
         try:
             if not chain.provider.get_code(address):
                 raise DecaiError(f"no contract at {address}")

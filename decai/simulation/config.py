@@ -64,6 +64,8 @@ class SimulationConfig:
     #: How transactions reach the chain: "rpc" (raw signed transactions over
     #: JSON-RPC, fast) or "sdk" (decai.chain.trainer.Trainer through Ape, as scripts do).
     transport: str = "rpc"
+    #: Keep a class with one row or under 1% of a CSV's rows (`decai.data.files`).
+    allow_small_classes: bool = False
 
     def __post_init__(self) -> None:
         if self.learning_rate is None:
@@ -99,7 +101,12 @@ class SimulationConfig:
 
 def prepare_experiment(config: SimulationConfig) -> Prepared:
     config.check()
-    dataset = load_dataset(config.dataset, label_column=config.label_column, text_column=config.text_column)
+    dataset = load_dataset(
+        config.dataset,
+        label_column=config.label_column,
+        text_column=config.text_column,
+        allow_small_classes=config.allow_small_classes,
+    )
     return prepare(
         dataset,
         config.model_type,
