@@ -33,7 +33,7 @@ import random
 import click
 from ape.cli import account_option
 
-from decai.apps.cli import DecaiCommand, OfflineCommand, address_argument, uint
+from decai.apps.cli import ADDRESS, DecaiCommand, OfflineCommand, uint
 from decai.errors import DecaiError
 from decai.units import parse_wei
 
@@ -48,7 +48,7 @@ def _amount(flag: str, text: str) -> int:
 def _market(address: str):
     from decai.market.client import Market
 
-    return Market.at(address_argument(address, "ADDRESS"))
+    return Market.at(address)
 
 
 def _check_samples(path: str, samples, lines, num_features: int) -> None:
@@ -153,7 +153,7 @@ def deploy(
 
 
 @cli.command(cls=DecaiCommand)
-@click.argument("address")
+@click.argument("address", type=ADDRESS)
 @click.option("--test-set", required=True, type=click.Path(), help="JSON or CSV test set (see the module notes).")
 @click.option(
     "--portions",
@@ -200,7 +200,7 @@ def commit(address, test_set, num_portions, bounty, out, shuffle, account):
 
 
 @cli.command(cls=DecaiCommand)
-@click.argument("address")
+@click.argument("address", type=ADDRESS)
 @account_option()
 def draw(address, account):
     """Anyone: fix which portion the provider must reveal first."""
@@ -208,7 +208,7 @@ def draw(address, account):
 
 
 @cli.command("reveal-first", cls=DecaiCommand)
-@click.argument("address")
+@click.argument("address", type=ADDRESS)
 @click.option("--portions-file", required=True, type=click.Path(), help="The file written by `commit`.")
 @account_option()
 def reveal_first(address, portions_file, account):
@@ -220,7 +220,7 @@ def reveal_first(address, portions_file, account):
 
 
 @cli.command(cls=DecaiCommand)
-@click.argument("address")
+@click.argument("address", type=ADDRESS)
 @click.option("--sample", required=True, help="Comma-separated increasing feature indices, e.g. 1,5,9.")
 @click.option("--label", type=click.IntRange(0, 1), required=True, help="0 or 1.")
 @click.option("--value", default=None, help="Wei (or gwei, ether) to send (default: the stake).")
@@ -235,7 +235,7 @@ def add(address, sample, label, value, account):
 
 
 @cli.command(cls=DecaiCommand)
-@click.argument("address")
+@click.argument("address", type=ADDRESS)
 @account_option()
 def end(address, account):
     """Provider (or anyone after the deadline): end participation."""
@@ -245,7 +245,7 @@ def end(address, account):
 
 
 @cli.command(cls=DecaiCommand)
-@click.argument("address")
+@click.argument("address", type=ADDRESS)
 @click.option("--portions-file", required=True, type=click.Path(), help="The file written by `commit`.")
 @account_option()
 def reveal(address, portions_file, account):
@@ -262,7 +262,7 @@ def reveal(address, portions_file, account):
 
 
 @cli.command(cls=DecaiCommand)
-@click.argument("address")
+@click.argument("address", type=ADDRESS)
 @click.option(
     "--max-steps",
     type=uint(minimum=1),
@@ -289,7 +289,7 @@ def process(address, max_steps, gas_cap, account):
 
 
 @cli.command(cls=DecaiCommand)
-@click.argument("address")
+@click.argument("address", type=ADDRESS)
 @account_option()
 def withdraw(address, account):
     """Anyone owed something: withdraw it."""
@@ -297,7 +297,7 @@ def withdraw(address, account):
 
 
 @cli.command(cls=DecaiCommand)
-@click.argument("address")
+@click.argument("address", type=ADDRESS)
 @account_option()
 def cancel(address, account):
     """Provider before the first reveal, anyone after the commit window: cancel."""
@@ -306,12 +306,11 @@ def cancel(address, account):
 
 
 @cli.command(cls=DecaiCommand)
-@click.argument("address")
-@click.option("--who", multiple=True, help="Also show what these accounts are owed.")
+@click.argument("address", type=ADDRESS)
+@click.option("--who", multiple=True, type=ADDRESS, help="Also show what these accounts are owed.")
 def status(address, who):
     """Phase, deadlines, balances."""
-    who = [address_argument(account, "--who") for account in who]
-    for line in _market(address).status(who).lines():
+    for line in _market(address).status(list(who)).lines():
         click.echo(line)
 
 

@@ -11,8 +11,8 @@ sends nothing and says why. `ape run claims` lists what you can report now.
 import click
 
 from decai.apps.cli import (
+    ADDRESS,
     DecaiCommand,
-    address_argument,
     connect_trainer,
     load_account,
     parse_label,
@@ -30,10 +30,9 @@ from decai.errors import DecaiError
 @click.option("--text", default=None, help="The sample as raw text (text models).")
 @click.option("--label", required=True, help="The label it was added with (index or class name).")
 @click.option("--added-time", type=uint(), required=True, help="The timestamp of its AddData event.")
-@click.option("--author", required=True, help="The address that added it.")
+@click.option("--author", required=True, type=ADDRESS, help="The address that added it.")
 @click.option("--account", default=None, help="Account alias, or TEST::n (default TEST::0 on local networks).")
 def cli(provider, trainer, data, values, text, label, added_time, author, account):
-    author = address_argument(author, "--author")
     model = connect_trainer(trainer)
     label_index = parse_label(model, label)
     sample = parse_sample(model, data, text, values)

@@ -19,7 +19,16 @@ from pathlib import Path
 
 import click
 
-from decai.apps.cli import AmountType, DecaiCommand, DurationType, check_step_flag, parse_duration, parse_wei, warn
+from decai.apps.cli import (
+    FRACTION,
+    AmountType,
+    DecaiCommand,
+    DurationType,
+    check_step_flag,
+    parse_duration,
+    parse_wei,
+    warn,
+)
 from decai.data.datasets import SOURCE_HELP
 from decai.models.base import model_types
 
@@ -108,14 +117,14 @@ def _agents(agents_file, honest, adversaries, free_riders):
 @click.option(
     "--initial-fraction",
     default=0.08,
-    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    type=FRACTION,
     show_default=True,
     help="Share of the training data the deployed model starts from.",
 )
 @click.option(
     "--test-fraction",
     default=0.2,
-    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    type=FRACTION,
     show_default=True,
     help="Share of the data hidden for testing.",
 )

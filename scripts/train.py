@@ -21,7 +21,7 @@ fixed-point model; deploy the file with `ape run deploy --model FILE`.
 
 import click
 
-from decai.apps.cli import OfflineCommand, check_step_flag, warn
+from decai.apps.cli import FRACTION, OfflineCommand, check_step_flag, warn
 from decai.data.datasets import SOURCE_HELP
 from decai.models.base import model_types
 
@@ -52,9 +52,7 @@ from decai.models.base import model_types
     help="bow: words kept (most frequent first).",
 )
 @click.option("--hash-features", default=1024, show_default=True, type=click.IntRange(min=1), help="hash: buckets.")
-@click.option(
-    "--test-fraction", default=0.25, show_default=True, type=click.FloatRange(0, 1, min_open=True, max_open=True)
-)
+@click.option("--test-fraction", default=0.25, show_default=True, type=FRACTION)
 @click.option(
     "--allow-small-classes",
     is_flag=True,

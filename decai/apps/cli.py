@@ -311,20 +311,66 @@ class AmountType(click.ParamType):
             self.fail(str(error), param, ctx)
 
 
-def uint(bits: int = 256, minimum: int = 0) -> click.IntRange:
-    """An integer option checked against its ABI type (uint<bits>) while parsing."""
-    return click.IntRange(min=minimum, max=2**bits - 1)
+class FractionType(click.ParamType):
+    """A share strictly between 0 and 1 (NaN refused), checked while parsing."""
+
+    name = "fraction"
+
+    def convert(self, value, param, ctx) -> float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not 0 < number < 1:  # False for NaN too
+            self.fail(f"{value!r} is not between 0 and 1", param, ctx)
+        return number
 
 
-def address_argument(text: str, flag: str) -> str:
-    """A 0x address (checksummed), or a DecaiError naming `flag`: neither
-    Ape's alias lookup nor ENS is tried on it."""
-    from eth_utils import is_address, to_checksum_address
+FRACTION = FractionType()
 
-    value = str(text).strip()
-    if not is_address(value):
-        raise DecaiError(f"{flag} {value!r} is not an address (0x and 40 hex digits)")
-    return to_checksum_address(value)
+
+class UIntType(click.ParamType):
+    """An integer option checked against its ABI type (uint<bits>) while
+    parsing, so that no encoder error reaches the user."""
+
+    name = "integer"
+
+    def __init__(self, bits: int = 256, minimum: int = 0):
+        self.bits, self.minimum = bits, minimum
+
+    def convert(self, value, param, ctx) -> int:
+        if isinstance(value, bool):
+            self.fail(f"{value!r} is not a whole number", param, ctx)
+        try:
+            number = value if isinstance(value, int) else int(str(value).strip(), 10)
+        except ValueError:
+            self.fail(f"{value!r} is not a whole number", param, ctx)
+        if not self.minimum <= number <= 2**self.bits - 1:
+            self.fail(f"{number} is out of range: {self.minimum} to 2**{self.bits} - 1 (uint{self.bits})", param, ctx)
+        return number
+
+
+def uint(bits: int = 256, minimum: int = 0) -> UIntType:
+    """An integer option of ABI type uint<bits>, at least `minimum`."""
+    return UIntType(bits, minimum)
+
+
+class AddressType(click.ParamType):
+    """A 0x address (checksummed) checked while parsing: neither Ape's
+    alias lookup nor ENS is tried on it."""
+
+    name = "address"
+
+    def convert(self, value, param, ctx) -> str:
+        from eth_utils import is_address, to_checksum_address
+
+        text = str(value).strip()
+        if not is_address(text):
+            self.fail(f"{text!r} is not an address (0x and 40 hex digits)", param, ctx)
+        return to_checksum_address(text)
+
+
+ADDRESS = AddressType()
 
 
 def check_step_flag(flag: str, model_type: str, step: float | None) -> None:
@@ -349,11 +395,13 @@ def is_live(provider) -> bool:
     return not provider.network.is_dev
 
 
-def load_account(alias: str | None, provider) -> Any:
+def load_account(alias: str | None, provider, signs: bool = True) -> Any:
     """An Ape account by alias, or a test account (TEST::n).
 
     On local networks the default is TEST::0. A keyfile account signs
-    without prompting when DECAI_PASSPHRASE is set.
+    without prompting when DECAI_PASSPHRASE is set; without it and without
+    a terminal to prompt on, an account that `signs` is refused here,
+    before anything is planned or sent.
     """
     from ape import accounts
 
@@ -371,6 +419,11 @@ def load_account(alias: str | None, provider) -> Any:
     except Exception:
         raise DecaiError(f"no account with alias {alias!r} (see `ape accounts list`)") from None
     passphrase = os.environ.get("DECAI_PASSPHRASE")
+    if passphrase is None and hasattr(account, "set_autosign") and signs and not sys.stdin.isatty():
+        raise DecaiError(
+            f"account {alias!r} is locked and there is no terminal to ask for its passphrase: "
+            "set DECAI_PASSPHRASE to sign with it (see docs/NETWORKS.md)"
+        )
     if passphrase is not None and hasattr(account, "set_autosign"):
         from ape.exceptions import AccountsError
 
