@@ -127,8 +127,11 @@ def _quiet_traces() -> None:
 def _apply_verbosity(ctx: click.Context) -> None:
     from ape.logging import logger
 
+    import decai.chain.transact
+
     explicit = ctx.meta.get(_LEVEL_KEY)
     logger.set_level(explicit or ("INFO" if is_verbose() else "WARNING"))
+    decai.chain.transact.SHOW_TRACES = is_verbose()
     if not is_verbose():
         _quiet_traces()
 

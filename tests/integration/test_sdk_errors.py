@@ -1,0 +1,32 @@
+"""The SDK says what is wrong in decai's words: only DecaiError subclasses
+leave it, and nothing is printed on their way (no call trace, no log line)."""
+
+from __future__ import annotations
+
+import pytest
+
+from decai.chain.deploy import deploy_trainer
+from decai.errors import DecaiError, Rejected
+from decai.sdk import Trainer
+from tests.helpers.chain import PARAMETERS, sparse_model
+
+
+@pytest.mark.parametrize("address", ["0x1234", "vitalik.eth", "TEST::0", "0x" + "g" * 40, ""])
+def test_trainer_at__not_an_address__decai_error(address):
+    with pytest.raises(DecaiError, match=r"is not an address \(0x and 40 hex digits\)$"):
+        Trainer.at(address)
+    with pytest.raises(DecaiError):
+        Trainer.find(address if address.startswith("0x") else "no-such-record")
+
+
+def test_add_data__deposit_too_small__rejected_and_nothing_printed(accounts, capfd):
+    deployment = deploy_trainer(sparse_model(), PARAMETERS, accounts[0], progress=False)
+    trainer = Trainer.at(deployment.contract.address)
+    capfd.readouterr()
+    with pytest.raises(Rejected, match="^add_data rejected: deposit: insufficient deposit$"):
+        trainer.add_data([1, 2], 1, sender=accounts[1], value=1)
+    out, err = capfd.readouterr()
+    assert (out, err) == ("", "")
+    trainer.add_data([1, 2], 1, sender=accounts[1])
+    out, err = capfd.readouterr()
+    assert "INFO" not in out + err and "Confirmed" not in out + err
