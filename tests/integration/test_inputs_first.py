@@ -94,7 +94,8 @@ def test_export__bad_output__refused_before_reading_nothing_written(node, tmp_pa
 @pytest.mark.parametrize(
     "name, content, line_message",
     [
-        ("t.json", b'{"samples": [[1, 2],\n [3]],\n "labels": [1]}\n', "3: 2 samples but 1 labels; give one label per sample"),
+        ("t.json", b'{"samples": [[1, 2],\n [3]],\n "labels": [1]}\n',
+         "3: 2 samples but 1 labels; give one label per sample"),
         ("t.csv", b"label,indices\n1,3 4\n0,5\nx,7\n1,8\n", "4: column 'label': 'x' is not a label (0 or 1)"),
         ("t.csv", b"1,3 4\n0,5 \xe9\n", "2: not UTF-8 text (byte 0xe9); save the file as UTF-8"),
         ("t.csv", b"1,3 4\n0,5 25\n", "2: sample: feature index 25 is out of range (the model has 20 features)"),
@@ -134,7 +135,8 @@ def test_train__nan_and_stray_class__file_line_column(tmp_path, node):
     data.write_bytes(b"x,y,label\n" + rows + b"nan,1,0\n")
     out = tmp_path / "m.json"
     args = ("train", "--data", str(data), "--model-type", "nearest_centroid", "--out", str(out))
-    one_error(run_script(url, records, *args, network=None), f"error: {data}:102: column 'x': 'nan' is not a finite number")
+    nan = f"error: {data}:102: column 'x': 'nan' is not a finite number"
+    one_error(run_script(url, records, *args, network=None), nan)
     data.write_bytes(b"x,y,label\n" + rows + b"3,1,2\n,,\n4,4,\n")
     one_error(
         run_script(url, records, *args, network=None),
