@@ -19,6 +19,16 @@ from decai.chain.node import Anvil
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _get(url: str):
+    """The JSON at `url`, once the server listens (it prints its URL just before)."""
+    for _ in range(100):
+        try:
+            return requests.get(url, timeout=30).json()
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    raise AssertionError(f"nothing answers at {url}")
+
+
 def test_dashboard_demo__own_records__users_records_untouched(tmp_path):
     user = tmp_path / "deployments"
     user.mkdir()
@@ -45,7 +55,7 @@ def test_dashboard_demo__own_records__users_records_untouched(tmp_path):
                 started = re.search(r"decai dashboard: (http://\S+?)/?$", line.strip())
                 url = started.group(1) if started else None
             assert url and folder, "".join(lines)
-            trainers = requests.get(f"{url}/api/trainers", timeout=30).json()
+            trainers = _get(f"{url}/api/trainers")
             names = json.dumps(trainers)
             assert "reviews" in names and folder.is_dir()
             assert json.loads((folder / "ethereum_local.json").read_text()).keys() >= {"reviews"}
