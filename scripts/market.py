@@ -35,7 +35,7 @@ from ape.cli import account_option
 
 from decai.apps.cli import ADDRESS, DecaiCommand, OfflineCommand, uint
 from decai.errors import DecaiError
-from decai.units import parse_wei
+from decai.units import format_ether, parse_wei
 
 
 def _amount(flag: str, text: str) -> int:
@@ -195,7 +195,8 @@ def commit(address, test_set, num_portions, bounty, out, shuffle, account):
     with pending_portions(out, portions, market=address):
         receipt = market.commit(portions, bounty_wei, sender=account)
     click.echo(
-        f"committed {num_portions} portions, bounty {bounty_wei} wei ({receipt.gas_used:,} gas); secrets in {out}"
+        f"committed {num_portions} portions, bounty {format_ether(bounty_wei)} ({receipt.gas_used:,} gas); "
+        f"secrets in {out}"
     )
 
 
@@ -231,7 +232,7 @@ def add(address, sample, label, value, account):
     contribution = market.add_data(
         _parse_sample(sample), label, sender=account, value=None if value is None else _amount("--value", value)
     )
-    click.echo(f"contribution {contribution.index} recorded; stake {market.stake} wei")
+    click.echo(f"contribution {contribution.index} recorded; stake {format_ether(market.stake)}")
 
 
 @cli.command(cls=DecaiCommand)
@@ -293,7 +294,7 @@ def process(address, max_steps, gas_cap, account):
 @account_option()
 def withdraw(address, account):
     """Anyone owed something: withdraw it."""
-    click.echo(f"withdrew {_market(address).withdraw(sender=account)} wei")
+    click.echo(f"withdrew {format_ether(_market(address).withdraw(sender=account))}")
 
 
 @cli.command(cls=DecaiCommand)

@@ -211,7 +211,22 @@ def _report(console, rows, output: Path) -> None:
     lines = summarise(rows)
     console.print(rich_table(lines))
     advice = recommend(lines)
-    console.print(f"[bold]recommended:[/] {advice['settings']}")
+    console.print(f"[bold]recommended:[/] {describe_settings(advice['settings'])}")
     console.print(f"because {advice['reason']}")
     for path in paths.values():
         console.print(f"wrote {path}")
+
+
+def describe_settings(settings: dict) -> str:
+    """A recommended setting in words: the step as its model type reads it
+    (a perceptron's learning rate, a counting model's 1/k), waits as
+    durations, the cost weight in wei."""
+    from decai.models.base import model_class
+    from decai.units import human_duration
+
+    model_type, step = settings["model_type"], settings["learning_rate"]
+    return (
+        f"{model_type}, {model_class(model_type).describe_step(step)}, "
+        f"refund wait {human_duration(settings['refund_wait_s'])}, "
+        f"claim wait {human_duration(settings['claim_wait_s'])}, cost weight {float(settings['cost_weight']):.3g} wei"
+    )

@@ -255,7 +255,20 @@ def check_node(provider) -> None:
         try:
             requests.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=5)
         except requests.RequestException:
-            raise NodeUnavailable(f"no node at {url} (APE_FOUNDRY_HOST) — start one with `make node`") from None
+            raise NodeUnavailable(f"no node at {url} (APE_FOUNDRY_HOST) — {start_hint(url)}") from None
+
+
+def start_hint(url: str) -> str:
+    """How to start the node that `url` names (`make node` listens on 8545)."""
+    from urllib.parse import urlparse
+
+    try:
+        port = urlparse(url).port
+    except ValueError:
+        port = None
+    if port in (None, 8545):
+        return "start one with `make node`"
+    return f"start one with `anvil --port {port}` (`make node` listens on 8545)"
 
 
 def connection_error(provider, error: BaseException) -> DecaiError:
