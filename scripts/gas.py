@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
     "models",
     multiple=True,
     type=click.Choice(MODELS + ("PM",)),
-    help="Only these (default: the five models and the prediction market, PM).",
+    help="Only these (default: every model and the prediction market, PM).",
 )
 @click.option(
     "--check", is_flag=True, help="Compare with --output (default: the committed benchmarks/gas.json); write nothing."
