@@ -40,8 +40,9 @@ node_modules/.bin/anvil: package.json package-lock.json
 # so any change under contracts/ forces a full compile.
 # Then the deployables' compiled types are copied into the package
 # (decai/artifacts, committed) so that the SDK works from any project.
+# (Ape's per-contract INFO lines are hidden: errors and the summary show.)
 .build/.compiled: $(CONTRACTS) ape-config.yaml | setup
-	ape compile --force
+	ape compile --force --verbosity SUCCESS
 	python -m decai.chain.artifacts
 	touch $@
 
