@@ -3,6 +3,10 @@ leave it, and nothing is printed on their way (no call trace, no log line)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from decai.chain.deploy import deploy_trainer
@@ -30,3 +34,21 @@ def test_add_data__deposit_too_small__rejected_and_nothing_printed(accounts, cap
     trainer.add_data([1, 2], 1, sender=accounts[1])
     out, err = capfd.readouterr()
     assert "INFO" not in out + err and "Confirmed" not in out + err
+
+
+def test_trainer__no_network_connected__decai_error_says_how():
+    script = (
+        "from decai.sdk import DecaiError, Trainer\n"
+        "for call in (lambda: Trainer.at('0x' + '1' * 40), lambda: Trainer.find('bc')):\n"
+        "    try:\n"
+        "        call()\n"
+        "    except DecaiError as error:\n"
+        "        print(type(error).__name__, error)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120)
+    message = (
+        "DecaiError no network is connected: use the SDK inside `with networks.parse_network_choice(...)`, "
+        "an `ape run` script or `ape console`"
+    )
+    assert done.stdout.splitlines() == [message, message], done.stdout + done.stderr
