@@ -11,6 +11,7 @@ runs a few of the same mistakes as `ape run` processes against a node."""
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
@@ -193,3 +194,40 @@ def test_market_status__generated_non_address__one_line_before_any_network(tmp_p
     folder = tmp_path_factory.mktemp("status")
     code, out, err = _invoke(MARKET, ["status", "0x" + "1" * 40, "--who", address], folder)
     _assert_one_error(code, out, err, f"bad value for '--who': {address.strip()!r} is not an address")
+
+
+AGENT = {"name": "a", "kind": "honest", "mean_wait_s": 600, "max_deposit_units": 50, "refunds": True}
+
+
+@given(
+    count=st.integers(1, 5),
+    bad=st.data(),
+    value=st.one_of(st.text(max_size=5), st.booleans(), st.none(), st.lists(st.integers(), max_size=2)),
+)
+def test_agents_file__generated_bad_field__error_names_the_agents_line(tmp_path_factory, count, bad, value):
+    from decai.data.files import read_agents
+
+    index = bad.draw(st.integers(0, count - 1))
+    field = bad.draw(st.sampled_from(["mean_wait_s", "max_deposit_units", "refunds", "kind"]))
+    assume(not (field == "refunds" and isinstance(value, bool)))
+    assume(not (field == "kind" and value in ("honest", "adversary", "free_rider")))
+    agents = [dict(AGENT, name=f"a{i}") for i in range(count)]
+    agents[index][field] = value
+    text = "[\n" + ",\n".join(json.dumps(agent) for agent in agents) + "\n]\n"
+    path = tmp_path_factory.mktemp("agents") / "agents.json"
+    path.write_text(text)
+    with pytest.raises(DecaiError) as error:
+        read_agents(path)
+    assert str(error.value).startswith(f"{path}:{index + 2}: agent {index}: ")
+    assert "\n" not in str(error.value)
+
+
+@given(data=st.binary(min_size=1, max_size=200))
+def test_model_file__generated_bytes__one_line_decai_error_never_a_library_error(tmp_path_factory, data):
+    from decai.models import load_model
+
+    path = tmp_path_factory.mktemp("model") / "m.json"
+    path.write_bytes(data)
+    with pytest.raises(DecaiError) as error:  # random bytes are never a whole model file
+        load_model(path)
+    assert "\n" not in str(error.value) and (str(path) in str(error.value) or "model file" in str(error.value))
