@@ -135,8 +135,6 @@ def deploy(
         if model.type != "sparse_perceptron":
             raise DecaiError(f"the market holds sparse perceptrons; {model_file} is a {model.type}")
     else:
-        if features <= 0:
-            raise DecaiError("--features must be positive")
         model = SparsePerceptron(
             name="market model",
             description="sparse perceptron",
