@@ -23,7 +23,7 @@ def _when(timestamp: int) -> str:
 @click.command(cls=DecaiCommand)
 @click.option(
     "--advance",
-    type=DurationType(),
+    type=DurationType(minimum=1),
     default=None,
     help="How far to move the clock: seconds or a number with s, m, h, d or w (e.g. 1d; at most 100 years).",
 )

@@ -309,7 +309,7 @@ class DurationType(click.ParamType):
         except DecaiError as error:
             self.fail(str(error), param, ctx)
         if seconds < self.minimum:
-            self.fail(f"{value!r} is shorter than {self.minimum} s", param, ctx)
+            self.fail(f"{value!r}: must be at least {self.minimum} s", param, ctx)
         return seconds
 
 
