@@ -32,6 +32,16 @@ from typing import Any
 import click
 from ape.cli import ConnectedProviderCommand
 
+from decai.apps.options import (  # noqa: F401 - the scripts' option types come from here
+    ADDRESS,
+    FRACTION,
+    AddressType,
+    AmountType,
+    DurationType,
+    FractionType,
+    UIntType,
+    uint,
+)
 from decai.errors import DecaiError, NodeUnavailable
 from decai.units import parse_duration, parse_wei  # noqa: F401 - the scripts' parsers live here
 
@@ -124,6 +134,25 @@ def _quiet_traces() -> None:
     _state["quiet_traces"] = True
 
 
+def complete_confirmation_bars() -> None:
+    """Ape stops waiting once a transaction has its confirmations but leaves
+    its `Confirmations (n/N)` bar where it last looked (often 0/2); fill it
+    on a normal exit so the line a user keeps says what happened."""
+    from ape.api.transactions import ConfirmationsProgressBar
+
+    if getattr(ConfirmationsProgressBar, "_decai_completes", False):
+        return
+    close = ConfirmationsProgressBar.__exit__
+
+    def __exit__(self, exc_type, exc_val, exc_tb):
+        if exc_type is None:
+            self.confs = self._req_confs
+        return close(self, exc_type, exc_val, exc_tb)
+
+    ConfirmationsProgressBar.__exit__ = __exit__
+    ConfirmationsProgressBar._decai_completes = True
+
+
 def _apply_verbosity(ctx: click.Context) -> None:
     from ape.logging import logger
 
@@ -132,6 +161,7 @@ def _apply_verbosity(ctx: click.Context) -> None:
     explicit = ctx.meta.get(_LEVEL_KEY)
     logger.set_level(explicit or ("INFO" if is_verbose() else "WARNING"))
     decai.chain.transact.SHOW_TRACES = is_verbose()
+    complete_confirmation_bars()
     if not is_verbose():
         _quiet_traces()
 
@@ -292,103 +322,6 @@ def given(name: str) -> bool:
 
 
 # -- parsing -------------------------------------------------------------------
-class DurationType(click.ParamType):
-    """A duration option (`1d`, `90m`, seconds) read as seconds while the
-    command line is parsed, so a bad one stops the command before it acts."""
-
-    name = "duration"
-
-    def __init__(self, minimum: int = 0):
-        self.minimum = minimum
-
-    def convert(self, value, param, ctx) -> int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        try:
-            seconds = parse_duration(value)
-        except DecaiError as error:
-            self.fail(str(error), param, ctx)
-        if seconds < self.minimum:
-            self.fail(f"{value!r}: must be at least {self.minimum} s", param, ctx)
-        return seconds
-
-
-class AmountType(click.ParamType):
-    """An amount option (wei, or a number with gwei or ether) read as wei."""
-
-    name = "amount"
-
-    def convert(self, value, param, ctx) -> int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        try:
-            return parse_wei(value)
-        except DecaiError as error:
-            self.fail(str(error), param, ctx)
-
-
-class FractionType(click.ParamType):
-    """A share strictly between 0 and 1 (NaN refused), checked while parsing."""
-
-    name = "fraction"
-
-    def convert(self, value, param, ctx) -> float:
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            self.fail(f"{value!r} is not a number", param, ctx)
-        if not 0 < number < 1:  # False for NaN too
-            self.fail(f"{value!r} is not between 0 and 1", param, ctx)
-        return number
-
-
-FRACTION = FractionType()
-
-
-class UIntType(click.ParamType):
-    """An integer option checked against its ABI type (uint<bits>) while
-    parsing, so that no encoder error reaches the user."""
-
-    name = "integer"
-
-    def __init__(self, bits: int = 256, minimum: int = 0):
-        self.bits, self.minimum = bits, minimum
-
-    def convert(self, value, param, ctx) -> int:
-        if isinstance(value, bool):
-            self.fail(f"{value!r} is not a whole number", param, ctx)
-        try:
-            number = value if isinstance(value, int) else int(str(value).strip(), 10)
-        except ValueError:
-            self.fail(f"{value!r} is not a whole number", param, ctx)
-        if not self.minimum <= number <= 2**self.bits - 1:
-            self.fail(f"{number} is out of range: {self.minimum} to 2**{self.bits} - 1 (uint{self.bits})", param, ctx)
-        return number
-
-
-def uint(bits: int = 256, minimum: int = 0) -> UIntType:
-    """An integer option of ABI type uint<bits>, at least `minimum`."""
-    return UIntType(bits, minimum)
-
-
-class AddressType(click.ParamType):
-    """A 0x address (checksummed) checked while parsing: neither Ape's
-    alias lookup nor ENS is tried on it."""
-
-    name = "address"
-
-    def convert(self, value, param, ctx) -> str:
-        from eth_utils import is_address, to_checksum_address
-
-        text = str(value).strip()
-        if not is_address(text):
-            self.fail(f"{text!r} is not an address (0x and 40 hex digits)", param, ctx)
-        return to_checksum_address(text)
-
-
-ADDRESS = AddressType()
-
-
 def check_step_flag(flag: str, model_type: str, step: float | None) -> None:
     """A step option (`--step`) the model type cannot take, as a usage error naming the flag."""
     from decai.models.base import model_class

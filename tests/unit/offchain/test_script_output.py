@@ -52,3 +52,15 @@ def test_tune__recommendation_in_words_with_the_counting_step(tmp_path):
 def test_start_hint__names_the_port_make_node_does_not_use():
     assert start_hint("http://127.0.0.1:8545") == "start one with `make node`"
     assert start_hint("http://127.0.0.1:8555") == "start one with `anvil --port 8555` (`make node` listens on 8545)"
+
+
+def test_confirmations_bar__filled_when_the_wait_ends(capsys):
+    from ape.api.transactions import ConfirmationsProgressBar
+
+    from decai.apps.cli import complete_confirmation_bars
+
+    complete_confirmation_bars()
+    with ConfirmationsProgressBar(2) as bar:
+        pass  # Ape leaves the loop as soon as the node reports the confirmations
+    assert bar._bar.n == 2
+    assert "Confirmations (2/2)" in capsys.readouterr().err
