@@ -118,7 +118,7 @@ def test_add_data__verbose__shows_the_trace_and_the_error_line(node):
         ),
         (
             ("refund", "--trainer", "bc", "--all", "--added-time", "soon"),
-            "error: bad value for '--added-time': 'soon' is not a valid integer (see `ape run refund --help`)",
+            "error: bad value for '--added-time': 'soon' is not a whole number (see `ape run refund --help`)",
         ),
         (
             ("deploy", "--mechanism", "votes"),
