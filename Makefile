@@ -7,6 +7,8 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export VIRTUAL_ENV := $(CURDIR)/$(VENV)
 export APE_DATA_FOLDER := $(CURDIR)/.ape-data
 export PYTHONDONTWRITEBYTECODE := 1
+# A warning of Ape's configuration classes (pydantic) that a user cannot act on.
+export PYTHONWARNINGS := ignore:Field 'import_remapping' has an incomplete definition
 # Import this checkout's decai package even when the virtualenv is shared.
 export PYTHONPATH := $(CURDIR)
 
@@ -15,7 +17,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 CONTRACTS := $(shell find contracts -name '*.vy' -o -name '*.vyi')
 
-.PHONY: setup compile demo dashboard test lint browser gas fuzz simulate market-demo node clean shell
+.PHONY: setup compile demo dashboard test lint browser gas gas-check fuzz simulate market-demo node clean shell
 
 setup: $(VENV)/.installed node_modules/.bin/anvil browser
 
@@ -38,8 +40,9 @@ node_modules/.bin/anvil: package.json package-lock.json
 # so any change under contracts/ forces a full compile.
 # Then the deployables' compiled types are copied into the package
 # (decai/artifacts, committed) so that the SDK works from any project.
+# (Ape's per-contract INFO lines are hidden: errors and the summary show.)
 .build/.compiled: $(CONTRACTS) ape-config.yaml | setup
-	ape compile --force
+	ape compile --force --verbosity SUCCESS
 	python -m decai.chain.artifacts
 	touch $@
 
@@ -63,13 +66,18 @@ lint: setup
 	actionlint .github/workflows/*.yml
 	zizmor --offline .github/workflows
 
-# Chromium for the browser tests, from Debian/Ubuntu packages when missing.
+# Chromium for the browser tests, from Debian/Ubuntu packages when missing
+# (silent when it is there: every target depends on it through setup).
 browser:
-	command -v chromium || command -v chromium-browser || \
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
 	  ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
 
 gas: compile
 	ape run gas
+
+# Measure again and compare with the committed benchmarks/gas.json, writing nothing.
+gas-check: compile
+	ape run gas --check
 
 market-demo: compile
 	ape run market demo

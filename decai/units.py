@@ -16,14 +16,22 @@ ETHER = 10**18
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
 _DURATION_UNITS = {"": 1, "s": 1, "m": MINUTE, "h": HOUR, "d": DAY, "w": WEEK}
+#: The longest duration decai takes (a wait, a clock move): 100 years of
+#: 365 days. Beyond it a chain's timestamps leave the calendar's range.
+MAX_DURATION = 100 * 365 * DAY
+#: The most wei an amount may be (a uint256).
+MAX_WEI = 2**256 - 1
 
 
 def parse_duration(text: str) -> int:
-    """'90', '90s', '15m', '2h', '1d', '2w' -> seconds."""
+    """'90', '90s', '15m', '2h', '1d', '2w' -> seconds (at most `MAX_DURATION`)."""
     match = _DURATION.match(str(text))
     if not match:
         raise DecaiError(f"bad duration {text!r}: use seconds or a number with s, m, h, d or w")
-    return int(match.group(1)) * _DURATION_UNITS[match.group(2)]
+    seconds = int(match.group(1)) * _DURATION_UNITS[match.group(2)]
+    if seconds > MAX_DURATION:
+        raise DecaiError(f"bad duration {text!r}: at most 100 years ({MAX_DURATION} s)")
+    return seconds
 
 
 def human_duration(seconds: int) -> str:
@@ -55,8 +63,10 @@ def parse_wei(text: str) -> int:
         amount = Decimal(value) * scale
     except InvalidOperation:
         raise DecaiError(f"bad amount {text!r}: use wei, or a number with gwei or ether") from None
-    if amount < 0 or amount != amount.to_integral_value():
+    if not amount.is_finite() or amount < 0 or amount != amount.to_integral_value():
         raise DecaiError(f"bad amount {text!r}: must be a whole, non-negative number of wei")
+    if amount > MAX_WEI:
+        raise DecaiError(f"bad amount {text!r}: more than a uint256 holds")
     return int(amount)
 
 

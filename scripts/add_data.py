@@ -13,7 +13,7 @@ again and the transaction resent; `--max-deposit` caps what is ever sent
 
 import click
 
-from decai.apps.cli import DecaiCommand, connect_trainer, load_account, parse_label, parse_sample, parse_wei
+from decai.apps.cli import AmountType, DecaiCommand, connect_trainer, load_account, parse_label, parse_sample
 from decai.errors import DecaiError
 
 
@@ -26,24 +26,24 @@ from decai.errors import DecaiError
 @click.option("--account", default=None, help="Account alias, or TEST::n (default TEST::0 on local networks).")
 @click.option(
     "--value",
-    "value_text",
+    "value",
+    type=AmountType(),
     default=None,
     help="Wei to send, e.g. 1e15 or 0.001ether (default: the current deposit plus 25%).",
 )
 @click.option(
     "--max-deposit",
-    "max_text",
+    "max_deposit",
+    type=AmountType(),
     default=None,
     help="Most wei ever to send, e.g. 0.01ether; refuse if the price rises above it.",
 )
-def cli(provider, trainer, label, data, values, text, account, value_text, max_text):
+def cli(provider, trainer, label, data, values, text, account, value, max_deposit):
     model = connect_trainer(trainer)
     label_index = parse_label(model, label)
     sample = parse_sample(model, data, text, values)
     if text is not None and not sample:
         raise DecaiError("the text has no word the model knows; an empty sample cannot be added (it says nothing)")
-    value = parse_wei(value_text) if value_text is not None else None
-    max_deposit = parse_wei(max_text) if max_text is not None else None
     sender = load_account(account, provider)
     contribution = model.add_data(sample, label_index, sender=sender, value=value, max_deposit=max_deposit)
     click.echo(
@@ -52,5 +52,5 @@ def cli(provider, trainer, label, data, values, text, account, value_text, max_t
     )
     click.echo(
         f"refund with: ape run refund --trainer {trainer} --added-time {contribution.added_time} "
-        f"--data {','.join(map(str, sample))} --label {label_index}"
+        f"--data {','.join(map(str, sample))} --label {label_index}" + (f" --account {account}" if account else "")
     )

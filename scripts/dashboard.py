@@ -8,13 +8,20 @@ Serves the dashboard (docs/DASHBOARD.md) for the connected network and
 prints its URL. On real networks the browser's own wallet (any EIP-1193
 injected wallet) signs every transaction; on a local node or fork the page
 also offers the node's dev accounts. `make dashboard` starts a fresh local
-chain with the demo trainers. Stop it with Ctrl-C.
+chain with the demo trainers. With --demo the deployment records go to a
+temporary folder of the demo's own, removed when the dashboard stops: the
+records in deployments/ (or $DECAI_DEPLOYMENTS) are never touched.
 
 The server answers only its own page: requests naming another host
 (--allowed-host adds one), posts from other origins, posts that are not
 JSON or lack the page's session token, and bodies over 1 MiB are refused
-(decai/dashboard/security.py).
+(decai/dashboard/security.py). Stop it with Ctrl-C.
 """
+
+import contextlib
+import os
+import shutil
+import tempfile
 
 import click
 
@@ -36,10 +43,32 @@ from decai.errors import DecaiError
 def cli(provider, host, port, demo, allowed_hosts):
     from decai.dashboard.app import serve
 
-    if demo:
-        if is_live(provider):
-            raise DecaiError("--demo deploys test trainers: use a local network or a fork")
-        from decai.dashboard.demo import deploy_demo
+    if not demo:
+        serve(host=host, port=port, echo=lambda line: click.echo(line), allowed_hosts=allowed_hosts)
+        return
+    if is_live(provider):
+        raise DecaiError("--demo deploys test trainers: use a local network or a fork")
+    from decai.dashboard.demo import deploy_demo
 
+    with demo_records() as folder:
+        click.echo(f"demo records in {folder} (removed on exit; your own deployment records are left alone)")
         deploy_demo(echo=lambda line: click.echo(line))
-    serve(host=host, port=port, echo=lambda line: click.echo(line), allowed_hosts=allowed_hosts)
+        serve(host=host, port=port, echo=lambda line: click.echo(line), allowed_hosts=allowed_hosts)
+
+
+@contextlib.contextmanager
+def demo_records():
+    """A records folder of the demo's own (DECAI_DEPLOYMENTS points to it
+    while the dashboard runs): the demo trainers and whatever the page
+    deploys on the throwaway chain never land in the user's records."""
+    previous = os.environ.get("DECAI_DEPLOYMENTS")
+    folder = tempfile.mkdtemp(prefix="decai-dashboard-demo-")
+    os.environ["DECAI_DEPLOYMENTS"] = folder
+    try:
+        yield folder
+    finally:
+        if previous is None:
+            os.environ.pop("DECAI_DEPLOYMENTS", None)
+        else:
+            os.environ["DECAI_DEPLOYMENTS"] = previous
+        shutil.rmtree(folder, ignore_errors=True)

@@ -126,6 +126,13 @@ def cli(
     from decai.models import load_model
 
     parameters = mechanism_parameters(mechanism, refund_wait, owner_claim_wait, any_claim_wait, cost_weight)
+    if mechanism == "deposit" and parameters.refund_wait_s == 0:
+        # With no wait a contributor takes the deposit back in the next
+        # block, before anyone may report the contribution: it deters nothing.
+        raise DecaiError(
+            "--refund-wait 0: a deposit trainer needs a refund wait (with none, a contributor takes the deposit "
+            "back at once and it deters nothing); give e.g. --refund-wait 1d"
+        )
     if max_gas_per_tx is not None and max_gas_per_tx <= 0:
         raise DecaiError("--max-gas-per-tx must be positive")
     model = load_model(model_path) if model_path else default_model()[0]
@@ -134,7 +141,7 @@ def cli(
     network = provider.network
     where = f"{network.ecosystem.name}:{network.name}"
     waits = network.required_confirmations if confirmations is None else confirmations
-    sender = load_account(account, provider)
+    sender = load_account(account, provider, signs=not dry_run)
     record_name = name or model.name
 
     plan = plan_deployment(model, parameters, sender, max_gas_per_tx=max_gas_per_tx)

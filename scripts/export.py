@@ -5,7 +5,10 @@
     ape run export --trainer spam-filter --from-block 5000000 --page-size 2000 --network ethereum:sepolia:node
 
 One row per contribution (sample, label, author, time, deposit, claim
-status), reconstructed from the trainer's events; see decai/chain/export.py.
+status), reconstructed from the trainer's events, for deposit and points
+trainers alike; see decai/chain/export.py. The output is checked before any
+event is read: its name must end in .csv, .parquet or .pq, and a folder or a
+missing folder is refused.
 """
 
 import click
@@ -15,7 +18,11 @@ from decai.apps.cli import DecaiCommand, connect_trainer
 
 @click.command(cls=DecaiCommand)
 @click.option("--trainer", required=True, help="Trainer address or recorded name.")
-@click.option("--output", default=None, help="File to write (default: <trainer>.csv); .parquet or .pq writes Parquet.")
+@click.option(
+    "--output",
+    default=None,
+    help="File to write (default: <trainer>.csv): .csv writes CSV, .parquet or .pq Parquet; other endings are refused.",
+)
 @click.option(
     "--format",
     "file_format",
@@ -48,8 +55,12 @@ from decai.apps.cli import DecaiCommand, connect_trainer
     "--model", "model_path", default=None, help="Model file, for the encoder's vocabulary when no record has it."
 )
 def cli(provider, trainer, output, file_format, from_block, to_block, page_size, status_from, model_path):
-    from decai.chain.export import export_dataset
+    from pathlib import Path
 
+    from decai.chain.export import check_output, export_dataset, format_for
+
+    if output is not None:  # checked before the chain is asked anything
+        format_for(check_output(Path(output)), file_format)
     model = connect_trainer(trainer)
     if model_path:
         from decai.models import load_model

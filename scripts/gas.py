@@ -1,4 +1,13 @@
-"""ape run gas: replay the gas scenario for every model and write benchmarks/gas.json."""
+"""ape run gas: replay the gas scenario for every model and write benchmarks/gas.json.
+
+    ape run gas                       # measure and write benchmarks/gas.json (make gas)
+    ape run gas --check               # measure and compare with it, write nothing (make gas-check)
+    ape run gas --output /tmp/g.json  # measure and write elsewhere
+
+With --check, every measured figure is compared with the file at --output;
+the command lists those that differ and exits 1 if any does, and no file is
+written.
+"""
 
 import json
 from pathlib import Path
@@ -27,10 +36,14 @@ ROOT = Path(__file__).resolve().parent.parent
     "models",
     multiple=True,
     type=click.Choice(MODELS + ("PM",)),
-    help="Only these (default: the five models and the prediction market, PM).",
+    help="Only these (default: every model and the prediction market, PM).",
 )
-def cli(bench_dir, output, models):
+@click.option(
+    "--check", is_flag=True, help="Compare with --output (default: the committed benchmarks/gas.json); write nothing."
+)
+def cli(bench_dir, output, models, check):
     console = Console()
+    committed = _committed(output) if check else None
     results, details = {}, {}
     for key in models or MODELS + ("PM",):
         console.print(f"running the {key} scenario ...")
@@ -45,6 +58,9 @@ def cli(bench_dir, output, models):
                 chain.restore(snapshot)
         else:
             results[key] = run_scenario(key, accounts.test_accounts, chain, details[key])
+    if committed is not None:
+        _compare(console, committed, results, output)
+        return
     output.parent.mkdir(parents=True, exist_ok=True)
     previous = json.loads(output.read_text()) if output.exists() and models else {}
     previous.update(results)
@@ -60,3 +76,33 @@ def cli(bench_dir, output, models):
     if "PM" in results:
         console.print("prediction market (PM): " + ", ".join(f"{k} {v:,}" for k, v in results["PM"].items()))
     console.print(f"wrote {output} (and the checks of every run in {details_path.name})")
+
+
+def _committed(path: Path) -> dict:
+    """The figures to check against (read before anything runs)."""
+    from decai.data.files import read_json
+    from decai.errors import DecaiError
+
+    data, _ = read_json(path, "gas figures file")
+    if not isinstance(data, dict):
+        raise DecaiError(f"{path}: expected an object of gas figures per model")
+    return data
+
+
+def _compare(console, committed: dict, results: dict, path: Path) -> None:
+    """Each measured figure against the committed one; DecaiError if any differs."""
+    from decai.errors import DecaiError
+
+    differences = []
+    for key, figures in results.items():
+        for name, gas in figures.items():
+            before = (committed.get(key) or {}).get(name)
+            if before != gas:
+                change = "" if not isinstance(before, int) or not before else f" ({(gas - before) / before:+.1%})"
+                differences.append(f"{key} {name}: {path.name} has {before}, measured {gas:,}{change}")
+    for line in differences:
+        console.print(line)
+    count = sum(len(figures) for figures in results.values())
+    if differences:
+        raise DecaiError(f"{len(differences)} of {count} gas figures differ from {path}; `make gas` rewrites it")
+    console.print(f"all {count} gas figures match {path}")

@@ -31,14 +31,13 @@ from __future__ import annotations
 import functools
 import json
 import random
-from pathlib import Path
 
 import click
 from ape.cli import account_option as ape_account_option
 
-from decai.apps.cli import DecaiCommand, OfflineCommand, unlock
+from decai.apps.cli import ADDRESS, DecaiCommand, OfflineCommand, uint, unlock
 from decai.errors import DecaiError
-from decai.units import parse_wei
+from decai.units import format_ether, parse_wei
 
 
 def account_option():
@@ -69,27 +68,12 @@ def _market(address: str):
     return Market.at(address)
 
 
-def _samples_file(path: str) -> tuple[list[list[int]], list[int]]:
-    """A test set: JSON {"samples": [[indices]], "labels": [..]}, or CSV lines
-    `label,indices separated by spaces` (a header line is skipped)."""
-    file = Path(path)
-    if not file.exists():
-        raise DecaiError(f"test-set file {path} does not exist")
-    text = file.read_text()
-    try:
-        if file.suffix == ".json":
-            data = json.loads(text)
-            return [list(map(int, s)) for s in data["samples"]], [int(label) for label in data["labels"]]
-        samples, labels = [], []
-        for number, line in enumerate(text.splitlines(), 1):
-            if not line.strip() or (number == 1 and not line.strip()[0].isdigit()):
-                continue
-            label, _, features = line.partition(",")
-            labels.append(int(label))
-            samples.append(sorted(int(f) for f in features.split()))
-        return samples, labels
-    except (KeyError, TypeError, ValueError, json.JSONDecodeError) as error:
-        raise DecaiError(f"cannot read the test set in {path}: {error}") from None
+def _check_samples(path: str, samples, lines, num_features: int) -> None:
+    """Each sample of a test set against the model, by the file's line."""
+    from decai.market.encoding import check_sparse_sample
+
+    for sample, line in zip(samples, lines):
+        check_sparse_sample(sample, num_features, what=f"{path}:{line}: sample")
 
 
 def _benchmark_module():
@@ -114,7 +98,7 @@ def cli():
 @click.option("--model", "model_file", type=click.Path(), help="A decai sparse_perceptron model file.")
 @click.option(
     "--features",
-    type=int,
+    type=uint(minimum=1),
     default=1000,
     show_default=True,
     help="Without --model: zero weights over this many features.",
@@ -124,31 +108,31 @@ def cli():
 )
 @click.option(
     "--min-duration",
-    type=int,
+    type=uint(),
     default=86_400,
     show_default=True,
     help="Seconds before the provider may end participation.",
 )
 @click.option(
-    "--max-duration", type=int, default=7 * 86_400, show_default=True, help="Seconds after which anyone may end it."
+    "--max-duration", type=uint(), default=7 * 86_400, show_default=True, help="Seconds after which anyone may end it."
 )
 @click.option(
     "--min-contributions",
-    type=int,
+    type=uint(),
     default=10,
     show_default=True,
     help="Contributions after which the provider may end early.",
 )
 @click.option(
     "--commit-window",
-    type=int,
+    type=uint(),
     default=86_400,
     show_default=True,
     help="Seconds to reveal the first portion after committing.",
 )
 @click.option(
     "--reveal-window",
-    type=int,
+    type=uint(),
     default=86_400,
     show_default=True,
     help="Seconds to reveal the rest after participation.",
@@ -168,8 +152,6 @@ def deploy(
         if model.type != "sparse_perceptron":
             raise DecaiError(f"the market holds sparse perceptrons; {model_file} is a {model.type}")
     else:
-        if features <= 0:
-            raise DecaiError("--features must be positive")
         model = SparsePerceptron(
             name="market model",
             description="sparse perceptron",
@@ -189,10 +171,15 @@ def deploy(
 
 
 @cli.command(cls=DecaiCommand)
-@click.argument("address")
+@click.argument("address", type=ADDRESS)
 @click.option("--test-set", required=True, type=click.Path(), help="JSON or CSV test set (see the module notes).")
 @click.option(
-    "--portions", "num_portions", type=int, default=4, show_default=True, help="Portions to split it into (2-16)."
+    "--portions",
+    "num_portions",
+    type=click.IntRange(2, 16),
+    default=4,
+    show_default=True,
+    help="Portions to split it into (2-16).",
 )
 @click.option("--bounty", required=True, help="The bounty: wei, or a number with gwei or ether (at least one stake).")
 @click.option(
@@ -205,6 +192,7 @@ def commit(address, test_set, num_portions, bounty, out, shuffle, account):
 
     The secrets file appears at --out only once the commitment is mined
     (mode 0600); nothing is sent if the contract would refuse."""
+    from decai.data.files import read_test_set
     from decai.market.encoding import split_test_set
     from decai.market.files import check_target, pending_portions
 
@@ -213,8 +201,9 @@ def commit(address, test_set, num_portions, bounty, out, shuffle, account):
         check_target(out)
     except DecaiError as error:
         raise DecaiError(f"--out: {error}") from None
+    samples, labels, lines = read_test_set(test_set)
     market = _market(address)
-    samples, labels = _samples_file(test_set)
+    _check_samples(test_set, samples, lines, int(market.contract.num_features()))
     if shuffle:
         order = list(range(len(samples)))
         random.SystemRandom().shuffle(order)
@@ -224,12 +213,13 @@ def commit(address, test_set, num_portions, bounty, out, shuffle, account):
     with pending_portions(out, portions, market=address):
         receipt = market.commit(portions, bounty_wei, sender=account)
     click.echo(
-        f"committed {num_portions} portions, bounty {bounty_wei} wei ({receipt.gas_used:,} gas); secrets in {out}"
+        f"committed {num_portions} portions, bounty {format_ether(bounty_wei)} ({receipt.gas_used:,} gas); "
+        f"secrets in {out}"
     )
 
 
 @cli.command(cls=DecaiCommand)
-@click.argument("address")
+@click.argument("address", type=ADDRESS)
 @account_option()
 def draw(address, account):
     """Anyone: fix which portion the provider must reveal first."""
@@ -237,7 +227,7 @@ def draw(address, account):
 
 
 @cli.command("reveal-first", cls=DecaiCommand)
-@click.argument("address")
+@click.argument("address", type=ADDRESS)
 @click.option("--portions-file", required=True, type=click.Path(), help="The file written by `commit`.")
 @account_option()
 def reveal_first(address, portions_file, account):
@@ -249,9 +239,9 @@ def reveal_first(address, portions_file, account):
 
 
 @cli.command(cls=DecaiCommand)
-@click.argument("address")
+@click.argument("address", type=ADDRESS)
 @click.option("--sample", required=True, help="Comma-separated increasing feature indices, e.g. 1,5,9.")
-@click.option("--label", type=int, required=True, help="0 or 1.")
+@click.option("--label", type=click.IntRange(0, 1), required=True, help="0 or 1.")
 @click.option("--value", default=None, help="Wei (or gwei, ether) to send (default: the stake).")
 @account_option()
 def add(address, sample, label, value, account):
@@ -260,11 +250,11 @@ def add(address, sample, label, value, account):
     contribution = market.add_data(
         _parse_sample(sample), label, sender=account, value=None if value is None else _amount("--value", value)
     )
-    click.echo(f"contribution {contribution.index} recorded; stake {market.stake} wei")
+    click.echo(f"contribution {contribution.index} recorded; stake {format_ether(market.stake)}")
 
 
 @cli.command(cls=DecaiCommand)
-@click.argument("address")
+@click.argument("address", type=ADDRESS)
 @account_option()
 def end(address, account):
     """Provider (or anyone after the deadline): end participation."""
@@ -274,7 +264,7 @@ def end(address, account):
 
 
 @cli.command(cls=DecaiCommand)
-@click.argument("address")
+@click.argument("address", type=ADDRESS)
 @click.option("--portions-file", required=True, type=click.Path(), help="The file written by `commit`.")
 @account_option()
 def reveal(address, portions_file, account):
@@ -291,11 +281,17 @@ def reveal(address, portions_file, account):
 
 
 @cli.command(cls=DecaiCommand)
-@click.argument("address")
+@click.argument("address", type=ADDRESS)
 @click.option(
-    "--max-steps", type=int, default=256, show_default=True, help="Steps per call before the gas cap halves them."
+    "--max-steps",
+    type=uint(minimum=1),
+    default=256,
+    show_default=True,
+    help="Steps per call before the gas cap halves them.",
 )
-@click.option("--gas-cap", type=int, default=8_000_000, show_default=True, help="Most gas per call.")
+@click.option(
+    "--gas-cap", type=uint(64, minimum=21_000), default=8_000_000, show_default=True, help="Most gas per call."
+)
 @account_option()
 def process(address, max_steps, gas_cap, account):
     """Keeper: run the reward computation to its end (anyone may)."""
@@ -312,15 +308,15 @@ def process(address, max_steps, gas_cap, account):
 
 
 @cli.command(cls=DecaiCommand)
-@click.argument("address")
+@click.argument("address", type=ADDRESS)
 @account_option()
 def withdraw(address, account):
     """Anyone owed something: withdraw it."""
-    click.echo(f"withdrew {_market(address).withdraw(sender=account)} wei")
+    click.echo(f"withdrew {format_ether(_market(address).withdraw(sender=account))}")
 
 
 @cli.command(cls=DecaiCommand)
-@click.argument("address")
+@click.argument("address", type=ADDRESS)
 @account_option()
 def cancel(address, account):
     """Provider before the first reveal, anyone after the commit window: cancel."""
@@ -329,15 +325,10 @@ def cancel(address, account):
 
 
 @cli.command(cls=DecaiCommand)
-@click.argument("address")
-@click.option("--who", multiple=True, help="Also show what these accounts are owed.")
+@click.argument("address", type=ADDRESS)
+@click.option("--who", multiple=True, type=ADDRESS, help="Also show what these accounts are owed.")
 def status(address, who):
     """Phase, deadlines, balances."""
-    from eth_utils import is_address
-
-    for account in who:
-        if not is_address(account):
-            raise DecaiError(f"{account} is not an address")
     for line in _market(address).status(list(who)).lines():
         click.echo(line)
 

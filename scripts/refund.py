@@ -12,7 +12,7 @@ what you can refund now and when the rest opens.
 
 import click
 
-from decai.apps.cli import DecaiCommand, connect_trainer, load_account, parse_label, parse_sample
+from decai.apps.cli import DecaiCommand, connect_trainer, load_account, parse_label, parse_sample, uint
 from decai.core.contributions import Contribution
 from decai.errors import DecaiError, Rejected
 
@@ -24,7 +24,7 @@ from decai.errors import DecaiError, Rejected
 @click.option("--text", default=None, help="The sample as raw text (text models).")
 @click.option("--label", default=None, help="The label it was added with (index or class name).")
 @click.option(
-    "--added-time", type=int, default=None, help="The timestamp printed by add_data (or of the AddData event)."
+    "--added-time", type=uint(), default=None, help="The timestamp printed by add_data (or of the AddData event)."
 )
 @click.option("--all", "refund_all", is_flag=True, help="Refund every contribution of yours that can be refunded now.")
 @click.option("--account", default=None, help="Account alias, or TEST::n (default TEST::0 on local networks).")

@@ -10,7 +10,15 @@ sends nothing and says why. `ape run claims` lists what you can report now.
 
 import click
 
-from decai.apps.cli import DecaiCommand, connect_trainer, load_account, parse_label, parse_sample
+from decai.apps.cli import (
+    ADDRESS,
+    DecaiCommand,
+    connect_trainer,
+    load_account,
+    parse_label,
+    parse_sample,
+    uint,
+)
 from decai.core.contributions import Contribution
 from decai.errors import DecaiError
 
@@ -21,8 +29,8 @@ from decai.errors import DecaiError
 @click.option("--values", default=None, help="The sample as real numbers (dense models).")
 @click.option("--text", default=None, help="The sample as raw text (text models).")
 @click.option("--label", required=True, help="The label it was added with (index or class name).")
-@click.option("--added-time", type=int, required=True, help="The timestamp of its AddData event.")
-@click.option("--author", required=True, help="The address that added it.")
+@click.option("--added-time", type=uint(), required=True, help="The timestamp of its AddData event.")
+@click.option("--author", required=True, type=ADDRESS, help="The address that added it.")
 @click.option("--account", default=None, help="Account alias, or TEST::n (default TEST::0 on local networks).")
 def cli(provider, trainer, data, values, text, label, added_time, author, account):
     model = connect_trainer(trainer)

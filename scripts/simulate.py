@@ -15,12 +15,20 @@ memory).
 """
 
 import contextlib
-import json
 from pathlib import Path
 
 import click
 
-from decai.apps.cli import DecaiCommand, check_step_flag, parse_duration, parse_wei
+from decai.apps.cli import (
+    FRACTION,
+    AmountType,
+    DecaiCommand,
+    DurationType,
+    check_step_flag,
+    parse_duration,
+    parse_wei,
+    warn,
+)
 from decai.data.datasets import SOURCE_HELP
 from decai.errors import DecaiError
 from decai.models.base import model_types
@@ -29,14 +37,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _agents(agents_file, honest, adversaries, free_riders):
-    from decai.errors import DecaiError
-    from decai.simulation.agents import adversary_agent, free_rider_agent, honest_agent, load_agent_specs
+    from decai.data.files import read_agents
+    from decai.simulation.agents import adversary_agent, free_rider_agent, honest_agent
 
     if agents_file is not None:
-        try:
-            return load_agent_specs(json.loads(Path(agents_file).read_text()))
-        except (OSError, json.JSONDecodeError) as error:
-            raise DecaiError(f"cannot read agents file {agents_file}: {error}") from None
+        return read_agents(agents_file)
 
     def named(base, count, make):
         return [make(base if count == 1 else f"{base}-{i + 1}") for i in range(count)]
@@ -56,6 +61,11 @@ def _agents(agents_file, honest, adversaries, free_riders):
     help=SOURCE_HELP,
 )
 @click.option("--label-column", default="label", show_default=True, help="CSV: the label column.")
+@click.option(
+    "--allow-small-classes",
+    is_flag=True,
+    help="CSV: keep a class with one row or under 1%% of the rows (refused by default: often a typo).",
+)
 @click.option(
     "--text-column", default=None, help="CSV: the text column (default: the only other column, if it is text)."
 )
@@ -85,7 +95,13 @@ def _agents(agents_file, honest, adversaries, free_riders):
 @click.option(
     "--free-riders", default=1, show_default=True, type=click.IntRange(min=0), help="Free riders (without --agents)."
 )
-@click.option("--duration", default="28d", show_default=True, help="Simulated time during which agents add data.")
+@click.option(
+    "--duration",
+    default="28d",
+    type=DurationType(minimum=1),
+    show_default=True,
+    help="Simulated time during which agents add data.",
+)
 @click.option(
     "--settle/--no-settle", default=True, show_default=True, help="Afterwards, go on claiming until nothing is left."
 )
@@ -102,21 +118,43 @@ def _agents(agents_file, honest, adversaries, free_riders):
 @click.option(
     "--initial-fraction",
     default=0.08,
+    type=FRACTION,
     show_default=True,
     help="Share of the training data the deployed model starts from.",
 )
-@click.option("--test-fraction", default=0.2, show_default=True, help="Share of the data hidden for testing.")
-@click.option("--max-test", default=1000, show_default=True, help="At most this many test samples.")
-@click.option("--vocabulary-size", default=1000, show_default=True, help="Text: words in the vocabulary.")
-@click.option("--refund-wait", default="1d", show_default=True)
+@click.option(
+    "--test-fraction",
+    default=0.2,
+    type=FRACTION,
+    show_default=True,
+    help="Share of the data hidden for testing.",
+)
+@click.option(
+    "--max-test", default=1000, type=click.IntRange(min=1), show_default=True, help="At most this many test samples."
+)
+@click.option(
+    "--vocabulary-size",
+    default=1000,
+    type=click.IntRange(min=1),
+    show_default=True,
+    help="Text: words in the vocabulary.",
+)
+@click.option("--refund-wait", default="1d", type=DurationType(), show_default=True)
 @click.option(
     "--any-claim-wait",
     default="9d",
+    type=DurationType(),
     show_default=True,
     help="Wait before anyone (and the owner) may take what is left.",
 )
-@click.option("--cost-weight", default="3e14", show_default=True, help="Deposit scale in wei.")
-@click.option("--eval-interval", default="6h", show_default=True, help="Simulated time between accuracy measurements.")
+@click.option("--cost-weight", default="3e14", type=AmountType(), show_default=True, help="Deposit scale in wei.")
+@click.option(
+    "--eval-interval",
+    default="6h",
+    type=DurationType(minimum=1),
+    show_default=True,
+    help="Simulated time between accuracy measurements.",
+)
 @click.option(
     "--backend",
     type=click.Choice(["chain", "reference"]),
@@ -148,6 +186,7 @@ def cli(
     provider,
     dataset,
     label_column,
+    allow_small_classes,
     text_column,
     model_type,
     mechanism,
@@ -212,8 +251,11 @@ def cli(
         transport=transport,
         gas_price=gas_price,
         precheck=precheck,
+        allow_small_classes=allow_small_classes,
     )
     prepared = prepare_experiment(config)
+    for note in prepared.dataset.notes:
+        warn(note)
     print_header(console, config, prepared, backend)
     stop = StopFlag()
     network = simulation_network(provider) if backend == "chain" else contextlib.nullcontext()

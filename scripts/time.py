@@ -11,9 +11,9 @@ from datetime import datetime, timezone
 
 import click
 
-from decai.apps.cli import DecaiCommand, is_live
+from decai.apps.cli import DecaiCommand, DurationType, is_live
 from decai.errors import DecaiError
-from decai.units import human_duration, parse_duration
+from decai.units import human_duration
 
 
 def _when(timestamp: int) -> str:
@@ -22,7 +22,10 @@ def _when(timestamp: int) -> str:
 
 @click.command(cls=DecaiCommand)
 @click.option(
-    "--advance", default=None, help="How far to move the clock: seconds or a number with s, m, h, d or w (e.g. 1d)."
+    "--advance",
+    type=DurationType(minimum=1),
+    default=None,
+    help="How far to move the clock: seconds or a number with s, m, h, d or w (e.g. 1d; at most 100 years).",
 )
 def cli(provider, advance):
     from ape import chain
@@ -34,11 +37,12 @@ def cli(provider, advance):
     network = provider.network
     if is_live(provider):
         raise DecaiError(f"{network.ecosystem.name}:{network.name} is a live network: its clock cannot be moved")
+    target = head.timestamp + advance
     try:
-        seconds = parse_duration(advance)
-    except DecaiError as error:
-        raise DecaiError(f"--advance: {error}") from None
-    chain.mine(timestamp=head.timestamp + seconds)
+        _when(target)
+    except (ValueError, OverflowError):
+        raise DecaiError(f"--advance {human_duration(advance)}: the chain's clock would leave the calendar") from None
+    chain.mine(timestamp=target)
     new = chain.blocks.head
     click.echo(
         f"chain time {new.timestamp} ({_when(new.timestamp)}), block {new.number}: "

@@ -8,9 +8,12 @@
 
 A CSV has a header row; its labels become classes 0..k-1 in numeric order
 when every label is a number, else in sorted order of the names. Bad data
-(a row with the wrong number of fields, a file that is not UTF-8, a single
-class) or an output folder that does not exist ends with one line
-`error: <file>:<line>: ...`; the model file is written only on success.
+(a row with the wrong number of fields, a file that is not UTF-8, NaN or
+infinity, a label unlike the others, a single class, a class with one row
+or under 1% of them unless --allow-small-classes) or an output folder that
+does not exist ends with one line `error: <file>:<line>: column ...`; the
+model file is written only on success. Rows left out (an empty label) are
+counted in a `warning:` line.
 
 Prints the held-out accuracy of the scikit-learn model and of the exported
 fixed-point model; deploy the file with `ape run deploy --model FILE`.
@@ -18,7 +21,7 @@ fixed-point model; deploy the file with `ape run deploy --model FILE`.
 
 import click
 
-from decai.apps.cli import OfflineCommand, check_step_flag
+from decai.apps.cli import FRACTION, OfflineCommand, check_step_flag, warn
 from decai.data.datasets import SOURCE_HELP
 from decai.models.base import model_types
 
@@ -41,9 +44,20 @@ from decai.models.base import model_types
     show_default=True,
     help="Text: bow or hash; numbers: standard-unit or unit (dense) or pixels (sparse: values above the mean).",
 )
-@click.option("--vocabulary-size", default=1000, show_default=True, help="bow: words kept (most frequent first).")
-@click.option("--hash-features", default=1024, show_default=True, help="hash: number of buckets.")
-@click.option("--test-fraction", default=0.25, show_default=True)
+@click.option(
+    "--vocabulary-size",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="bow: words kept (most frequent first).",
+)
+@click.option("--hash-features", default=1024, show_default=True, type=click.IntRange(min=1), help="hash: buckets.")
+@click.option("--test-fraction", default=0.25, show_default=True, type=FRACTION)
+@click.option(
+    "--allow-small-classes",
+    is_flag=True,
+    help="Keep a class with one row or under 1%% of the rows (refused by default: often a typo); warn instead.",
+)
 @click.option("--name", default=None, help="Model name (default: from the data).")
 @click.option("--seed", default=0, show_default=True)
 @click.option(
@@ -68,6 +82,7 @@ def cli(
     seed,
     step,
     output,
+    allow_small_classes,
 ):
     from decai.data.pipeline import build_model_file
 
@@ -85,5 +100,7 @@ def cli(
         name=name,
         seed=seed,
         step=step,
+        allow_small_classes=allow_small_classes,
+        warn=warn,
     )
     click.echo(report)

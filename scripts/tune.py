@@ -21,11 +21,31 @@ from pathlib import Path
 
 import click
 
-from decai.apps.cli import OfflineCommand, check_step_flag
-from decai.data.datasets import SOURCE_HELP
+from decai.apps.cli import DurationType, OfflineCommand, check_step_flag, warn
+from decai.data.datasets import BUILT_IN, SOURCE_HELP
 from decai.models.base import model_types
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _duration(flag: str, text: str) -> int:
+    from decai.errors import DecaiError
+    from decai.units import parse_duration
+
+    try:
+        return parse_duration(text)
+    except DecaiError as error:
+        raise DecaiError(f"{flag}: {error}") from None
+
+
+def _amount(flag: str, text: str) -> int:
+    from decai.errors import DecaiError
+    from decai.units import parse_wei
+
+    try:
+        return parse_wei(text)
+    except DecaiError as error:
+        raise DecaiError(f"{flag}: {error}") from None
 
 
 def _seeds(text: str) -> list[int]:
@@ -67,8 +87,21 @@ def _seeds(text: str) -> list[int]:
 @click.option(
     "--control/--no-control", default=True, show_default=True, help="Also run every setting without adversaries."
 )
-@click.option("--duration", default="28d", show_default=True, help="Simulated time during which agents add data.")
-@click.option("--max-test", default=1000, show_default=True, help="At most this many test samples.")
+@click.option(
+    "--duration",
+    default="28d",
+    type=DurationType(minimum=1),
+    show_default=True,
+    help="Simulated time during which agents add data.",
+)
+@click.option(
+    "--max-test", default=1000, type=click.IntRange(min=1), show_default=True, help="At most this many test samples."
+)
+@click.option(
+    "--allow-small-classes",
+    is_flag=True,
+    help="CSV: keep a class with one row or under 1%% of the rows (refused by default: often a typo).",
+)
 @click.option(
     "--dataset",
     default="rotten-tomatoes",
@@ -95,6 +128,7 @@ def cli(
     duration,
     max_test,
     dataset,
+    allow_small_classes,
     merged,
     jobs,
     output,
@@ -109,9 +143,10 @@ def cli(
         TimeRemainingColumn,
     )
 
+    from decai.data.datasets import load_source
     from decai.simulation.config import SimulationConfig
     from decai.simulation.sweep import SweepGrid, run_sweep
-    from decai.units import DAY, parse_duration, parse_wei
+    from decai.units import DAY
 
     console = Console()
     if merged:
@@ -122,15 +157,23 @@ def cli(
     for model_type in models or model_types():
         for step in learning_rates:
             check_step_flag("--step", model_type, step)
+    refund_waits_s = [_duration("--refund-wait", w) for w in refund_waits] or [DAY]
+    claim_waits_s = [_duration("--claim-wait", w) for w in claim_waits] or [SimulationConfig.any_address_claim_wait_s]
+    weights = [_amount("--cost-weight", w) for w in cost_weights] or [SimulationConfig.cost_weight]
+    seed_list = _seeds(seeds)
+    # The data set is read here first, so that a bad file is one line before any run starts.
+    if dataset not in BUILT_IN:
+        for note in load_source(dataset, allow_small_classes=allow_small_classes).notes:
+            warn(note)
     grid = SweepGrid(
         model_types=list(models) or list(model_types()),
         learning_rates=list(learning_rates) or [None],
-        refund_waits_s=[parse_duration(w) for w in refund_waits] or [DAY],
-        claim_waits_s=[parse_duration(w) for w in claim_waits] or [SimulationConfig.any_address_claim_wait_s],
-        cost_weights=[parse_wei(w) for w in cost_weights] or [SimulationConfig.cost_weight],
-        seeds=_seeds(seeds),
+        refund_waits_s=refund_waits_s,
+        claim_waits_s=claim_waits_s,
+        cost_weights=weights,
+        seeds=seed_list,
         control=control,
-        base=dict(duration_s=parse_duration(duration), max_test=max_test, dataset=dataset),
+        base=dict(duration_s=duration, max_test=max_test, dataset=dataset, allow_small_classes=allow_small_classes),
     )
     total = len(grid.runs())
     console.print(
@@ -168,7 +211,22 @@ def _report(console, rows, output: Path) -> None:
     lines = summarise(rows)
     console.print(rich_table(lines))
     advice = recommend(lines)
-    console.print(f"[bold]recommended:[/] {advice['settings']}")
+    console.print(f"[bold]recommended:[/] {describe_settings(advice['settings'])}")
     console.print(f"because {advice['reason']}")
     for path in paths.values():
         console.print(f"wrote {path}")
+
+
+def describe_settings(settings: dict) -> str:
+    """A recommended setting in words: the step as its model type reads it
+    (a perceptron's learning rate, a counting model's 1/k), waits as
+    durations, the cost weight in wei."""
+    from decai.models.base import model_class
+    from decai.units import human_duration
+
+    model_type, step = settings["model_type"], settings["learning_rate"]
+    return (
+        f"{model_type}, {model_class(model_type).describe_step(step)}, "
+        f"refund wait {human_duration(settings['refund_wait_s'])}, "
+        f"claim wait {human_duration(settings['claim_wait_s'])}, cost weight {float(settings['cost_weight']):.3g} wei"
+    )

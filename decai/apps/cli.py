@@ -32,6 +32,16 @@ from typing import Any
 import click
 from ape.cli import ConnectedProviderCommand
 
+from decai.apps.options import (  # noqa: F401 - the scripts' option types come from here
+    ADDRESS,
+    FRACTION,
+    AddressType,
+    AmountType,
+    DurationType,
+    FractionType,
+    UIntType,
+    uint,
+)
 from decai.errors import DecaiError, NodeUnavailable, node_refusal
 from decai.units import parse_duration, parse_wei  # noqa: F401 - the scripts' parsers live here
 
@@ -127,11 +137,34 @@ def _quiet_traces() -> None:
     _state["quiet_traces"] = True
 
 
+def complete_confirmation_bars() -> None:
+    """Ape stops waiting once a transaction has its confirmations but leaves
+    its `Confirmations (n/N)` bar where it last looked (often 0/2); fill it
+    on a normal exit so the line a user keeps says what happened."""
+    from ape.api.transactions import ConfirmationsProgressBar
+
+    if getattr(ConfirmationsProgressBar, "_decai_completes", False):
+        return
+    close = ConfirmationsProgressBar.__exit__
+
+    def __exit__(self, exc_type, exc_val, exc_tb):
+        if exc_type is None:
+            self.confs = self._req_confs
+        return close(self, exc_type, exc_val, exc_tb)
+
+    ConfirmationsProgressBar.__exit__ = __exit__
+    ConfirmationsProgressBar._decai_completes = True
+
+
 def _apply_verbosity(ctx: click.Context) -> None:
     from ape.logging import logger
 
+    import decai.chain.transact
+
     explicit = ctx.meta.get(_LEVEL_KEY)
     logger.set_level(explicit or ("INFO" if is_verbose() else "WARNING"))
+    decai.chain.transact.SHOW_TRACES = is_verbose()
+    complete_confirmation_bars()
     if not is_verbose():
         _quiet_traces()
 
@@ -258,7 +291,20 @@ def check_node(provider) -> None:
         try:
             requests.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=5)
         except requests.RequestException:
-            raise NodeUnavailable(f"no node at {url} (APE_FOUNDRY_HOST) — start one with `make node`") from None
+            raise NodeUnavailable(f"no node at {url} (APE_FOUNDRY_HOST) — {start_hint(url)}") from None
+
+
+def start_hint(url: str) -> str:
+    """How to start the node that `url` names (`make node` listens on 8545)."""
+    from urllib.parse import urlparse
+
+    try:
+        port = urlparse(url).port
+    except ValueError:
+        port = None
+    if port in (None, 8545):
+        return "start one with `make node`"
+    return f"start one with `anvil --port {port}` (`make node` listens on 8545)"
 
 
 def connection_error(provider, error: BaseException) -> DecaiError:
@@ -304,11 +350,13 @@ def is_live(provider) -> bool:
     return not provider.network.is_dev
 
 
-def load_account(alias: str | None, provider) -> Any:
+def load_account(alias: str | None, provider, signs: bool = True) -> Any:
     """An Ape account by alias, or a test account (TEST::n).
 
     On local networks the default is TEST::0. A keyfile account signs
-    without prompting when DECAI_PASSPHRASE is set.
+    without prompting when DECAI_PASSPHRASE is set; without it and without
+    a terminal to prompt on, an account that `signs` is refused here,
+    before anything is planned or sent.
     """
     from ape import accounts
 
@@ -332,6 +380,11 @@ def unlock(account) -> Any:
     """`account`, signing without prompting when it is a keyfile account and
     DECAI_PASSPHRASE is set (test accounts need nothing)."""
     passphrase = os.environ.get("DECAI_PASSPHRASE")
+    if passphrase is None and hasattr(account, "set_autosign") and signs and not sys.stdin.isatty():
+        raise DecaiError(
+            f"account {alias!r} is locked and there is no terminal to ask for its passphrase: "
+            "set DECAI_PASSPHRASE to sign with it (see docs/NETWORKS.md)"
+        )
     if passphrase is not None and hasattr(account, "set_autosign"):
         from ape.exceptions import AccountsError
 

@@ -26,7 +26,10 @@ contribution:
   refunded_amount wei paid back to the author
   taken_amount    wei taken by reporters
 
-The claim status is that of the last exported block (from the events), or
+A points trainer moves no ether: its amounts are 0, `refunded` says that
+the author's point was awarded (its `PointAwarded` event: the points
+mechanism's refund) and `claim_count` counts that and the `Reported`
+events. The claim status is that of the last exported block (from the events), or
 the current one read from the contract's `contribution(key)` view with
 `status_from="view"`. Files are written to a temporary name in the same
 folder and renamed at the end, so a failed export leaves nothing behind.
@@ -183,13 +186,18 @@ def reconstruct(
         raise DecaiError(f"no blocks to read from {start} to {stop}")
 
     contract = trainer.contract
-    events = {"AddData": contract.AddData, "Refund": contract.Refund, "Report": contract.Report}
+    if trainer.mechanism == "points":
+        events = {"AddData": contract.AddData, "Refund": contract.PointAwarded, "Report": contract.Reported}
+    else:
+        events = {"AddData": contract.AddData, "Refund": contract.Refund, "Report": contract.Report}
     topics = {name: _topic(event) for name, event in events.items()}
     abis = [event.abi for event in events.values()]
     ecosystem = chain.provider.network.ecosystem
 
     added: list[Contribution] = []
     claims: dict[bytes, ClaimState] = {}
+
+    refund_event = events["Refund"].abi.name
 
     def on_page(first: int, last: int, logs: list) -> None:
         for log in ecosystem.decode_logs(logs, *abis):
@@ -199,11 +207,11 @@ def reconstruct(
             else:
                 state = claims.setdefault(bytes(args["key"]), ClaimState())
                 state.claim_count += 1
-                if log.event_name == "Refund":
+                if log.event_name == refund_event:
                     state.refunded = True
-                    state.refunded_amount += int(args["amount"])
+                    state.refunded_amount += int(args.get("amount", 0))
                 else:
-                    state.taken_amount += int(args["amount"])
+                    state.taken_amount += int(args.get("amount", 0))
         bar.update(task, completed=last - start + 1, found=len(added))
 
     bar = progress_bar(progress, "blocks, {task.fields[found]} contributions")
@@ -271,11 +279,36 @@ def _token_decoder(trainer) -> tuple[Callable[[Iterable[int]], list[str]] | None
 # -- writing -------------------------------------------------------------------
 
 
+#: The file name endings of each format.
+SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+
+
+def check_output(path: Path) -> Path:
+    """Refuse, before any event is read, an output that cannot be written:
+    a folder, or a folder that does not exist."""
+    if path.is_dir():
+        raise DecaiError(f"--output {path}: is a folder; give a file name ending in .csv or .parquet")
+    if not path.parent.is_dir():
+        raise DecaiError(f"--output {path}: folder {path.parent} does not exist")
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise DecaiError(f"--output {path}: folder {path.parent} is not writable")
+    return path
+
+
 def format_for(path: Path, format: str | None) -> str:
+    """The format of `path`: given, or from its ending (.csv; .parquet or
+    .pq). Any other ending is refused, and so is a format the ending contradicts."""
+    implied = SUFFIXES.get(path.suffix.lower())
     if format is None:
-        format = "parquet" if path.suffix.lower() in (".parquet", ".pq") else "csv"
+        if implied is None:
+            raise DecaiError(
+                f"--output {path}: unknown file type {path.suffix or '(no ending)'!r}; end the name in .csv or .parquet"
+            )
+        format = implied
     if format not in FORMATS:
         raise DecaiError(f"unknown format {format!r}: use csv or parquet")
+    if implied is not None and implied != format:
+        raise DecaiError(f"--output {path}: the name says {implied}, but --format says {format}")
     if format == "parquet":
         try:
             import pyarrow  # noqa: F401
@@ -286,7 +319,6 @@ def format_for(path: Path, format: str | None) -> str:
 
 def _atomic(path: Path, write: Callable[[Path], None]) -> None:
     """Write through a temporary file in the same folder, renamed when complete."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(handle)
     tmp = Path(tmp_name)
@@ -377,7 +409,7 @@ def export_dataset(
 
     The format follows the suffix (.parquet/.pq for Parquet) unless given.
     """
-    path = Path(path)
+    path = check_output(Path(path))
     format = format_for(path, format)  # fail before reading a single block
     dataset = reconstruct(
         trainer,

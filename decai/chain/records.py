@@ -221,8 +221,10 @@ def resolve_trainer(reference: str, provider) -> tuple[str, dict[str, Any] | Non
     A recorded name whose chain is gone raises DecaiError saying why.
     """
     if reference.startswith("0x"):
-        if len(reference) != 42:
-            raise DecaiError(f"{reference} is not an address")
+        from eth_utils import is_address
+
+        if not is_address(reference):
+            raise DecaiError(f"{reference} is not an address (0x and 40 hex digits)")
         entry = record_for_address(reference, provider)
         return reference, entry.record if entry else None
     entry = find_record(reference, provider)

@@ -58,6 +58,17 @@ def _call(action: str, method, *args):
         raise Rejected(f"{action} rejected: {revert_reason(error)}") from None
 
 
+def _require_network() -> None:
+    """DecaiError unless Ape is connected to a network."""
+    from ape import networks
+
+    if networks.active_provider is None or not networks.active_provider.is_connected:
+        raise DecaiError(
+            "no network is connected: use the SDK inside `with networks.parse_network_choice(...)`, "
+            "an `ape run` script or `ape console`"
+        )
+
+
 class Trainer:
     """A decai trainer contract (any mechanism, any model)."""
 
@@ -77,12 +88,18 @@ class Trainer:
     # -- finding one ------------------------------------------------------
     @classmethod
     def at(cls, address: str) -> Trainer:
-        """Attach to a deployed trainer; its kind picks the right ABI."""
+        """Attach to a deployed trainer; its kind picks the right ABI.
+        Anything but a 0x address (an Ape alias, an ENS name) is refused
+        with a DecaiError, like every failure here."""
         from ape import Contract, chain
         from ape.exceptions import ApeException
+        from eth_utils import is_address
 
         from decai.chain.contracts import contract_container
 
+        if not isinstance(address, str) or not is_address(address):
+            raise DecaiError(f"{address!r} is not an address (0x and 40 hex digits)")
+        _require_network()
         try:
             if not chain.provider.get_code(address):
                 raise DecaiError(f"no contract at {address}")
@@ -108,6 +125,7 @@ class Trainer:
 
         from decai.chain.records import resolve_trainer
 
+        _require_network()
         address, record = resolve_trainer(reference, chain.provider)
         trainer = cls.at(address)
         if record:

@@ -10,9 +10,43 @@ changed between check and send) raises the same one-line `Rejected`.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from decai.errors import Rejected, revert_reason
+
+#: Whether Ape may print its call trace when a check or a send reverts (the
+#: scripts' --verbose turns it on); the SDK is quiet by default.
+SHOW_TRACES = False
+
+
+@contextlib.contextmanager
+def _quiet_revert() -> Iterator[None]:
+    """Ape's node providers print the call trace of every revert to stdout,
+    and Ape logs `INFO: Confirmed ...` for every transaction; decai raises
+    a refusal's reason in one line instead, and says what it did itself."""
+    if SHOW_TRACES:
+        yield
+        return
+    import logging
+
+    import ape_ethereum.trace
+    from ape.logging import logger
+
+    trace = ape_ethereum.trace.Trace
+    original = trace.__dict__.get("show")
+    level = logger.level
+    trace.show = lambda self, *args, **kwargs: None
+    if level < logging.WARNING:
+        logger.set_level(logging.WARNING)
+    try:
+        yield
+    finally:
+        if original is not None:
+            trace.show = original
+        if level < logging.WARNING:
+            logger.set_level(level)
 
 
 def _sender_address(sender: Any) -> str | None:
@@ -28,7 +62,8 @@ def check_call(action: str, method, *args, **tx) -> Any:
     if sender is not None:
         call_tx["sender"] = _sender_address(sender)
     try:
-        return method.call(*args, block_id="pending", **call_tx)
+        with _quiet_revert():
+            return method.call(*args, block_id="pending", **call_tx)
     except ContractLogicError as error:
         raise Rejected(f"{action} rejected: {revert_reason(error)}") from None
 
@@ -40,6 +75,7 @@ def transact(action: str, method, *args, precheck: bool = True, **tx) -> Any:
     if precheck:
         check_call(action, method, *args, **tx)
     try:
-        return method(*args, **tx)
+        with _quiet_revert():
+            return method(*args, **tx)
     except ContractLogicError as error:
         raise Rejected(f"{action} rejected: {revert_reason(error)}") from None

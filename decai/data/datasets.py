@@ -20,10 +20,13 @@ A CSV file has a header row, a label column, and either one text column
 numeric feature columns (every other column). **Label order**: when every
 label is a number, class i is the i-th smallest value (so "2" < "10");
 otherwise the labels are sorted as text. The class names are the labels as
-written. Rows with an empty label are left out. A file that is not UTF-8,
-a row with more or fewer fields than the header, a feature that is not a
-number, or a single class is refused with a `DecaiError` naming the file
-and, where there is one, the line (`reviews.csv:7: ...`).
+written. Files are read by `decai.data.files`: rows with an empty label are
+left out and counted (`Dataset.notes`); a file that is not UTF-8, a row
+with more or fewer fields than the header, a feature that is not a finite
+number, a label unlike the others (text among numbers), a class with one
+row or under 1% of them (unless allowed), or a single class is refused
+with a `DecaiError` naming the file, the line and the column
+(`reviews.csv:7: column 'label': ...`).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from decai.data import files
 from decai.errors import DecaiError
 
 TEXT = "text"
@@ -61,6 +65,8 @@ class Dataset:
     labels: list[int]
     classes: list[str]
     columns: list[str] = field(default_factory=list)
+    #: What the reader left out or found suspicious but kept (the scripts print these as warnings).
+    notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if len(self.inputs) != len(self.labels):
@@ -140,11 +146,13 @@ def built_in(name: str) -> Dataset:
     raise DecaiError(f"unknown data set {name!r}; built in: {', '.join(BUILT_IN)}")
 
 
-def load_source(source: str, label_column: str = "label", text_column: str | None = None) -> Dataset:
+def load_source(
+    source: str, label_column: str = "label", text_column: str | None = None, allow_small_classes: bool = False
+) -> Dataset:
     """A built-in data set by name, or a CSV file."""
     if source in BUILT_IN:
         return built_in(source)
-    return load_csv(source, label_column=label_column, text_column=text_column)
+    return load_csv(source, label_column=label_column, text_column=text_column, allow_small_classes=allow_small_classes)
 
 
 def class_order(values: Sequence[str]) -> list[str]:
@@ -156,6 +164,8 @@ def class_order(values: Sequence[str]) -> list[str]:
 
 
 def is_number(value: Any) -> bool:
+    """Whether `value` reads as a number (NaN and infinity included: the
+    reader refuses those by line)."""
     try:
         float(value)
     except (TypeError, ValueError):
@@ -163,46 +173,13 @@ def is_number(value: Any) -> bool:
     return True
 
 
-def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """(header, [(line number, fields)]) of a UTF-8 CSV file; every row has
-    as many fields as the header; blank lines are skipped."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise DecaiError(f"data file {path} does not exist") from None
-    except OSError as error:
-        raise DecaiError(f"{path}: cannot read it: {error.strerror or error}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise DecaiError(
-            f"{path}:{line}: not UTF-8 text (byte 0x{raw[error.start]:02x}); save the file as UTF-8"
-        ) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows: list[tuple[int, list[str]]] = []
-    header: list[str] | None = None
-    try:
-        for fields in reader:
-            if not fields or fields == [""]:
-                continue
-            if header is None:
-                header = [name.strip() for name in fields]
-                continue
-            if len(fields) != len(header):
-                raise DecaiError(f"{path}:{reader.line_num}: {len(fields)} fields, but the header has {len(header)}")
-            rows.append((reader.line_num, fields))
-    except csv.Error as error:
-        raise DecaiError(f"{path}:{reader.line_num}: not a readable CSV row: {error}") from None
-    if header is None:
-        raise DecaiError(f"{path}: empty file; expected a header row")
-    return header, rows
-
-
-def load_csv(path: str | Path, label_column: str = "label", text_column: str | None = None) -> Dataset:
-    """A CSV file as a `Dataset` (see the module's docstring for the format)."""
+def load_csv(
+    path: str | Path, label_column: str = "label", text_column: str | None = None, allow_small_classes: bool = False
+) -> Dataset:
+    """A CSV file as a `Dataset` (see the module's docstring for the format),
+    read by `decai.data.files`: every error names the file's line."""
     path = Path(path)
-    columns, rows = _read_rows(path)
+    columns, rows = files.read_csv(path)
     if label_column not in columns:
         raise DecaiError(f"{path}: no column {label_column!r} (columns: {', '.join(columns) or 'none'})")
     if text_column is not None and text_column not in columns:
@@ -211,30 +188,31 @@ def load_csv(path: str | Path, label_column: str = "label", text_column: str | N
     if not features:
         raise DecaiError(f"{path}: no column besides the label {label_column!r}")
     at = {name: i for i, name in enumerate(columns)}
+    empty = [line for line, fields in rows if not fields[at[label_column]].strip()]
     rows = [(line, fields) for line, fields in rows if fields[at[label_column]].strip()]
+    notes = [note for note in [files.dropped_note(path, label_column, empty)] if note]
     if not rows:
         raise DecaiError(f"{path}: no rows with a label in column {label_column!r}")
-    raw_labels = [fields[at[label_column]].strip() for _, fields in rows]
+    labelled = [(line, fields[at[label_column]].strip()) for line, fields in rows]
+    files.check_label_kinds(path, label_column, labelled)
+    for line, value in labelled:
+        if is_number(value) and not files.is_finite_number(value):
+            raise DecaiError(f"{path}:{line}: column {label_column!r}: {value!r} is not a finite number")
+    raw_labels = [value for _, value in labelled]
     classes = class_order(raw_labels)
     if len(classes) < 2:
         raise DecaiError(
             f"{path}: column {label_column!r} has only one class ({classes[0]}); a model needs at least two"
         )
+    notes += files.check_small_classes(path, label_column, labelled, allow_small_classes)
     index = {name: i for i, name in enumerate(classes)}
     labels = [index[value] for value in raw_labels]
 
     if text_column is None and len(features) == 1 and not all(is_number(fields[at[features[0]]]) for _, fields in rows):
         text_column = features[0]
     if text_column is not None:
-        return Dataset(path.stem, TEXT, [fields[at[text_column]] for _, fields in rows], labels, classes, [text_column])
-    inputs = []
-    for line, fields in rows:
-        values = [fields[at[c]] for c in features]
-        bad = next((c for c, v in zip(features, values) if not is_number(v)), None)
-        if bad is not None:
-            raise DecaiError(
-                f"{path}:{line}: column {bad!r} is not a number ({fields[at[bad]]!r}); "
-                "for text, name the text column with --text-column"
-            )
-        inputs.append([float(v) for v in values])
-    return Dataset(path.stem, NUMBERS, inputs, labels, classes, features)
+        texts = [fields[at[text_column]] for _, fields in rows]
+        return Dataset(path.stem, TEXT, texts, labels, classes, [text_column], notes)
+    hint = "; for text, name the text column with --text-column"
+    inputs = [[files.finite_number(path, line, c, fields[at[c]], hint) for c in features] for line, fields in rows]
+    return Dataset(path.stem, NUMBERS, inputs, labels, classes, features, notes)

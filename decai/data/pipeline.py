@@ -137,14 +137,25 @@ def build_model_file(
     name: str | None = None,
     seed: int = 0,
     step: float | None = None,
+    allow_small_classes: bool = False,
+    warn=None,
 ) -> str:
     """Train, export and write the model file; returns a short report.
     `step`: how far each later on-chain addition moves the model
-    (`Model.set_step`; default: the model type's `default_step`)."""
+    (`Model.set_step`; default: the model type's `default_step`).
+    `warn(message)` hears what the reader left out or kept with a doubt
+    (`Dataset.notes`); a class with one row or under 1% of them is refused
+    unless `allow_small_classes`."""
     if not 0 < test_fraction < 1:
-        raise DecaiError("test fraction must be between 0 and 1")
+        raise DecaiError(f"--test-fraction {test_fraction:g}: must be between 0 and 1")
+    if vocabulary_size < 1 or hash_features < 1:
+        flag = "--vocabulary-size" if vocabulary_size < 1 else "--hash-features"
+        raise DecaiError(f"{flag}: must be at least 1")
     path = _check_output(output)
-    dataset = load_source(source, label_column, text_column)
+    dataset = load_source(source, label_column, text_column, allow_small_classes=allow_small_classes)
+    for note in dataset.notes:
+        if warn is not None:
+            warn(note)
     inputs, labels, classes, is_text = dataset.inputs, dataset.labels, dataset.classes, dataset.is_text
     order = list(range(len(inputs)))
     random.Random(seed).shuffle(order)

@@ -110,12 +110,9 @@ def save_portions(path: str | Path, portions: Sequence[Portion], **extra: Any) -
 
 def load_portions(path: str | Path) -> list[Portion]:
     """The portions of a secrets file; DecaiError naming the file if it cannot be read."""
-    try:
-        data = json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise DecaiError(f"portions file {path} does not exist") from None
-    except json.JSONDecodeError as error:
-        raise DecaiError(f"portions file {path} is not valid JSON: {error}") from None
+    from decai.data.files import read_json
+
+    data, _ = read_json(path, "portions file")
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise DecaiError(f"{path} is not a decai portions file")
     try:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 from eth_utils import to_checksum_address
+
+from decai.units import format_ether, human_duration
 
 PHASES = ("setup", "committed", "participation", "reveal", "processing", "finished", "cancelled")
 STAGES = ("none", "score", "replay", "rounds", "forfeit")
@@ -39,12 +42,14 @@ class MarketStatus:
     owed: dict[str, int] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
+        """What `ape run market status` prints: amounts in ether, deadlines
+        as dates with the time left (`in 23h 59m`), like the other commands."""
         out = [
             f"market      {self.address}",
             f"phase       {self.phase}"
             + (f" (stage {self.stage}, cursor {self.processing_cursor})" if self.phase == "processing" else ""),
             f"provider    {self.provider}",
-            f"bounty      {self.bounty} wei   stake {self.stake} wei   "
+            f"bounty      {format_ether(self.bounty)}   stake {format_ether(self.stake)}   "
             f"rounds {self.bounty // self.stake if self.stake else 0}",
             f"portions    {self.num_portions}"
             + (f", first revealed: {self.first_portion}" if self.first_portion is not None else "")
@@ -54,8 +59,9 @@ class MarketStatus:
         for name, when in self.deadlines.items():
             if when:
                 delta = when - self.now
-                state = f"in {delta} s" if delta > 0 else f"passed {-delta} s ago"
-                out.append(f"{name:<22} {when} ({state})")
+                state = f"in {human_duration(delta)}" if delta > 0 else f"passed {human_duration(-delta)} ago"
+                date = datetime.fromtimestamp(when, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+                out.append(f"{name:<22} {date} ({state})")
         if self.initial_loss is not None and self.num_test_samples:
             out.append(
                 f"test errors h_0 {self.initial_loss}/{self.num_test_samples}, "
@@ -63,9 +69,9 @@ class MarketStatus:
             )
         if self.forfeited:
             out.append("the provider did not reveal in time: the bounty was forfeited to the contributors")
-        out.append(f"contract balance {self.balance} wei, owed to accounts {self.total_owed} wei")
+        out.append(f"contract balance {format_ether(self.balance)}, owed to accounts {format_ether(self.total_owed)}")
         for account, amount in self.owed.items():
-            out.append(f"owed to {account}: {amount} wei")
+            out.append(f"owed to {account}: {format_ether(amount)}")
         return out
 
 

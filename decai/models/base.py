@@ -222,13 +222,11 @@ def model_from_dict(data: dict[str, Any], source: str | None = None) -> Model:
 
 
 def load_model(path: str | Path) -> Model:
-    """Read a model file, with a one-line error for anything wrong with it."""
-    try:
-        data = json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise DecaiError(f"model file {path} does not exist") from None
-    except json.JSONDecodeError as error:
-        raise DecaiError(f"model file {path} is not valid JSON: {error}") from None
+    """Read a model file (`decai.data.files.read_json`: UTF-8, JSON errors
+    by line, no NaN), with a one-line error for anything wrong with it."""
+    from decai.data.files import read_json
+
+    data, _ = read_json(path, "model file")
     return model_from_dict(data, str(path))
 
 

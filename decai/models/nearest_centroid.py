@@ -34,6 +34,17 @@ def _class_counts_from_labels(labels: Sequence[Any], classes: Sequence[Any]) -> 
     return counts
 
 
+def _fit_quietly(classifier, X, y):
+    """Fit scikit-learn's NearestCentroid without its warning about features
+    that are constant within a class (common: a pixel always blank in one
+    digit): it only concerns its shrinkage option, which decai does not use."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*zero standard deviation", category=UserWarning)
+        return classifier.fit(X, y)
+
+
 @register
 class NearestCentroid(CountWeightedStep, Model):
     """Dense nearest centroid over fixed-length real vectors (fixed point).
@@ -58,7 +69,7 @@ class NearestCentroid(CountWeightedStep, Model):
         """scikit-learn's NearestCentroid (euclidean); class sizes from `y`."""
         from sklearn.neighbors import NearestCentroid as SkNearestCentroid
 
-        classifier = SkNearestCentroid().fit(X, y)
+        classifier = _fit_quietly(SkNearestCentroid(), X, y)
         return cls.from_sklearn(classifier, y=y, classes=classes, **metadata), classifier
 
     def __init__(
@@ -387,7 +398,7 @@ class SparseNearestCentroid(SparseCountModel):
         """scikit-learn's NearestCentroid on 0/1 presence vectors."""
         from sklearn.neighbors import NearestCentroid as SkNearestCentroid
 
-        classifier = SkNearestCentroid().fit(X, y)
+        classifier = _fit_quietly(SkNearestCentroid(), X, y)
         return cls.from_sklearn(classifier, y=y, classes=classes, **metadata), classifier
 
     @classmethod

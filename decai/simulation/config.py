@@ -67,6 +67,8 @@ class SimulationConfig:
     #: Wei per gas every transaction pays (decai.simulation.fees); 0: gas is
     #: free, as on the local anvil.
     gas_price: int = 0
+    #: Keep a class with one row or under 1% of a CSV's rows (`decai.data.files`).
+    allow_small_classes: bool = False
 
     def __post_init__(self) -> None:
         if self.learning_rate is None:
@@ -104,7 +106,12 @@ class SimulationConfig:
 
 def prepare_experiment(config: SimulationConfig) -> Prepared:
     config.check()
-    dataset = load_dataset(config.dataset, label_column=config.label_column, text_column=config.text_column)
+    dataset = load_dataset(
+        config.dataset,
+        label_column=config.label_column,
+        text_column=config.text_column,
+        allow_small_classes=config.allow_small_classes,
+    )
     return prepare(
         dataset,
         config.model_type,

@@ -32,9 +32,16 @@ DEFAULT_DATASET = "rotten-tomatoes"
 MIN_ROWS = 10
 
 
-def load_dataset(source: str = DEFAULT_DATASET, label_column: str = "label", text_column: str | None = None) -> Dataset:
+def load_dataset(
+    source: str = DEFAULT_DATASET,
+    label_column: str = "label",
+    text_column: str | None = None,
+    allow_small_classes: bool = False,
+) -> Dataset:
     """A built-in data set by name, or a CSV file (`decai.data.datasets`)."""
-    return load_source(source, label_column=label_column, text_column=text_column)
+    return load_source(
+        source, label_column=label_column, text_column=text_column, allow_small_classes=allow_small_classes
+    )
 
 
 # -- model types ------------------------------------------------------------------

@@ -118,7 +118,7 @@ def test_add_data__verbose__shows_the_trace_and_the_error_line(node):
         ),
         (
             ("refund", "--trainer", "bc", "--all", "--added-time", "soon"),
-            "error: bad value for '--added-time': 'soon' is not a valid integer (see `ape run refund --help`)",
+            "error: bad value for '--added-time': 'soon' is not a whole number (see `ape run refund --help`)",
         ),
         (
             ("deploy", "--mechanism", "votes"),
@@ -144,12 +144,14 @@ def test_usage_error__any_script__one_line_and_exit_1(node, args, message):
 
 def test_any_script__dead_foundry_host__one_line_naming_the_node(node):
     _, records, _ = node
-    dead = f"http://127.0.0.1:{closed_port()}"
+    port = closed_port()
+    dead = f"http://127.0.0.1:{port}"
     result = run_script(dead, records, "predict", "--trainer", "bc", "--data", "1")
     assert (result.code, result.errors) == (
         1,
-        [f"error: no node at {dead} (APE_FOUNDRY_HOST) — start one with `make node`"],
-    )
+        [f"error: no node at {dead} (APE_FOUNDRY_HOST) — start one with `anvil --port {port}` (`make node` "
+         "listens on 8545)"],
+    )  # fmt: skip
     assert not result.traced and "anvil" not in result.out
 
 

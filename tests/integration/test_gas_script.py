@@ -52,3 +52,37 @@ def test_gas__reference_figures__live_in_the_repository():
     outside = "/".join(["..", "shared"])  # the folder beside a checkout, which a clone does not have
     for path in [*ROOT.glob("decai/**/*.py"), *ROOT.glob("scripts/*.py"), ROOT / "Makefile", *ROOT.glob("*.md")]:
         assert outside not in path.read_text(), path
+
+
+def test_gas_check__compares_without_writing(tmp_path):
+    """`ape run gas --check` (make gas-check) measures, compares with the
+    figures file and writes nothing: exit 0 when they match, 1 with the
+    differing figures listed when they do not."""
+    before = _digest(COMMITTED)
+    output = tmp_path / "sp.json"
+    with Anvil(untraced=False) as node:
+        env = dict(os.environ, APE_FOUNDRY_HOST=node.url, PYTHONPATH=str(ROOT))
+
+        def gas(*args):
+            return subprocess.run(
+                ["ape", "run", "gas", "--model", "SP", "--output", str(output), *args, "--network",
+                 "ethereum:local:foundry"],
+                cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+            )  # fmt: skip
+
+        assert gas().returncode == 0
+        written = output.read_bytes()
+        (tmp_path / "sp_details.json").unlink()
+        same = gas("--check")
+        assert same.returncode == 0, same.stdout + same.stderr
+        assert f"all 6 gas figures match {output}" in " ".join(same.stdout.split())  # rich wraps lines
+        figures = json.loads(written)
+        figures["SP"]["refund"] += 1
+        output.write_text(json.dumps(figures))
+        tampered = output.read_bytes()
+        differs = gas("--check")
+    assert differs.returncode == 1
+    assert f"SP refund: sp.json has {figures['SP']['refund']}, measured" in " ".join(differs.stdout.split())
+    assert differs.stderr.strip() == f"error: 1 of 6 gas figures differ from {output}; `make gas` rewrites it"
+    assert output.read_bytes() == tampered and sorted(p.name for p in tmp_path.iterdir()) == ["sp.json"]
+    assert _digest(COMMITTED) == before

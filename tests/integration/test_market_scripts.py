@@ -236,9 +236,12 @@ def test_commit__out_exists__refused_before_anything(cli, tmp_path, test_set, ac
         (["status", "0x0000000000000000000000000000000000000001"], "error: no contract at"),
         (
             ["status", "0x0000000000000000000000000000000000000001", "--who", "nobody"],
-            "error: nobody is not an address",
+            "error: bad value for '--who': 'nobody' is not an address (0x and 40 hex digits)",
         ),
-        (["deploy", "--features", 0, "--account", "TEST::0"], "error: --features must be positive"),
+        (
+            ["deploy", "--features", 0, "--account", "TEST::0"],
+            "error: bad value for '--features': 0 is out of range: 1 to 2**256 - 1 (uint256)",
+        ),
         (
             [
                 "commit",

@@ -97,7 +97,7 @@ class Standin:
         result = subprocess.run(
             ["ape", "run", *args, "--network", network],
             cwd=ROOT,
-            env=dict(self.env, **(env or {})),
+            env={k: v for k, v in dict(self.env, **(env or {})).items() if v is not None},
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
@@ -192,8 +192,14 @@ def test_deploy__sepolia_node_path__keyfile_account_waits_for_confirmations_and_
             {"DECAI_PASSPHRASE": "wrong"},
             "error: DECAI_PASSPHRASE does not unlock account 'deployer'",
         ),
+        (
+            ("--account", "deployer", "--yes"),
+            {"DECAI_PASSPHRASE": None},
+            r"error: account 'deployer' is locked and there is no terminal to ask for its passphrase: "
+            r"set DECAI_PASSPHRASE to sign with it \(see docs/NETWORKS\.md\)",
+        ),
     ],
-    ids=["no --yes", "wrong passphrase"],
+    ids=["no --yes", "wrong passphrase", "no passphrase"],
 )
 def test_live_deploy__refused__one_line_error_nothing_sent(standin, deployed, args, env, message):
     import re
@@ -203,6 +209,8 @@ def test_live_deploy__refused__one_line_error_nothing_sent(standin, deployed, ar
     assert code == 1 and len(errors) == 1 and re.fullmatch(message, errors[0]), out + err
     if "--yes" not in args and "--account" in args:
         assert "gas (estimated by the node)" in out  # the estimate was shown first
+    if "DECAI_PASSPHRASE" in env:
+        assert out == "" and "Sign" not in err  # said before planning, no prompt
     assert rpc(standin.url, "eth_getTransactionCount", standin.deployer, "latest") == nonce
     assert "refused" not in json.loads((standin.records / "ethereum_sepolia.json").read_text())
 

@@ -52,7 +52,7 @@ def test_load_csv__numbers_and_integer_labels_in_numeric_order(tmp_path):
         (
             [{"x": "a", "y": "1", "label": str(i % 2)} for i in range(20)],
             {},
-            "bad.csv:2: column 'x' is not a number ('a')",
+            "bad.csv:2: column 'x': 'a' is not a number; for text, name the text column with --text-column",
         ),
         (
             [{"x": "1", "label": "0"}] * 20,
