@@ -373,16 +373,17 @@ def load_account(alias: str | None, provider, signs: bool = True) -> Any:
         account = accounts.load(alias)
     except Exception:
         raise DecaiError(f"no account with alias {alias!r} (see `ape accounts list`)") from None
-    return unlock(account)
+    return unlock(account, signs=signs)
 
 
-def unlock(account) -> Any:
+def unlock(account, signs: bool = True) -> Any:
     """`account`, signing without prompting when it is a keyfile account and
-    DECAI_PASSPHRASE is set (test accounts need nothing)."""
+    DECAI_PASSPHRASE is set (test accounts need nothing). Without it and
+    without a terminal to prompt on, an account that `signs` is refused."""
     passphrase = os.environ.get("DECAI_PASSPHRASE")
     if passphrase is None and hasattr(account, "set_autosign") and signs and not sys.stdin.isatty():
         raise DecaiError(
-            f"account {alias!r} is locked and there is no terminal to ask for its passphrase: "
+            f"account {account.alias!r} is locked and there is no terminal to ask for its passphrase: "
             "set DECAI_PASSPHRASE to sign with it (see docs/NETWORKS.md)"
         )
     if passphrase is not None and hasattr(account, "set_autosign"):
