@@ -167,7 +167,9 @@ def decide(
         if REFUND not in already and policy.refunds and can_refund(item, now, rules, me):
             if item.prediction is not None and item.prediction == item.label:
                 refunds.append(Action(REFUND, item.key, 0 if rules.points else item.claimable, gas_cost.get(REFUND, 0)))
-            continue
+                continue
+            # The model rejects it: once the claim waits are over, the author
+            # may still sweep what is left, like anyone.
         if already & {REPORT, SWEEP}:
             continue
         stage = take_stage(item, now, rules, me)

@@ -58,6 +58,7 @@ class Keeper:
         markets: Sequence[Any] = (),
         dry_run: bool = False,
         log: Callable[[str], None] = print,
+        names: dict[str, str] | None = None,
     ):
         self.account = account
         self.me = account.address
@@ -67,6 +68,8 @@ class Keeper:
         self.policy = policy or d.Policy()
         self.dry_run = dry_run
         self.log = log
+        #: What the log lines call each trainer (by address): the name the user gave.
+        self.names = dict(names or {})
         self.gas_units: dict[str, dict[str, int]] = {}
         self._rules: dict[str, d.Rules] = {}
 
@@ -189,7 +192,7 @@ class Keeper:
             self.state.save()
 
     def _name(self, trainer: Trainer) -> str:
-        return str((trainer.record or {}).get("name") or _short(trainer.address))
+        return self.names.get(trainer.address) or str((trainer.record or {}).get("name") or _short(trainer.address))
 
     def _act(self, trainer: Trainer, state: TrainerState, action: d.Action, now: int, report: TickReport) -> None:
         contribution = state.contributions[action.key]
