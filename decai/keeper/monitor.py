@@ -194,7 +194,7 @@ class Monitor:
         block = int(chain.blocks.height) if block is None else block
         accuracy = accuracy_at(self.trainer.contract, self.samples, self.labels, block)
         contributions, reports = self._count_events(block)
-        held = int(chain.provider.get_balance(self.trainer.address, block_id=block))
+        held = int(chain.provider.get_balance(self.trainer.address, block_id=hex(block)))
         row = Row(int(chain.blocks[block].timestamp), block, accuracy, len(self.labels), contributions, held, reports)
         self._append(row)
         return row
