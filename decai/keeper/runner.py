@@ -226,7 +226,15 @@ class Keeper:
         self.state.record(trainer.address, action.kind, action.key, amount, tx, int(receipt.block_number))
         self.log(f"{action.kind} {where}: {format_ether(amount)}, gas {format_ether(paid_gas)}, tx {tx}")
         report.sent.append(
-            {"kind": action.kind, "key": action.key, "amount": amount, "gas": paid_gas, "tx": tx, "dry_run": False}
+            {
+                "kind": action.kind,
+                "key": action.key,
+                "amount": amount,
+                "gas": paid_gas,
+                "gas_used": gas_used,
+                "tx": tx,
+                "dry_run": False,
+            }
         )
 
     def _tick_market(self, market, report: TickReport) -> None:
