@@ -23,10 +23,11 @@ def start(startup_state):
     if bot.signer is None:
         raise RuntimeError("the keeper signs its claims: start it with --account ALIAS")
     _keepers.append(build_keeper(bot.signer, settings_from_env()))
-    return {"account": bot.signer.address, "trainers": [t.address for t in _keepers[0].trainers]}
+    # Silverback records numbers as the task's metrics.
+    return {"trainers": len(_keepers[0].trainers), "markets": len(_keepers[0].markets)}
 
 
 @bot.on_(chain.blocks)
 def tick(block):
     report = _keepers[0].tick()
-    return {"block": block.number, "sent": len(report.sent), "failed": len(report.failed)}
+    return {"sent": len(report.sent), "skipped": len(report.skipped), "failed": len(report.failed)}

@@ -72,6 +72,7 @@ class Keeper:
         self.names = dict(names or {})
         self.gas_units: dict[str, dict[str, int]] = {}
         self._rules: dict[str, d.Rules] = {}
+        self._announced: set[tuple[str, str]] = set()
 
     # -- reading the chain ---------------------------------------------------------
     def rules(self, trainer: Trainer) -> d.Rules:
@@ -168,11 +169,21 @@ class Keeper:
     # -- one round ------------------------------------------------------------------
     def tick(self) -> TickReport:
         """Scan, decide and act once for every trainer and market."""
+        from ape.exceptions import ApeException
+
         report = TickReport()
-        for trainer in self.trainers:
-            self._tick_trainer(trainer, report)
-        for market in self.markets:
-            self._tick_market(market, report)
+        for item, step in [(t, self._tick_trainer) for t in self.trainers] + [
+            (m, self._tick_market) for m in self.markets
+        ]:
+            try:
+                step(item, report)
+            except (DecaiError, ApeException, OSError) as error:
+                # A node that hiccups or a trainer that cannot be read: say so
+                # in one line and try again next round; the others go on.
+                text = str(error).strip().splitlines()
+                line = f"{_short(item.address)}: {text[0] if text else error.__class__.__name__}"
+                report.failed.append(line)
+                self.log(f"error: round failed for {line}")
         return report
 
     def _tick_trainer(self, trainer: Trainer, report: TickReport) -> None:
@@ -206,7 +217,9 @@ class Keeper:
             return
         amounts = f"{format_ether(action.expected)} for ~{format_ether(action.gas_cost)} gas"
         if self.dry_run:
-            self.log(f"would {action.kind} {where}: {amounts}")
+            if (action.kind, action.key) not in self._announced:  # each once, not every round
+                self._announced.add((action.kind, action.key))
+                self.log(f"would {action.kind} {where}: {amounts}")
             report.sent.append({"kind": action.kind, "key": action.key, "amount": action.expected, "dry_run": True})
             return
         try:

@@ -90,11 +90,12 @@ def run_loop(
 ) -> int:
     """Tick and measure until interrupted (or once); returns the exit code:
     1 if the monitor raised an alert and `stop_on_alert`, else 0."""
-    alerted = False
+    alerted, first = False, True
     while True:
         if keeper is not None:
             keeper.tick()
-        if monitor is not None and monitor.due():
+        # The monitor measures at start, then whenever a measurement is due.
+        if monitor is not None and (first or monitor.due()):
             row = monitor.measure()
             log(monitor.describe(row))
             if monitor.check(row):
@@ -103,4 +104,5 @@ def run_loop(
                     return 1
         if once:
             return 1 if alerted and stop_on_alert else 0
+        first = False
         sleep(interval_s)

@@ -1,6 +1,6 @@
 """`ape run keeper` and `ape run monitor` as a user runs them: separate
-processes on one anvil, the README's commands. The tests share the module's
-node and run in order (the first deploys `bc`)."""
+processes on one anvil (the module's, with `bc` deployed once), the
+README's commands."""
 
 from __future__ import annotations
 
@@ -21,6 +21,14 @@ from tests.helpers.scripts import SAMPLE, TEST_ACCOUNTS, nonce, run_script
 def node(tmp_path_factory):
     with Anvil(untraced=False) as anvil:
         yield anvil.url, tmp_path_factory.mktemp("deployments")
+
+
+@pytest.fixture(scope="module")
+def deployed(node):
+    """The built-in model deployed as `bc` (once for the module)."""
+    result = run(node, "deploy", "--name", "bc")
+    assert result.code == 0, result.err
+    return node
 
 
 def run(node, *args):
@@ -68,9 +76,9 @@ def webhook():
         server.server_close()
 
 
-def test_keeper_script__refunds_once_when_the_wait_ends_and_dry_run_sends_nothing(node, tmp_path):
+def test_keeper_script__refunds_once_when_the_wait_ends_and_dry_run_sends_nothing(deployed, tmp_path):
+    node = deployed
     url, _ = node
-    assert run(node, "deploy", "--name", "bc").code == 0
     added = run(node, "add_data", "--trainer", "bc", "--values", SAMPLE, "--label", "malignant", "--account", "TEST::1")
     assert added.code == 0, added.err
     state = str(tmp_path / "keeper.json")
@@ -97,7 +105,8 @@ def test_keeper_script__refunds_once_when_the_wait_ends_and_dry_run_sends_nothin
     assert nonce(url, TEST_ACCOUNTS[1]) == before + 1
 
 
-def test_monitor_script__appends_a_row_and_alerts_on_a_planted_drop(node, tmp_path, webhook):
+def test_monitor_script__appends_a_row_and_alerts_on_a_planted_drop(deployed, tmp_path, webhook):
+    node = deployed
     url, hook_calls = webhook
     heldout = tmp_path / "heldout.csv"
     heldout_csv(heldout)
@@ -137,7 +146,8 @@ def test_monitor_script__appends_a_row_and_alerts_on_a_planted_drop(node, tmp_pa
         ),
     ],
 )
-def test_scripts__bad_input__one_line_error_and_exit_1(node, args, message):
+def test_scripts__bad_input__one_line_error_and_exit_1(deployed, args, message):
+    node = deployed
     result = run(node, *args)
     assert result.code == 1 and not result.traced
     assert result.errors and result.errors[0].startswith(message), result.err

@@ -9,6 +9,7 @@ import pytest
 from decai.core.contributions import Contribution
 from decai.errors import DecaiError
 from decai.keeper.monitor import alert_message, measurement_due
+from decai.keeper.service import run_loop
 from decai.keeper.state import KeeperState
 
 ME = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
@@ -76,3 +77,49 @@ def test_alert_message__only_beyond_the_allowed_drop(best, accuracy, drop, alert
 )
 def test_measurement_due__first_time_on_schedule_or_after_n_additions(now, last, every, additions, after, due):
     assert measurement_due(now, last, every, additions, after) is due
+
+
+class FakeMonitor:
+    def __init__(self, alert_on: set[int], due: bool = False):
+        self.measured, self.alert_on, self._due = 0, alert_on, due
+
+    def due(self):
+        return self._due
+
+    def measure(self):
+        self.measured += 1
+        return self.measured
+
+    def describe(self, row):
+        return f"row {row}"
+
+    def check(self, row):
+        return "dropped" if row in self.alert_on else None
+
+
+class Stop(Exception):
+    pass
+
+
+def test_run_loop__once__measures_even_when_not_due_and_exits_1_on_an_alert():
+    monitor = FakeMonitor({1})
+    assert run_loop(None, monitor, once=True, stop_on_alert=True, log=lambda line: None) == 1
+    assert monitor.measured == 1
+    assert run_loop(None, FakeMonitor(set()), once=True, stop_on_alert=True, log=lambda line: None) == 0
+
+
+def test_run_loop__keeper_keeps_going_after_an_alert_and_measures_only_when_due():
+    monitor, ticks, sleeps = FakeMonitor({1}), [], []
+
+    class FakeKeeper:
+        def tick(self):
+            ticks.append(1)
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        if len(sleeps) == 3:
+            raise Stop
+
+    with pytest.raises(Stop):
+        run_loop(FakeKeeper(), monitor, interval_s=5, log=lambda line: None, sleep=sleep)
+    assert (len(ticks), monitor.measured, sleeps) == (3, 1, [5, 5, 5])
