@@ -27,8 +27,8 @@ from decai.units import format_ether, to_hex
 #: (measured refunds and reports of the sparse perceptron stay below these).
 DEFAULT_GAS = {d.REFUND: 120_000, d.REPORT: 150_000, d.SWEEP: 150_000}
 
-#: Steps per market `process` call: one call per tick (the gas cap of a
-#: transaction holds well above this many steps).
+#: Steps a market `process` call starts from (halved while its gas estimate
+#: is above the cap, see Market.keep).
 MARKET_STEPS = 64
 
 
@@ -271,8 +271,9 @@ class Keeper:
                 amount = market.withdraw(sender=self.account)
                 self.log(f"withdraw {where}: {format_ether(amount)}")
             else:
-                amount = market.process(MARKET_STEPS, sender=self.account)
-                self.log(f"process {where} ({phase}): {amount} steps")
+                # Market.keep sizes each call under the gas cap and calls until the market is finished.
+                amount = market.keep(sender=self.account, max_steps=MARKET_STEPS)
+                self.log(f"process {where} ({phase}): {amount} call(s), now {market.phase}")
         except (Rejected, DecaiError) as error:
             report.failed.append(f"{what} {where}: {error}")
             self.log(f"error: {what} {where}: {error}")
