@@ -3,7 +3,8 @@
 A dense perceptron for the breast-cancer set starts from 2% of the training
 data. Two honest contributors and one who mislabels on purpose send data
 through the deposit mechanism over a simulated day; then refunds are
-claimed and the bad deposits reported. Prints the model's accuracy on a
+claimed and the bad deposits reported by each account's keeper
+(decai.keeper), without a click. Prints the model's accuracy on a
 held-out split before and after, each account's ether flows and the gas of
 every kind of transaction.
 """
@@ -22,6 +23,9 @@ from decai.chain.trainer import Trainer
 from decai.core.mechanisms import DepositParameters
 from decai.data.training import default_model
 from decai.errors import Rejected
+from decai.keeper.decisions import Policy
+from decai.keeper.runner import Keeper
+from decai.keeper.state import KeeperState
 from decai.units import DAY, HOUR
 
 PARAMETERS = DepositParameters(
@@ -85,17 +89,22 @@ def run_demo(accounts, chain, console: Console | None = None, contributions: int
     console.print(f"accuracy after the contributions: [bold]{middle:.1%}")
 
     chain.mine(timestamp=chain.blocks.head.timestamp + DAY)
-    console.print("\n[bold]Day 2:[/] refund wait over; everyone claims")
-    for sender, contribution in added:
-        if trainer.refund_problem(contribution, chain.blocks.head.timestamp + 1) is None:
-            flows[sender.address]["refunded"] += trainer.refund(contribution, sender=sender)
-            gas["refund"].append(trainer.last_receipt.gas_used)
-            flows[sender.address]["good"] += 1
-    for reporter in (alice, bob):
-        for _sender, contribution in added:
-            if trainer.report_problem(contribution, reporter.address, chain.blocks.head.timestamp + 1) is None:
-                flows[reporter.address]["taken"] += trainer.report(contribution, sender=reporter)
-                gas["report (take)"].append(trainer.last_receipt.gas_used)
+    console.print("\n[bold]Day 2:[/] refund wait over; each account's keeper claims, nobody clicks")
+    # One keeper per account (decai.keeper): refunds first, then the reports
+    # that pay more than their gas. Two rounds: a report needs a good
+    # contribution, which the first round's refunds give.
+    # Mallory's keeper only refunds (the reporters are the honest two).
+    keepers = [
+        Keeper(sender, [trainer], KeeperState(sender.address, chain.chain_id), policy, log=lambda line: None)
+        for sender, policy in ((alice, Policy()), (bob, Policy()), (mallory, Policy(reports=False)))
+    ]
+    for _round in range(2):
+        for keeper in keepers:
+            for action in keeper.tick().sent:
+                kind = "refunded" if action["kind"] == "refund" else "taken"
+                flows[keeper.me][kind] += action["amount"]
+                flows[keeper.me]["good"] += action["kind"] == "refund"
+                gas["refund" if kind == "refunded" else "report (take)"].append(action["gas_used"])
     after = _accuracy(trainer, split.test_samples, split.test_labels)
 
     table = Table(title="Who paid what (ether)")
