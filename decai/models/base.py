@@ -149,7 +149,12 @@ class Model(ABC):
         try:
             weighed = type(self).from_dict({**self.to_dict(), **changes})
         except DecaiError as error:
-            raise DecaiError(f"step {step:g} is too small for this model: {error}") from None
+            # Only the counts change, and only by the weight k: the model
+            # itself was valid, so its counts are too large to weigh k times.
+            raise DecaiError(
+                f"step {step:g} needs the deployed counts weighed {count_weight(step)} times, "
+                f"and this model's counts are too large for that: {error}"
+            ) from None
         self.__dict__.update(weighed.__dict__)
 
     # -- training with scikit-learn -------------------------------------
