@@ -10,6 +10,9 @@ from typing import Any
 from decai.simulation.sweep import FINAL_TOLERANCE, KEPT_GOAL, PARAMETERS
 from decai.units import DAY
 
+#: The kept range drawn (percent); values beyond are drawn at the edge.
+KEPT_LOW, KEPT_HIGH = -50.0, 175.0
+
 
 def plot_sweep(lines: list[dict[str, Any]], path: Path) -> None:
     """Accuracy (final and lowest, attacked vs control) and balances per setting."""
@@ -101,24 +104,26 @@ def plot_kept(lines_by_dataset: dict[str, list[dict[str, Any]]], path: Path) -> 
             if ln.get("kept") is None or ln["control_accuracy_final"] is None:
                 continue
             x = 100 * (ln["accuracy_final"] - ln["control_accuracy_final"])
+            # A baseline hardly above the start makes kept huge: drawn at the edge, with its value.
+            y = min(max(100 * ln["kept"], KEPT_LOW), KEPT_HIGH)
+            text = f"{ln['learning_rate']:g}" + ("" if y == 100 * ln["kept"] else f" ({100 * ln['kept']:.0f}%)")
             label = ln["model_type"] if ln["model_type"] not in seen else None
             seen.add(ln["model_type"])
             axes.scatter(
                 x,
-                100 * ln["kept"],
+                y,
                 marker=markers[position % len(markers)],
                 color=colours[ln["model_type"]],
                 edgecolors="black" if ln["holds"] else "none",
                 s=45,
                 label=label,
             )
-            axes.annotate(
-                f"{ln['learning_rate']:g}", (x, 100 * ln["kept"]), fontsize=6, xytext=(3, 3), textcoords="offset points"
-            )
+            axes.annotate(text, (x, y), fontsize=6, xytext=(3, 3), textcoords="offset points")
     for position, dataset in enumerate(sorted(lines_by_dataset)):
         axes.scatter([], [], marker=markers[position % len(markers)], color="grey", label=dataset or "data")
     axes.axvline(-100 * FINAL_TOLERANCE, color="black", linestyle=":", linewidth=0.8)
     axes.axhline(100 * KEPT_GOAL, color="black", linestyle=":", linewidth=0.8)
+    axes.set_ylim(KEPT_LOW - 5, KEPT_HIGH + 5)
     axes.set_xlabel("robustness: attacked final - control final (points)")
     axes.set_ylabel("kept under attack (% of clean baseline - initial)")
     axes.set_title("What the crowd's data taught, against how well it held (black edge: holds)", fontsize=10)
@@ -127,3 +132,27 @@ def plot_kept(lines_by_dataset: dict[str, list[dict[str, Any]]], path: Path) -> 
     figure.tight_layout()
     figure.savefig(path)
     plt.close(figure)
+
+
+def main(arguments: list[str]) -> None:
+    """python -m decai.simulation.sweep_plot OUT.png NAME=DIR ...: one kept
+    plot over the sweeps in DIR (each a data set, named NAME)."""
+    from decai.errors import DecaiError
+    from decai.simulation.sweep import read_runs, summarise
+
+    if len(arguments) < 2 or not all("=" in a for a in arguments[1:]):
+        raise SystemExit("usage: python -m decai.simulation.sweep_plot OUT.png NAME=DIR [NAME=DIR ...]")
+    lines = {}
+    for argument in arguments[1:]:
+        name, _, directory = argument.partition("=")
+        try:
+            lines[name] = summarise(read_runs([Path(d) for d in directory.split(",")]))
+        except DecaiError as error:
+            raise SystemExit(f"error: {error}") from None
+    plot_kept(lines, Path(arguments[0]))
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])
