@@ -426,7 +426,8 @@ def write_sweep(rows: list[dict[str, Any]], directory: Path) -> dict[str, Path]:
         "kept_plot": directory / KEPT_PLOT,
         "recommendation": directory / RECOMMENDATION,
     }
-    columns = list(rows[0]) if rows else list(PARAMETERS)
+    # Runs of older sweeps may lack newer columns: every column any run has, in order of appearance.
+    columns = list(dict.fromkeys(column for row in rows for column in row)) or list(PARAMETERS)
     temporary = paths["runs"].with_suffix(".csv.part")
     with temporary.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)

@@ -227,6 +227,21 @@ def test_merge__earlier_sweeps_read_back_typed_and_repeated_runs_kept_once(tmp_p
     assert "| naive_bayes | 0.5 | 1 d | 9 d | 3e+14 | 3 |" in paths["table"].read_text()
 
 
+def test_merge__older_runs_without_the_newer_columns__merged_with_them_left_empty(tmp_path):
+    old = [{k: v for k, v in row.items() if k != "baseline_accuracy"} for row in _rows(steps=(0.1,))]
+    new = [{**row, "honest_refunded_share": 0.8} for row in _rows(steps=(0.25,))]
+    write_sweep(old, tmp_path / "old")
+    write_sweep(new, tmp_path / "new")
+    merged = read_runs([tmp_path / "new", tmp_path / "old"])
+    paths = write_sweep(merged, tmp_path / "both")
+    with paths["runs"].open() as handle:
+        written = list(csv.DictReader(handle))
+    assert {"baseline_accuracy", "honest_refunded_share"} <= set(written[0]) and len(written) == 8
+    lines = {line["learning_rate"]: line for line in summarise(read_runs([tmp_path / "both"]))}
+    assert lines[0.1]["kept"] is None and lines[0.1]["honest_refunded_share"] is None
+    assert lines[0.25]["honest_refunded_share"] == 0.8 and lines[0.25]["kept"] is not None
+
+
 def test_merge__different_data_sets_or_a_bad_file__one_line_error(tmp_path):
     write_sweep(_rows(), tmp_path / "a")
     write_sweep(_rows(dataset="imdb"), tmp_path / "b")
