@@ -42,7 +42,8 @@ class Model(ABC):
     #: The on-chain step `ape run train`, `simulate` and `tune` use unless told
     #: otherwise (see `set_step`): of the steps measured to keep the type's
     #: accuracy under attack on both built-in text corpora, the one that ends
-    #: highest over the two (docs/SIMULATION.md).
+    #: highest over the two (docs/SIMULATION.md; what it keeps of what the data
+    #: can teach, per built-in data set: `decai.models.measured`).
     default_step: ClassVar[float]
 
     def __init__(
