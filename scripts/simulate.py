@@ -32,6 +32,7 @@ from decai.apps.cli import (
 from decai.data.datasets import SOURCE_HELP
 from decai.errors import DecaiError
 from decai.models.base import model_types
+from decai.models.measured import DEFAULT_TEXT_MODEL
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,7 +71,12 @@ def _agents(agents_file, honest, adversaries, free_riders):
     "--text-column", default=None, help="CSV: the text column (default: the only other column, if it is text)."
 )
 @click.option(
-    "--model", "model_type", default="averaged_perceptron", show_default=True, type=click.Choice(model_types())
+    "--model",
+    "model_type",
+    default=DEFAULT_TEXT_MODEL,
+    show_default=True,
+    type=click.Choice(model_types()),
+    help="Model type (its default step and what it kept under attack: ape run train --help).",
 )
 @click.option(
     "--mechanism",

@@ -24,9 +24,10 @@ import click
 from decai.apps.cli import FRACTION, OfflineCommand, check_step_flag, warn
 from decai.data.datasets import SOURCE_HELP
 from decai.models.base import model_types
+from decai.models.measured import steps_help
 
 
-@click.command(cls=OfflineCommand)
+@click.command(cls=OfflineCommand, epilog=steps_help())
 @click.option("--data", "source", required=True, help=SOURCE_HELP)
 @click.option(
     "--label-column",
@@ -35,7 +36,12 @@ from decai.models.base import model_types
     help="CSV: the label column (classes in numeric order if all numbers, else sorted).",
 )
 @click.option("--text-column", default=None, help="CSV: a text column (otherwise every other column is a number).")
-@click.option("--model-type", required=True, type=click.Choice(model_types()))
+@click.option(
+    "--model-type",
+    required=True,
+    type=click.Choice(model_types()),
+    help="Model type; naive_bayes is recommended for text (its default step and kept figure: below).",
+)
 @click.option(
     "--encoder",
     "encoder_kind",

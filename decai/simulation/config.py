@@ -13,6 +13,7 @@ from typing import Any
 from decai.core.mechanisms import DepositParameters, PointsParameters
 from decai.errors import DecaiError
 from decai.models.base import model_class
+from decai.models.measured import DEFAULT_TEXT_MODEL
 from decai.simulation.agents import UNIT, AgentSpec, default_agents, make_agents
 from decai.simulation.data import DEFAULT_DATASET, Prepared, load_dataset, prepare
 from decai.units import DAY, HOUR
@@ -33,8 +34,9 @@ class SimulationConfig:
     dataset: str = DEFAULT_DATASET
     label_column: str = "label"
     text_column: str | None = None
-    #: The averaged perceptron holds its accuracy under attack (docs/SIMULATION.md).
-    model_type: str = "averaged_perceptron"
+    #: Naive Bayes keeps most of what the crowd's data can teach and holds
+    #: under attack (docs/SIMULATION.md, decai.models.measured).
+    model_type: str = DEFAULT_TEXT_MODEL
     mechanism: str = "deposit"
     agents: list[AgentSpec] = field(default_factory=default_agents)
     #: Time during which agents add data: at the default cadences, four

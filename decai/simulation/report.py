@@ -3,7 +3,10 @@
 `write_outputs(result, directory)` writes
 
 - `summary.json`: accuracy initial/final/baseline/lowest and the mean of
-  the last day's measurements, every agent's money and
+  the last day's measurements, kept (the share of what the data can teach
+  that the run kept), the honest agents' share of deposits returned by their
+  own refunds and their additions postponed for lack of funds, every agent's
+  money and
   counts, the configuration, the transaction counts and the run time;
 - `timeseries.csv`: one row per record (hourly by default): simulated
   time, the accuracy on the hidden test split where it was measured, and
@@ -25,7 +28,7 @@ from typing import Any
 
 from decai.core.mechanisms import BADGES
 from decai.models.base import model_class
-from decai.simulation.agents import ADVERSARY, FREE_RIDER, UNIT, describe
+from decai.simulation.agents import ADVERSARY, FREE_RIDER, HONEST, UNIT, describe
 from decai.simulation.books import SimulationResult
 from decai.units import DAY
 
@@ -43,6 +46,7 @@ def summary(result: SimulationResult) -> dict[str, Any]:
         "baseline_accuracy": round(result.baseline_accuracy, 6),
         "accuracy_lowest": round(lowest_accuracy(result), 6),
         "accuracy_final_mean_last_day": round(final_mean_last_day(result), 6),
+        **learning_figures(result),
         "agents": result.agents,
         "experiment": {
             "dataset": result.dataset_name,
@@ -83,6 +87,28 @@ def final_mean_last_day(result: SimulationResult) -> float:
         row["accuracy"] for row in result.series if row["accuracy"] is not None and end - DAY <= row["time_s"] <= end
     ]
     return sum(last) / len(last) if last else result.accuracy_final
+
+
+def kept(initial: float | None, final: float | None, baseline: float | None) -> float | None:
+    """The share of what the data can teach that the run kept: (final -
+    initial) / (clean baseline - initial). None when the baseline is no
+    better than the initial model (there is nothing to learn)."""
+    if initial is None or final is None or baseline is None or baseline - initial < 1e-9:
+        return None
+    return (final - initial) / (baseline - initial)
+
+
+def learning_figures(result: SimulationResult) -> dict[str, Any]:
+    """What a run learnt and what it cost the honest agents: kept, the share
+    of their deposits that came back through their own refunds (the rest is
+    taken or swept), and the additions they postponed for lack of funds."""
+    honest = [a for a in result.agents.values() if a["kind"] == HONEST]
+    contributions = sum(a["contributions"] for a in honest)
+    return {
+        "kept": kept(result.accuracy_initial, result.accuracy_final, result.baseline_accuracy),
+        "honest_refunded_share": sum(a["refunds"] for a in honest) / contributions if contributions else None,
+        "honest_postponed_for_funds": sum(a["additions_postponed_for_funds"] for a in honest),
+    }
 
 
 def is_points(result: SimulationResult) -> bool:
@@ -379,6 +405,17 @@ def print_result(console, result: SimulationResult, paths: dict[str, Path]) -> N
         f"accuracy on the hidden test split: initial [bold]{result.accuracy_initial:.1%}[/], final "
         f"[bold]{result.accuracy_final:.1%}[/] (lowest {lowest_accuracy(result):.1%}, "
         f"mean of the last day {final_mean_last_day(result):.1%}), clean baseline {result.baseline_accuracy:.1%}"
+    )
+    figures = learning_figures(result)
+    learnt = (
+        "nothing to learn (the clean baseline is no better than the initial model)"
+        if figures["kept"] is None
+        else f"kept [bold]{figures['kept']:.0%}[/] of what the data can teach (final - initial) / (baseline - initial)"
+    )
+    refunded = figures["honest_refunded_share"]
+    console.print(
+        f"{learnt}; honest agents: {'-' if refunded is None else f'{refunded:.0%}'} of their deposits came back "
+        f"through their own refunds, {figures['honest_postponed_for_funds']} additions postponed for lack of funds"
     )
     tx = result.transactions
     console.print(

@@ -9,9 +9,14 @@ Every grid point runs once per seed with the agents given (attacked) and
 once with the adversaries left out (control). A setting *holds* when,
 averaged over the seeds, the attacked final accuracy is at least the
 control's minus `FINAL_TOLERANCE` and the attacked lowest accuracy is at
-least the initial accuracy minus `LOWEST_TOLERANCE` (the accuracy goal). The
-recommendation is the setting that holds with the highest attacked final
-accuracy (ties: the honest agents' balance).
+least the initial accuracy minus `LOWEST_TOLERANCE` (the accuracy goal). It
+*learns* when the attacked final keeps at least `KEPT_GOAL` of what the data
+can teach: kept = (final - initial) / (clean baseline - initial). The
+recommendation is the setting with the highest attacked final accuracy
+among those that hold and learn, else among those that hold (ties: the
+honest agents' balance). Beside the accuracies, each line reports the
+honest agents' share of deposits returned by their own refunds and the
+additions they postponed for lack of funds.
 """
 
 from __future__ import annotations
@@ -35,11 +40,15 @@ from decai.units import DAY
 FINAL_TOLERANCE = 0.01
 #: Attacked lowest accuracy may be this far below the initial one (fraction).
 LOWEST_TOLERANCE = 0.03
+#: A setting learns when its attacked final keeps at least this share of the
+#: gain from the initial model to the clean baseline.
+KEPT_GOAL = 0.7
 #: The parameters a grid varies, in the order of the table's columns.
 PARAMETERS = ("model_type", "learning_rate", "refund_wait_s", "claim_wait_s", "cost_weight")
 RUNS_CSV = "runs.csv"
 TABLE = "table.md"
 PLOT = "tune.png"
+KEPT_PLOT = "kept.png"
 RECOMMENDATION = "recommendation.json"
 
 
@@ -123,7 +132,7 @@ def _prepared(config: SimulationConfig):
 
 def run_one(grid: SweepGrid, point: dict[str, Any], seed: int, attacked: bool) -> dict[str, Any]:
     """One reference-backend run; its row of runs.csv."""
-    from decai.simulation.report import final_mean_last_day, lowest_accuracy
+    from decai.simulation.report import final_mean_last_day, learning_figures, lowest_accuracy
     from decai.simulation.runner import run_experiment
 
     config = grid.config(point, seed, attacked)
@@ -141,6 +150,7 @@ def run_one(grid: SweepGrid, point: dict[str, Any], seed: int, attacked: bool) -
         start = sum(a["start_balance"] for a in agents)
         end = sum(a["end_balance"] for a in agents)
         row[f"{kind}_balance_change_percent"] = 100.0 * (end - start) / start if start else None
+    row.update(learning_figures(result))
     row["runtime_s"] = result.runtime_s
     return row
 
@@ -224,7 +234,11 @@ def _mean(values: list) -> float | None:
 
 def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One line per grid point: means over the seeds, attacked vs control,
-    and whether the setting holds."""
+    whether the setting holds and whether it learns (kept, from the means,
+    at least `KEPT_GOAL`; a setting whose clean baseline is no better than
+    its initial model has nothing to learn, its kept is None)."""
+    from decai.simulation.report import kept
+
     points: dict[tuple, dict[str, Any]] = {}
     for row in rows:
         key = tuple(row[p] for p in PARAMETERS)
@@ -238,8 +252,14 @@ def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for metric in ("accuracy_initial", "accuracy_final", "accuracy_final_mean_last_day", "accuracy_lowest"):
             line[metric] = _mean([r[metric] for r in attacked])
             line[f"control_{metric}"] = _mean([r[metric] for r in control])
+        line["baseline_accuracy"] = _mean([r.get("baseline_accuracy") for r in attacked])
+        line["kept"] = kept(line["accuracy_initial"], line["accuracy_final"], line["baseline_accuracy"])
+        line["control_kept"] = kept(line["accuracy_initial"], line["control_accuracy_final"], line["baseline_accuracy"])
         line["honest_balance_change_percent"] = _mean([r["honest_balance_change_percent"] for r in attacked])
         line["adversary_balance_change_percent"] = _mean([r["adversary_balance_change_percent"] for r in attacked])
+        line["honest_refunded_share"] = _mean([r.get("honest_refunded_share") for r in attacked])
+        for prefix, runs in (("", attacked), ("control_", control)):
+            line[f"{prefix}honest_postponed_for_funds"] = _mean([r.get("honest_postponed_for_funds") for r in runs])
         final_ok = (
             line["control_accuracy_final"] is not None
             and line["accuracy_final"] >= line["control_accuracy_final"] - FINAL_TOLERANCE
@@ -247,12 +267,14 @@ def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         lowest_ok = line["accuracy_lowest"] >= line["accuracy_initial"] - LOWEST_TOLERANCE
         line["final_holds"], line["lowest_holds"] = final_ok, lowest_ok
         line["holds"] = final_ok and lowest_ok
+        line["learns"] = line["kept"] is None or line["kept"] >= KEPT_GOAL
         lines.append(line)
     return lines
 
 
 def recommend(lines: list[dict[str, Any]]) -> dict[str, Any]:
-    """The setting that holds with the highest attacked final accuracy, and why."""
+    """The setting with the highest attacked final accuracy among those that
+    hold and learn (else among those that hold), and why."""
     holding = [line for line in lines if line["holds"]]
     if not holding:
         best = max(
@@ -264,6 +286,7 @@ def recommend(lines: list[dict[str, Any]]) -> dict[str, Any]:
         return {
             "settings": _settings(best),
             "holds": False,
+            "learns": best.get("learns"),
             "reason": (
                 "no setting of the grid holds (attacked final >= control - 1 point and lowest >= initial - 3 points); "
                 f"this one comes closest: attacked final {best['accuracy_final']:.1%} vs control "
@@ -271,14 +294,28 @@ def recommend(lines: list[dict[str, Any]]) -> dict[str, Any]:
                 f"vs initial {best['accuracy_initial']:.1%}"
             ),
         }
-    best = max(holding, key=lambda ln: (round(ln["accuracy_final"], 4), ln["honest_balance_change_percent"] or 0))
+    learning = [line for line in holding if line.get("learns", True)]
+    best = max(
+        learning or holding,
+        key=lambda ln: (round(ln["accuracy_final"], 4), ln["honest_balance_change_percent"] or 0),
+    )
+    if learning:
+        verdict = (
+            f"{len(learning)} of {len(lines)} settings hold and keep at least {KEPT_GOAL:.0%} of what they can learn"
+        )
+    else:
+        verdict = (
+            f"{len(holding)} of {len(lines)} settings hold but none keeps {KEPT_GOAL:.0%} of what it can learn "
+            "(the goal is missed)"
+        )
     return {
         "settings": _settings(best),
         "holds": True,
+        "learns": bool(learning),
         "reason": (
-            f"{len(holding)} of {len(lines)} settings hold over {best['seeds']} seeds; "
-            "this one ends highest under attack: "
-            f"final {best['accuracy_final']:.1%} (control {_pct(best['control_accuracy_final'])}), lowest "
+            f"{verdict} over {best['seeds']} seeds; this one ends highest under attack: "
+            f"final {best['accuracy_final']:.1%} (control {_pct(best['control_accuracy_final'])}, clean baseline "
+            f"{_pct(best.get('baseline_accuracy'))}), kept {_share(best.get('kept'))}, lowest "
             f"{best['accuracy_lowest']:.1%} (initial {best['accuracy_initial']:.1%}), honest balance "
             f"{best['honest_balance_change_percent']:+.1f}%, adversary {best['adversary_balance_change_percent']:+.1f}%"
         ),
@@ -293,6 +330,15 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.1%}"
 
 
+def _share(value: float | None) -> str:
+    """Kept or a refund share as a percentage; "-": nothing to learn (or no run)."""
+    return "-" if value is None else f"{value:.0%}"
+
+
+def _count(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.0f}"
+
+
 def table_markdown(lines: list[dict[str, Any]]) -> str:
     head = (
         "model",
@@ -305,9 +351,14 @@ def table_markdown(lines: list[dict[str, Any]]) -> str:
         "final (control)",
         "last day (control)",
         "lowest (control)",
+        "baseline",
+        "kept (control)",
         "honest",
         "adversary",
+        "refunded",
+        "postponed (control)",
         "holds",
+        "learns",
     )
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for ln in lines:
@@ -325,14 +376,26 @@ def table_markdown(lines: list[dict[str, Any]]) -> str:
                     f"{_pct(ln['accuracy_final'])} ({_pct(ln['control_accuracy_final'])})",
                     f"{_pct(ln['accuracy_final_mean_last_day'])} ({_pct(ln['control_accuracy_final_mean_last_day'])})",
                     f"{_pct(ln['accuracy_lowest'])} ({_pct(ln['control_accuracy_lowest'])})",
+                    _pct(ln.get("baseline_accuracy")),
+                    f"{_share(ln.get('kept'))} ({_share(ln.get('control_kept'))})",
                     _signed(ln["honest_balance_change_percent"]),
                     _signed(ln["adversary_balance_change_percent"]),
+                    _share(ln.get("honest_refunded_share")),
+                    f"{_count(ln.get('honest_postponed_for_funds'))} "
+                    f"({_count(ln.get('control_honest_postponed_for_funds'))})",
                     "yes" if ln["holds"] else ("no (final)" if not ln["final_holds"] else "no (lowest)"),
+                    _learns(ln),
                 ]
             )
             + " |"
         )
     return "\n".join(out) + "\n"
+
+
+def _learns(line: dict[str, Any]) -> str:
+    if line.get("kept") is None:
+        return "nothing to learn" if line.get("baseline_accuracy") is not None else "-"
+    return "yes" if line["kept"] >= KEPT_GOAL else "no"
 
 
 def _signed(value: float | None) -> str:
@@ -351,86 +414,20 @@ def rich_table(lines: list[dict[str, Any]]):
     return table
 
 
-def plot_sweep(lines: list[dict[str, Any]], path: Path) -> None:
-    """Accuracy (final and lowest, attacked vs control) and balances per setting."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    varying = [p for p in PARAMETERS if len({ln[p] for ln in lines}) > 1] or ["model_type"]
-    labels = [", ".join(_short(p, ln[p]) for p in varying) for ln in lines]
-    x = range(len(lines))
-    figure, (top, bottom) = plt.subplots(2, 1, figsize=(max(7, 0.9 * len(lines) + 3), 7.5), dpi=110, sharex=True)
-    for key, style, name in (("accuracy_final", "o-", "final"), ("accuracy_lowest", "v--", "lowest")):
-        top.plot(x, [100 * ln[key] for ln in lines], style, color="#d95f02", label=f"{name}, attacked")
-        top.plot(
-            x,
-            [100 * ln[f"control_{key}"] if ln[f"control_{key}"] is not None else float("nan") for ln in lines],
-            style,
-            color="#1b9e77",
-            label=f"{name}, control (no adversary)",
-        )
-    top.plot(x, [100 * ln["accuracy_initial"] for ln in lines], ":", color="black", label="initial")
-    for i, ln in enumerate(lines):
-        if ln["holds"]:
-            top.annotate(
-                "holds",
-                (i, 100 * ln["accuracy_final"]),
-                textcoords="offset points",
-                xytext=(0, 7),
-                ha="center",
-                fontsize=7,
-            )
-    top.set_ylabel("accuracy (%)")
-    top.grid(alpha=0.3)
-    top.legend(fontsize=7, loc="best")
-    top.set_title("Tuning sweep (reference backend, means over seeds)", fontsize=10)
-    bottom.bar(
-        [i - 0.2 for i in x],
-        [ln["honest_balance_change_percent"] or 0 for ln in lines],
-        0.4,
-        color="#1b9e77",
-        label="honest",
-    )
-    bottom.bar(
-        [i + 0.2 for i in x],
-        [ln["adversary_balance_change_percent"] or 0 for ln in lines],
-        0.4,
-        color="#d95f02",
-        label="adversary",
-    )
-    bottom.axhline(0, color="black", linewidth=0.8)
-    bottom.set_ylabel("balance change, attacked (%)")
-    bottom.set_xticks(list(x))
-    bottom.set_xticklabels(labels, rotation=35, ha="right", fontsize=7)
-    bottom.legend(fontsize=7)
-    bottom.grid(alpha=0.3)
-    figure.tight_layout()
-    figure.savefig(path)
-    plt.close(figure)
-
-
-def _short(parameter: str, value) -> str:
-    if parameter == "model_type":
-        return str(value).replace("_perceptron", " p.").replace("_", " ")
-    if parameter.endswith("_s"):
-        return f"{parameter[:-2].replace('_', ' ')} {value / DAY:g}d"
-    if parameter == "learning_rate":
-        return f"step {value:g}"
-    return f"{parameter.replace('_', ' ')} {value:.2g}"
-
-
 def write_sweep(rows: list[dict[str, Any]], directory: Path) -> dict[str, Path]:
-    """runs.csv (every run), table.md, tune.png and recommendation.json."""
+    """runs.csv (every run), table.md, tune.png, kept.png and recommendation.json."""
+    from decai.simulation.sweep_plot import plot_kept, plot_sweep
+
     directory.mkdir(parents=True, exist_ok=True)
     paths = {
         "runs": directory / RUNS_CSV,
         "table": directory / TABLE,
         "plot": directory / PLOT,
+        "kept_plot": directory / KEPT_PLOT,
         "recommendation": directory / RECOMMENDATION,
     }
-    columns = list(rows[0]) if rows else list(PARAMETERS)
+    # Runs of older sweeps may lack newer columns: every column any run has, in order of appearance.
+    columns = list(dict.fromkeys(column for row in rows for column in row)) or list(PARAMETERS)
     temporary = paths["runs"].with_suffix(".csv.part")
     with temporary.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)
@@ -440,5 +437,6 @@ def write_sweep(rows: list[dict[str, Any]], directory: Path) -> dict[str, Path]:
     lines = summarise(rows)
     paths["table"].write_text(table_markdown(lines))
     plot_sweep(lines, paths["plot"])
+    plot_kept({rows[0]["dataset"] if rows else "": lines}, paths["kept_plot"])
     paths["recommendation"].write_text(json.dumps({**recommend(lines), "settings_summary": lines}, indent=1) + "\n")
     return paths

@@ -11,18 +11,25 @@ the contracts, see the parity tests).
   the weights over every sample seen (the deployed weights counting as
   `initial_count` samples, each addition as the weights after it), and the
   prediction is its sign;
-- every counting model's step (`set_step`) leaves every prediction as it was.
+- every counting model's step (`set_step`) either leaves every prediction as
+  it was, or, when the deployed counts weighed by the step's k would leave
+  their fields, is refused with a reason that says so and changes nothing.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from decai.core.fixed_point import ONE
+from decai.errors import DecaiError
 from decai.models import AveragedPerceptron, NaiveBayes, SparseNearestCentroid
+from decai.models.counts import COUNT_MAX, FIELD_BITS
+from decai.models.naive_bayes import MAX_SMOOTHING, TOTAL_MAX
+from decai.models.nearest_centroid import SPARSE_NORM_MAX
 
 NUM_FEATURES = 12
 counts = st.one_of(st.integers(0, 20), st.integers(0, 2**31 - 1))
@@ -139,14 +146,38 @@ def test_averaged_perceptron__lazy_average_is_the_explicit_average(case):
         assert model.predict(sample) == (1 if explicit > 0 else 0)
 
 
-@given(naive_bayes_cases(), centroid_cases(), st.sampled_from([0.5, 0.25, 0.1]))
-def test_counting_models__step_leaves_every_prediction(bayes, centroid, step):
+def weighed_counts_fit(model, k: int) -> bool:
+    """Whether every count of `model` weighed k times stays within its field
+    (what `set_step` needs), checked field by field from the contracts'
+    limits rather than through the model's constructor."""
+    if any(c * k > COUNT_MAX for row in model.feature_counts for c in row):
+        return False
+    if any(n * k >= 2**model.SAMPLES_BITS for n in model.class_counts):
+        return False
+    if isinstance(model, NaiveBayes):
+        wide = [t * k for t in model.total_counts]
+        if model.smoothing * k > MAX_SMOOTHING or any(t > TOTAL_MAX for t in wide):
+            return False
+    else:
+        wide = [q * k * k for q in model.norms]
+        if any(q > SPARSE_NORM_MAX for q in wide):
+            return False
+    return all((n * k) | (w << model.SAMPLES_BITS) < 2**FIELD_BITS for n, w in zip(model.class_counts, wide))
+
+
+@given(naive_bayes_cases(), centroid_cases(), st.sampled_from([1.0, 0.5, 0.25, 0.1, 0.01]))
+def test_counting_models__step_keeps_every_prediction_or_is_refused_for_counts_too_large(bayes, centroid, step):
+    k = round(1 / step)
     for model, sample in (bayes, centroid):
-        # Keep the weighted counts within their fields, as set_step requires.
-        if max(max(row) for row in model.feature_counts) * round(1 / step) > 2**31 - 1:
-            continue
-        if isinstance(model, NaiveBayes) and model.smoothing * round(1 / step) > 10**18:
-            continue
-        before = model.predict(sample)
-        model.set_step(step)
-        assert model.predict(sample) == before
+        before, parameters = model.predict(sample), model.to_dict()
+        if weighed_counts_fit(model, k):
+            model.set_step(step)
+            assert model.predict(sample) == before
+        else:
+            with pytest.raises(
+                DecaiError,
+                match=rf"^step {step:g} needs the deployed counts weighed {k} times, "
+                r"and this model's counts are too large for that: ",
+            ):
+                model.set_step(step)
+            assert model.to_dict() == parameters

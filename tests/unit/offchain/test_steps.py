@@ -100,7 +100,10 @@ def test_counting_model__weight_beyond_the_counts_fields__refused_and_unchanged(
     before = model.to_dict()
     with pytest.raises(
         DecaiError,
-        match=r"^step 1e-10 is too small for this model: class 0 has a feature count outside 0 to 2\*\*31 - 1$",
+        match=(
+            r"^step 1e-10 needs the deployed counts weighed 10000000000 times, and this model's counts are too "
+            r"large for that: class 0 has a feature count outside 0 to 2\*\*31 - 1$"
+        ),
     ):
         model.set_step(1e-10)
     assert model.to_dict() == before

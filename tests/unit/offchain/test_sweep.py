@@ -8,8 +8,19 @@ import pytest
 
 from decai.errors import DecaiError
 from decai.simulation.agents import UNIT, adversary_agent, free_rider_agent, honest_agent
-from decai.simulation.sweep import SweepGrid, read_runs, recommend, run_sweep, summarise, write_sweep
-from decai.units import HOUR, MINUTE
+from decai.simulation.books import SimulationResult
+from decai.simulation.report import kept, learning_figures
+from decai.simulation.sweep import (
+    KEPT_GOAL,
+    SweepGrid,
+    read_runs,
+    recommend,
+    run_sweep,
+    summarise,
+    table_markdown,
+    write_sweep,
+)
+from decai.units import DAY, HOUR, MINUTE
 from tests.helpers.data import write_csv
 
 GOOD = "great superb lovely moving witty tender".split()
@@ -65,7 +76,8 @@ def test_sweep__writes_runs_table_plot_and_recommendation(tmp_path):
     assert len(written) == 4 and {"accuracy_final", "accuracy_lowest", "accuracy_final_mean_last_day"} <= set(
         written[0]
     )
-    assert paths["plot"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert paths["plot"].read_bytes()[:8] == paths["kept_plot"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert {"baseline_accuracy", "kept", "honest_refunded_share", "honest_postponed_for_funds"} <= set(written[0])
     assert paths["table"].read_text().count("\n") == 2 + 2
     advice = json.loads(paths["recommendation"].read_text())
     assert advice["settings"]["learning_rate"] in (0.1, 0.5) and advice["reason"]
@@ -95,6 +107,41 @@ def test_recommend__highest_attacked_final_among_settings_that_hold():
     assert recommend([lines[1]])["holds"] is False
 
 
+def _line(rate, final, kept, holds=True):
+    return dict(
+        model_type="m",
+        learning_rate=rate,
+        refund_wait_s=1,
+        claim_wait_s=1,
+        cost_weight=1,
+        seeds=3,
+        accuracy_initial=0.6,
+        accuracy_final=final,
+        control_accuracy_final=final,
+        accuracy_lowest=0.6,
+        baseline_accuracy=0.8,
+        kept=kept,
+        learns=kept is None or kept >= KEPT_GOAL,
+        honest_balance_change_percent=1.0,
+        adversary_balance_change_percent=-5.0,
+        holds=holds,
+    )
+
+
+def test_recommend__highest_final_among_settings_that_hold_and_keep_the_goal():
+    lines = [_line(0.1, 0.66, 0.3), _line(0.25, 0.75, 0.75), _line(0.5, 0.77, 0.85, holds=False)]
+    advice = recommend(lines)
+    assert advice["settings"]["learning_rate"] == 0.25 and advice["holds"] is True and advice["learns"] is True
+    assert advice["reason"].startswith("1 of 3 settings hold and keep at least 70% of what they can learn")
+    assert "clean baseline 80.0%), kept 75%" in advice["reason"]
+
+
+def test_recommend__none_learns__highest_holding_and_says_the_goal_is_missed():
+    advice = recommend([_line(0.1, 0.66, 0.3), _line(0.25, 0.68, 0.4), _line(0.5, 0.77, 0.85, holds=False)])
+    assert advice["settings"]["learning_rate"] == 0.25 and advice["holds"] is True and advice["learns"] is False
+    assert "2 of 3 settings hold but none keeps 70% of what it can learn (the goal is missed)" in advice["reason"]
+
+
 def test_summarise__means_over_seeds():
     base = dict(
         model_type="m",
@@ -120,6 +167,26 @@ def test_summarise__means_over_seeds():
     (only,) = summarise(rows)
     assert abs(only["accuracy_final"] - 0.65) < 1e-12 and only["control_accuracy_final"] == 0.66
     assert only["holds"] is False and only["final_holds"] is False and only["lowest_holds"] is True
+    # Runs of an older sweep, without the clean baseline: nothing to say about learning.
+    assert only["kept"] is None and only["honest_refunded_share"] is None
+
+
+def test_summarise__kept_refunds_and_postponed_from_the_means():
+    rows = [
+        {
+            **row,
+            "honest_refunded_share": 0.5 + row["seed"] / 10 if row["attacked"] else 0.9,
+            "honest_postponed_for_funds": 10 * row["seed"] if row["attacked"] else 100,
+        }
+        for row in _rows(steps=(0.1,), seeds=(1, 2))
+    ]
+    (only,) = summarise(rows)
+    # initial 0.5, baseline 0.7; attacked finals 0.62 and 0.63, controls 0.005 higher
+    assert abs(only["kept"] - (0.625 - 0.5) / 0.2) < 1e-9 and abs(only["control_kept"] - (0.63 - 0.5) / 0.2) < 1e-9
+    assert only["learns"] is False and abs(only["honest_refunded_share"] - 0.65) < 1e-12
+    assert only["honest_postponed_for_funds"] == 15 and only["control_honest_postponed_for_funds"] == 100
+    table = table_markdown([only])
+    assert table.rstrip().endswith("| 70.0% | 63% (65%) | +80.0% | -80.0% | 65% | 15 (100) | yes | no |")
 
 
 def _rows(dataset="rotten-tomatoes", steps=(0.1,), seeds=(1, 2)):
@@ -160,6 +227,21 @@ def test_merge__earlier_sweeps_read_back_typed_and_repeated_runs_kept_once(tmp_p
     assert "| naive_bayes | 0.5 | 1 d | 9 d | 3e+14 | 3 |" in paths["table"].read_text()
 
 
+def test_merge__older_runs_without_the_newer_columns__merged_with_them_left_empty(tmp_path):
+    old = [{k: v for k, v in row.items() if k != "baseline_accuracy"} for row in _rows(steps=(0.1,))]
+    new = [{**row, "honest_refunded_share": 0.8} for row in _rows(steps=(0.25,))]
+    write_sweep(old, tmp_path / "old")
+    write_sweep(new, tmp_path / "new")
+    merged = read_runs([tmp_path / "new", tmp_path / "old"])
+    paths = write_sweep(merged, tmp_path / "both")
+    with paths["runs"].open() as handle:
+        written = list(csv.DictReader(handle))
+    assert {"baseline_accuracy", "honest_refunded_share"} <= set(written[0]) and len(written) == 8
+    lines = {line["learning_rate"]: line for line in summarise(read_runs([tmp_path / "both"]))}
+    assert lines[0.1]["kept"] is None and lines[0.1]["honest_refunded_share"] is None
+    assert lines[0.25]["honest_refunded_share"] == 0.8 and lines[0.25]["kept"] is not None
+
+
 def test_merge__different_data_sets_or_a_bad_file__one_line_error(tmp_path):
     write_sweep(_rows(), tmp_path / "a")
     write_sweep(_rows(dataset="imdb"), tmp_path / "b")
@@ -172,3 +254,39 @@ def test_merge__different_data_sets_or_a_bad_file__one_line_error(tmp_path):
     (broken / "runs.csv").write_text("model_type,seed\nnaive_bayes,one\n")
     with pytest.raises(DecaiError, match=r"broken/runs.csv:2: not a row of `ape run tune` \(invalid literal"):
         read_runs([broken])
+
+
+def _result(initial, final, baseline, agents):
+    return SimulationResult(
+        config={"duration_s": DAY},
+        dataset_name="d",
+        backend="reference",
+        sizes={},
+        baseline_accuracy=baseline,
+        accuracy_initial=initial,
+        accuracy_final=final,
+        series=[],
+        agents=agents,
+        transactions={},
+        simulated_s=DAY,
+        runtime_s=1.0,
+        interrupted=False,
+        stop_reason="",
+        balance_check={},
+        problems=[],
+        trainer={},
+    )
+
+
+def test_learning_figures__kept_share_refunded_and_postponed_of_the_honest_agents():
+    agents = {
+        "honest": {"kind": "honest", "contributions": 40, "refunds": 30, "additions_postponed_for_funds": 7},
+        "honest 2": {"kind": "honest", "contributions": 10, "refunds": 5, "additions_postponed_for_funds": 1},
+        "adversary": {"kind": "adversary", "contributions": 99, "refunds": 0, "additions_postponed_for_funds": 50},
+    }
+    figures = learning_figures(_result(0.6, 0.66, 0.7, agents))
+    assert abs(figures["kept"] - 0.6) < 1e-9
+    assert figures["honest_refunded_share"] == 35 / 50 and figures["honest_postponed_for_funds"] == 8
+    # A clean baseline no better than the initial model leaves nothing to learn.
+    assert learning_figures(_result(0.9, 0.88, 0.89, agents))["kept"] is None
+    assert abs(kept(0.6, 0.55, 0.7) + 0.5) < 1e-9

@@ -1,6 +1,6 @@
 import pytest
 
-from decai.data.datasets import IMDB_PER_LABEL, imdb, load_source, rotten_tomatoes
+from decai.data.datasets import BUILT_IN, IMDB_PER_LABEL, imdb, load_source, rotten_tomatoes, rotten_tomatoes_imbalanced
 from decai.data.encoders import HashingEncoder, VocabularyEncoder, encoder_from_spec, tokenize
 from decai.errors import DecaiError
 
@@ -77,3 +77,16 @@ def test_imdb__installed_with_the_project__balanced_long_reviews_drawn_the_same_
     assert sum(len(t.split()) for t in texts) / len(texts) > 150  # long reviews, not snippets
     dataset = load_source("imdb")
     assert dataset.classes == ["negative", "positive"] and dataset.is_text
+
+
+def test_rotten_tomatoes_imbalanced__every_fresh_snippet_and_rotten_at_12_percent_drawn_the_same_way_each_time():
+    texts, labels = rotten_tomatoes_imbalanced()
+    all_texts, all_labels = rotten_tomatoes()
+    assert sum(labels) == sum(all_labels) == 2455
+    assert len(labels) - sum(labels) == 335 and (len(labels) - sum(labels)) / len(labels) <= 0.15
+    assert rotten_tomatoes_imbalanced() == (texts, labels)
+    pairs = set(zip(all_texts, all_labels))
+    assert all(pair in pairs for pair in zip(texts, labels))
+    dataset = load_source("rotten-tomatoes-imbalanced")
+    assert "rotten-tomatoes-imbalanced" in BUILT_IN
+    assert dataset.classes == ["rotten", "fresh"] and dataset.is_text and dataset.labels == labels

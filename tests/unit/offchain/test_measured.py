@@ -1,0 +1,47 @@
+"""The measured defaults (decai/models/measured.json) are the committed sweeps'
+figures, and `ape run train --help` quotes them beside each default step."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from decai.models.base import model_class, model_types
+from decai.models.measured import DEFAULT_TEXT_MODEL, FILE, build, describe, measured, steps_help
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_measured_json__equals_the_figures_of_the_committed_sweeps():
+    assert json.loads(FILE.read_text()) == json.loads(json.dumps(build(ROOT)))
+
+
+def test_measured__every_type_at_its_default_step_on_every_text_set():
+    for model_type in model_types():
+        figures = measured()[model_type]
+        assert {"rotten-tomatoes", "imdb", "rotten-tomatoes-imbalanced"} <= set(figures), model_type
+        assert {f["step"] for f in figures.values()} == {model_class(model_type).default_step}
+
+
+def test_default_text_model__learns_and_holds_on_every_text_set():
+    for dataset in ("rotten-tomatoes", "imdb", "rotten-tomatoes-imbalanced"):
+        figures = measured()[DEFAULT_TEXT_MODEL][dataset]
+        assert figures["holds"], dataset
+        assert figures["kept"] is None or figures["kept"] >= 0.7, dataset
+
+
+def test_train_help__lists_every_default_step_with_its_kept_figure():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("train_script", ROOT / "scripts" / "train.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text = CliRunner().invoke(module.cli, ["--help"], terminal_width=200).output
+    assert steps_help().splitlines()[1] in text
+    for model_type in model_types():
+        assert f"{model_type}{' (recommended for text)' if model_type == DEFAULT_TEXT_MODEL else ''}, step " in text
+        assert describe(model_type).split("; ")[0] in text
+    nb = measured()["naive_bayes"]["rotten-tomatoes"]["kept"]
+    assert f"rotten-tomatoes {nb:.0%}" in describe("naive_bayes")
