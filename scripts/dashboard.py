@@ -3,6 +3,7 @@
     ape run dashboard                                  # the local network, http://127.0.0.1:8000/
     ape run dashboard --network ethereum:sepolia:node --port 8080
     ape run dashboard --demo                           # first deploy the demo trainers (local networks)
+    ape run dashboard --network base:sepolia:node --trusted trusted.json
 
 Serves the dashboard (docs/DASHBOARD.md) for the connected network and
 prints its URL. On real networks the browser's own wallet (any EIP-1193
@@ -14,6 +15,10 @@ The server answers only its own page: requests naming another host
 (--allowed-host adds one), posts from other origins, posts that are not
 JSON or lack the page's session token, and bodies over 1 MiB are refused
 (decai/dashboard/security.py).
+
+Names, descriptions and contributed text are shown unasked only for
+trusted trainers: those in your own deployment records for the network,
+and those the --trusted file lists for its chain id (decai/dashboard/trusted.py).
 """
 
 import click
@@ -33,8 +38,17 @@ from decai.errors import DecaiError
     metavar="NAME[:PORT]",
     help="Another host name the page may be opened as (repeatable); the address served is always allowed.",
 )
-def cli(provider, host, port, demo, allowed_hosts):
+@click.option(
+    "--trusted",
+    "trusted_file",
+    metavar="FILE",
+    help="A trusted list (JSON, chain id -> trainer addresses) whose trainers' names and texts are shown.",
+)
+def cli(provider, host, port, demo, allowed_hosts, trusted_file):
     from decai.dashboard.app import serve
+    from decai.dashboard.trusted import load_trusted
+
+    trusted = load_trusted(trusted_file) if trusted_file else None
 
     if demo:
         if is_live(provider):
@@ -42,4 +56,4 @@ def cli(provider, host, port, demo, allowed_hosts):
         from decai.dashboard.demo import deploy_demo
 
         deploy_demo(echo=lambda line: click.echo(line))
-    serve(host=host, port=port, echo=lambda line: click.echo(line), allowed_hosts=allowed_hosts)
+    serve(host=host, port=port, echo=lambda line: click.echo(line), allowed_hosts=allowed_hosts, trusted=trusted)
