@@ -26,6 +26,8 @@ import requests
 from decai.chain.node import Anvil
 from tests.browser.conftest import ROOT
 
+# Screenshots go to docs/ only on request (DECAI_SCREENSHOTS=docs), as in test_dashboard.py.
+SHOTS = ROOT / "docs" if os.environ.get("DECAI_SCREENSHOTS") == "docs" else ROOT / "test-artifacts" / "screenshots"
 CHAIN_ID = 84532
 EXPLORER = "https://sepolia.basescan.org"
 SETUP = """
@@ -137,6 +139,13 @@ def test_live__list_links_every_trainer_address_and_shows_trusted_names(live, li
     # Trusted: one by the user's own record, one by the --trusted file; both named.
     names = page.eval_on_selector_all(".trainer-card h2", "els => els.map(e => e.textContent.trim())")
     assert sorted(names) == ["Breast cancer (points)", "Word vote market"]
+    # The market, trusted by the file alone, opens with its name and its provider's link.
+    _go(page, f"#/market/{market}")
+    assert page.text_content("h1").strip() == "Word vote market"
+    assert page.locator("#trust-notice").count() == 0
+    status = requests.get(f"{live.url}/api/markets/{market}", timeout=60).json()
+    hrefs = {link["href"] for link in _explorer_links(page)}
+    assert {f"{EXPLORER}/address/{status['provider']}", f"{EXPLORER}/address/{market}"} <= hrefs
 
 
 def test_live__trainer_page_links_author_contribution_and_deployment(live, live_page):
@@ -169,6 +178,8 @@ def test_live__unlisted_trainer_hidden_until_shown_and_its_links(live, live_page
     body = page.text_content("#main")
     assert "Movie reviews" not in body and "Rotten Tomatoes" not in body
     assert page.text_content("#dataset tbody td[data-label=Sample]").strip() == "hidden"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "dashboard-unlisted-1280.png"), full_page=True)
     # The contribution's author and its transaction link to the explorer even while its text is hidden.
     row = page.locator("#dataset tbody tr").first
     assert row.locator("a.explorer-address").get_attribute("href") == f"{EXPLORER}/address/{live.author}"
@@ -196,8 +207,24 @@ def test_live__about_page_shows_the_models_numbers(live, live_page):
     assert page.title() == "About decai — decai dashboard"
     assert page.text_content("#about-points-wait").strip() == "1d"
     assert page.get_attribute("#about-safety + ul a", "href") == EXPLORER
-    # The "reviews" trainer (listed now) has the deposit numbers; choose it from the page's own menu.
+    headings = page.eval_on_selector_all("#main h2", "els => els.map(e => e.textContent)")
+    assert headings == [
+        "Deposits, refunds and reports", "Points", "Prediction markets", "What it can and cannot promise", "Safety",
+    ]  # fmt: skip
+    promises = page.text_content("#about-promises + ul")
+    assert "Accuracy:" in promises and "Money:" in promises
+    market = next(t for t in requests.get(f"{live.url}/api/trainers", timeout=60).json() if t["mechanism"] == "market")
+    assert (
+        f"Word vote market ({market['phase']}, stake {market['stake']['eth']}, bounty {market['bounty']['eth']})"
+        in page.text_content("#about-markets + p")
+    )
+    # The "reviews" trainer has the deposit numbers: list it (by address), then choose it in the page's own menu.
     reviews = live.trainers["reviews"]
+    _go(page, "#/")
+    page.fill("#add-address", reviews)
+    page.click("#add-trainer button[type=submit]")
+    page.wait_for_selector("#add-message.ok")
+    _go(page, f"#/about/{points}")
     page.select_option("#about-model", reviews)
     page.wait_for_function("h => document.body.dataset.ready === h", arg=f"#/about/{reviews}")
     detail = requests.get(f"{live.url}/api/trainers/{reviews}", timeout=60).json()
@@ -208,6 +235,8 @@ def test_live__about_page_shows_the_models_numbers(live, live_page):
     shown = float(page.text_content("#about-deposit").split()[0])
     now = float(detail["quote"]["deposit"]["eth"].split()[0])
     assert now <= shown <= now * 1.5  # the deposit falls while nobody adds
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "dashboard-about-1280.png"), full_page=True)
 
 
 def test_live__bad_trusted_file__one_line_error(live, tmp_path):
