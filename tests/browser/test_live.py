@@ -261,3 +261,9 @@ def test_local__no_explorer_links(page, dashboard):
     assert page.locator("a.explorer-address, a.explorer-tx, a[href*='etherscan'], a[href*='basescan']").count() == 0
     _go(page, f"#/trainer/{reviews}")
     assert page.locator("a.explorer-address, a.explorer-tx").count() == 0
+    # The About page, reached from the model's page, says so and shows this model's deposit numbers.
+    page.click(f"a[href='#/about/{reviews}']")
+    page.wait_for_function("h => document.body.dataset.ready === h", arg=f"#/about/{reviews}")
+    assert "no explorer knows its transactions" in page.text_content("#about-safety + ul")
+    assert page.locator("#about-safety + ul a").count() == 0
+    assert page.text_content("#about-refund-wait").strip() == "1d"

@@ -48,7 +48,7 @@ export async function pageTrainer(main, address) {
     <h1>${esc(nameOf(t))}</h1>
     <p class="lead">${describe(t)}</p>
     ${trustNotice(t)}
-    <p>${mechanismTag(t.mechanism)}<span class="tag">${esc(t.model_type)}</span> <span class="muted">classes ${t.classes.map(esc).join(", ")} · ${t.contributions} contributions · ${addressLink(t.address)}${t.deployment ? ` · deployed by ${addressLink(t.deployment.deployer, short(t.deployment.deployer))} in ${txLink(t.deployment.transaction)}` : ""} · <a href="#/about/${t.address}">How this model's deposits and rules work</a></span></p>
+    <p>${mechanismTag(t.mechanism)}<span class="tag">${esc(t.model_type)}</span> <span class="muted">classes ${t.classes.map(esc).join(", ")} · ${t.contributions} contributions · ${addressLink(t.address)}${t.deployment ? ` · deployed by ${addressLink(t.deployment.deployer, short(t.deployment.deployer))} in ${txLink(t.deployment.transaction)}` : ""} · <a href="#/about/${t.address}">How this model's rules work</a></span></p>
     ${who}
     <div class="two">
       <section class="card" aria-labelledby="predict-title">
