@@ -3,6 +3,7 @@
     ape run dashboard                                  # the local network, http://127.0.0.1:8000/
     ape run dashboard --network ethereum:sepolia:node --port 8080
     ape run dashboard --demo                           # first deploy the demo trainers (local networks)
+    ape run dashboard --network base:sepolia:node --trusted trusted.json
 
 Serves the dashboard (docs/DASHBOARD.md) for the connected network and
 prints its URL. On real networks the browser's own wallet (any EIP-1193
@@ -15,7 +16,13 @@ records in deployments/ (or $DECAI_DEPLOYMENTS) are never touched.
 The server answers only its own page: requests naming another host
 (--allowed-host adds one), posts from other origins, posts that are not
 JSON or lack the page's session token, and bodies over 1 MiB are refused
-(decai/dashboard/security.py). Stop it with Ctrl-C.
+(decai/dashboard/security.py).
+
+Names, descriptions and contributed text are shown unasked only for
+trusted trainers: those in your own deployment records for the network,
+and those the --trusted file lists for its chain id (decai/dashboard/trusted.py).
+
+Stop it with Ctrl-C.
 """
 
 import contextlib
@@ -40,11 +47,20 @@ from decai.errors import DecaiError
     metavar="NAME[:PORT]",
     help="Another host name the page may be opened as (repeatable); the address served is always allowed.",
 )
-def cli(provider, host, port, demo, allowed_hosts):
+@click.option(
+    "--trusted",
+    "trusted_file",
+    metavar="FILE",
+    help="A trusted list (JSON, chain id -> trainer addresses) whose trainers' names and texts are shown.",
+)
+def cli(provider, host, port, demo, allowed_hosts, trusted_file):
     from decai.dashboard.app import serve
+    from decai.dashboard.trusted import load_trusted
+
+    trusted = load_trusted(trusted_file) if trusted_file else None
 
     if not demo:
-        serve(host=host, port=port, echo=lambda line: click.echo(line), allowed_hosts=allowed_hosts)
+        serve(host=host, port=port, echo=lambda line: click.echo(line), allowed_hosts=allowed_hosts, trusted=trusted)
         return
     if is_live(provider):
         raise DecaiError("--demo deploys test trainers: use a local network or a fork")
@@ -53,7 +69,7 @@ def cli(provider, host, port, demo, allowed_hosts):
     with demo_records() as folder:
         click.echo(f"demo records in {folder} (removed on exit; your own deployment records are left alone)")
         deploy_demo(echo=lambda line: click.echo(line))
-        serve(host=host, port=port, echo=lambda line: click.echo(line), allowed_hosts=allowed_hosts)
+        serve(host=host, port=port, echo=lambda line: click.echo(line), allowed_hosts=allowed_hosts, trusted=trusted)
 
 
 @contextlib.contextmanager

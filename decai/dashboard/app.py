@@ -122,11 +122,12 @@ def create_app(service=None, hosts: list[str] | None = None, token: str | None =
     return app
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, service=None, echo=print, allowed_hosts=()) -> None:
+def serve(host: str = "127.0.0.1", port: int = 8000, service=None, echo=print, allowed_hosts=(), trusted=None) -> None:
     """Serve the dashboard until interrupted; prints its URL once it listens.
 
     It answers as the address it listens on (with the loopback names when
-    that is a loopback or wildcard address) and as `allowed_hosts`."""
+    that is a loopback or wildcard address) and as `allowed_hosts`; `trusted`
+    is a trusted list (decai.dashboard.trusted.load_trusted) for a new Service."""
     import socket
 
     import uvicorn
@@ -136,6 +137,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000, service=None, echo=print, a
     sock.bind((host, port))
     sock.listen(128)  # connections wait from now on, so the URL printed below answers at once
     bound = sock.getsockname()[1]
+    if service is None:
+        from decai.dashboard.service import Service
+
+        service = Service(trusted=trusted)
     url = f"http://{host if host not in ('0.0.0.0', '::') else '127.0.0.1'}:{bound}/"
     app = create_app(service, hosts=trusted_hosts(host, bound, allowed_hosts))
     config = uvicorn.Config(app, log_level="warning", access_log=False)

@@ -42,7 +42,8 @@ class MarketPages:
             "input": self.input_kind(trainer),
             "contributions_list": [
                 {"index": x.index, "author": x.author, "data": list(x.data), "label": x.label,
-                 "class": trainer.classes[x.label], "added_time": x.added_time}
+                 "class": trainer.classes[x.label], "added_time": x.added_time,
+                 "transaction": x.transaction_hash}
                 for x in market.contributions()
             ],
         })  # fmt: skip

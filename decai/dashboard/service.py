@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from decai.chain.explorers import explorer_url
 from decai.chain.records import list_records, record_for_address
 from decai.chain.trainer import DEPOSIT_MARGIN, Trainer
 from decai.dashboard.common import checksum, ether, known_contract
@@ -33,13 +34,16 @@ class Service(TrainerPages, MarketPages, Deployments):
     decai.dashboard.trainers, a market's in decai.dashboard.markets and
     deploying a model file in decai.dashboard.deployments."""
 
-    def __init__(self) -> None:
+    def __init__(self, trusted: dict[int, set[str]] | None = None) -> None:
         from ape import chain
 
         self.provider = chain.provider
+        #: Addresses a trusted-list file names for this chain (decai.dashboard.trusted).
+        self.trusted_listed: set[str] = set((trusted or {}).get(int(self.provider.chain_id), set()))
         #: Addresses added in the browser after the code check (this session).
         self.added: dict[str, str] = {}
         self._trainers: dict[str, Trainer] = {}
+        self._listed_known: dict[str, bool] = {}
 
     # -- network and accounts ---------------------------------------------------
     @property
@@ -56,6 +60,8 @@ class Service(TrainerPages, MarketPages, Deployments):
             "name": f"{network.ecosystem.name}:{network.name}",
             "chain_id": int(self.provider.chain_id),
             "dev": self.is_dev,
+            # Where addresses and transactions link to; None on local chains and forks.
+            "explorer": explorer_url(int(self.provider.chain_id), self.is_dev),
             "now": self.pending_time(),
             "dev_accounts": [],
         }
@@ -90,21 +96,40 @@ class Service(TrainerPages, MarketPages, Deployments):
         return self._trainers[address]
 
     def addresses(self) -> list[tuple[str, str | None]]:
-        """(address, recorded name) of every fresh record, then the added ones."""
+        """(address, recorded name) of every fresh record, then the decai
+        trainers the trusted list names for this chain, then the added ones."""
         seen: dict[str, str | None] = {}
         for entry in list_records(self.provider):
             if not entry.stale:
                 seen.setdefault(checksum(entry.address), entry.name)
+        for address in sorted(self.trusted_listed):
+            if address not in self._listed_known:
+                # Listed only if its code is a decai contract's, like an address added by hand.
+                self._listed_known[address] = known_contract(address) is not None
+            if self._listed_known[address]:
+                seen.setdefault(address, None)
         for address in self.added:
             seen.setdefault(address, None)
         return list(seen.items())
 
+    def trust(self, address: str) -> str | None:
+        """Why the trainer at `address` is trusted ("record" or "list"), or None."""
+        entry = record_for_address(address, self.provider)
+        if entry is not None and not entry.stale:
+            return "record"
+        return "list" if checksum(address) in self.trusted_listed else None
+
     def summary(self, address: str, name: str | None = None) -> dict[str, Any]:
         trainer = self.trainer(address)
         c = trainer.contract
+        record = getattr(trainer, "record", None) or {}
         out: dict[str, Any] = {
             "address": trainer.address,
             "record": name,
+            "trusted": self.trust(trainer.address),
+            "deployment": {"transaction": record.get("transaction"), "deployer": record.get("deployer")}
+            if record.get("transaction")
+            else None,
             "name": str(c.name()),
             "description": str(c.description()),
             "mechanism": trainer.mechanism,

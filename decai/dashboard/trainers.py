@@ -135,6 +135,7 @@ class TrainerPages:
             "refunded": bool(status and status.refunded),
             "settled": bool(status and (status.refunded or status.claim_count)),
             "block": contribution.block_number,
+            "transaction": contribution.transaction_hash,
         }
 
     def detail(self, address: str, account: str | None) -> dict[str, Any]:
@@ -152,6 +153,7 @@ class TrainerPages:
             out["owner_claim_wait_s"] = int(c.owner_claim_wait_s())
             out["any_address_claim_wait_s"] = int(c.any_address_claim_wait_s())
             out["owner"] = str(c.owner())
+            out["cost_weight"] = ether(int(c.cost_weight())) if hasattr(c, "cost_weight") else None
         everything = trainer.contributions()
         out["dataset"] = [self._contribution_view(trainer, x) for x in everything]
         if account:

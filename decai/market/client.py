@@ -28,6 +28,7 @@ from decai.market.encoding import (
     pack_uint32,
 )
 from decai.market.status import PHASES, STAGES, MarketStatus, read_status
+from decai.units import to_hex
 
 # Bounds of contracts/lib/prediction_market.vy and sparse_market.vy beyond the
 # test set's (those are in decai.market.encoding).
@@ -114,6 +115,7 @@ class MarketContribution:
     data: tuple[int, ...]
     label: int
     added_time: int
+    transaction_hash: str | None = None
 
 
 class Market:
@@ -306,6 +308,7 @@ class Market:
                     tuple(log.event_arguments["data"]),
                     int(log.event_arguments["label"]),
                     int(log.event_arguments["added_time"]),
+                    to_hex(log.transaction_hash) if log.transaction_hash else None,
                 )
                 for i, log in enumerate(logs)
             ]

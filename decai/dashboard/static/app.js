@@ -2,12 +2,13 @@
 // The server (decai/dashboard) reads, encodes and checks; this page asks the
 // wallet to send only the transactions the server prepared ({from, to, data,
 // value}) and follows their receipts through the server.
-import { $, state, api, esc, show, showGlobal, tickCountdowns, followQuotes } from "./js/core.js";
+import { $, state, api, esc, show, showGlobal, tickCountdowns, followQuotes, txLink } from "./js/core.js";
 import { fillAccounts, refreshBalance, chooseAccount, connectWallet } from "./js/wallet.js";
 import { pageList } from "./js/list.js";
 import { pageTrainer } from "./js/trainer.js";
 import { pageMarket } from "./js/market.js";
 import { pageDeploy } from "./js/deploy.js";
+import { pageAbout } from "./js/about.js";
 
 // Render the page the URL names. Each page has an h1, which gives the
 // document its title; after a route change (`moved`), focus goes to that h1
@@ -23,6 +24,7 @@ async function route(moved = false) {
     if (page === "trainer" && address) await pageTrainer(main, address);
     else if (page === "market" && address) await pageMarket(main, address);
     else if (page === "deploy") await pageDeploy(main);
+    else if (page === "about") await pageAbout(main, address);
     else if (!page) await pageList(main);
     else main.innerHTML = `<h1>Page not found</h1><p>There is no page at <code>${esc(location.hash)}</code>.</p><p><a href="#/">Back to the models</a></p>`;
   } catch (error) {
@@ -37,7 +39,11 @@ async function route(moved = false) {
       // After an action the page is drawn again; focus goes to its outcome
       // rather than falling back to the top of the document.
       const box = document.getElementById(state.flash.id);
-      if (box) { show(box, "ok", state.flash.text); box.tabIndex = -1; box.focus(); }
+      if (box) {
+        show(box, "ok", state.flash.text);
+        if (state.flash.hash && state.network.explorer) box.insertAdjacentHTML("beforeend", ` Transaction: ${txLink(state.flash.hash)}.`);
+        box.tabIndex = -1; box.focus();
+      }
       state.flash = null;
     }
     followQuotes();

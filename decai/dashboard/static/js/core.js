@@ -45,9 +45,10 @@ export function show(box, kind, text) {
   box.className = `message ${kind}`;
   box.textContent = text;
 }
-// Re-render the page, then show `text` in the box with the same id.
-export async function done(box, text) {
-  state.flash = { id: box.id, text };
+// Re-render the page, then show `text` in the box with the same id (and a
+// link to the transaction `hash` on the explorer, on public networks).
+export async function done(box, text, hash) {
+  state.flash = { id: box.id, text, hash };
   await state.route();
 }
 export function clear(box) { if (box) { box.hidden = true; box.textContent = ""; } }
@@ -105,3 +106,14 @@ export function followQuotes() {
     }
   }, QUOTE_EVERY_MS);
 }
+
+// Explorer links (EIP-3091 paths) on public networks; plain text on local
+// chains and forks, whose addresses and transactions no explorer knows.
+function explorerLink(path, value, text, cls) {
+  const base = state.network && state.network.explorer;
+  const label = esc(text ?? value);
+  if (!base || !value) return `<span class="mono">${label}</span>`;
+  return `<a class="mono ${cls}" href="${esc(`${base}/${path}/${value}`)}" target="_blank" rel="noopener noreferrer" title="${esc(value)} on the explorer">${label}</a>`;
+}
+export function addressLink(address, text) { return explorerLink("address", address, text, "explorer-address"); }
+export function txLink(hash, text) { return explorerLink("tx", hash, text ?? short(hash), "explorer-tx"); }

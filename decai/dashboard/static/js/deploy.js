@@ -1,5 +1,5 @@
 // Deploying a model file: the plan, each transaction signed in turn, the record.
-import { $, state, api, esc, show, clear, busy, UserError } from "./core.js";
+import { $, state, api, esc, show, clear, busy, UserError, addressLink, txLink } from "./core.js";
 import { sendTransaction, waitFor, refreshBalance } from "./wallet.js";
 
 export async function pageDeploy(main) {
@@ -79,14 +79,14 @@ export async function pageDeploy(main) {
               const receipt = await waitFor(hash);
               if (i === 0) address = receipt.contract_address;
               hashes.push(hash);
-              li.textContent = `done (${receipt.gas_used.toLocaleString("en")} gas)`;
+              li.innerHTML = `done (${receipt.gas_used.toLocaleString("en")} gas)${state.network.explorer ? `: ${txLink(hash)}` : ""}`;
               li.className = "step-state ok-text";
               $("#deploy-progress").value = i + 1;
               show(result, "info", `Transaction ${i + 1} of ${plan.steps.length} done…`);
             }
             const recorded = await api("/api/deploy/record", { ...body, from: state.account, hashes, labels: plan.steps.map((s) => s.label), replace: Boolean($("#replace-record")?.checked) });
             result.className = "message ok"; result.hidden = false;
-            result.innerHTML = `Deployed and recorded as <strong>${esc(recorded.name)}</strong> at <span class="mono">${recorded.address}</span>. <a href="#/trainer/${recorded.address}" id="deployed-link">Open it</a>`;
+            result.innerHTML = `Deployed and recorded as <strong>${esc(recorded.name)}</strong> at ${addressLink(recorded.address)}. <a href="#/trainer/${recorded.address}" id="deployed-link">Open it</a>`;
             await refreshBalance();
           } catch (error) { show(result, "error", error.message); }
         }));

@@ -1,5 +1,6 @@
 // The list of trainers, and adding one by address after the code check.
-import { $, state, api, esc, show, busy, done, mechanismTag } from "./core.js";
+import { $, state, api, esc, show, busy, done, mechanismTag, addressLink } from "./core.js";
+import { hidden, nameOf, describe } from "./safety.js";
 
 export async function pageList(main) {
   const trainers = await api("/api/trainers");
@@ -11,14 +12,14 @@ export async function pageList(main) {
         ? `<dt>Adding</dt><dd>free; good contributions earn points</dd>`
         : `<dt>Deposit now</dt><dd class="deposit" data-quote="${t.address}" data-wei="${t.deposit.wei}">${esc(t.deposit.eth)}</dd>`;
     return `<article class="card trainer-card" data-address="${t.address}">
-      <h2><a href="${href}">${esc(t.name)}</a></h2>
-      <p class="muted">${esc(t.description)}</p>
+      <h2><a href="${href}">${esc(nameOf(t))}</a></h2>
+      <p class="muted">${describe(t)}</p>
       ${mechanismTag(t.mechanism)}<span class="tag">${esc(t.model_type)}</span>
       <dl class="facts">
         <dt>Classes</dt><dd>${t.classes.map(esc).join(", ")}</dd>
         <dt>Contributions</dt><dd class="contributions">${t.contributions}</dd>
         ${money}
-        <dt>Address</dt><dd class="mono">${t.address}${t.record ? ` (recorded as ${esc(t.record)})` : ""}</dd>
+        <dt>Address</dt><dd class="mono">${addressLink(t.address)}${t.record ? ` (recorded as ${esc(t.record)})` : ""}</dd>
       </dl></article>`;
   });
   main.innerHTML = `
@@ -43,7 +44,7 @@ export async function pageList(main) {
     busy(event.submitter || $("#add-trainer button"), async () => {
       try {
         const t = await api("/api/trainers/add", { address: $("#add-address").value.trim() });
-        await done(box, `${t.name} is a decai ${t.mechanism} trainer (${t.model_type}); it is now listed.`);
+        await done(box, `${hidden(t) ? "The contract" : t.name} is a decai ${t.mechanism} trainer (${t.model_type}); it is now listed${t.trusted ? "" : ", but it is not on your trusted list: its name, description and contributed text stay hidden until you show them on its page"}.`);
       } catch (error) { show(box, "error", error.message); }
     });
   });

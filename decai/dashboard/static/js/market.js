@@ -1,5 +1,6 @@
 // A prediction market: status, deadlines, add, end, process, withdraw.
-import { $, state, api, esc, short, date, show, busy, done, countdown, tickCountdowns, words } from "./core.js";
+import { $, state, api, esc, short, date, show, busy, done, countdown, tickCountdowns, addressLink, txLink } from "./core.js";
+import { nameOf, describe, wordsOf, trustNotice, bindTrust } from "./safety.js";
 import { act } from "./wallet.js";
 
 export async function pageMarket(main, address) {
@@ -13,12 +14,13 @@ export async function pageMarket(main, address) {
     : `${m.num_portions} portions committed by the provider; their samples are revealed after participation ends`;
   const can = (a) => m.actions.includes(a);
   const classOptions = m.classes.map((c) => `<option value="${esc(c)}">${esc(c)}</option>`).join("");
-  const list = m.contributions_list.map((c) => `<tr><td data-label="#">${c.index}</td><td data-label="Author" class="mono">${short(c.author)}</td>
-    <td data-label="Features">${words(c.data.map(String))}</td><td data-label="Label">${esc(c.class)}</td><td data-label="Added">${date(c.added_time)}</td></tr>`).join("");
+  const list = m.contributions_list.map((c) => `<tr><td data-label="#">${c.index}</td><td data-label="Author">${addressLink(c.author, short(c.author))}</td>
+    <td data-label="Features">${wordsOf(m, c.data.map(String))}</td><td data-label="Label">${esc(c.class)}</td><td data-label="Added">${txLink(c.transaction, date(c.added_time))}</td></tr>`).join("");
   main.innerHTML = `
     <p><a href="#/">← All models</a></p>
-    <h1>${esc(m.name)}</h1>
-    <p class="lead">${esc(m.description)}</p>
+    <h1>${esc(nameOf(m))}</h1>
+    <p class="lead">${describe(m)}</p>
+    ${trustNotice(m)}
     <section class="card" aria-labelledby="status-title">
       <h2 id="status-title">Market</h2>
       <dl class="facts">
@@ -30,7 +32,8 @@ export async function pageMarket(main, address) {
         ${m.forfeited ? `<dt>Outcome</dt><dd>The provider did not reveal in time: the bounty is forfeited (burned, so no address can profit from withholding) and every stake comes back.</dd>` : ""}
         ${m.initial_loss !== null && m.initial_loss !== undefined ? `<dt>Test errors</dt><dd>before ${m.initial_loss}, after ${m.final_loss}</dd>` : ""}
         ${m.owed ? `<dt>Owed to you</dt><dd id="market-owed">${esc(m.owed.eth)}</dd>` : ""}
-        <dt>Provider</dt><dd class="mono">${m.provider}</dd>
+        <dt>Provider</dt><dd class="mono">${addressLink(m.provider)}</dd>
+        <dt>Address</dt><dd class="mono">${addressLink(m.address)}</dd>
       </dl>
       <p class="hint">The provider's commit and reveal steps stay in the command line (<code>ape run market</code>).</p>
     </section>
@@ -58,19 +61,20 @@ export async function pageMarket(main, address) {
       ${list ? `<div class="table-wrap"><table class="responsive"><thead><tr><th>#</th><th>Author</th><th>Features</th><th>Label</th><th>Added</th></tr></thead><tbody>${list}</tbody></table></div>` : `<p class="muted">None yet.</p>`}
     </section>`;
   tickCountdowns();
+  bindTrust(m);
   const box = $("#market-message");
   const prepare = `/api/trainers/${m.address}/prepare`;
   const run = (button, work) => busy(button, async () => { try { await work(); } catch (error) { show(box, "error", error.message); } });
   $("#market-add")?.addEventListener("submit", (event) => {
     event.preventDefault();
     run($("#market-add button"), async () => {
-      await act(prepare, { action: "add", input: $("#market-input").value, label: $("#market-label").value }, box);
-      await done(box, "Added with your stake.");
+      const { hash } = await act(prepare, { action: "add", input: $("#market-input").value, label: $("#market-label").value }, box);
+      await done(box, "Added with your stake.", hash);
     });
   });
   $("#market-end")?.addEventListener("click", (event) => run(event.currentTarget, async () => {
-    await act(prepare, { action: "end" }, box);
-    await done(box, "Participation ended.");
+    const { hash } = await act(prepare, { action: "end" }, box);
+    await done(box, "Participation ended.", hash);
   }));
   $("#market-process")?.addEventListener("click", (event) => run(event.currentTarget, async () => {
     const bar = $("#market-progress");
@@ -88,7 +92,7 @@ export async function pageMarket(main, address) {
     await done(box, "Processing finished: rewards are ready to withdraw.");
   }));
   $("#market-withdraw")?.addEventListener("click", (event) => run(event.currentTarget, async () => {
-    const { prepared } = await act(prepare, { action: "withdraw" }, box);
-    await done(box, `Done: ${prepared.summary}.`);
+    const { prepared, hash } = await act(prepare, { action: "withdraw" }, box);
+    await done(box, `Done: ${prepared.summary}.`, hash);
   }));
 }

@@ -1,6 +1,7 @@
 // A deposit or points trainer: predict, add, my contributions (refund),
 // others' (report), points and badges, the data set.
-import { $, state, api, esc, short, date, duration, show, clear, busy, done, countdown, tickCountdowns, words, mechanismTag } from "./core.js";
+import { $, state, api, esc, short, date, duration, show, clear, busy, done, countdown, tickCountdowns, words, mechanismTag, addressLink, txLink } from "./core.js";
+import { nameOf, describe, wordsOf, trustNotice, bindTrust } from "./safety.js";
 import { act } from "./wallet.js";
 
 export async function pageTrainer(main, address) {
@@ -20,20 +21,20 @@ export async function pageTrainer(main, address) {
        The deposit comes back after ${duration(t.refund_wait_s)} if the model then agrees with your label; otherwise reporters may take it.`
     : `Adding is free: a contribution the model still agrees with after ${duration(t.refund_wait_s)} earns a point.`;
   const mine = (t.mine || []).map((c) => `<tr>
-      <td data-label="Sample">${words(c.words)}</td><td data-label="Label">${esc(c.class)}</td>
-      <td data-label="Added">${date(c.added_time)}</td>
+      <td data-label="Sample">${wordsOf(t, c.words)}</td><td data-label="Label">${esc(c.class)}</td>
+      <td data-label="Added">${txLink(c.transaction, date(c.added_time))}</td>
       <td data-label="Status">${c.refunded ? `<span class="ok-text">${t.mechanism === "points" ? "point earned" : "refunded"}</span>` : c.settled ? "settled" : c.problem ? esc(c.problem) : `<span class="ok-text">${t.mechanism === "points" ? "can claim its point" : "can be refunded now"}</span>`}</td>
       ${points ? "" : `<td data-label="Claimable">${esc(c.claimable.eth)}</td>`}
       <td data-label="When">${c.settled ? "" : countdown(c.opens_at, points ? "its point can be claimed now" : "open now", points ? "claimable in" : "opens in")}</td>
       <td data-label="">${!c.settled && !c.problem ? `<button type="button" class="small refund" data-c='${esc(JSON.stringify(c))}'>${t.mechanism === "points" ? "Claim point" : "Refund"}</button>` : c.settled ? "" : `<button type="button" class="small secondary refund" data-c='${esc(JSON.stringify(c))}'>${t.mechanism === "points" ? "Claim point" : "Refund"}</button>`}</td></tr>`).join("");
   const others = (t.others || []).map((c) => `<tr>
-      <td data-label="Author" class="mono">${short(c.author)}</td><td data-label="Sample">${words(c.words)}</td>
-      <td data-label="Label">${esc(c.class)}</td><td data-label="Added">${date(c.added_time)}</td>
+      <td data-label="Author">${addressLink(c.author, short(c.author))}</td><td data-label="Sample">${wordsOf(t, c.words)}</td>
+      <td data-label="Label">${esc(c.class)}</td><td data-label="Added">${txLink(c.transaction, date(c.added_time))}</td>
       <td data-label="You get">${c.share ? esc(c.share.eth) : "—"}</td>
       <td data-label="When">${c.problem ? (c.problem.startsWith("too early") ? countdown(c.opens_at, "open now") : esc(c.problem)) : "now"}</td>
       <td data-label=""><button type="button" class="small report${c.problem ? " secondary" : ""}" data-c='${esc(JSON.stringify(c))}'>Report</button></td></tr>`).join("");
-  const dataset = t.dataset.map((c) => `<tr><td data-label="Sample">${words(c.words)}</td><td data-label="Label">${esc(c.class)}</td>
-      <td data-label="Author" class="mono">${short(c.author)}</td><td data-label="Added">${date(c.added_time)}</td></tr>`).join("");
+  const dataset = t.dataset.map((c) => `<tr><td data-label="Sample">${wordsOf(t, c.words)}</td><td data-label="Label">${esc(c.class)}</td>
+      <td data-label="Author">${addressLink(c.author, short(c.author))}</td><td data-label="Added">${txLink(c.transaction, date(c.added_time))}</td></tr>`).join("");
   const pointsCard = t.mechanism === "points" && t.points ? `
     <section class="card" aria-labelledby="points-title" id="points">
       <h2 id="points-title">Your points and badges</h2>
@@ -44,9 +45,10 @@ export async function pageTrainer(main, address) {
   const who = state.account ? "" : `<p class="message info">Choose an account (top right) to add data, see your contributions and report others'.</p>`;
   main.innerHTML = `
     <p><a href="#/">← All models</a></p>
-    <h1>${esc(t.name)}</h1>
-    <p class="lead">${esc(t.description)}</p>
-    <p>${mechanismTag(t.mechanism)}<span class="tag">${esc(t.model_type)}</span> <span class="muted">classes ${t.classes.map(esc).join(", ")} · ${t.contributions} contributions · <span class="mono">${t.address}</span></span></p>
+    <h1>${esc(nameOf(t))}</h1>
+    <p class="lead">${describe(t)}</p>
+    ${trustNotice(t)}
+    <p>${mechanismTag(t.mechanism)}<span class="tag">${esc(t.model_type)}</span> <span class="muted">classes ${t.classes.map(esc).join(", ")} · ${t.contributions} contributions · ${addressLink(t.address)}${t.deployment ? ` · deployed by ${addressLink(t.deployment.deployer, short(t.deployment.deployer))} in ${txLink(t.deployment.transaction)}` : ""} · <a href="#/about/${t.address}">How this model's rules work</a></span></p>
     ${who}
     <div class="two">
       <section class="card" aria-labelledby="predict-title">
@@ -90,6 +92,7 @@ export async function pageTrainer(main, address) {
       ${dataset ? `<div class="table-wrap"><table class="responsive" id="dataset"><thead><tr><th>Sample</th><th>Label</th><th>Author</th><th>Added</th></tr></thead><tbody>${dataset}</tbody></table></div>` : `<p class="muted">No contributions yet.</p>`}
     </section>`;
   tickCountdowns();
+  bindTrust(t);
 
   $("#predict-form").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -107,10 +110,10 @@ export async function pageTrainer(main, address) {
     const box = $("#add-message");
     busy($("#add-form button"), async () => {
       try {
-        const { receipt } = await act(`/api/trainers/${t.address}/prepare`, { action: "add", input: $("#add-input").value, label: $("#add-label").value }, box);
+        const { receipt, hash } = await act(`/api/trainers/${t.address}/prepare`, { action: "add", input: $("#add-input").value, label: $("#add-label").value }, box);
         await done(box, points
           ? `Added. Its point can be claimed in ${duration(t.refund_wait_s)} if the model agrees then.`
-          : `Added: ${receipt.outcome || "done"}. It can be refunded in ${duration(t.refund_wait_s)} if the model agrees then.`);
+          : `Added: ${receipt.outcome || "done"}. It can be refunded in ${duration(t.refund_wait_s)} if the model agrees then.`, hash);
       } catch (error) { show(box, "error", error.message); }
     });
   });
@@ -121,11 +124,11 @@ export async function pageTrainer(main, address) {
         busy(button, async () => {
           try {
             const contribution = JSON.parse(button.dataset.c);
-            const { receipt } = await act(`/api/trainers/${t.address}/prepare`, { action, contribution }, box);
+            const { receipt, hash } = await act(`/api/trainers/${t.address}/prepare`, { action, contribution }, box);
             const text = points
               ? (action === "refund" ? "Point claimed: the contribution counts as good." : "Reported: the contribution counts as bad.")
               : `${action === "refund" ? "Refund" : "Report"} done: ${receipt.outcome || "settled"}.`;
-            await done(box, text);
+            await done(box, text, hash);
           } catch (error) { show(box, "error", error.message); }
         });
       });

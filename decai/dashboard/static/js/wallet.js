@@ -1,7 +1,7 @@
 // Accounts and sending: dev accounts (local anvil and forks) send through the
 // server with the node's unlocked account; any other account through the
 // injected EIP-1193 wallet. Receipts are followed through the server.
-import { $, state, api, esc, short, show, clear, showGlobal, UserError } from "./core.js";
+import { $, state, api, esc, short, show, clear, showGlobal, UserError, txLink } from "./core.js";
 
 export async function walletRequest(method, params = []) {
   try {
@@ -66,6 +66,7 @@ export async function act(prepareUrl, body, box) {
   show(box, "info", `${prepared.summary}: ${state.mode === "dev" ? "sending" : "confirm in your wallet"}…`);
   const hash = await sendTransaction(prepared.tx);
   show(box, "info", `${prepared.summary}: sent ${short(hash)}, waiting for the receipt…`);
+  if (state.network.explorer && box) box.innerHTML = `${esc(prepared.summary)}: sent ${txLink(hash)}, waiting for the receipt…`;
   const receipt = await waitFor(hash);
   await refreshBalance();
   return { prepared, receipt, hash };
