@@ -22,6 +22,10 @@ Names, descriptions and contributed text are shown unasked only for
 trusted trainers: those in your own deployment records for the network,
 and those the --trusted file lists for its chain id (decai/dashboard/trusted.py).
 
+With --series DIR the model page charts the accuracy series that
+`ape run monitor --series DIR/<name>.csv` writes (decai/dashboard/health.py);
+every page with an account shows what a keeper would do for it.
+
 Stop it with Ctrl-C.
 """
 
@@ -53,14 +57,29 @@ from decai.errors import DecaiError
     metavar="FILE",
     help="A trusted list (JSON, chain id -> trainer addresses) whose trainers' names and texts are shown.",
 )
-def cli(provider, host, port, demo, allowed_hosts, trusted_file):
+@click.option(
+    "--series",
+    "series_dir",
+    metavar="DIR",
+    help="Folder of `ape run monitor --series` files (<address>.csv or <name>.csv): the model page charts them.",
+)
+def cli(provider, host, port, demo, allowed_hosts, trusted_file, series_dir):
     from decai.dashboard.app import serve
     from decai.dashboard.trusted import load_trusted
 
     trusted = load_trusted(trusted_file) if trusted_file else None
+    if series_dir is not None and not os.path.isdir(series_dir):
+        raise DecaiError(f"--series {series_dir}: not a folder")
 
     if not demo:
-        serve(host=host, port=port, echo=lambda line: click.echo(line), allowed_hosts=allowed_hosts, trusted=trusted)
+        serve(
+            host=host,
+            port=port,
+            echo=lambda line: click.echo(line),
+            allowed_hosts=allowed_hosts,
+            trusted=trusted,
+            series=series_dir,
+        )
         return
     if is_live(provider):
         raise DecaiError("--demo deploys test trainers: use a local network or a fork")
@@ -69,7 +88,14 @@ def cli(provider, host, port, demo, allowed_hosts, trusted_file):
     with demo_records() as folder:
         click.echo(f"demo records in {folder} (removed on exit; your own deployment records are left alone)")
         deploy_demo(echo=lambda line: click.echo(line))
-        serve(host=host, port=port, echo=lambda line: click.echo(line), allowed_hosts=allowed_hosts, trusted=trusted)
+        serve(
+            host=host,
+            port=port,
+            echo=lambda line: click.echo(line),
+            allowed_hosts=allowed_hosts,
+            trusted=trusted,
+            series=series_dir,
+        )
 
 
 @contextlib.contextmanager

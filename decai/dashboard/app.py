@@ -107,6 +107,8 @@ def create_app(service=None, hosts: list[str] | None = None, token: str | None =
         ),
         Route("/api/trainers/{address}/prepare", api(lambda r, b: service.prepare(address(r), b)), methods=["POST"]),
         Route("/api/trainers/{address}/dataset.csv", api(dataset)),
+        Route("/api/trainers/{address}/series", api(lambda r, b: service.series(address(r)))),
+        Route("/api/trainers/{address}/keeper", api(lambda r, b: service.keeper_status(address(r), account(r)))),
         Route("/api/trainers/{address}/quote", api(lambda r, b: service.quote(address(r)))),
         Route("/api/markets/{address}", api(lambda r, b: service.market(address(r), account(r)))),
         Route("/api/send", api(lambda r, b: {"hash": service.send_dev(b.get("tx") or {})}), methods=["POST"]),
@@ -122,12 +124,15 @@ def create_app(service=None, hosts: list[str] | None = None, token: str | None =
     return app
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, service=None, echo=print, allowed_hosts=(), trusted=None) -> None:
+def serve(
+    host: str = "127.0.0.1", port: int = 8000, service=None, echo=print, allowed_hosts=(), trusted=None, series=None
+) -> None:
     """Serve the dashboard until interrupted; prints its URL once it listens.
 
     It answers as the address it listens on (with the loopback names when
     that is a loopback or wildcard address) and as `allowed_hosts`; `trusted`
-    is a trusted list (decai.dashboard.trusted.load_trusted) for a new Service."""
+    is a trusted list (decai.dashboard.trusted.load_trusted) for a new Service;
+    `series` the folder of the monitor's series files (decai.dashboard.health)."""
     import socket
 
     import uvicorn
@@ -140,7 +145,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, service=None, echo=print, a
     if service is None:
         from decai.dashboard.service import Service
 
-        service = Service(trusted=trusted)
+        service = Service(trusted=trusted, series_dir=series)
     url = f"http://{host if host not in ('0.0.0.0', '::') else '127.0.0.1'}:{bound}/"
     app = create_app(service, hosts=trusted_hosts(host, bound, allowed_hosts))
     config = uvicorn.Config(app, log_level="warning", access_log=False)

@@ -20,13 +20,14 @@ from decai.chain.records import list_records, record_for_address
 from decai.chain.trainer import DEPOSIT_MARGIN, Trainer
 from decai.dashboard.common import checksum, ether, known_contract
 from decai.dashboard.deployments import Deployments
+from decai.dashboard.health import HealthPages
 from decai.dashboard.markets import MarketPages
 from decai.dashboard.trainers import TrainerPages
 from decai.errors import DecaiError
 from decai.units import format_ether, to_hex
 
 
-class Service(TrainerPages, MarketPages, Deployments):
+class Service(TrainerPages, MarketPages, Deployments, HealthPages):
     """The dashboard's view of one network (the one Ape is connected to).
 
     The network, accounts, the list of trainers, the transactions' common
@@ -34,8 +35,15 @@ class Service(TrainerPages, MarketPages, Deployments):
     decai.dashboard.trainers, a market's in decai.dashboard.markets and
     deploying a model file in decai.dashboard.deployments."""
 
-    def __init__(self, trusted: dict[int, set[str]] | None = None) -> None:
+    def __init__(self, trusted: dict[int, set[str]] | None = None, series_dir: str | None = None) -> None:
+        from pathlib import Path
+
         from ape import chain
+
+        if series_dir is not None and not Path(series_dir).is_dir():
+            raise DecaiError(f"--series {series_dir}: not a folder")
+        #: Where the monitor's series files are (decai.dashboard.health).
+        self.series_dir = Path(series_dir) if series_dir is not None else None
 
         self.provider = chain.provider
         #: Addresses a trusted-list file names for this chain (decai.dashboard.trusted).

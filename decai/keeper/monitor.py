@@ -64,6 +64,19 @@ def measurement_due(now: int, last_time: int | None, every_s: int | None, additi
     return bool(after) and additions >= after
 
 
+def read_series(path: str | Path, flag: str = "--series") -> list[Row]:
+    """The rows of a series file (refused, naming `flag`, if its columns are not a series')."""
+    path = Path(path)
+    with path.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames != COLUMNS:
+            raise DecaiError(f"{flag} {path}: not a series file (expected columns {','.join(COLUMNS)})")
+        return [
+            Row(int(r["timestamp"]), int(r["block"]), float(r["accuracy"]), *(int(r[c]) for c in COLUMNS[3:]))
+            for r in reader
+        ]
+
+
 # -- the held-out set -------------------------------------------------------------------
 def load_heldout(path: str | Path, trainer, label_column: str = "label", text_column: str | None = None):
     """(samples, labels) of a held-out CSV, encoded with the trainer's encoder.
@@ -149,16 +162,7 @@ class Monitor:
         self._counts = {"AddData": 0, "reports": 0}
 
     def _read(self) -> list[Row]:
-        if not self.path.exists():
-            return []
-        with self.path.open(newline="") as handle:
-            reader = csv.DictReader(handle)
-            if reader.fieldnames != COLUMNS:
-                raise DecaiError(f"--series {self.path}: not a series file (expected columns {','.join(COLUMNS)})")
-            return [
-                Row(int(r["timestamp"]), int(r["block"]), float(r["accuracy"]), *(int(r[c]) for c in COLUMNS[3:]))
-                for r in reader
-            ]
+        return read_series(self.path) if self.path.exists() else []
 
     def _append(self, row: Row) -> None:
         self.rows.append(row)

@@ -302,3 +302,40 @@ class Keeper:
                 }
             )
         return out
+
+    def preview(self, trainer: Trainer) -> dict[str, Any]:
+        """What the keeper knows and would do on `trainer` now, without sending
+        anything: its own pending refunds (when each opens), the actions the
+        decisions choose now, and when the next refund opens. Reads the
+        chain's events into the state like a round does."""
+        state = self.state.trainer(trainer.address)
+        self.scan(trainer, state)
+        now = trainer.pending_time()
+        rules = self.rules(trainer)
+        items = self.seen(trainer, state, now)
+        state.finished |= {s.key for s in items if d.finished(s, now, rules, self.me)}
+        actions = d.decide(self.me, now, items, rules, self.policy, self.gas_costs(trainer), state.done)
+        pending = [
+            d.Seen(key, c.author, c.label, c.added_time, c.deposit, 0, False)
+            for key, c in state.contributions.items()
+            if c.author == self.me and key not in state.finished and d.REFUND not in state.done.get(key, ())
+        ]
+        return {
+            "account": self.me,
+            "now": now,
+            "refund_wait_s": rules.refund_wait_s,
+            "pending_refunds": sorted(
+                (
+                    {
+                        "key": s.key,
+                        "deposit": s.initial_deposit,
+                        "added_time": s.added_time,
+                        "opens_at": s.added_time + rules.refund_wait_s,
+                    }
+                    for s in pending
+                ),
+                key=lambda p: p["opens_at"],
+            ),  # fmt: skip
+            "next": [{"kind": a.kind, "key": a.key, "expected": a.expected, "gas_cost": a.gas_cost} for a in actions],
+            "next_opening": d.next_refund_opening(self.me, now, pending, rules),
+        }

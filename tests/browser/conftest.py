@@ -9,6 +9,7 @@ it); a failing test leaves a screenshot in test-artifacts/screenshots/.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -38,6 +39,8 @@ class Dashboard:
         self.trainers = trainers
         self.records = records
         self.accounts = [a for a in rpc(node_url, "eth_accounts")]
+        #: The folder `--demo` keeps the demo trainers' records in while it runs.
+        self.demo_records: Path | None = None
 
     def nonce(self, address: str) -> int:
         return int(rpc(self.node_url, "eth_getTransactionCount", address, "latest"), 16)
@@ -49,18 +52,18 @@ def node():
         yield anvil
 
 
-@pytest.fixture(scope="module")
-def dashboard(node, tmp_path_factory):
-    records = tmp_path_factory.mktemp("records")
+@contextlib.contextmanager
+def run_dashboard(node, records: Path, *extra: str):
+    """`ape run dashboard --demo` (and `extra` flags) on `node`, with its records in `records`."""
     environment = dict(os.environ, APE_FOUNDRY_HOST=node.url, DECAI_DEPLOYMENTS=str(records), PYTHONPATH=str(ROOT),
                        PYTHONUNBUFFERED="1")  # fmt: skip
     process = subprocess.Popen(
-        ["ape", "run", "dashboard", "--demo", "--port", "0", "--network", "ethereum:local:foundry"],
+        ["ape", "run", "dashboard", "--demo", "--port", "0", "--network", "ethereum:local:foundry", *extra],
         cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )  # fmt: skip
     trainers: dict[str, str] = {}
     lines = []
-    url = None
+    url = demo_records = None
     deadline = time.monotonic() + 240
     try:
         while url is None:
@@ -73,16 +76,27 @@ def dashboard(node, tmp_path_factory):
             deployed = re.match(r"deployed (\S+): \S+ at (0x[0-9a-fA-F]{40})", line)
             if deployed:
                 trainers[deployed.group(1)] = deployed.group(2)
+            folder = re.match(r"demo records in (\S+) ", line)
+            if folder:
+                demo_records = Path(folder.group(1))
             started = re.search(r"decai dashboard: (http://\S+?)/?$", line.strip())
             if started:
                 url = started.group(1)
-        yield Dashboard(url, node.url, trainers, records)
+        dashboard = Dashboard(url, node.url, trainers, records)
+        dashboard.demo_records = demo_records
+        yield dashboard
     finally:
         try:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=15)
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def dashboard(node, tmp_path_factory):
+    with run_dashboard(node, tmp_path_factory.mktemp("records")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 import { $, state, api, esc, short, date, duration, show, clear, busy, done, countdown, tickCountdowns, words, mechanismTag, addressLink, txLink } from "./core.js";
 import { nameOf, describe, wordsOf, trustNotice, bindTrust } from "./safety.js";
 import { act } from "./wallet.js";
+import { healthSections, loadHealth } from "./health.js";
 
 export async function pageTrainer(main, address) {
   const account = state.account ? `?account=${state.account}` : "";
@@ -74,6 +75,7 @@ export async function pageTrainer(main, address) {
       </section>
     </div>
     ${pointsCard}
+    ${healthSections(t)}
     ${state.account ? `
     <section class="card" aria-labelledby="mine-title">
       <h2 id="mine-title">My contributions</h2>
@@ -93,6 +95,7 @@ export async function pageTrainer(main, address) {
     </section>`;
   tickCountdowns();
   bindTrust(t);
+  loadHealth(t);
 
   $("#predict-form").addEventListener("submit", (event) => {
     event.preventDefault();
