@@ -15,7 +15,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 CONTRACTS := $(shell find contracts -name '*.vy' -o -name '*.vyi')
 
-.PHONY: setup compile demo dashboard test lint browser gas fuzz simulate market-demo node clean shell
+.PHONY: setup compile demo dashboard test lint browser gas fuzz simulate market-demo node faults chaos clean shell
 
 setup: $(VENV)/.installed node_modules/.bin/anvil browser
 
@@ -91,6 +91,16 @@ shell: setup
 # A long-lived local chain for trying the scripts by hand (see README).
 node: setup
 	anvil --port 8545
+
+# A flaky endpoint to try your own flows against (docs/FAULTS.md): a fault
+# proxy on port 8555 in front of UPSTREAM (default: a fresh anvil), with
+# random faults at RATE from SEED. Point Ape at it with
+# APE_FOUNDRY_HOST=http://127.0.0.1:8555.
+UPSTREAM ?=
+SEED ?= 0
+RATE ?= 0.2
+faults: setup
+	python -m decai.chain.faults --port 8555 --seed $(SEED) --rate $(RATE) $(if $(UPSTREAM),--upstream $(UPSTREAM))
 
 clean:
 	rm -rf .build .hypothesis .cache
