@@ -62,6 +62,9 @@ class Trainer:
     """A decai trainer contract (any mechanism, any model)."""
 
     def __init__(self, contract: Any):
+        from decai.chain.retry import connected_resilient
+
+        connected_resilient()  # reads retried with backoff from here on
         self.contract = contract
         self.kind = str(contract.trainer_kind())
         self.mechanism, self.model_type = self.kind.split("/", 1)
