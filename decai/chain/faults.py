@@ -19,6 +19,8 @@ Fault kinds:
   blocks behind the head;
 - `drop_pending`: a transaction is accepted (its hash is answered) and then
   dropped from the node's pool before it is mined (anvil_dropTransaction);
+- `outage`: the node is gone: this request and every later one is dropped
+  until `restore()` (or the `faults_restore` method);
 - `reorg`: the last `depth` blocks are replaced by empty ones before the
   request is forwarded (anvil_reorg); with `rollback=True` they are simply
   removed (anvil_rollback).
@@ -26,7 +28,8 @@ Fault kinds:
 Tests script the proxy through its Python object; anyone else (for example
 `make faults`, which runs `python -m decai.chain.faults`) through JSON-RPC
 methods it answers itself: `faults_add` (a rule, as a dict),
-`faults_set_rate` (rate, kinds), `faults_clear` and `faults_stats`.
+`faults_set_rate` (rate, kinds), `faults_clear`, `faults_restore` and
+`faults_stats`.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ APPLIES_TO: dict[str, frozenset[str] | None] = {
     "timeout_after_send": SEND_METHODS,
     "stale_head": frozenset({"eth_blockNumber", "eth_getBlockByNumber"}),
     "drop_pending": frozenset({"eth_sendRawTransaction"}),
+    "outage": None,
     "reorg": None,
 }
 KINDS = tuple(APPLIES_TO)
@@ -127,6 +131,7 @@ class FaultProxy:
         self.rules: list[Rule] = list(rules)
         self.injected: Counter[str] = Counter()
         self.requests = 0
+        self.down = False  # an outage: every request is dropped
         self._lock = threading.Lock()  # rules, counters and the random generator
         self._send_lock = threading.Lock()  # sends, so a dropped one never takes another with it
         self._session = threading.local()
@@ -173,6 +178,10 @@ class FaultProxy:
                 for kind in kinds:
                     Rule(kind)
                 self.kinds = tuple(kinds)
+
+    def restore(self) -> None:
+        """End an outage: the node answers again."""
+        self.down = False
 
     def clear(self) -> None:
         with self._lock:
@@ -266,6 +275,9 @@ class FaultProxy:
         if method == "faults_clear":
             self.clear()
             return True
+        if method == "faults_restore":
+            self.restore()
+            return True
         if method == "faults_stats":
             return self.stats()
         raise DecaiError(f"unknown proxy method {method}")
@@ -311,7 +323,9 @@ def _handler(proxy: FaultProxy):
 
         def _serve(self, body: bytes, request: dict, method: str, rule: Rule | None) -> None:
             kind = rule.kind if rule else None
-            if kind == "drop":
+            if kind == "outage":
+                proxy.down = True
+            if proxy.down or kind == "drop":
                 return self._hang_up()
             if kind == "rate_limit":
                 retry = f"{rule.retry_after_s:g}"

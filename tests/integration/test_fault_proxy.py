@@ -151,3 +151,14 @@ def test_proxy__same_seed__same_faults(node):
     assert first == run(3)
     assert first != run(4)
     assert {200, 429, 503} <= set(first)
+
+
+def test_proxy__outage__everything_dropped_until_restored(proxy):
+    proxy.add("outage", method="eth_gasPrice")
+    assert post(proxy.url, "eth_chainId").status_code == 200
+    for method in ("eth_gasPrice", "eth_chainId", "eth_blockNumber"):
+        with pytest.raises(requests.ConnectionError):
+            post(proxy.url, method)
+    assert post(proxy.url, "faults_restore").json()["result"] is True
+    assert post(proxy.url, "eth_chainId").status_code == 200
+    assert proxy.injected["outage"] == 1
