@@ -24,6 +24,9 @@ from decai.dashboard.trainers import TrainerPages
 from decai.errors import DecaiError
 from decai.units import format_ether, to_hex
 
+#: Seconds a node that answered is trusted to be there without asking again.
+NODE_PROBE_S = 2.0
+
 
 class Service(TrainerPages, MarketPages, Deployments):
     """The dashboard's view of one network (the one Ape is connected to).
@@ -40,6 +43,34 @@ class Service(TrainerPages, MarketPages, Deployments):
         #: Addresses added in the browser after the code check (this session).
         self.added: dict[str, str] = {}
         self._trainers: dict[str, Trainer] = {}
+        self._node_seen = 0.0  # when the node last answered a probe (monotonic s)
+
+    # -- the node's health ---------------------------------------------------------
+    @property
+    def node_url(self) -> str:
+        return str(getattr(self.provider, "http_uri", None) or getattr(self.provider, "uri", None) or "")
+
+    def node_problem(self, cached: bool = False) -> str | None:
+        """A sentence naming the node if it does not answer now, else None.
+
+        With `cached`, a node that answered in the last NODE_PROBE_S
+        seconds is not asked again."""
+        import requests
+
+        if cached and time.monotonic() - self._node_seen < NODE_PROBE_S:
+            return None
+        url = self.node_url
+        if not url:
+            return None
+        try:
+            reply = requests.post(
+                url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=3
+            )
+            reply.raise_for_status()
+        except requests.RequestException:
+            return f"the node at {url} does not answer; this page carries on by itself when it is back"
+        self._node_seen = time.monotonic()
+        return None
 
     # -- network and accounts ---------------------------------------------------
     @property
@@ -89,13 +120,17 @@ class Service(TrainerPages, MarketPages, Deployments):
 
     def addresses(self) -> list[tuple[str, str | None]]:
         """(address, recorded name) of every fresh record, then the added ones."""
-        seen: dict[str, str | None] = {}
+        return [(address, name) for address, name, problem in self.entries() if problem is None]
+
+    def entries(self) -> list[tuple[str, str | None, str | None]]:
+        """(address, recorded name, why it is not usable or None) of every
+        record, then the added ones."""
+        seen: dict[str, tuple[str | None, str | None]] = {}
         for entry in list_records(self.provider):
-            if not entry.stale:
-                seen.setdefault(checksum(entry.address), entry.name)
+            seen.setdefault(checksum(entry.address), (entry.name, entry.problem))
         for address in self.added:
-            seen.setdefault(address, None)
-        return list(seen.items())
+            seen.setdefault(address, (None, None))
+        return [(address, name, problem) for address, (name, problem) in seen.items()]
 
     def summary(self, address: str, name: str | None = None) -> dict[str, Any]:
         trainer = self.trainer(address)
@@ -122,7 +157,22 @@ class Service(TrainerPages, MarketPages, Deployments):
         return out
 
     def list(self) -> list[dict[str, Any]]:
-        return [self.summary(address, name) for address, name in self.addresses()]
+        """A summary of every trainer; one that is gone is marked, and the others still show."""
+        out = []
+        for address, name, problem in self.entries():
+            if problem is None:
+                try:
+                    out.append(self.summary(address, name))
+                    continue
+                except Exception as error:  # noqa: BLE001 - marked below, in one sentence
+                    if self.node_problem():
+                        raise
+                    self._trainers.pop(address, None)
+                    problem = str(error) if isinstance(error, DecaiError) else f"there is no decai trainer at {address}"
+                    if self.provider.get_code(address):
+                        problem = f"the trainer at {address} cannot be read on this chain"
+            out.append({"address": address, "record": name, "missing": problem.splitlines()[0]})
+        return out
 
     def add_address(self, address: str) -> dict[str, Any]:
         address = checksum(address)

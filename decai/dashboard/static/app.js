@@ -26,6 +26,9 @@ function duration(seconds) {
 function chainNow() { return Math.floor(Date.now() / 1000) + state.clockOffset; }
 
 class UserError extends Error {}
+// The node is not answering: the page tries again by itself (every RECOVER_MS) until it is back.
+class NodeDown extends UserError {}
+const RECOVER_MS = 2000;
 
 async function api(path, body) {
   const options = body === undefined ? {} : { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
@@ -36,6 +39,7 @@ async function api(path, body) {
     throw new UserError("The dashboard server is not answering. Is `ape run dashboard` still running?");
   }
   const data = await response.json().catch(() => ({ error: `the server answered ${response.status}` }));
+  if (response.status === 503 && data && data.node_down) throw new NodeDown(data.error);
   if (!response.ok || (data && data.error)) throw new UserError(data.error || `the server answered ${response.status}`);
   return data;
 }
@@ -196,6 +200,11 @@ function mechanismTag(m) { return `<span class="tag ${esc(m)}">${esc(m)}</span>`
 async function pageList(main) {
   const trainers = await api("/api/trainers");
   const cards = trainers.map((t) => {
+    if (t.missing) {
+      return `<article class="card trainer-card missing" data-address="${t.address}">
+      <h2>${esc(t.record || short(t.address))}</h2><p class="message error">${esc(t.missing)}</p>
+      <dl class="facts"><dt>Address</dt><dd class="mono">${t.address}</dd></dl></article>`;
+    }
     const href = t.mechanism === "market" ? `#/market/${t.address}` : `#/trainer/${t.address}`;
     const money = t.mechanism === "market"
       ? `<dt>Phase</dt><dd>${esc(t.phase)}</dd><dt>Stake</dt><dd>${esc(t.stake.eth)}</dd><dt>Bounty</dt><dd>${esc(t.bounty.eth)}</dd>`
@@ -563,6 +572,10 @@ async function route() {
     else await pageList(main);
   } catch (error) {
     main.innerHTML = `<div class="message error" role="alert">${esc(error.message)}</div><p><a href="#/">Back to the models</a></p>`;
+    if (error instanceof NodeDown) {
+      const here = location.hash;
+      setTimeout(() => { if (location.hash === here) route(); }, RECOVER_MS);
+    }
   } finally {
     main.removeAttribute("aria-busy");
     if (state.flash) {
@@ -579,8 +592,10 @@ async function start() {
     state.network = await api("/api/network");
   } catch (error) {
     showGlobal("error", error.message);
+    if (error instanceof NodeDown) setTimeout(start, RECOVER_MS);
     return;
   }
+  clear($("#global-message"));
   state.clockOffset = state.network.now - Math.floor(Date.now() / 1000);
   $("#network").textContent = `${state.network.network} · chain ${state.network.chain_id}${state.network.dev ? " · dev" : ""}`;
   const saved = sessionStorage.getItem("decai.account");
