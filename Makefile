@@ -102,5 +102,10 @@ RATE ?= 0.2
 faults: setup
 	python -m decai.chain.faults --port 8555 --seed $(SEED) --rate $(RATE) $(if $(UPSTREAM),--upstream $(UPSTREAM))
 
+# The main flows under at least 200 random faults each, checked against the
+# chain after each (docs/FAULTS.md); `make test` runs a few faults per flow.
+chaos: compile
+	DECAI_CHAOS_FAULTS=200 pytest tests/integration/test_chaos.py -s -q
+
 clean:
 	rm -rf .build .hypothesis .cache

@@ -28,7 +28,7 @@ Fault kinds:
 Tests script the proxy through its Python object; anyone else (for example
 `make faults`, which runs `python -m decai.chain.faults`) through JSON-RPC
 methods it answers itself: `faults_add` (a rule, as a dict),
-`faults_set_rate` (rate, kinds), `faults_clear`, `faults_restore` and
+`faults_set_rate` (rate, kinds, send_rate), `faults_clear`, `faults_restore` and
 `faults_stats`.
 """
 
@@ -110,8 +110,10 @@ class FaultProxy:
     """A JSON-RPC proxy to `upstream` that injects faults; a context manager.
 
     `rate` is the chance that a request meets a random fault of one of
-    `kinds`, drawn from a generator seeded with `seed`, so a run repeats.
-    Scripted `rules` come first.
+    `kinds`, drawn from a generator seeded with `seed`, so a run repeats;
+    `send_rate` is the chance that a transaction sent meets one of the
+    faults only sends can meet (`timeout_after_send`, `drop_pending`), which
+    plain `rate` would rarely reach. Scripted `rules` come first.
     """
 
     def __init__(
@@ -123,10 +125,12 @@ class FaultProxy:
         kinds: tuple[str, ...] = TRANSIENT_KINDS,
         rules: tuple[Rule, ...] = (),
         port: int = 0,
+        send_rate: float = 0.0,
     ):
         self.upstream = upstream
         self.random = random.Random(seed)
         self.rate = rate
+        self.send_rate = send_rate
         self.kinds = tuple(kinds)
         self.rules: list[Rule] = list(rules)
         self.injected: Counter[str] = Counter()
@@ -171,9 +175,10 @@ class FaultProxy:
             self.rules.append(rule)
         return rule
 
-    def set_rate(self, rate: float, kinds: tuple[str, ...] | None = None) -> None:
+    def set_rate(self, rate: float, kinds: tuple[str, ...] | None = None, send_rate: float = 0.0) -> None:
         with self._lock:
             self.rate = rate
+            self.send_rate = send_rate
             if kinds is not None:
                 for kind in kinds:
                     Rule(kind)
@@ -186,7 +191,7 @@ class FaultProxy:
     def clear(self) -> None:
         with self._lock:
             self.rules.clear()
-            self.rate = 0.0
+            self.rate = self.send_rate = 0.0
 
     def stats(self) -> dict:
         with self._lock:
@@ -203,6 +208,13 @@ class FaultProxy:
                 if rule.take(method):
                     self.injected[rule.kind] += 1
                     return rule
+            only_sends = [kind for kind in self.kinds if APPLIES_TO[kind] == SEND_METHODS or kind == "drop_pending"]
+            if method in SEND_METHODS and only_sends and self.send_rate and self.random.random() < self.send_rate:
+                kinds = [kind for kind in only_sends if Rule(kind).applies(method)]
+                if kinds:
+                    kind = self.random.choice(kinds)
+                    self.injected[kind] += 1
+                    return Rule(kind, delay_s=self.random.uniform(0.01, 0.2))
             if self.rate and self.random.random() < self.rate:
                 kinds = [kind for kind in self.kinds if Rule(kind).applies(method)]
                 if kinds:
@@ -270,7 +282,8 @@ class FaultProxy:
         if method == "faults_add":
             return asdict(self.add(**params[0]))
         if method == "faults_set_rate":
-            self.set_rate(float(params[0]), tuple(params[1]) if len(params) > 1 else None)
+            kinds = tuple(params[1]) if len(params) > 1 and params[1] is not None else None
+            self.set_rate(float(params[0]), kinds, float(params[2]) if len(params) > 2 else 0.0)
             return True
         if method == "faults_clear":
             self.clear()
@@ -358,6 +371,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8555, help="Port to listen on (0: any free one).")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--rate", type=float, default=0.2, help="Chance that a request meets a random fault.")
+    parser.add_argument(
+        "--send-rate", type=float, default=0.2, help="Chance that a transaction sent meets a send fault."
+    )
     parser.add_argument("--kinds", default=",".join(TRANSIENT_KINDS), help=f"Comma-separated, of: {', '.join(KINDS)}.")
     args = parser.parse_args(argv)
     kinds = tuple(kind for kind in args.kinds.split(",") if kind)
@@ -374,7 +390,8 @@ def main(argv: list[str] | None = None) -> None:
         node = Anvil().start()
         upstream = node.url
     try:
-        with FaultProxy(upstream, seed=args.seed, rate=args.rate, kinds=kinds, port=args.port) as proxy:
+        options = {"seed": args.seed, "rate": args.rate, "send_rate": args.send_rate, "kinds": kinds, "port": args.port}
+        with FaultProxy(upstream, **options) as proxy:
             faults = f"seed {args.seed}, rate {args.rate:g}: {', '.join(kinds)}"
             print(f"fault proxy on {proxy.url} -> {upstream} ({faults})")
             print(f"point a flow at it, e.g. APE_FOUNDRY_HOST={proxy.url} ape run demo; Ctrl-C stops")
