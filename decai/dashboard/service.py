@@ -216,13 +216,42 @@ class Service(TrainerPages, MarketPages, Deployments):
         if sender not in accounts:
             raise DecaiError(f"{sender} is not one of the node's dev accounts")
         fields = {k: tx[k] for k in ("from", "to", "data", "value", "gas") if tx.get(k) is not None}
+        # The nonce is fixed here, so a send whose answer is lost is found by it, never sent twice.
+        fields["nonce"] = str(self.provider.make_request("eth_getTransactionCount", [sender, "pending"]))
         try:
-            return str(self.provider.make_request("eth_sendTransaction", [fields]))
+            return self._send_once(sender, fields)
         except Exception as error:  # noqa: BLE001 - the node's reason, in one line
             message = str(error).strip().splitlines()[0] if str(error).strip() else error.__class__.__name__
             if "insufficient funds" in message.lower():
                 message = f"insufficient funds in {sender} for this transaction"
             raise DecaiError(message) from None
+
+    def _send_once(self, sender: str, fields: dict[str, Any]) -> str:
+        """eth_sendTransaction with a fixed nonce; an unknown outcome is resolved by that nonce."""
+        from decai.errors import UnknownOutcome
+
+        nonce = int(fields["nonce"], 0)
+        for _ in range(3):
+            try:
+                return str(self.provider.make_request("eth_sendTransaction", [fields]))
+            except UnknownOutcome:
+                found = self._sent_with_nonce(sender, nonce)
+                if found:
+                    return found
+                if int(str(self.provider.make_request("eth_getTransactionCount", [sender, "latest"])), 0) > nonce:
+                    raise DecaiError(
+                        f"nonce {nonce} of {sender} was used by another transaction; nothing sent again"
+                    ) from None
+        raise DecaiError(f"the node at {self.node_url} gave no answer to the transaction three times")
+
+    def _sent_with_nonce(self, sender: str, nonce: int) -> str | None:
+        """The hash of `sender`'s transaction with `nonce` in the pending or the last blocks, if any."""
+        for block_id in ("pending", "latest"):
+            block = self.provider.make_request("eth_getBlockByNumber", [block_id, True]) or {}
+            for tx in block.get("transactions") or []:
+                if checksum(tx["from"]) == sender and int(str(tx["nonce"]), 0) == nonce:
+                    return str(tx["hash"])
+        return None
 
     def receipt(self, tx_hash: str) -> dict[str, Any]:
         raw = self.provider.make_request("eth_getTransactionReceipt", [tx_hash])

@@ -98,3 +98,20 @@ def test_reads__endpoint_keeps_failing__one_sentence_naming_it(flaky):
     message = str(raised.value)
     assert message.startswith(f"the node at {proxy.url} did not answer eth_call after 8 tries in ")
     assert message.endswith("(last: HTTP 503 Service Unavailable)") and "\n" not in message
+
+
+def test_dashboard_send__timeout_after_node_accepted__one_transaction(flaky):
+    from decai.dashboard.service import Service
+
+    proxy, trainer, contributor = flaky
+    service = Service()
+    prepared = service.prepare(
+        trainer.address, {"action": "add", "from": contributor.address, "input": "1, 2, 3", "label": "positive"}
+    )
+    nonce = int(rpc(proxy.upstream, "eth_getTransactionCount", contributor.address, "latest"), 16)
+    proxy.add("timeout_after_send", method="eth_sendTransaction")
+    tx_hash = service.send_dev(prepared["tx"])
+    assert proxy.injected["timeout_after_send"] == 1
+    assert int(rpc(proxy.upstream, "eth_getTransactionCount", contributor.address, "latest"), 16) == nonce + 1
+    assert rpc(proxy.upstream, "eth_getTransactionReceipt", tx_hash)["status"] == "0x1"
+    assert len(added_events(proxy, trainer)) == 1
