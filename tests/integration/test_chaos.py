@@ -289,3 +289,27 @@ def _account(address: str):
     from ape import accounts
 
     return next(account for account in accounts.test_accounts if account.address == address)
+
+
+def test_chaos__simulation__same_run_to_the_wei_as_without_faults(tmp_path):
+    """The simulation on the chain backend (SDK transport: every send through
+    decai.chain.transact) under faults gives the very run it gives without."""
+    from ape import accounts, chain
+
+    from decai.simulation.runner import run_experiment
+    from tests.helpers.faults import SIMULATION_START, chaos_config
+
+    settings = chaos_config(tmp_path, hours=3 if FAULTS < 50 else 12)
+    clock = ("--timestamp", str(SIMULATION_START))
+    with faulty_network(anvil_args=clock) as proxy:
+        calm = run_experiment(settings, accounts=accounts.test_accounts, chain=chain)
+        assert proxy.total == 0
+    with faulty_network(seed=11, anvil_args=clock) as proxy:
+        chaos = Chaos(proxy, "simulation")
+        chaos.faults_on()
+        stormy = run_experiment(settings, accounts=accounts.test_accounts, chain=chain)
+        chaos.faults_off()
+        assert (stormy.transactions, stormy.series, stormy.agents) == (calm.transactions, calm.series, calm.agents)
+        assert sum(calm.transactions.values()) > 15
+        chaos.report()
+    assert chaos.done()
