@@ -176,16 +176,17 @@ def test_chaos__add__one_deposit_per_intended_addition(chaos):
     chaos.report()
 
 
-def _added(chaos: Chaos, trainer: Trainer, count: int, label: int, sender) -> list:
+def _added(chaos: Chaos, trainer: Trainer, features: range, label: int, sender) -> list:
+    """One contribution per feature index, sent without faults."""
     chaos.faults_off()
-    return [trainer.add_data([i % 200], label, sender=sender) for i in range(count)]
+    return [trainer.add_data([feature % 200], label, sender=sender) for feature in features]
 
 
 def test_chaos__refund__each_refund_paid_once(chaos):
     trainer = _trainer(chaos)
     refunded = 0
     while not chaos.done() and refunded < MAX_ROUNDS:
-        batch = _added(chaos, trainer, 5, 1, chaos.contributor)
+        batch = _added(chaos, trainer, range(5), 1, chaos.contributor)
         chaos.advance(DAY + 1)
         before = chaos.nonce(chaos.contributor)
         chaos.faults_on()
@@ -206,8 +207,10 @@ def test_chaos__report__each_report_paid_once(chaos):
     trainer = _trainer(chaos)
     reported = 0
     while not chaos.done() and reported < MAX_ROUNDS:
-        good = _added(chaos, trainer, 1, 1, chaos.reporter)[0]
-        bad = _added(chaos, trainer, 4, 0, chaos.contributor)  # the model predicts 1 for every sample
+        # The model predicts 1 for every feature at first; a bad contribution lowers only its own
+        # feature's weight, so the reporter's good ones use features the bad ones never touch.
+        good = _added(chaos, trainer, range(150 + reported % 50, 151 + reported % 50), 1, chaos.reporter)[0]
+        bad = _added(chaos, trainer, range(reported % 140, reported % 140 + 4), 0, chaos.contributor)
         chaos.advance(DAY + 1)
         trainer.refund(good, sender=chaos.reporter)  # the reporter's standing: a good contribution refunded
         before = chaos.nonce(chaos.reporter)
@@ -226,7 +229,7 @@ def test_chaos__report__each_report_paid_once(chaos):
 
 def test_chaos__export__equals_the_chain(chaos):
     trainer = _trainer(chaos)
-    _added(chaos, trainer, 12, 1, chaos.contributor)
+    _added(chaos, trainer, range(12), 1, chaos.contributor)
     chaos.faults_on()
     exports = 0
     while not chaos.done() and exports < MAX_ROUNDS:

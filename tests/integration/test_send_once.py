@@ -115,3 +115,15 @@ def test_dashboard_send__timeout_after_node_accepted__one_transaction(flaky):
     assert int(rpc(proxy.upstream, "eth_getTransactionCount", contributor.address, "latest"), 16) == nonce + 1
     assert rpc(proxy.upstream, "eth_getTransactionReceipt", tx_hash)["status"] == "0x1"
     assert len(added_events(proxy, trainer)) == 1
+
+
+def test_refund__lagging_node_shows_the_clock_before_the_wait__contract_decides(flaky):
+    proxy, trainer, contributor = flaky
+    contribution = trainer.add_data([7], 1, sender=contributor)
+    rpc(proxy.upstream, "evm_increaseTime", 86_400 + 1)
+    rpc(proxy.upstream, "evm_mine")
+    # from now on every block read is one block behind: its time is before the refund wait ended
+    proxy.add("stale_head", method="eth_getBlockByNumber", depth=1, times=0)
+    assert trainer.pending_time() < contribution.added_time + 86_400
+    assert trainer.refund(contribution, sender=contributor) == contribution.deposit
+    assert int(rpc(proxy.upstream, "eth_getBalance", trainer.contract.address, "latest"), 16) == 0
