@@ -309,7 +309,10 @@ def test_chaos__simulation__same_run_to_the_wei_as_without_faults(tmp_path):
         assert proxy.total == 0
     with faulty_network(seed=11, anvil_args=clock) as proxy:
         chaos = Chaos(proxy, "simulation")
-        chaos.faults_on()
+        # The simulation schedules its agents by the chain's clock: a stale head would change
+        # the schedule itself (a different run, not a wrong one), so this flow meets every
+        # fault but that one.
+        proxy.set_rate(RATE, tuple(kind for kind in KINDS if kind != "stale_head"), SEND_RATE)
         stormy = run_experiment(settings, accounts=accounts.test_accounts, chain=chain)
         chaos.faults_off()
         assert (stormy.transactions, stormy.series, stormy.agents) == (calm.transactions, calm.series, calm.agents)
