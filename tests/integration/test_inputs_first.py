@@ -12,7 +12,7 @@ import re
 import pytest
 
 from decai.chain.node import Anvil
-from tests.helpers.scripts import TEST_ACCOUNTS, nonce, rpc, run_script
+from tests.helpers.scripts import SAMPLE, TEST_ACCOUNTS, nonce, rpc, run_script
 
 LIBRARY_TEXT = ("ValueOutOfBounds", "InvalidAddress", "IsADirectoryError", "ValueError", "ENS", "Traceback")
 
@@ -149,3 +149,22 @@ def test_train__nan_and_stray_class__file_line_column(tmp_path, node):
     assert f"warning: {data}: left out 1 row with an empty 'label' (line 104)" in kept.err
     assert f"warning: {data}:102: column 'label': class '2' has 1 of 101 rows" in kept.err
     assert "3 classes" in kept.out and out.exists()
+
+
+def test_add_data__refund_hint__runs_as_printed(node):
+    url, records, _ = node
+    added = run_script(url, records, "add_data", "--trainer", "bc", "--values", SAMPLE, "--label", "malignant",
+                       "--account", "TEST::2")  # fmt: skip
+    assert added.code == 0, added.err
+    hint = re.search(r"refund with: ape run (.*)$", added.out, flags=re.M).group(1).split()
+    assert hint[-2:] == ["--account", "TEST::2"]
+    assert run_script(url, records, "time", "--advance", "1d").code == 0
+    refunded = run_script(url, records, *hint)
+    assert refunded.code == 0 and refunded.out.startswith("refunded "), refunded.out + refunded.err
+
+
+def test_market_status__ether_and_durations(node):
+    url, records, market = node
+    result = run_script(url, records, "market", "status", market)
+    assert result.code == 0, result.err
+    assert "bounty      0 ETH   stake 0.01 ETH" in result.out and " wei" not in result.out
