@@ -85,6 +85,7 @@ exports: (
     market.opened_at,
     market.participation_deadline,
     market.num_contributions,
+    market.contributions_of,
     market.contribution,
     market.chain_head,
     market.ended_at,
@@ -92,6 +93,7 @@ exports: (
     market.next_portion,
     market.num_test_samples,
     market.forfeited,
+    market.burned_stakes,
     # reward computation
     market.stage,
     market.processing_cursor,

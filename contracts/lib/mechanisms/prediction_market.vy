@@ -22,7 +22,7 @@
           bounty is burned (owed to nobody), so that not revealing costs the
           provider the whole bounty whatever addresses they control;
         - processing is permissionless (`process` in the trainer).
-@dev Rewards (issue 11; docs/MARKET.md argues the rule):
+@dev Rewards (docs/MARKET.md argues the rule):
      E_t is the number of test samples that h_t (the model after the first t
      contributions) gets wrong, M the test-set size, so the loss is E_t / M.
      Every contribution changes the model (the trainer refuses samples the
@@ -30,19 +30,27 @@
      uncancelled one (same sample, opposite label: the two perceptron
      updates sum to zero) cancels it: both are flagged at `add_data` and the
      replay skips them, so the E_t are those of the sequence without them.
-     Each contribution is scored once by its own effect,
-         s_t = E_{t-1} - E_t,
-     nothing is ever charged to a neighbour. Balances are in units of
-     stake / M (one stake = M): s_t < 0 gets 0 (the stake goes to the
-     pool), s_t = 0 gets M - 1 (one unit to the pool), s_t > 0 gets
-     M + floor(pool * s_t / S+), S+ the sum of positive scores and
-         pool = (bounty // stake) * max(0, E_0 - E_T) + units forfeited,
-     so contributors gain beyond their stakes at most
-     bounty * max(0, E_0 - E_T) / M. A tally pass computes S+ and the pool,
-     a settling pass credits floor(b_t * stake / M) wei each (rounded down,
-     in the contract's favour); the provider gets bounty + stakes - all
-     payouts. decai/market/reward.py holds the reference implementation
-     that the contract matches exactly.
+     The replay also records which test samples each contribution fixed.
+     A contribution that lowered the error (E_{t-1} > E_t) keeps its stake,
+     an idle one (E_{t-1} == E_t) pays a fee of one unit (stake / M), a
+     harmful one forfeits its stake; fees and forfeits are burned (owed to
+     nobody, so that no party, the provider included, profits from a
+     harmful or idle contribution). One account may make at most
+     ACCOUNT_LIMIT contributions, so that no single account fills the
+     market. A
+     test sample that h_0 gets wrong and h_T right is credited to the first
+     contribution that fixed it; credits are paid R = bounty // stake units
+     each, first come, first served, until E_0 - E_T is used up. Balances
+     are in units of stake / M (one stake = M): (M, M - 1 or 0) + R * share.
+     So a later contribution lowers an earlier one's payout only by
+     breaking a test sample h_T got right, never its kept stake, and
+     contributors gain beyond their stakes at most
+     bounty * max(0, E_0 - E_T) / M. One pass credits
+     floor(kept * stake / M) + floor(R * share * stake / M) wei each
+     (rounded down, in the contract's favour); the provider gets
+     bounty + stakes - payouts - burned stakes.
+     decai/market/reward.py holds the reference implementation that the
+     contract matches exactly.
 """
 
 
@@ -62,6 +70,10 @@ MAX_TEST_SAMPLES: constant(uint256) = 256
 
 # @dev Most contributions one market accepts.
 MAX_CONTRIBUTIONS: constant(uint256) = 512
+
+# @dev Most contributions one account may make: no single account can fill
+#      the market and lock others out.
+ACCOUNT_LIMIT: constant(uint256) = MAX_CONTRIBUTIONS // 8
 
 # @dev Most rounds a bounty may buy (bounty // stake), so that balances fit
 #      their 80-bit field: M * (1 + rounds) < 2**8 * 2**65 < 2**80.
@@ -89,7 +101,7 @@ PHASE_CANCELLED: constant(uint256) = 6       # first portion never revealed
 STAGE_NONE: constant(uint256) = 0
 STAGE_SCORE: constant(uint256) = 1    # one test sample scored under h_T
 STAGE_REPLAY: constant(uint256) = 2   # one contribution undone: E_{t-1}
-STAGE_ROUNDS: constant(uint256) = 3   # one contribution tallied or settled
+STAGE_ROUNDS: constant(uint256) = 3   # one contribution settled
 STAGE_FORFEIT: constant(uint256) = 4  # one contribution's stake refunded
 
 
@@ -193,6 +205,14 @@ _chain: bytes32
 # @dev Contribution words, in order (layout above).
 _contributions: uint256[MAX_CONTRIBUTIONS]
 
+# @dev Per contribution, the test samples it fixed that h_T still gets
+#      right (bit j: test sample j), recorded by the replay and cleared when
+#      the contribution is settled.
+_fixes: uint256[MAX_CONTRIBUTIONS]
+
+# @dev The test samples h_T gets wrong, once scored.
+_final_wrong: uint256
+
 # @dev keccak256(abi_encode(sample, label)) -> index + 1 of the latest
 #      contribution of that sample and label not yet cancelled by one with
 #      the opposite label (0: none).
@@ -212,6 +232,9 @@ rounds_left: public(uint256)
 # @dev The reward pass in progress while stage == STAGE_ROUNDS.
 _pass: RewardPass
 
+# @dev Contributions each account has made.
+contributions_of: public(HashMap[address, uint256])
+
 # @dev Wei each account may withdraw now.
 owed: public(HashMap[address, uint256])
 
@@ -227,16 +250,18 @@ total_withdrawn: public(uint256)
 # @dev True once the bounty was forfeited (burned: owed to nobody).
 forfeited: public(bool)
 
+# @dev Wei of forfeited stakes: burned, owed to nobody (module notes).
+burned_stakes: public(uint256)
+
 
 # --------------------------------------------------------------- structs --
 
-# @dev The reward computation after the replay: a tally pass over the
-#      contributions, then a settling pass (module notes).
+# @dev The reward pass after the replay: one visit per contribution, in
+#      order (module notes).
 struct RewardPass:
-    settling: bool              # false: tallying; true: crediting
     previous_loss: uint256      # E before the contribution at the cursor
-    positive: uint256           # sum of the positive scores
-    pool: uint256               # units shared by the positive scores
+    unfixed: uint256            # test samples wrong under h_0, right under h_T, not yet fixed
+    left: uint256               # errors removed not yet paid for (of E_0 - E_T)
     final_loss: uint256         # E_T
 
 
@@ -658,6 +683,7 @@ def _check_open():
     assert state & _PHASE_MASK == PHASE_PARTICIPATION, "prediction_market: participation is not open"
     assert block.timestamp < ((state >> _OPENED_SHIFT) & _TIME_MASK) + max_duration_s, "prediction_market: participation deadline passed"
     assert (state >> _COUNT_SHIFT) & _COUNT_MASK < MAX_CONTRIBUTIONS, "prediction_market: contribution limit reached"
+    assert self.contributions_of[msg.sender] < ACCOUNT_LIMIT, "prediction_market: account contribution limit reached"
 
 
 @internal
@@ -688,6 +714,7 @@ def _record(data: DynArray[int64, constants.MAX_SAMPLE_LENGTH], label: uint64, u
         else:
             self._open[keccak256(abi_encode(data, label))] = count + 1
     self._contributions[count] = word
+    self.contributions_of[msg.sender] += 1
     self._chain = keccak256(abi_encode(self._chain, data))
     # count < MAX_CONTRIBUTIONS (checked in _check_open): no carry out of the field.
     self._state = state + (1 << _COUNT_SHIFT)
@@ -737,14 +764,27 @@ def _begin_processing():
 
 
 @internal
-def _finish_scoring(final_loss: uint256):
+def _finish_scoring(final_loss: uint256, final_wrong: uint256):
     """
-    @dev h_T is scored: record E_T for the last contribution; replay next.
+    @dev h_T is scored: record E_T for the last contribution and the test
+         samples h_T gets wrong; replay next.
     """
     count: uint256 = self._count()
     self._set_loss(count - 1, final_loss)
+    self._final_wrong = final_wrong
     self.stage = STAGE_REPLAY
     self._cursor = count
+
+
+@internal
+def _record_fixes(index: uint256, fixed: uint256):
+    """
+    @dev The replay found the test samples contribution `index` fixed
+         (wrong before it, right after it); keep those h_T still gets right.
+    """
+    kept: uint256 = fixed & ~self._final_wrong
+    if kept != 0:
+        self._fixes[index] = kept
 
 
 @internal
@@ -758,33 +798,57 @@ def _set_loss(index: uint256, loss: uint256):
 
 
 @internal
-def _start_rounds(loss_0: uint256):
+def _start_rounds(loss_0: uint256, wrong_0: uint256):
     """
-    @dev Every E_t is known: start the tally pass.
+    @dev Every E_t is known, and h_0's wrong test samples: start the reward
+         pass.
     """
     self.initial_loss = loss_0
     self.stage = STAGE_ROUNDS
     self._cursor = 0
     self.rounds_left = self.bounty // stake
     count: uint256 = self._count()
+    final_loss: uint256 = (self._contributions[count - 1] >> _LOSS_SHIFT) & _LOSS_MASK
+    improvement: uint256 = 0
+    if loss_0 > final_loss:
+        improvement = loss_0 - final_loss
     self._pass = RewardPass(
-        settling=False,
         previous_loss=loss_0,
-        positive=0,
-        pool=0,
-        final_loss=(self._contributions[count - 1] >> _LOSS_SHIFT) & _LOSS_MASK,
+        unfixed=wrong_0 & ~self._final_wrong,
+        left=improvement,
+        final_loss=final_loss,
     )
 
 
 @internal
-def _settle(index: uint256, word: uint256, balance: uint256, m: uint256):
+@pure
+def _popcount(bits: uint256) -> uint256:
+    x: uint256 = bits
+    n: uint256 = 0
+    for _: uint256 in range(MAX_TEST_SAMPLES):
+        if x == 0:
+            break
+        # Clear the lowest set bit.
+        x &= unsafe_sub(x, 1)
+        n += 1
+    return n
+
+
+@internal
+def _settle(index: uint256, word: uint256, kept: uint256, reward: uint256, m: uint256):
     """
-    @dev Make a contribution's balance final and credit its payout,
-         floor(balance * stake / M), rounded down in the contract's favour.
+    @dev Make a contribution's balance final (kept + reward units) and
+         credit its payout: floor(kept * stake / M) + floor(reward * stake / M),
+         rounded down in the contract's favour. What the stake loses (all of
+         it, or the fee of an idle contribution) is burned.
     """
+    # rounds <= 2**64 and a share <= 256: the balance fits its 80 bits.
+    balance: uint256 = kept + reward
     self._contributions[index] = (word & _LOW_MASK) | _SETTLED_BIT | (balance << _BALANCE_SHIFT)
-    payout: uint256 = balance * stake // m
+    kept_wei: uint256 = kept * stake // m
+    payout: uint256 = kept_wei + reward * stake // m
     author: address = convert(word & _AUTHOR_MASK, address)
+    self.burned_stakes += stake - kept_wei
     self._credit(author, payout)
     self.credited_to_contributors += payout
     log Settled(index=index, author=author, balance=balance, payout=payout)
@@ -793,54 +857,43 @@ def _settle(index: uint256, word: uint256, balance: uint256, m: uint256):
 @internal
 def _rounds(steps: uint256) -> uint256:
     """
-    @dev Up to `steps` visits of the two reward passes (module notes):
-         the tally pass sums the positive scores and the units forfeited,
-         the settling pass credits every contribution. Returns the steps
-         not used.
+    @dev Up to `steps` contributions settled, in order (module notes): one
+         with E_{t-1} > E_t keeps its stake, one with E_{t-1} == E_t pays a
+         fee of one unit, one with E_{t-1} < E_t forfeits its stake (fee and
+         stakes are burned); the test samples it fixed first that h_T still
+         gets right are paid R units each, first come, first served, until
+         E_0 - E_T is used up. Returns the steps not used.
     """
     p: RewardPass = self._pass
     count: uint256 = self._count()
     m: uint256 = self.num_test_samples
+    rounds: uint256 = self.rounds_left
     index: uint256 = self._cursor
     left: uint256 = steps
-    finished: bool = False
     for _: uint256 in range(steps, bound=MAX_PROCESS_STEPS):
-        left -= 1
-        if index < count:
-            word: uint256 = self._contributions[index]
-            loss: uint256 = (word >> _LOSS_SHIFT) & _LOSS_MASK
-            previous: uint256 = p.previous_loss
-            p.previous_loss = loss
-            if not p.settling:
-                if previous > loss:
-                    p.positive += previous - loss
-                elif previous < loss:
-                    p.pool += m
-                else:
-                    p.pool += 1
-            else:
-                balance: uint256 = 0
-                if previous > loss:
-                    # Rounded down: the dust goes to the provider.
-                    # pool < 2**73 and a score <= 256: no overflow.
-                    balance = m + p.pool * (previous - loss) // p.positive
-                elif previous == loss:
-                    balance = m - 1
-                self._settle(index, word, balance, m)
-            index += 1
-        elif not p.settling:
-            # End of the tally: the pool is the bounty's share for the
-            # improvement of h_T over h_0 plus the units forfeited.
-            loss_0: uint256 = self.initial_loss
-            if loss_0 > p.final_loss:
-                p.pool += self.rounds_left * (loss_0 - p.final_loss)
-            p.settling = True
-            p.previous_loss = loss_0
-            index = 0
-        else:
-            finished = True
+        if index == count:
             break
-    if finished or (p.settling and index == count):
+        left -= 1
+        word: uint256 = self._contributions[index]
+        loss: uint256 = (word >> _LOSS_SHIFT) & _LOSS_MASK
+        previous: uint256 = p.previous_loss
+        p.previous_loss = loss
+        recorded: uint256 = self._fixes[index]
+        fixed: uint256 = recorded & p.unfixed
+        if recorded != 0:
+            p.unfixed &= ~fixed
+            self._fixes[index] = 0
+        # The kept stake: all of it, all but one unit, or nothing.
+        kept: uint256 = 0
+        if previous > loss:
+            kept = m
+        elif previous == loss:
+            kept = m - 1
+        share: uint256 = min(self._popcount(fixed), p.left)
+        p.left -= share
+        self._settle(index, word, kept, rounds * share, m)
+        index += 1
+    if index == count:
         self.rounds_left = 0
         self._finish(self.initial_loss, p.final_loss, count)
     else:
@@ -881,13 +934,15 @@ def _settle_forfeit(steps: uint256) -> uint256:
 def _finish(loss_0: uint256, loss_last: uint256, count: uint256):
     """
     @dev Every contribution is credited: the provider gets the rest of the
-         bounty and the stakes, which is never negative because payouts sum
-         to at most (T + bounty // stake) * stake.
+         bounty and the stakes, never negative: a contribution is paid at
+         most its kept stake (what its stake loses is burned) plus
+         floor(R * share * stake / M), and the shares sum to at most
+         E_0 - E_T <= M, so the rewards sum to at most R * stake <= bounty.
     """
     total: uint256 = count * stake
     if not self.forfeited:
         total += self.bounty
-    remainder: uint256 = total - self.credited_to_contributors
+    remainder: uint256 = total - self.credited_to_contributors - self.burned_stakes
     self._credit(self.market_provider, remainder)
     self._set_phase(PHASE_FINISHED)
     self.stage = STAGE_NONE
