@@ -1,11 +1,9 @@
 """The reward computation of the prediction market, in plain Python: the
 reference the contract's arithmetic is checked against.
 
-- `cancelled_pairs` marks the exact undo pairs the contract cancels at
-  `add_data` (same sample, opposite labels, the second undoing the first);
-- `replay_errors` gives, for h_0..h_T of the sequence without the cancelled
-  pairs, the set of test samples each model gets wrong (what the contract's
-  replay computes); `replay_losses` their sizes E_0..E_T;
+- `replay_errors` gives, for h_0..h_T, the set of test samples each model
+  gets wrong (what the contract's replay computes); `replay_losses` their
+  sizes E_0..E_T;
 - `first_fixes` credits each contribution with the test samples it was the
   first to fix and that the final model still gets right;
 - `reward_balances` keeps or burns each stake by the contribution's own
@@ -37,39 +35,19 @@ def error_mask(model, samples: Sequence[Sequence[int]], labels: Sequence[int]) -
     return sum(1 << j for j, (sample, label) in enumerate(zip(samples, labels)) if model.predict(list(sample)) != label)
 
 
-def cancelled_pairs(contributions: Sequence[tuple[Sequence[int], int]]) -> list[bool]:
-    """Which contributions the contract cancels: a contribution of sample x
-    with label l cancels the latest earlier, uncancelled contribution of x
-    with label 1 - l (their perceptron updates sum to zero). Every accepted
-    contribution updates the model (add_data refuses the others)."""
-    open_: dict[tuple[tuple[int, ...], int], int] = {}
-    cancelled = [False] * len(contributions)
-    for index, (data, label) in enumerate(contributions):
-        key, opposite = (tuple(data), label), (tuple(data), 1 - label)
-        earlier = open_.pop(opposite, None)
-        if earlier is not None:
-            cancelled[earlier] = cancelled[index] = True
-        else:
-            open_[key] = index
-    return cancelled
-
-
 def replay_errors(
     initial_model, contributions: Sequence[tuple[Sequence[int], int]], test_samples, test_labels
 ) -> list[int]:
     """The test samples h_0..h_T get wrong (bitmasks), as the contract's
     replay computes them: h_0, then each contribution's update
-    (+-learning_rate on its features) in order, except the cancelled pairs'.
-    `contributions` are accepted ones: each changed the live model when it
-    was added."""
+    (+-learning_rate on its features) in order. `contributions` are accepted
+    ones: each changed the live model when it was added."""
     model = initial_model.copy()
-    cancelled = cancelled_pairs(contributions)
     wrong = [error_mask(model, test_samples, test_labels)]
-    for (data, label), skip in zip(contributions, cancelled):
-        if not skip:
-            step = model.learning_rate if label == 1 else -model.learning_rate
-            for feature in data:
-                model.weights[feature] += step
+    for data, label in contributions:
+        step = model.learning_rate if label == 1 else -model.learning_rate
+        for feature in data:
+            model.weights[feature] += step
         wrong.append(error_mask(model, test_samples, test_labels))
     return wrong
 
@@ -183,7 +161,7 @@ def settle(
     contribution forfeits of its stake (all of it, or the fee) is burned;
     the provider gets the rest of bounty + stakes.
 
-    `wrong` are the masks of `replay_errors` (cancelled pairs skipped)."""
+    `wrong` are the masks of `replay_errors`."""
     if len(authors) != len(wrong) - 1:
         raise DecaiError("one author per contribution")
     rounds, m = bounty // stake, num_test_samples

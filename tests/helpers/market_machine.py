@@ -1,6 +1,7 @@
 """The market state machine's plumbing: raw views, the machine's state,
-its helpers and the end-of-example check against the reference. The rules
-and invariants live in tests/property/test_market_invariants.py."""
+its helpers, the attacker's moves and the end-of-example check against the
+reference. The other rules and the invariants live in
+tests/property/test_market_invariants.py."""
 
 from __future__ import annotations
 
@@ -13,17 +14,22 @@ from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
+    precondition,
+    rule,
 )
 
 from decai.market.client import MAX_PROCESS_STEPS, Market
 from decai.market.encoding import Portion, chain_values, pack_uint32
-from decai.market.reward import cancelled_pairs, replay_losses, reward_balances, settle, settle_forfeit
+from decai.market.reward import replay_errors, reward_balances, settle, settle_forfeit
 from tests.helpers.market import (
     NUM_FEATURES,
     PARAMETERS,
     STAKE,
     initial_model,
+    truth,
 )
+
+ACCOUNT_LIMIT = 64
 
 PHASES = ("setup", "committed", "participation", "reveal", "processing", "finished", "cancelled")
 
@@ -49,8 +55,28 @@ class Views:
 samples_strategy = st.lists(st.integers(0, NUM_FEATURES - 1), min_size=1, max_size=6, unique=True).map(sorted)
 
 
-def settlement_forfeited(losses, m, rounds):
-    return [score < 0 for score in reward_balances(losses, m, rounds).scores]
+def check_appended(prefix, everything, samples, labels, rounds) -> str:
+    """The market's rules for contributions appended after `prefix` (by
+    anyone, any number of accounts), on the reference: unless they break a
+    test sample the final model got right, no earlier balance goes down; and
+    they gain at most R units per test sample they newly fixed in the final
+    model, so nothing when they leave it no better. Returns what happened,
+    for the tally."""
+    m, count = len(samples), len(prefix)
+    wrong_before = replay_errors(initial_model(), prefix, samples, labels)
+    wrong_after = replay_errors(initial_model(), everything, samples, labels)
+    before = reward_balances(wrong_before, m, rounds).balances
+    after = reward_balances(wrong_after, m, rounds).balances
+    broken = wrong_after[-1] & ~wrong_before[-1]
+    newly_fixed = wrong_before[-1] & ~wrong_after[-1]
+    if not broken:
+        assert all(a >= b for a, b in zip(after, before)), (before, after)
+    gain = sum(after[count:]) - m * (len(everything) - count)
+    assert gain <= rounds * bin(newly_fixed).count("1")
+    if not newly_fixed:
+        assert gain <= 0
+        return "appended, no better: earned nothing"
+    return "appended, fixed something"
 
 
 class MarketMachineBase(RuleBasedStateMachine):
@@ -61,6 +87,7 @@ class MarketMachineBase(RuleBasedStateMachine):
     chain = None
     provider = None
     contributors: list = []
+    attackers: list = []  # one attacker's accounts
     keeper = None
     vanishing: str | None = None
     tally: Counter = Counter()
@@ -99,7 +126,7 @@ class MarketMachineBase(RuleBasedStateMachine):
         return ("none", "score", "replay", "rounds", "forfeit")[self.view("stage()")]
 
     def accounts(self):
-        return [self.provider, *self.contributors, self.keeper]
+        return [self.provider, *self.contributors, *self.attackers, self.keeper]
 
     def fingerprint(self):
         """The market's whole storage (its trie root) and its balance: a
@@ -150,6 +177,52 @@ class MarketMachineBase(RuleBasedStateMachine):
             drawn, index = self.view("first_portion()", returns="bool,uint256")
         return index
 
+    def evaluated_test_set(self):
+        """The test set D (all portions but the first), once the first is drawn."""
+        drawn, first = self.view("first_portion()", returns="bool,uint256")
+        if not drawn:
+            return None
+        rest = [p for i, p in enumerate(self.portions) if i != first]
+        return [s for p in rest for s in p.samples], [label for p in rest for label in p.labels]
+
+    # -- the attacker -----------------------------------------------------------------
+    @precondition(lambda self: self.at("participation"))
+    @rule(
+        moves=st.lists(
+            st.tuples(st.integers(0, 1), samples_strategy, st.integers(0, 2), st.integers(0, NUM_FEATURES - 1)),
+            min_size=1,
+            max_size=4,
+        )
+    )
+    def attacker_appends(self, moves):
+        """One attacker with two accounts appends: inexact harm/undo pairs
+        (a sample with the wrong label from one account, then the sample
+        plus one feature with the right label from the other), ordinary
+        samples with a random label, or exact undos of others' work."""
+        c = self.contract
+        for who, sample, kind, extra in moves:
+            if self.next_time() >= self.view("participation_deadline()"):
+                return
+            if kind == 0:
+                undo = sorted(set(sample) | {extra})
+                planned = [(who, sample, 1 - truth(sample)), (1 - who, undo, truth(sample))]
+            elif kind == 1:
+                planned = [(who, sample, extra % 2)]
+            elif self.contributions:
+                _, other, label = self.contributions[extra % len(self.contributions)]
+                planned = [(who, other, 1 - label)]
+            else:
+                continue
+            for k, data, label in planned:
+                account = self.attackers[k]
+                if c.predict(data) == label or self.view("contributions_of(address)", account.address) >= ACCOUNT_LIMIT:
+                    continue
+                self.next_time()
+                c.add_data(data, label, sender=account, value=STAKE)
+                self.contributions.append((account.address, data, label))
+                self.paid_in += STAKE
+                self.tally["attacker added"] += 1
+
     # -- the end ----------------------------------------------------------------------
     def finish_and_check(self):
         """Drive the market to its end through the exit that applies, then
@@ -180,12 +253,12 @@ class MarketMachineBase(RuleBasedStateMachine):
             else:
                 c.process(MAX_PROCESS_STEPS, sender=self.keeper)
         assert self.phase in ("finished", "cancelled")
-        burned_now = self.bounty if self.view("forfeited()", returns="bool") else 0
-        assert self.view("total_owed()") + sum(self.withdrawn.values()) == self.paid_in - burned_now
+        forfeited = self.view("forfeited()", returns="bool")
+        burned = self.bounty if forfeited and self.contributions else self.view("burned_stakes()")
+        assert self.view("total_owed()") + sum(self.withdrawn.values()) == self.paid_in - burned
 
         provider = self.provider.address
         authors = [author for author, _, _ in self.contributions]
-        forfeited = self.view("forfeited()", returns="bool")
         ending = (
             "cancelled"
             if self.phase == "cancelled"
@@ -203,39 +276,24 @@ class MarketMachineBase(RuleBasedStateMachine):
         elif forfeited:
             expected = settle_forfeit(authors, STAKE, self.bounty, provider).owed
         else:
-            first = self.view("first_portion()", returns="bool,uint256")[1]
-            rest = [p for i, p in enumerate(self.portions) if i != first]
-            samples = [s for p in rest for s in p.samples]
-            labels = [label for p in rest for label in p.labels]
-            losses = replay_losses(initial_model(), [(d, label) for _, d, label in self.contributions], samples, labels)
+            samples, labels = self.evaluated_test_set()
+            wrong = replay_errors(initial_model(), [(d, label) for _, d, label in self.contributions], samples, labels)
+            losses = [bin(w).count("1") for w in wrong]
             count = len(self.contributions)
             on_chain = [self.view("initial_loss()")] + [
-                self.view("contribution(uint256)", i, returns="address,uint64,bool,bool,bool,uint256,uint256")[5]
+                self.view("contribution(uint256)", i, returns="address,uint64,bool,bool,uint256,uint256")[4]
                 for i in range(count)
             ]
             assert on_chain == losses
-            settlement = settle(authors, losses, len(samples), STAKE, self.bounty, provider)
+            settlement = settle(authors, wrong, len(samples), STAKE, self.bounty, provider)
+            assert self.view("burned_stakes()") == settlement.burned
             expected = settlement.owed
             gain = sum(settlement.payouts) - STAKE * len(authors)
             self.tally[f"contributors {'gained' if gain > 0 else 'lost' if gain < 0 else 'broke even'}"] += 1
-            self.tally["some contribution forfeited"] += any(
-                settlement_forfeited(losses, len(samples), self.bounty // STAKE)
-            )
-            # Issue 11 item 1: a cancelled pair never lowers anyone else's balance.
-            pairs = cancelled_pairs([(d, label) for _, d, label in self.contributions])
-            self.tally["some pair cancelled"] += any(pairs)
-            kept = [k for k in range(count) if not pairs[k]]
-            if kept and any(pairs):
-                rounds = self.bounty // STAKE
-                alone = replay_losses(
-                    initial_model(),
-                    [(self.contributions[k][1], self.contributions[k][2]) for k in kept],
-                    samples,
-                    labels,
-                )
-                without = reward_balances(alone, len(samples), rounds).balances
-                withp = settlement.balances
-                assert all(withp[k] >= b for k, b in zip(kept, without))
+            self.tally["some stake burned"] += settlement.burned > 0
+            attack = sum(settlement.owed.get(a.address, 0) for a in self.attackers)
+            staked = STAKE * sum(1 for author in authors if author in {a.address for a in self.attackers})
+            self.tally[f"attacker {'gained' if attack > staked else 'did not gain'}"] += bool(staked)
             assert gain * len(samples) <= self.bounty * max(0, losses[0] - losses[-1])
             assert gain <= self.bounty
         for account in self.accounts():
@@ -247,8 +305,8 @@ class MarketMachineBase(RuleBasedStateMachine):
             if owed:
                 self.withdrawn[account.address] = self.withdrawn.get(account.address, 0) + owed
                 c.withdraw(sender=account)
-        # A forfeited bounty is burned: it stays in the contract, owed to nobody.
-        burned = self.bounty if forfeited and authors else 0
+        # A forfeited bounty, or forfeited stakes, are burned: they stay in the
+        # contract, owed to nobody.
         assert self.balance() == burned and sum(self.withdrawn.values()) == self.paid_in - burned
         with ape.reverts("prediction_market: nothing to withdraw"):
             c.withdraw(sender=self.provider)

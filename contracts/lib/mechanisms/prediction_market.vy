@@ -26,20 +26,16 @@
      E_t is the number of test samples that h_t (the model after the first t
      contributions) gets wrong, M the test-set size, so the loss is E_t / M.
      Every contribution changes the model (the trainer refuses samples the
-     model already predicts). A contribution that undoes exactly an earlier
-     uncancelled one (same sample, opposite label: the two perceptron
-     updates sum to zero) cancels it: both are flagged at `add_data` and the
-     replay skips them, so the E_t are those of the sequence without them.
-     The replay also records which test samples each contribution fixed.
+     model already predicts); the replay walks back from h_T and records
+     E_t and which test samples each contribution fixed.
      A contribution that lowered the error (E_{t-1} > E_t) keeps its stake,
      an idle one (E_{t-1} == E_t) pays a fee of one unit (stake / M), a
      harmful one forfeits its stake; fees and forfeits are burned (owed to
      nobody, so that no party, the provider included, profits from a
      harmful or idle contribution). One account may make at most
      ACCOUNT_LIMIT contributions, so that no single account fills the
-     market. A
-     test sample that h_0 gets wrong and h_T right is credited to the first
-     contribution that fixed it; credits are paid R = bounty // stake units
+     market. A test sample that h_0 gets wrong and h_T right is credited to
+     the first contribution that fixed it; credits are paid R = bounty // stake units
      each, first come, first served, until E_0 - E_T is used up. Balances
      are in units of stake / M (one stake = M): (M, M - 1 or 0) + R * share.
      So a later contribution lowers an earlier one's payout only by
@@ -120,15 +116,13 @@ _TIME_MASK: constant(uint256) = 2**64 - 1
 #      bits   0..159 author
 #      bit  160      label (0 or 1)
 #      bit  161      the contribution changed the model
-#      bit  162      cancelled: one of an exact pair (same sample, opposite
-#                    labels) whose updates sum to zero; skipped by the replay
+#      bit  162      unused
 #      bit  163      final balance credited to the author
 #      bits 164..175 E_t: test samples h_t gets wrong (set while processing)
 #      bits 176..255 balance in units of stake / M (set while processing)
 _AUTHOR_MASK: constant(uint256) = 2**160 - 1
 _LABEL_BIT: constant(uint256) = 2**160
 _UPDATED_BIT: constant(uint256) = 2**161
-_CANCELLED_BIT: constant(uint256) = 2**162
 _SETTLED_BIT: constant(uint256) = 2**163
 _LOSS_SHIFT: constant(uint256) = 164
 _LOSS_MASK: constant(uint256) = 2**12 - 1
@@ -212,11 +206,6 @@ _fixes: uint256[MAX_CONTRIBUTIONS]
 
 # @dev The test samples h_T gets wrong, once scored.
 _final_wrong: uint256
-
-# @dev keccak256(abi_encode(sample, label)) -> index + 1 of the latest
-#      contribution of that sample and label not yet cancelled by one with
-#      the opposite label (0: none).
-_open: HashMap[bytes32, uint256]
 
 # @dev What `process` does next, and where it is.
 stage: public(uint256)
@@ -451,12 +440,11 @@ def first_portion() -> (bool, uint256):
 
 @external
 @view
-def contribution(index: uint256) -> (address, uint64, bool, bool, bool, uint256, uint256):
+def contribution(index: uint256) -> (address, uint64, bool, bool, uint256, uint256):
     """
     @notice A contribution's record.
     @param index Its position (0 = first contribution).
-    @return author, label, whether it changed the model, whether it was
-            cancelled (one of an exact pair of opposite labels), whether its
+    @return author, label, whether it changed the model, whether its
             balance was credited,
             E_t (test errors of the model right after it; set while
             processing), balance in units of stake / M (set while processing).
@@ -467,7 +455,6 @@ def contribution(index: uint256) -> (address, uint64, bool, bool, bool, uint256,
         convert(word & _AUTHOR_MASK, address),
         convert((word >> 160) & 1, uint64),
         word & _UPDATED_BIT != 0,
-        word & _CANCELLED_BIT != 0,
         word & _SETTLED_BIT != 0,
         (word >> _LOSS_SHIFT) & _LOSS_MASK,
         word >> _BALANCE_SHIFT,
@@ -702,17 +689,6 @@ def _record(data: DynArray[int64, constants.MAX_SAMPLE_LENGTH], label: uint64, u
         word |= _LABEL_BIT
     if updated:
         word |= _UPDATED_BIT
-        # An update with the opposite label of an earlier, uncancelled update
-        # of the same sample undoes it exactly: both are cancelled, and the
-        # replay skips them, as if neither had been made.
-        opposite: bytes32 = keccak256(abi_encode(data, 1 - label))
-        earlier: uint256 = self._open[opposite]
-        if earlier != 0:
-            self._open[opposite] = 0
-            self._contributions[earlier - 1] |= _CANCELLED_BIT
-            word |= _CANCELLED_BIT
-        else:
-            self._open[keccak256(abi_encode(data, label))] = count + 1
     self._contributions[count] = word
     self.contributions_of[msg.sender] += 1
     self._chain = keccak256(abi_encode(self._chain, data))

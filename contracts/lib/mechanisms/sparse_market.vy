@@ -539,9 +539,7 @@ def _replay(
         k: uint256 = count - 1 - q
         index: uint256 = remaining - 1 - q
         word: uint256 = market._contributions[index]
-        # A cancelled pair's updates sum to zero: skipping both replays the
-        # sequence without them.
-        if word & market._UPDATED_BIT != 0 and word & market._CANCELLED_BIT == 0:
+        if word & market._UPDATED_BIT != 0:
             # The update added +lr (label 1) or -lr (label 0) to each
             # feature's weight; undoing it moves the scores the other way.
             delta: int256 = learning_rate

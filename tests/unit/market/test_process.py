@@ -41,9 +41,8 @@ def test_rewards_match_the_reference(mixed, portions, provider, contributors, st
     result = reward_balances(wrong, len(samples), BOUNTY // STAKE)
     assert 0 < sum(1 for b in result.balances if b == 0) < len(contributions)  # some stakes burned, not all
     records = [c.contribution(i) for i in range(len(contributions))]
-    assert tuple(r[6] for r in records) == result.balances
-    assert not any(r[3] for r in records)  # no exact pairs here
-    assert all(r[4] for r in records)
+    assert tuple(r[5] for r in records) == result.balances
+    assert all(r[3] for r in records)
 
     settlement = settle([x.author for x in contributions], wrong, len(samples), STAKE, BOUNTY, provider.address)
     for account, amount in settlement.owed.items():
