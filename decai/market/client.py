@@ -403,7 +403,7 @@ class Market:
     def losses(self) -> list[int]:
         """E_0..E_T once the replay is over."""
         count = int(self.contract.num_contributions())
-        return [int(self.contract.initial_loss())] + [int(self.contract.contribution(i)[5]) for i in range(count)]
+        return [int(self.contract.initial_loss())] + [int(self.contract.contribution(i)[4]) for i in range(count)]
 
     def status(self, accounts: Sequence[str] = ()) -> MarketStatus:
         """A snapshot of the market, with what `accounts` are owed."""

@@ -150,7 +150,9 @@ def run_demo(seed: int = 4, echo: Callable[[str], None] = print) -> dict:
         spent = staked.get(account.address, 0)
         result[names[account.address]] = {"staked": spent, "received": owed}
         echo(f"{names[account.address]:<10}{_ether(spent):>12}{_ether(owed):>14}{_ether(owed - spent, sign=True):>10}")
-    if chain.provider.get_balance(c.address) != 0:
-        raise DecaiError("the market still holds ether after everyone withdrew")
+    burned = int(c.burned_stakes())
+    echo(f"burned (stakes of harmful contributions, fees of idle ones): {_ether(burned)} ETH")
+    if chain.provider.get_balance(c.address) != burned:
+        raise DecaiError("the market holds other ether than the burned stakes after everyone withdrew")
     echo("gas: " + ", ".join(f"{name} {used:,}" for name, used in gas.items()))
-    return {"losses": losses, "num_test_samples": m, "accounts": result, "gas": gas}
+    return {"losses": losses, "num_test_samples": m, "accounts": result, "burned": burned, "gas": gas}

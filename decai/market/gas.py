@@ -13,22 +13,23 @@ The test set has 64 samples of 15 features, split into 4 portions of 16
 (one revealed first, 48 evaluated). The market refuses a sample the model
 already predicts (every weight 2: it predicts 1 for everything at first), so
 carol adds the warm-ups w1 and w2 with label 0; bob adds x_bad with label 0
-(add_update: the model changes, the sample is remembered for an exact undo);
-carol adds [900] with label 0 twice and then with label 1, which undoes the
-second exactly (add_cancel: the pair is cancelled); then 16 more
+(add_update: the model changes; bob's first contribution, so his
+per-account counter is a new storage slot); carol adds [900] with label 0
+twice and then with label 1 (add_repeat: her fifth contribution, the
+counter slot exists already); then 16 more
 contributions from alice, bob and carol, half honest and half with random
 labels, a label the model already predicts being flipped (T = 22).
 Participation ends, the three other portions are revealed, and the keeper
 processes: every test sample scored in one call, every contribution
-replayed in one call, the two reward passes in one call; bob withdraws.
+replayed in one call, the reward pass in one call; bob withdraws.
 
 Reported figures (gasUsed of receipts unless noted):
   deploy_TOTAL, commit, reveal_first, reveal_portion (mean of three),
-  add_update, add_cancel, end_participation, score_per_test_sample,
+  add_update, add_repeat, end_participation, score_per_test_sample,
   replay_call_base (the fixed part of a replay call: test set -> masks),
   replay_per_contribution, replay_per_contribution_per_test_sample,
-  rewards_per_contribution_visit (two visits per contribution: tally and
-  settle), process_TOTAL (all keeper calls),
+  rewards_per_contribution_visit (one visit per contribution, which
+  settles it), process_TOTAL (all keeper calls),
   withdraw, predict_estimate (eth_estimateGas, 21,000 included).
 """
 
@@ -106,7 +107,7 @@ def pm_gas(accounts=None) -> dict[str, int]:
     gas["add_update"] = c.add_data(X_BAD, 0, sender=bob, value=STAKE + 10**15).gas_used
     c.add_data([900], 0, sender=carol, value=STAKE)
     c.add_data([900], 0, sender=carol, value=STAKE)
-    gas["add_cancel"] = c.add_data([900], 1, sender=carol, value=STAKE).gas_used
+    gas["add_repeat"] = c.add_data([900], 1, sender=carol, value=STAKE).gas_used
     for i in range(16):
         sample = sorted(rng.sample(range(1000), 15))
         label = _rule(sample) if i % 2 == 0 else rng.randint(0, 1)

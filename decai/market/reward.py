@@ -1,20 +1,18 @@
 """The reward computation of the prediction market, in plain Python: the
 reference the contract's arithmetic is checked against.
 
-- `replay_errors` gives, for h_0..h_T, the set of test samples each model
-  gets wrong (what the contract's replay computes); `replay_losses` their
-  sizes E_0..E_T;
-- `first_fixes` credits each contribution with the test samples it was the
-  first to fix and that the final model still gets right;
-- `reward_balances` keeps or burns each stake by the contribution's own
-  effect and pays the credited improvement first come, first served, never
-  more than the final model's improvement over h_0;
+- `replay_losses` gives E_0..E_T, the test errors of h_0..h_T (what the
+  contract's replay computes); `replay_errors` the wrong test samples;
+- `reward_balances` scores every contribution once by its own marginal
+  effect, pays the final model's improvement over h_0 to the positive
+  scores first come, first served, and shares what the others forfeit
+  among the earlier positive scores;
 - `settle` / `settle_forfeit` turn balances into wei per account.
 
 Units: a loss is an error count E on the evaluated test set of M samples (the
 loss as a rate is E / M); balances are in units of stake / M, so one stake is
-M units; wei = balance * stake // M (rounded down). Sets of test samples are
-bitmasks: bit j is test sample j.
+M units; wei = kept * stake // M + reward * stake // M (rounded down). Sets
+of test samples are bitmasks: bit j is test sample j.
 """
 
 from __future__ import annotations
@@ -72,19 +70,7 @@ def live_contributions(
     return accepted
 
 
-def first_fixes(wrong: Sequence[int]) -> list[int]:
-    """Per contribution t, how many test samples it fixed first and the final
-    model still gets right: samples h_0 gets wrong, h_T gets right, that
-    h_{t-1} got wrong, h_t gets right, and no earlier contribution had fixed.
-    Each such sample is credited to exactly one contribution, so the credits
-    sum to the samples h_0 gets wrong and h_T right."""
-    unfixed = wrong[0] & ~wrong[-1]
-    credits = []
-    for before, after in zip(wrong, wrong[1:]):
-        fixed = before & ~after & unfixed
-        credits.append(bin(fixed).count("1"))
-        unfixed &= ~fixed
-    return credits
+SCALE = 2**64  # fixed point of the forfeits shared per unit of positive score
 
 
 @dataclass(frozen=True)
@@ -92,10 +78,12 @@ class RewardResult:
     """Final balances (units of stake / M) and what they come from."""
 
     balances: tuple[int, ...]
-    scores: tuple[int, ...]  # E_{t-1} - E_t
-    credits: tuple[int, ...]  # first fixes still right in h_T
-    paid: tuple[int, ...]  # errors removed that are paid, per contribution
+    scores: tuple[int, ...]  # s_t = E_{t-1} - E_t
+    kept: tuple[int, ...]  # units of the own stake kept: M, M - 1 or 0
+    paid: tuple[int, ...]  # errors removed that are paid for (first come, first served)
+    income: tuple[int, ...]  # units of later forfeits received
     improvement: int  # max(0, E_0 - E_T)
+    burned: tuple[bool, ...]  # forfeits with no earlier positive score to go to
 
 
 def scores(losses: Sequence[int]) -> list[int]:
@@ -103,30 +91,48 @@ def scores(losses: Sequence[int]) -> list[int]:
     return [before - after for before, after in zip(losses, losses[1:])]
 
 
-def reward_balances(wrong: Sequence[int], num_test_samples: int, rounds: int) -> RewardResult:
+def reward_balances(losses: Sequence[int], num_test_samples: int, rounds: int) -> RewardResult:
     """The market's reward rule (what the contract computes).
 
-    `wrong` = the test samples h_0..h_T get wrong (`replay_errors`). A
-    contribution with s_t = E_{t-1} - E_t > 0 keeps its stake (M units), one
-    with s_t = 0 keeps M - 1 (a fee of one unit), one with s_t < 0 forfeits
-    it (0 units); the fee and the stake are burned. The stake depends only
-    on the sequence up to t. Its credit (`first_fixes`: the test samples it
-    fixed first that h_T still gets right) is paid `rounds` units per
-    sample, first come, first served, until the final improvement
-    max(0, E_0 - E_T) is used up.
+    `losses` = E_0..E_T (`replay_losses`), s_t = E_{t-1} - E_t. A
+    contribution with s_t > 0 keeps its stake (M units) and is paid
+    `rounds` units per error removed, first come, first served, until the
+    final improvement max(0, E_0 - E_T) is used up. One with s_t = 0 loses
+    one unit, one with s_t < 0 its stake; what they lose goes to the earlier
+    contributions with s > 0 in proportion to s (fixed point, SCALE), or is
+    burned when there are none.
     """
     m = num_test_samples
-    losses = [bin(w).count("1") for w in wrong]
     s = scores(losses)
-    credits = first_fixes(wrong)
+    accrued, positive, before = 0, 0, []
+    for score in s:
+        before.append(accrued)
+        if score > 0:
+            positive += score
+        elif positive:
+            accrued += (m if score < 0 else 1) * SCALE // positive
     left = improvement = max(0, losses[0] - losses[-1])
-    balances, paid = [], []
-    for score, credit in zip(s, credits):
-        share = min(credit, left)
-        left -= share
-        paid.append(share)
-        balances.append((m if score > 0 else m - 1 if score == 0 else 0) + rounds * share)
-    return RewardResult(tuple(balances), tuple(s), tuple(credits), tuple(paid), improvement)
+    balances, kept, paid, income, burned = [], [], [], [], []
+    positive = 0
+    for score, accrued_before in zip(s, before):
+        if score > 0:
+            share = min(score, left)
+            left -= share
+            gained = score * (accrued - accrued_before) // SCALE
+            kept.append(m)
+            paid.append(share)
+            income.append(gained)
+            balances.append(m + rounds * share + gained)
+            burned.append(False)
+            positive += score
+        else:
+            own = m - 1 if score == 0 else 0
+            kept.append(own)
+            paid.append(0)
+            income.append(0)
+            balances.append(own)
+            burned.append(positive == 0)
+    return RewardResult(tuple(balances), tuple(s), tuple(kept), tuple(paid), tuple(income), improvement, tuple(burned))
 
 
 @dataclass(frozen=True)
@@ -138,7 +144,7 @@ class Settlement:
     provider_payout: int
     balances: tuple[int, ...] = ()  # units of stake / M (empty if forfeited)
     losses: tuple[int, ...] = ()
-    burned: int = 0  # wei owed to nobody: forfeited stakes, or a forfeited bounty
+    burned: int = 0  # wei owed to nobody: unshared forfeits, or a forfeited bounty
 
     @property
     def total(self) -> int:
@@ -154,27 +160,27 @@ def _owed(authors: Sequence[str], payouts: Sequence[int], provider: str, provide
 
 
 def settle(
-    authors: Sequence[str], wrong: Sequence[int], num_test_samples: int, stake: int, bounty: int, provider: str
+    authors: Sequence[str], losses: Sequence[int], num_test_samples: int, stake: int, bounty: int, provider: str
 ) -> Settlement:
-    """Balances -> wei: the kept stake floor(k * stake / M) (k = M, M - 1 or
-    0 units) plus the reward floor(R * share * stake / M); what a
-    contribution forfeits of its stake (all of it, or the fee) is burned;
-    the provider gets the rest of bounty + stakes.
+    """Balances -> wei: floor(kept * stake / M) + floor(reward * stake / M)
+    each; a forfeit with no earlier positive score to go to is burned; the
+    provider gets the rest of bounty + stakes.
 
-    `wrong` are the masks of `replay_errors`."""
-    if len(authors) != len(wrong) - 1:
+    `losses` are those of `replay_losses`."""
+    if len(authors) != len(losses) - 1:
         raise DecaiError("one author per contribution")
-    rounds, m = bounty // stake, num_test_samples
-    result = reward_balances(wrong, m, rounds)
-    # The kept stake and the reward are rounded down apart; what the stake
-    # loses (all of it, or the fee) is burned.
-    kept = [(b - rounds * p) * stake // m for b, p in zip(result.balances, result.paid)]
-    payouts = tuple(k + rounds * p * stake // m for k, p in zip(kept, result.paid))
-    burned = sum(stake - k for k in kept)
+    m = num_test_samples
+    result = reward_balances(losses, m, bounty // stake)
+    payouts = tuple(k * stake // m + (b - k) * stake // m for b, k in zip(result.balances, result.kept))
+    burned = sum(stake - k * stake // m for k, lost in zip(result.kept, result.burned) if lost)
     provider_payout = bounty + stake * len(authors) - sum(payouts) - burned
-    losses = tuple(bin(w).count("1") for w in wrong)
     return Settlement(
-        payouts, _owed(authors, payouts, provider, provider_payout), provider_payout, result.balances, losses, burned
+        payouts,
+        _owed(authors, payouts, provider, provider_payout),
+        provider_payout,
+        result.balances,
+        tuple(losses),
+        burned,
     )
 
 

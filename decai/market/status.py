@@ -34,6 +34,7 @@ class MarketStatus:
     initial_loss: int | None
     final_loss: int | None
     forfeited: bool
+    burned_stakes: int
     total_owed: int
     balance: int
     owed: dict[str, int] = field(default_factory=dict)
@@ -62,7 +63,9 @@ class MarketStatus:
                 f"h_T {self.final_loss}/{self.num_test_samples}"
             )
         if self.forfeited:
-            out.append("the provider did not reveal in time: the bounty was forfeited to the contributors")
+            out.append("the provider did not reveal in time: the bounty was burned, the stakes go back")
+        if self.burned_stakes:
+            out.append(f"burned stakes (harmful or idle contributions) {self.burned_stakes} wei")
         out.append(f"contract balance {self.balance} wei, owed to accounts {self.total_owed} wei")
         for account, amount in self.owed.items():
             out.append(f"owed to {account}: {amount} wei")
@@ -98,8 +101,9 @@ def read_status(c: Any, accounts: Sequence[str] = ()) -> MarketStatus:
         processing_cursor=int(c.processing_cursor()),
         rounds_left=int(c.rounds_left()),
         initial_loss=int(c.initial_loss()) if finished else None,
-        final_loss=int(c.contribution(count - 1)[5]) if finished else None,
+        final_loss=int(c.contribution(count - 1)[4]) if finished else None,
         forfeited=bool(c.forfeited()),
+        burned_stakes=int(c.burned_stakes()),
         total_owed=int(c.total_owed()),
         balance=int(chain.provider.get_balance(c.address)),
         owed={to_checksum_address(a): int(c.owed(a)) for a in accounts},

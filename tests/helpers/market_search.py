@@ -32,7 +32,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from decai.market.reward import replay_errors, reward_balances
+from decai.market.reward import replay_losses, reward_balances
 from tests.helpers.market import NUM_FEATURES, initial_model, truth
 
 ROUNDS = 100
@@ -78,15 +78,15 @@ def evaluate(world: World, sequence: Sequence[Contribution], rule=reward_balance
         if model.predict(list(x)) != label:
             model.update(list(x), label)
             accepted.append((author, x, label))
-    wrong = replay_errors(initial_model(), [(x, y) for _, x, y in accepted], world.tests, world.labels)
+    losses = replay_losses(initial_model(), [(x, y) for _, x, y in accepted], world.tests, world.labels)
     m = len(world.tests)
-    balances = rule(wrong, m, ROUNDS).balances
+    balances = rule(losses, m, ROUNDS).balances
     gain: dict[str, float] = {}
     for (author, _, _), balance in zip(accepted, balances):
         gain[author] = gain.get(author, 0.0) + (balance - m) / m
     own = [(x, y) for author, x, y in accepted if author == "attacker"]
-    alone = replay_errors(initial_model(), own, world.tests, world.labels)[-1] if own else wrong[0]
-    return Outcome(gain, bin(wrong[-1]).count("1"), bin(alone).count("1"), bin(wrong[0]).count("1"), len(own))
+    alone = replay_losses(initial_model(), own, world.tests, world.labels)[-1] if own else losses[0]
+    return Outcome(gain, losses[-1], alone, losses[0], len(own))
 
 
 Attack = list[tuple[int, tuple[int, ...], int]]  # (position among the honest, sample, label)

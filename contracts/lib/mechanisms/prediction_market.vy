@@ -27,24 +27,25 @@
      contributions) gets wrong, M the test-set size, so the loss is E_t / M.
      Every contribution changes the model (the trainer refuses samples the
      model already predicts); the replay walks back from h_T and records
-     E_t and which test samples each contribution fixed.
-     A contribution that lowered the error (E_{t-1} > E_t) keeps its stake,
-     an idle one (E_{t-1} == E_t) pays a fee of one unit (stake / M), a
-     harmful one forfeits its stake; fees and forfeits are burned (owed to
-     nobody, so that no party, the provider included, profits from a
-     harmful or idle contribution). One account may make at most
-     ACCOUNT_LIMIT contributions, so that no single account fills the
-     market. A test sample that h_0 gets wrong and h_T right is credited to
-     the first contribution that fixed it; credits are paid R = bounty // stake units
-     each, first come, first served, until E_0 - E_T is used up. Balances
-     are in units of stake / M (one stake = M): (M, M - 1 or 0) + R * share.
-     So a later contribution lowers an earlier one's payout only by
-     breaking a test sample h_T got right, never its kept stake, and
-     contributors gain beyond their stakes at most
-     bounty * max(0, E_0 - E_T) / M. One pass credits
-     floor(kept * stake / M) + floor(R * share * stake / M) wei each
-     (rounded down, in the contract's favour); the provider gets
-     bounty + stakes - payouts - burned stakes.
+     every E_t. Each contribution is scored once by its own effect,
+         s_t = E_{t-1} - E_t.
+     Balances are in units of stake / M (one stake = M units):
+     - s_t > 0 keeps its stake (M) and is paid R = bounty // stake units per
+       error removed, first come, first served, until E_0 - E_T is used up:
+       the bounty pays only for the improvement still in h_T, and a later
+       contribution cannot take an earlier one's share;
+     - s_t = 0 pays a fee of one unit, s_t < 0 its whole stake; these go to
+       the earlier contributions with a positive score, in proportion to
+       their scores (burned if there are none), so later contributions only
+       ever add to an earlier one's balance unless they make h_T worse.
+     So contributors gain beyond their stakes at most
+     bounty * max(0, E_0 - E_T) / M plus what others forfeited. One
+     account may make at most ACCOUNT_LIMIT contributions, so that no
+     single account fills the market. A tally pass adds up the forfeits per
+     unit of positive score (fixed point, 2**64), a settling pass credits
+     floor(kept * stake / M) + floor(reward * stake / M) wei each (rounded
+     down, in the contract's favour); the provider gets bounty + stakes -
+     payouts - burned stakes.
      decai/market/reward.py holds the reference implementation that the
      contract matches exactly.
 """
@@ -70,6 +71,9 @@ MAX_CONTRIBUTIONS: constant(uint256) = 512
 # @dev Most contributions one account may make: no single account can fill
 #      the market and lock others out.
 ACCOUNT_LIMIT: constant(uint256) = MAX_CONTRIBUTIONS // 8
+
+# @dev Fixed point of the forfeits shared per unit of positive score.
+_SCALE: constant(uint256) = 2**64
 
 # @dev Most rounds a bounty may buy (bounty // stake), so that balances fit
 #      their 80-bit field: M * (1 + rounds) < 2**8 * 2**65 < 2**80.
@@ -97,7 +101,7 @@ PHASE_CANCELLED: constant(uint256) = 6       # first portion never revealed
 STAGE_NONE: constant(uint256) = 0
 STAGE_SCORE: constant(uint256) = 1    # one test sample scored under h_T
 STAGE_REPLAY: constant(uint256) = 2   # one contribution undone: E_{t-1}
-STAGE_ROUNDS: constant(uint256) = 3   # one contribution settled
+STAGE_ROUNDS: constant(uint256) = 3   # one contribution tallied or settled
 STAGE_FORFEIT: constant(uint256) = 4  # one contribution's stake refunded
 
 
@@ -199,14 +203,6 @@ _chain: bytes32
 # @dev Contribution words, in order (layout above).
 _contributions: uint256[MAX_CONTRIBUTIONS]
 
-# @dev Per contribution, the test samples it fixed that h_T still gets
-#      right (bit j: test sample j), recorded by the replay and cleared when
-#      the contribution is settled.
-_fixes: uint256[MAX_CONTRIBUTIONS]
-
-# @dev The test samples h_T gets wrong, once scored.
-_final_wrong: uint256
-
 # @dev What `process` does next, and where it is.
 stage: public(uint256)
 _cursor: uint256
@@ -245,11 +241,14 @@ burned_stakes: public(uint256)
 
 # --------------------------------------------------------------- structs --
 
-# @dev The reward pass after the replay: one visit per contribution, in
-#      order (module notes).
+# @dev The reward computation after the replay: a tally pass over the
+#      contributions, then a settling pass (module notes).
 struct RewardPass:
+    settling: bool              # false: tallying; true: crediting
     previous_loss: uint256      # E before the contribution at the cursor
-    unfixed: uint256            # test samples wrong under h_0, right under h_T, not yet fixed
+    positive: uint256           # sum of the positive scores before the cursor
+    accrued: uint256            # forfeits shared so far, per unit of positive score, scaled by 2**64
+    total_accrued: uint256      # `accrued` at the end of the tally
     left: uint256               # errors removed not yet paid for (of E_0 - E_T)
     final_loss: uint256         # E_T
 
@@ -740,27 +739,14 @@ def _begin_processing():
 
 
 @internal
-def _finish_scoring(final_loss: uint256, final_wrong: uint256):
+def _finish_scoring(final_loss: uint256):
     """
-    @dev h_T is scored: record E_T for the last contribution and the test
-         samples h_T gets wrong; replay next.
+    @dev h_T is scored: record E_T for the last contribution; replay next.
     """
     count: uint256 = self._count()
     self._set_loss(count - 1, final_loss)
-    self._final_wrong = final_wrong
     self.stage = STAGE_REPLAY
     self._cursor = count
-
-
-@internal
-def _record_fixes(index: uint256, fixed: uint256):
-    """
-    @dev The replay found the test samples contribution `index` fixed
-         (wrong before it, right after it); keep those h_T still gets right.
-    """
-    kept: uint256 = fixed & ~self._final_wrong
-    if kept != 0:
-        self._fixes[index] = kept
 
 
 @internal
@@ -774,40 +760,24 @@ def _set_loss(index: uint256, loss: uint256):
 
 
 @internal
-def _start_rounds(loss_0: uint256, wrong_0: uint256):
+def _start_rounds(loss_0: uint256):
     """
-    @dev Every E_t is known, and h_0's wrong test samples: start the reward
-         pass.
+    @dev Every E_t is known: start the tally pass.
     """
     self.initial_loss = loss_0
     self.stage = STAGE_ROUNDS
     self._cursor = 0
     self.rounds_left = self.bounty // stake
     count: uint256 = self._count()
-    final_loss: uint256 = (self._contributions[count - 1] >> _LOSS_SHIFT) & _LOSS_MASK
-    improvement: uint256 = 0
-    if loss_0 > final_loss:
-        improvement = loss_0 - final_loss
     self._pass = RewardPass(
+        settling=False,
         previous_loss=loss_0,
-        unfixed=wrong_0 & ~self._final_wrong,
-        left=improvement,
-        final_loss=final_loss,
+        positive=0,
+        accrued=0,
+        total_accrued=0,
+        left=0,
+        final_loss=(self._contributions[count - 1] >> _LOSS_SHIFT) & _LOSS_MASK,
     )
-
-
-@internal
-@pure
-def _popcount(bits: uint256) -> uint256:
-    x: uint256 = bits
-    n: uint256 = 0
-    for _: uint256 in range(MAX_TEST_SAMPLES):
-        if x == 0:
-            break
-        # Clear the lowest set bit.
-        x &= unsafe_sub(x, 1)
-        n += 1
-    return n
 
 
 @internal
@@ -815,16 +785,13 @@ def _settle(index: uint256, word: uint256, kept: uint256, reward: uint256, m: ui
     """
     @dev Make a contribution's balance final (kept + reward units) and
          credit its payout: floor(kept * stake / M) + floor(reward * stake / M),
-         rounded down in the contract's favour. What the stake loses (all of
-         it, or the fee of an idle contribution) is burned.
+         rounded down in the contract's favour.
     """
-    # rounds <= 2**64 and a share <= 256: the balance fits its 80 bits.
+    # kept <= M <= 2**8, reward < 2**73: the balance fits its 80 bits.
     balance: uint256 = kept + reward
     self._contributions[index] = (word & _LOW_MASK) | _SETTLED_BIT | (balance << _BALANCE_SHIFT)
-    kept_wei: uint256 = kept * stake // m
-    payout: uint256 = kept_wei + reward * stake // m
+    payout: uint256 = kept * stake // m + reward * stake // m
     author: address = convert(word & _AUTHOR_MASK, address)
-    self.burned_stakes += stake - kept_wei
     self._credit(author, payout)
     self.credited_to_contributors += payout
     log Settled(index=index, author=author, balance=balance, payout=payout)
@@ -833,43 +800,64 @@ def _settle(index: uint256, word: uint256, kept: uint256, reward: uint256, m: ui
 @internal
 def _rounds(steps: uint256) -> uint256:
     """
-    @dev Up to `steps` contributions settled, in order (module notes): one
-         with E_{t-1} > E_t keeps its stake, one with E_{t-1} == E_t pays a
-         fee of one unit, one with E_{t-1} < E_t forfeits its stake (fee and
-         stakes are burned); the test samples it fixed first that h_T still
-         gets right are paid R units each, first come, first served, until
-         E_0 - E_T is used up. Returns the steps not used.
+    @dev Up to `steps` visits of the two reward passes (module notes): the
+         tally pass adds up the forfeits shared per unit of positive score,
+         the settling pass credits every contribution. Returns the steps
+         not used.
     """
     p: RewardPass = self._pass
     count: uint256 = self._count()
     m: uint256 = self.num_test_samples
-    rounds: uint256 = self.rounds_left
     index: uint256 = self._cursor
     left: uint256 = steps
+    finished: bool = False
     for _: uint256 in range(steps, bound=MAX_PROCESS_STEPS):
-        if index == count:
-            break
         left -= 1
-        word: uint256 = self._contributions[index]
-        loss: uint256 = (word >> _LOSS_SHIFT) & _LOSS_MASK
-        previous: uint256 = p.previous_loss
-        p.previous_loss = loss
-        recorded: uint256 = self._fixes[index]
-        fixed: uint256 = recorded & p.unfixed
-        if recorded != 0:
-            p.unfixed &= ~fixed
-            self._fixes[index] = 0
-        # The kept stake: all of it, all but one unit, or nothing.
-        kept: uint256 = 0
-        if previous > loss:
-            kept = m
-        elif previous == loss:
-            kept = m - 1
-        share: uint256 = min(self._popcount(fixed), p.left)
-        p.left -= share
-        self._settle(index, word, kept, rounds * share, m)
-        index += 1
-    if index == count:
+        if index < count:
+            word: uint256 = self._contributions[index]
+            loss: uint256 = (word >> _LOSS_SHIFT) & _LOSS_MASK
+            previous: uint256 = p.previous_loss
+            p.previous_loss = loss
+            if previous > loss:
+                score: uint256 = previous - loss
+                if p.settling:
+                    # First come, first served: the improvement of h_T
+                    # over h_0 pays the earliest positive scores.
+                    share: uint256 = min(score, p.left)
+                    p.left -= share
+                    # The forfeits after this contribution, per unit of its
+                    # score: accrued < 2**82, score <= 256.
+                    income: uint256 = score * (p.total_accrued - p.accrued) // _SCALE
+                    self._settle(index, word, m, self.rounds_left * share + income, m)
+                p.positive += score
+            else:
+                # An idle contribution pays one unit, a harmful one its
+                # stake, to the earlier positive scores in proportion; with
+                # none before it, the units are burned.
+                lost: uint256 = 1
+                if previous < loss:
+                    lost = m
+                if p.positive > 0:
+                    p.accrued += lost * _SCALE // p.positive
+                if p.settling:
+                    if p.positive == 0:
+                        self.burned_stakes += stake - (m - lost) * stake // m
+                    self._settle(index, word, m - lost, 0, m)
+            index += 1
+        elif not p.settling:
+            # End of the tally: start again from h_0, paying.
+            p.settling = True
+            p.total_accrued = p.accrued
+            p.accrued = 0
+            p.positive = 0
+            p.previous_loss = self.initial_loss
+            if self.initial_loss > p.final_loss:
+                p.left = self.initial_loss - p.final_loss
+            index = 0
+        else:
+            finished = True
+            break
+    if finished or (p.settling and index == count):
         self.rounds_left = 0
         self._finish(self.initial_loss, p.final_loss, count)
     else:
@@ -910,10 +898,9 @@ def _settle_forfeit(steps: uint256) -> uint256:
 def _finish(loss_0: uint256, loss_last: uint256, count: uint256):
     """
     @dev Every contribution is credited: the provider gets the rest of the
-         bounty and the stakes, never negative: a contribution is paid at
-         most its kept stake (what its stake loses is burned) plus
-         floor(R * share * stake / M), and the shares sum to at most
-         E_0 - E_T <= M, so the rewards sum to at most R * stake <= bounty.
+         bounty and the stakes, never negative: the shares sum to at most
+         E_0 - E_T <= M (R * stake <= bounty in all), and what others
+         receive of a contribution's stake is at most what it lost.
     """
     total: uint256 = count * stake
     if not self.forfeited:

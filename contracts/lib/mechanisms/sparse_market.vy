@@ -426,7 +426,7 @@ def _score(steps: uint256) -> uint256:
     self._wrong = wrong
     self._loss = loss
     if sample == m:
-        market._finish_scoring(loss, wrong)
+        market._finish_scoring(loss)
     else:
         market._cursor = sample
     return left
@@ -543,7 +543,6 @@ def _replay(
             # The update added +lr (label 1) or -lr (label 0) to each
             # feature's weight; undoing it moves the scores the other way.
             delta: int256 = learning_rate
-            wrong_after: uint256 = wrong
             if word & market._LABEL_BIT != 0:
                 delta = -learning_rate
             touched: uint256 = 0
@@ -578,8 +577,6 @@ def _replay(
                     else:
                         loss -= 1
                 touched ^= low
-            # Wrong before the contribution, right after it: fixed by it.
-            market._record_fixes(index, wrong & ~wrong_after)
         if index > 0:
             market._set_loss(index - 1, loss)
 
@@ -596,5 +593,5 @@ def _replay(
     market._chain = chain_before
     market._cursor = remaining - count
     if remaining == count:
-        market._start_rounds(loss, wrong)
+        market._start_rounds(loss)
     return count
