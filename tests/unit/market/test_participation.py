@@ -17,7 +17,8 @@ def test_add_data__records_and_trains(open_market, contributors, chain):
     receipt = c.add_data([0, 2, 4], 1, sender=contributors[0], value=STAKE)
     model.update([0, 2, 4], 1)
     assert c.num_contributions() == 1
-    assert tuple(c.contribution(0)) == (contributors[0].address, 1, True, False, False, 0, 0)
+    assert tuple(c.contribution(0)) == (contributors[0].address, 1, True, False, 0, 0)
+    assert c.contributions_of(contributors[0]) == 1 and c.contributions_of(contributors[1]) == 0
     assert [c.weight(i) for i in range(6)] == model.weights[:6]
     assert c.chain_head() == chain_values([[0, 2, 4]])[-1]
     event = next(iter(receipt.decode_logs(c.AddData)))
