@@ -22,8 +22,9 @@ reported. Objectives, in stakes:
   that leaves the final model no worse (E_T with <= E_T without).
 
 `python -m tests.helpers.market_search` prints the best values found for the
-seeds docs/MARKET.md quotes; the tests run a smaller search and check the
-rules' bounds.
+seeds docs/MARKET.md quotes, under the rule now and the rule before
+(`proportional_pool_rule`); tests/unit/market/test_attacks.py runs a
+smaller search and performs its best attack on chain.
 """
 
 from __future__ import annotations
@@ -183,6 +184,22 @@ def search(
 INFEASIBLE = -1e9
 
 
+@dataclass(frozen=True)
+class _Balances:
+    balances: tuple[int, ...]
+
+
+def proportional_pool_rule(losses: Sequence[int], m: int, rounds: int) -> _Balances:
+    """The market's rule before the first-come rule, for comparison: one
+    pool (R units per error of E_0 - E_T plus everything forfeited) shared
+    in proportion to the positive scores (without its exact-undo
+    cancellation, which an inexact undo never met)."""
+    s = [before - after for before, after in zip(losses, losses[1:])]
+    positive = sum(x for x in s if x > 0)
+    pool = sum(m if x < 0 else 1 for x in s if x <= 0) + rounds * max(0, losses[0] - losses[-1])
+    return _Balances(tuple(m + pool * x // positive if x > 0 else (m - 1 if x == 0 else 0) for x in s))
+
+
 def attacker_gain(interleaved: bool, rule=reward_balances, at_least: int = 0) -> Callable[[World, Attack], float]:
     """The attacker's gain when its contributions leave h_T no better than
     without them and, on their own, leave h_0 no better: they carry no
@@ -215,15 +232,18 @@ def honest_loss(rule=reward_balances) -> Callable[[World, Attack], float]:
 
 
 def main() -> None:  # pragma: no cover - prints the figures docs/MARKET.md quotes
-    for seed in (1, 2, 3, 4, 5):
+    for seed in (1, 2, 3):
         world = make_world(seed)
-        alone = evaluate(world, world.honest)
-        figures = {
-            "appended gain": search(world, attacker_gain(False), seed=seed, restarts=6, steps=500)[0],
-            "interleaved gain": search(world, attacker_gain(True), seed=seed, restarts=6, steps=500)[0],
-            "honest loss": search(world, honest_loss(), seed=seed, restarts=6, steps=500)[0],
-        }
-        print(seed, f"honest alone {alone.gain['honest']:+.2f}", {k: round(v, 2) for k, v in figures.items()})
+        for name, rule in (("before", proportional_pool_rule), ("now", reward_balances)):
+            alone = evaluate(world, world.honest, rule)
+            found = [
+                search(world, objective, seed=seed, restarts=3, steps=250)[0]
+                for objective in (attacker_gain(False, rule), honest_loss(rule), attacker_gain(True, rule))
+            ]
+            print(
+                f"seed {seed} {name}: honest alone {alone.gain['honest']:+.2f}, appended gain {found[0]:+.2f}, "
+                f"honest loss {found[1]:.2f}, interleaved gain {found[2]:+.2f}"
+            )
 
 
 if __name__ == "__main__":
