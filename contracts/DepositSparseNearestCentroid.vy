@@ -82,6 +82,7 @@ exports: (
     deposit.last_update_time,
     deposit.good_contributions,
     deposit.total_good_contributions,
+    deposit.burned,
 )
 
 

@@ -17,6 +17,16 @@ from decai.units import DAY
 
 DEPOSIT_SCALE_S = 3600
 MAX_DEPOSIT = 2**96 - 1
+# The square root of the elapsed time is taken to 9 decimals.
+ROOT_SCALE = 10**9
+# Each accepted contribution moves the price clock 7/10 of the way to now,
+# so one addition raises the price at most sqrt(10/3) = 1.83 times.
+CLOCK_STEP_TENTHS = 7
+
+
+def advance_clock(clock: int, now: int) -> int:
+    """The price clock after a contribution accepted at `now`."""
+    return clock + (now - clock) * CLOCK_STEP_TENTHS // 10
 
 
 @dataclass(frozen=True)
@@ -27,8 +37,9 @@ class DepositParameters:
     refund window must close strictly before anyone else may sweep, or the
     owner (or anyone) could take an honest deposit in the block its refund
     opens;
-    cost_weight in wei (the deposit is cost_weight * 3600 / isqrt(seconds
-    since the last update); one update per hour costs cost_weight * 60).
+    cost_weight in wei (the deposit is cost_weight * 3600 / sqrt(seconds on
+    the price clock), rounded up; one update per hour costs about
+    cost_weight * 60; each addition moves the clock 7/10 of the way to now).
     """
 
     refund_wait_s: int = DAY
@@ -56,10 +67,12 @@ class DepositParameters:
         return [self.refund_wait_s, self.owner_claim_wait_s, self.any_address_claim_wait_s, self.cost_weight]
 
     def deposit(self, now: int, last_update_time: int) -> int:
-        """The deposit `add_data` requires in a block with timestamp `now`."""
+        """The deposit `add_data` requires in a block with timestamp `now`
+        (`last_update_time` is the contract's price clock)."""
         if self.cost_weight == 0:
             return 0
-        return self.cost_weight * DEPOSIT_SCALE_S // isqrt(max(1, now - last_update_time))
+        root = isqrt(max(1, now - last_update_time) * ROOT_SCALE * ROOT_SCALE)
+        return -(-self.cost_weight * DEPOSIT_SCALE_S * ROOT_SCALE // root)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -80,6 +93,12 @@ class _Record:
     claim_count: int = 0
     refunded: bool = False
     claimed_by: set = field(default_factory=set)
+    # Bookkeeping the contract does not store, for the trust rules: what
+    # was paid out of this deposit and burned, and whether anyone took from
+    # it as rejected.
+    paid: int = 0
+    burned: int = 0
+    rejected: bool = False
 
 
 class DepositLedger:
@@ -99,13 +118,14 @@ class DepositLedger:
         self.total_good = 0
         self.paid_out = 0
         self.deposited = 0
+        self.burned = 0
 
     def next_deposit(self, now: int) -> int:
         return self.parameters.deposit(now, self.last_update_time)
 
     def held(self) -> int:
-        """Wei the contract must hold: the sum of everything claimable."""
-        return sum(record.claimable for record in self.records.values())
+        """Wei the contract must hold: everything claimable, and the burned wei."""
+        return sum(record.claimable for record in self.records.values()) + self.burned
 
     def add(self, key: Hashable, author: Hashable, now: int, value: int, model_rejects: str | None = None) -> int:
         """`model_rejects`: the model's revert reason for this sample, if it
@@ -117,7 +137,7 @@ class DepositLedger:
             raise Rejected("data_handler: data already added")
         if model_rejects:
             raise Rejected(model_rejects)
-        self.last_update_time = now
+        self.last_update_time = advance_clock(self.last_update_time, now)
         self.records[key] = _Record(author, now, deposit, deposit)
         self.deposited += deposit
         return deposit
@@ -138,13 +158,22 @@ class DepositLedger:
         if not model_agrees:
             raise Rejected("deposit: model disagrees with the label")
         amount = record.claimable
+        # Someone took from it as rejected: half of what is left is burned.
+        burn = amount - amount // 2 if record.claim_count > 0 else 0
+        amount -= burn
         record.claimable = 0
         record.claim_count += 1
         record.refunded = True
         self.good[record.author] = self.good.get(record.author, 0) + 1
         self.total_good += 1
-        self.paid_out += amount
+        self._pay(record, amount, burn)
         return amount
+
+    def _pay(self, record: _Record, amount: int, burn: int) -> None:
+        record.paid += amount
+        record.burned += burn
+        self.paid_out += amount
+        self.burned += burn
 
     def report(self, key: Hashable, reporter: Hashable, now: int, model_agrees: bool) -> int:
         record = self._record(key)
@@ -156,6 +185,7 @@ class DepositLedger:
         if age < self.parameters.refund_wait_s:
             raise Rejected("deposit: refund wait not over")
         amount = record.claimable
+        burn = 0
         take_all = age >= self.parameters.any_address_claim_wait_s or (
             age >= self.parameters.owner_claim_wait_s and reporter == self.owner
         )
@@ -167,16 +197,26 @@ class DepositLedger:
             reporter_good = self.good.get(reporter, 0)
             if reporter_good == 0:
                 raise Rejected("deposit: reporter has no good contributions")
-            # Rounded down; a zero share takes nothing, so the amount never
-            # falls as the share grows.
-            share = record.initial_deposit * reporter_good // self.total_good
+            # Reporters share half the deposit, rounded down; a zero share
+            # takes nothing, so the amount never falls as the share grows.
+            share = record.initial_deposit * reporter_good // (2 * self.total_good)
             if share == 0:
                 raise Rejected("deposit: share rounds to zero")
-            amount = min(share, amount)
-        record.claimable -= amount
+            # Each report burns what it pays.
+            amount = min(share, amount // 2)
+            if amount == 0:
+                raise Rejected("deposit: too little left to share")
+            burn = amount
+            record.rejected = True
+        elif not model_agrees or record.claim_count > 0:
+            # A sweep of a rejected deposit: half, the rest burned.
+            burn = amount - amount // 2
+            amount -= burn
+            record.rejected = True
+        record.claimable -= amount + burn
         record.claim_count += 1
         record.claimed_by.add(reporter)
-        self.paid_out += amount
+        self._pay(record, amount, burn)
         return amount
 
 
@@ -298,5 +338,8 @@ class PointsLedger:
         if self._stats(reporter).points < self._stats(record["author"]).points:
             raise Rejected("points: reporter has fewer points than the author")
         record["settled"] = "bad"
+        # A report spends one of the reporter's points.
+        self._stats(reporter).points -= 1
+        self.total_good -= 1
         self._stats(reporter).reports_made += 1
         self._stats(record["author"]).reported += 1

@@ -2,14 +2,22 @@
 """
 @title Deposit, refund and take
 @notice The self-assessment incentive mechanism. Every contribution carries
-        a deposit that shrinks as the time since the previous update grows,
-        so bursts of data (spam) are expensive. After `refund_wait_s` the
-        author gets the deposit back if the model still agrees with the
+        a deposit that shrinks as the time on the price clock grows; each
+        accepted contribution moves the clock 70% of the way to the block
+        time, so one addition at most about doubles the price (1.83x) and a
+        burst of data (spam) grows it geometrically. After `refund_wait_s`
+        the author gets the deposit back if the model still agrees with the
         sample; otherwise other contributors with a record of good data may
-        take it, each in proportion to their good contributions (rounded
-        down; a share that rounds to zero takes nothing). After
+        take half of it between them, each in proportion to their good
+        contributions (rounded down; a share that rounds to zero takes
+        nothing), and every take burns as much as it pays. After
         `owner_claim_wait_s` the owner, and after `any_address_claim_wait_s`
-        anyone, may take whatever is left, so no ether stays locked.
+        anyone, may take whatever is left: all of it if the model agrees
+        with the sample and nobody has taken from it as rejected, else half
+        (the other half is burned). So whoever controls the accounts that
+        take a rejected deposit, its author recovers at most half of it.
+        Burned wei stays in the contract, counted by `burned()`, and no
+        function moves it.
 @dev This module moves no ether itself: its callers pay out the amounts it
      returns, under a reentrancy lock, after all state has been written.
 """
@@ -32,9 +40,22 @@ uses: ownership
 # @dev The deposit formula multiplies cost_weight by this many seconds.
 _DEPOSIT_SCALE_S: constant(uint256) = 3600
 
+# @dev The square root of the elapsed time is taken to 9 decimals:
+#      isqrt(elapsed * 10**18) = 10**9 * sqrt(elapsed), rounded down.
+_ROOT_SCALE: constant(uint256) = 10**9
+
+# @dev Each accepted contribution moves the price clock this many tenths of
+#      the way from where it was to the block time. The time left on the
+#      clock is then at least 3/10 of what it was, so the price rises at
+#      most sqrt(10/3) = 1.83 times: never more than twice a quote taken
+#      before the addition (the price rounds up, see `_next_deposit`).
+_CLOCK_STEP_TENTHS: constant(uint256) = 7
+
 # @dev Fields of `_clock` (layout below).
 _TIME_MASK: constant(uint256) = 2**64 - 1
 _TOTAL_SHIFT: constant(uint256) = 64
+_TOTAL_MASK: constant(uint256) = 2**64 - 1
+_BURNED_SHIFT: constant(uint256) = 128
 
 
 # ------------------------------------------------------------ immutables --
@@ -49,18 +70,20 @@ owner_claim_wait_s: public(immutable(uint256))
 # @dev Seconds after adding before anyone may take all that is left.
 any_address_claim_wait_s: public(immutable(uint256))
 
-# @dev Wei; the deposit is cost_weight * 3600 / isqrt(seconds since the last
-#      update), so one update per hour costs cost_weight * 60.
+# @dev Wei; the deposit is cost_weight * 3600 / sqrt(seconds on the price
+#      clock), rounded up, so one update per hour costs about cost_weight * 60.
 cost_weight: public(immutable(uint256))
 
 
 # --------------------------------------------------------------- storage --
 
-# @dev Two counters that change together with most updates share a word,
-#      so that refunds never pay to create a slot:
-#      bits 0..63   block timestamp of the last accepted contribution
-#                   (deployment time before the first one)
-#      bits 64..255 sum of good_contributions over all authors
+# @dev Counters that change together with most updates share a word, so
+#      that refunds and reports never pay to create a slot:
+#      bits 0..63    the price clock, a block timestamp: deployment time at
+#                    first; each accepted contribution moves it 7/10 of the
+#                    way to that block's timestamp
+#      bits 64..127  sum of good_contributions over all authors
+#      bits 128..255 wei burned from rejected deposits (held, never paid)
 _clock: uint256
 
 # @dev Refunded ("good") contributions per author.
@@ -114,8 +137,9 @@ def next_deposit() -> uint256:
     """
     @notice The deposit `add_data` requires in a transaction mined now.
     @dev Later blocks need less: the price falls with the square root of the
-         time since the last update. Send a little more if unsure; the excess
-         comes back in the same transaction.
+         time on the price clock. One addition mined first raises it at most
+         1.83 times, so sending twice this quote always suffices against a
+         single front-runner; the excess comes back in the same transaction.
     @return The deposit in wei.
     """
     return self._next_deposit()
@@ -125,7 +149,9 @@ def next_deposit() -> uint256:
 @view
 def last_update_time() -> uint256:
     """
-    @notice When the model last accepted a contribution.
+    @notice The price clock: the deposit is priced by the seconds since this
+            time. Each accepted contribution moves it 7/10 of the way to
+            its block's timestamp.
     @return A block timestamp (the deployment's before any contribution).
     """
     return self._clock & _TIME_MASK
@@ -138,7 +164,19 @@ def total_good_contributions() -> uint256:
     @notice How many contributions have been refunded, over all authors.
     @return The total; reporters' shares are computed against it.
     """
-    return self._clock >> _TOTAL_SHIFT
+    return (self._clock >> _TOTAL_SHIFT) & _TOTAL_MASK
+
+
+@external
+@view
+def burned() -> uint256:
+    """
+    @notice Wei burned from rejected deposits: every take of a deposit the
+            model rejects burns as much as it pays. Held by the contract
+            and never paid to anyone.
+    @return The total in wei.
+    """
+    return self._clock >> _BURNED_SHIFT
 
 
 # -------------------------------------------------------------- internal --
@@ -149,23 +187,32 @@ def _next_deposit() -> uint256:
     if cost_weight == 0:
         return 0
     elapsed_s: uint256 = max(1, block.timestamp - (self._clock & _TIME_MASK))
-    # Rounds down: the sender never pays more than the formula says, and the
-    # contract holds exactly what was paid, so solvency is unaffected.
-    return cost_weight * _DEPOSIT_SCALE_S // isqrt(elapsed_s)
+    # Rounds up, so that the price after one addition never exceeds twice a
+    # quote taken before it (the bound needs both sides rounded the same
+    # way up); the contract holds exactly what was paid either way.
+    # No overflow: cost_weight < 2**96 // 3600, elapsed_s < 2**64.
+    root: uint256 = isqrt(elapsed_s * _ROOT_SCALE * _ROOT_SCALE)
+    return (cost_weight * _DEPOSIT_SCALE_S * _ROOT_SCALE + root - 1) // root
 
 
 @internal
 @payable
 def _take_deposit() -> uint256:
     """
-    @dev Check the attached value against the current price and restart the
-         clock. Returns the deposit to record; the caller sends the excess
-         `msg.value - deposit` back to `msg.sender`.
+    @dev Check the attached value against the current price and move the
+         price clock toward now. Returns the deposit to record; the caller
+         sends the excess `msg.value - deposit` back to `msg.sender`.
     """
     deposit: uint256 = self._next_deposit()
     assert msg.value >= deposit, "deposit: insufficient deposit"
+    # Only part of the way: restarting the clock at now would multiply the
+    # price up to 60 times in one addition, so that a front-runner could
+    # make an honest addition quoted a moment earlier revert.
+    clock: uint256 = self._clock
+    start: uint256 = clock & _TIME_MASK
+    start += (block.timestamp - start) * _CLOCK_STEP_TENTHS // 10
     # Timestamps stay below 2**64 for the next 500 billion years.
-    self._clock = (self._clock & ~_TIME_MASK) | block.timestamp
+    self._clock = (clock & ~_TIME_MASK) | start
     return deposit
 
 
@@ -184,12 +231,19 @@ def _refund(key: bytes32, added_time: uint256, model_agrees: bool) -> uint256:
     assert model_agrees, "deposit: model disagrees with the label"
 
     amount: uint256 = record.claimable
+    # Someone took from this deposit as rejected (the only takes before a
+    # refund): half of what is left is burned, so that the author and its
+    # reporters together never recover more than half of the deposit.
+    burn: uint256 = 0
+    if record.claim_count > 0:
+        burn = amount - amount // 2
+        amount -= burn
     record.claimable = 0
     record.claim_count += 1
     record.refunded = True
     data_handler._store(key, record)
     self.good_contributions[msg.sender] += 1
-    self._clock += 1 << _TOTAL_SHIFT
+    self._clock += (1 << _TOTAL_SHIFT) | (burn << _BURNED_SHIFT)
     log Refund(author=msg.sender, key=key, amount=amount)
     return amount
 
@@ -200,7 +254,10 @@ def _report(key: bytes32, added_time: uint256, author: address, model_agrees: bo
     @dev `msg.sender` takes from someone's contribution. Before the owner's
          and anyone's waits this is the report path: the model must now
          disagree with the label and the reporter must have good
-         contributions. Returns the wei to pay out.
+         contributions; it takes its share of half the deposit and burns as
+         much. After the waits it is a sweep: all that is left of a deposit
+         the model agrees with and nobody took as rejected, else half of
+         what is left (the rest is burned). Returns the wei to pay out.
     """
     record: data_handler.Contribution = data_handler._load(key)
     assert record.claimable > 0, "deposit: nothing left to take"
@@ -209,6 +266,7 @@ def _report(key: bytes32, added_time: uint256, author: address, model_agrees: bo
     assert age_s >= refund_wait_s, "deposit: refund wait not over"
 
     amount: uint256 = record.claimable
+    burn: uint256 = 0
     can_take_all: bool = age_s >= any_address_claim_wait_s or (
         age_s >= owner_claim_wait_s and msg.sender == ownership._owner()
     )
@@ -217,17 +275,32 @@ def _report(key: bytes32, added_time: uint256, author: address, model_agrees: bo
         assert not model_agrees, "deposit: model agrees with the label"
         reporter_good: uint256 = self.good_contributions[msg.sender]
         assert reporter_good > 0, "deposit: reporter has no good contributions"
-        # Rounds down (in the contract's favour), so the amount never falls
-        # as the reporter's share grows: a share that rounds to zero takes
-        # nothing and is refused (the rest waits for the claim waits).
-        share: uint256 = record.initial_deposit * reporter_good // (self._clock >> _TOTAL_SHIFT)
+        # Reporters share half of the deposit; the share rounds down (in the
+        # contract's favour), so the amount never falls as the reporter's
+        # share grows: a share that rounds to zero takes nothing and is
+        # refused (the rest waits for the claim waits).
+        clock: uint256 = self._clock
+        share: uint256 = record.initial_deposit * reporter_good // (2 * ((clock >> _TOTAL_SHIFT) & _TOTAL_MASK))
         assert share > 0, "deposit: share rounds to zero"
-        amount = min(share, amount)
+        # Each report burns what it pays: however many of its accounts a
+        # spammer reports with, whatever their record, they recover at most
+        # half. A last odd wei is left to the sweeps.
+        amount = min(share, amount // 2)
+        assert amount > 0, "deposit: too little left to share"
+        burn = amount
+    elif not model_agrees or record.claim_count > 0:
+        # A sweep of a deposit the model rejects (now, or when someone took
+        # from it): the sweeper, who may be the author's accomplice, gets
+        # half of what is left. Unclaimed honest deposits are swept whole.
+        burn = amount - amount // 2
+        amount -= burn
 
-    record.claimable -= amount
+    record.claimable -= amount + burn
     record.claim_count += 1
     data_handler._store(key, record)
     data_handler._mark_claimed(key, msg.sender)
+    if burn > 0:
+        self._clock += burn << _BURNED_SHIFT
     log Report(reporter=msg.sender, author=author, key=key, amount=amount)
     return amount
 

@@ -149,15 +149,16 @@ def test_dust_share__takes_nothing_and_the_larger_share_takes_more(owner, contri
     """The finding's numbers: a 12-wei deposit, 13 good contributions, one
     reporter with 1 of them and one with 12. Before, the share 12 * 1 // 13
     = 0 took everything left (12 wei) while 12 * 12 // 13 = 11 took 11. Now
-    the zero share takes nothing and the larger share takes 11."""
+    reporters share half the deposit: the zero share 6 * 1 // 13 takes
+    nothing and the larger share takes 12 * 12 // 26 = 5 (burning 5)."""
     dust = DepositParameters(
         refund_wait_s=DAY, owner_claim_wait_s=10 * DAY, any_address_claim_wait_s=20 * DAY, cost_weight=1
     )
     trainer = Trainer(deploy_trainer(sparse_model(), dust, owner, progress=False).contract)
     small = [trainer.add_data([100], 1, sender=reporter)]
     large = [trainer.add_data([200 + i], 1, sender=stranger) for i in range(12)]
-    # 3600 // isqrt(90_000) = 12 wei: the contribution follows a quiet 25 hours.
-    at(chain, large[-1].added_time + 90_000)
+    # 3600 / sqrt(90_000) = 12 wei: the contribution follows 25 hours on the price clock.
+    at(chain, trainer.contract.last_update_time() + 90_000)
     bad = trainer.add_data([1, 2, 3], 0, sender=contributor)
     assert bad.deposit == 12
     at(chain, bad.added_time + DAY)
@@ -174,7 +175,7 @@ def test_dust_share__takes_nothing_and_the_larger_share_takes_more(owner, contri
     ledger.good, ledger.total_good = {reporter.address: 1, stranger.address: 12}, 13
     with pytest.raises(Rejected, match="deposit: share rounds to zero"):
         ledger.report("bad", reporter.address, 90_000 + DAY, model_agrees=False)
-    assert ledger.report("bad", stranger.address, 90_000 + DAY, model_agrees=False) == 11
+    assert ledger.report("bad", stranger.address, 90_000 + DAY, model_agrees=False) == 5
 
     assert (
         revert_reason(
@@ -182,24 +183,28 @@ def test_dust_share__takes_nothing_and_the_larger_share_takes_more(owner, contri
         )
         == "deposit: share rounds to zero"
     )
-    assert trainer.report(bad, sender=stranger) == 11
-    # The reporter with the small share still gets nothing: 1 wei is left,
-    # which waits for the owner's and anyone's sweeps.
+    assert trainer.report(bad, sender=stranger) == 5
+    assert (trainer.claimable(bad), trainer.contract.burned()) == (2, 5)
+    # The reporter with the small share still gets nothing: 2 wei are left,
+    # which wait for the owner's and anyone's sweeps.
     assert (
         revert_reason(
             chain, trainer.contract, "report", [1, 2, 3], 0, bad.added_time, contributor.address, sender=reporter
         )
         == "deposit: share rounds to zero"
     )
-    assert trainer.claimable(bad) == 1
+    assert trainer.claimable(bad) == 2
     at(chain, bad.added_time + 10 * DAY)
+    # The owner's sweep of a rejected deposit: half of what is left.
     assert trainer.report(bad, sender=owner) == 1
-    assert trainer.contract.balance == 0
+    assert trainer.claimable(bad) == 0
+    assert trainer.contract.balance == trainer.contract.burned() == 6
 
 
 def test_zero_share__is_no_longer_the_biggest_payout(owner):
     """Monotone: over every reporter share of a 12-wei deposit with 13 good
-    contributions, the amount taken never falls as the share grows."""
+    contributions, the amount taken never falls as the share grows (and
+    never exceeds half the deposit)."""
     parameters = DepositParameters(cost_weight=1)
     amounts = []
     for good in range(1, 14):
@@ -212,4 +217,4 @@ def test_zero_share__is_no_longer_the_biggest_payout(owner):
             assert str(rejection) == "deposit: share rounds to zero"
             amounts.append(0)
     assert amounts == sorted(amounts)
-    assert (amounts[0], amounts[11], amounts[12]) == (0, 11, 12)
+    assert (amounts[0], amounts[11], amounts[12]) == (0, 5, 6)

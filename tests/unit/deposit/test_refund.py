@@ -81,7 +81,7 @@ def test_refund__after_everything_taken__reverts(sparse_trainer, contributor, re
         _refund(sparse_trainer, contribution, contributor)
 
 
-def test_refund__after_partial_take__pays_the_rest(sparse_trainer, contributor, reporter, chain):
+def test_refund__after_partial_take__pays_half_the_rest(sparse_trainer, contributor, reporter, chain):
     contract = sparse_trainer.contract
     # The reporter earns a good contribution first.
     earned = sparse_trainer.add_data([900], 1, sender=reporter)
@@ -92,16 +92,22 @@ def test_refund__after_partial_take__pays_the_rest(sparse_trainer, contributor, 
     sparse_trainer.refund(earned, sender=reporter)
     sparse_trainer.refund(other, sender=contributor)
     taken = sparse_trainer.report(contribution, sender=reporter)
-    # share = deposit * 1 / 2 good contributions in total
-    assert taken == contribution.deposit // 2
+    # share = deposit / 2 * 1 / 2 good contributions in total; as much is burned
+    assert taken == contribution.deposit // 4
+    assert sparse_trainer.claimable(contribution) == contribution.deposit - 2 * taken
     # Lower the weights of 1, 2, 3 until the model says 0 for them.
     for _ in range(6):
         at(chain, chain.blocks.head.timestamp + 60)  # a new key each time
         sparse_trainer.add_data([1, 2, 3], 0, sender=reporter)
     assert sparse_trainer.predict([1, 2, 3]) == 0
-    before = contract.balance
+    before, burned = contract.balance, contract.burned()
     paid = sparse_trainer.refund(contribution, sender=contributor)
-    assert paid == contribution.deposit - taken
+    # Reported as rejected before: the author gets half of what is left and
+    # the rest is burned, so author and reporter together get half.
+    left = contribution.deposit - 2 * taken
+    assert paid == left // 2
+    assert taken + paid <= contribution.deposit // 2
+    assert contract.burned() == burned + left - left // 2
     assert contract.balance == before - paid
 
 

@@ -25,16 +25,20 @@ def test_report__bad_contribution__reporter_takes_share(sparse_trainer, contribu
     sparse_trainer.refund(earned, sender=reporter)
     before = reporter.balance
     tx = _report(sparse_trainer, bad, reporter)
-    # The reporter holds all the good contributions: the share is the whole deposit.
-    assert reporter.balance == before + bad.deposit - tx.total_fees_paid
-    assert sparse_trainer.claimable(bad) == 0
+    # The reporter holds all the good contributions: the share is half the
+    # deposit, and as much is burned (held by the contract, never paid).
+    half = bad.deposit // 2
+    assert reporter.balance == before + half - tx.total_fees_paid
+    assert sparse_trainer.claimable(bad) == bad.deposit - 2 * half
+    assert sparse_trainer.contract.burned() == half
+    assert sparse_trainer.contract.balance == sparse_trainer.claimable(bad) + half
     assert sparse_trainer.has_claimed(bad, reporter.address)
     event = next(iter(tx.decode_logs(sparse_trainer.contract.Report)))
     assert (event.reporter, event.author, event.key, event.amount) == (
         reporter.address,
         contributor.address,
         bad.key,
-        bad.deposit,
+        half,
     )
     assert sparse_trainer.status(bad).claim_count == 1
 
@@ -48,9 +52,13 @@ def test_report__share_proportional_to_good_contributions(sparse_trainer, contri
         sparse_trainer.refund(c, sender=reporter)
     for c in others:
         sparse_trainer.refund(c, sender=stranger)
-    assert sparse_trainer.report(bad, sender=reporter) == bad.deposit * 1 // 4
-    assert sparse_trainer.report(bad, sender=stranger) == min(bad.deposit * 3 // 4, bad.deposit - bad.deposit // 4)
-    assert sparse_trainer.claimable(bad) == bad.deposit - bad.deposit // 4 - bad.deposit * 3 // 4
+    # Shares of half the deposit: 1/4 and 3/4 of it; each report burns what it pays.
+    first = sparse_trainer.report(bad, sender=reporter)
+    assert first == bad.deposit * 1 // 8
+    second = sparse_trainer.report(bad, sender=stranger)
+    assert second == min(bad.deposit * 3 // 8, (bad.deposit - 2 * first) // 2)
+    assert sparse_trainer.claimable(bad) == bad.deposit - 2 * first - 2 * second
+    assert sparse_trainer.contract.burned() == first + second
 
 
 def test_report__before_wait__reverts(sparse_trainer, contributor, reporter, chain):
@@ -144,14 +152,28 @@ def test_report__anyone_after_any_address_wait__takes_everything(sparse_trainer,
     assert sparse_trainer.report(fine, sender=stranger) == fine.deposit
 
 
-def test_report__author_after_any_address_wait__can_take_own_leftovers(sparse_trainer, contributor, chain):
+def test_report__author_after_any_address_wait__takes_half_of_own_rejected_leftovers(
+    sparse_trainer, contributor, chain
+):
     bad = sparse_trainer.add_data([1, 2, 3], 0, sender=contributor)
     at(chain, bad.added_time + 20 * DAY)
-    assert sparse_trainer.report(bad, sender=contributor) == bad.deposit
+    # The model rejects it: a sweep by anyone (here its author) gets half,
+    # the other half is burned.
+    assert sparse_trainer.report(bad, sender=contributor) == bad.deposit // 2
+    assert sparse_trainer.claimable(bad) == 0
+    assert sparse_trainer.contract.burned() == bad.deposit - bad.deposit // 2
+    assert sparse_trainer.contract.balance == sparse_trainer.contract.burned()
+
+
+def test_report__owner_sweep_of_a_rejected_deposit__takes_half(sparse_trainer, owner, contributor, chain):
+    bad = sparse_trainer.add_data([1, 2, 3], 0, sender=contributor)
+    at(chain, bad.added_time + 10 * DAY)
+    assert sparse_trainer.report(bad, sender=owner) == bad.deposit // 2
+    assert sparse_trainer.contract.burned() == bad.deposit - bad.deposit // 2
 
 
 def test_report__small_share__is_capped_share(owner, contributor, reporter, stranger, chain):
-    """With a tiny deposit the share floor(deposit * good / total) is small
+    """With a tiny deposit the share floor(deposit * good / (2 * total)) is small
     but positive: the reporter takes exactly that."""
     from decai.chain.deploy import deploy_trainer
     from decai.chain.trainer import Trainer
@@ -164,15 +186,15 @@ def test_report__small_share__is_capped_share(owner, contributor, reporter, stra
     trainer = Trainer(deploy_trainer(sparse_model(), tiny, owner, progress=False).contract)
     earned = trainer.add_data([900], 1, sender=reporter)
     others = [trainer.add_data([950 + i], 1, sender=stranger) for i in range(4)]
-    at(chain, chain.blocks.head.timestamp + 3600)
+    at(chain, trainer.contract.last_update_time() + 3600)
     bad = trainer.add_data([1, 2, 3], 0, sender=contributor)
-    assert bad.deposit == 60  # 1 wei * 3600 / isqrt(3600)
+    assert bad.deposit == 60  # 1 wei * 3600 / sqrt(3600)
     at(chain, bad.added_time + DAY)
     trainer.refund(earned, sender=reporter)
     for c in others:
         trainer.refund(c, sender=stranger)
-    # share = 60 * 1 // 5 = 12 > 0: capped share
-    assert trainer.report(bad, sender=reporter) == 12
+    # share = 60 * 1 // (2 * 5) = 6 > 0: capped share
+    assert trainer.report(bad, sender=reporter) == 6
 
 
 def test_sdk_report_problem__explains(sparse_trainer, contributor, reporter, chain):
