@@ -2,7 +2,8 @@
 
 Several actors add honest and wrong data, wait, refund, report and sweep,
 with the clock moved between transactions. After every step:
-- the trainer's ether balance equals the sum of what is still claimable;
+- the trainer's ether balance equals the sum of what is still claimable
+  plus what was burned, and the burned total matches the model;
 - every actor's ether moved exactly as the model of the mechanism says
   (so nobody is paid twice, and nobody takes what is not theirs);
 - counters of good contributions match the model;
@@ -12,7 +13,15 @@ with the clock moved between transactions. After every step:
   reason); every report before the claim waits took exactly its positive
   share, capped at what was left (a share that rounds to zero is refused),
   so no reporter ever took more than one with a larger share would; the
-  trainer's waits leave the author a window before any sweep.
+  trainer's waits leave the author a window before any sweep;
+- a spammer never recovers more than half of a deposit the model rejected:
+  for every contribution that was taken as rejected, what the chain paid
+  out of it (by its events) to any set of accounts, whether the author,
+  its accomplices among the other actors or the owner, in whatever order
+  they acted, is at most half its deposit;
+- no single addition makes the price more than twice what it was quoted
+  just before: after every accepted addition the chain's price in the
+  same second (the worst case) is at most twice the quote taken before it.
 
 The cost weight is 1 wei and adds may follow a 10-day lull, so deposits of
 a few wei make shares that round to zero reachable.
@@ -46,6 +55,9 @@ PARAMETERS = DepositParameters(
     refund_wait_s=3600, owner_claim_wait_s=5 * 3600, any_address_claim_wait_s=9 * 3600, cost_weight=1
 )
 INITIAL_WEIGHTS = [ONE if i % 3 else -ONE for i in range(FEATURES)]
+# Every non-empty set of the five actors (actor 0 is the owner): whichever
+# accounts an attacker owns.
+COALITIONS = [[i for i in range(5) if mask >> i & 1] for mask in range(1, 32)]
 
 
 def _model():
@@ -77,6 +89,8 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
             self.flows = {a.address: 0 for a in actors}  # wei received minus wei paid, by the model
             self.now = chain.blocks.head.timestamp
             self.takes: list[tuple[int, int, int]] = []  # (amount, share, left before) of reports before the waits
+            self.received: dict = {}  # key -> account -> wei the chain paid out of that contribution (events)
+            self.price_steps: list[tuple[int, int]] = []  # (quote before an addition, chain price just after)
 
         def teardown(self):
             if hasattr(self, "snapshot"):
@@ -118,6 +132,9 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
             self._at(wait)
             price = self.ledger.next_deposit(self.now)
             value = {"exact": price, "more": price + 12345, "less": max(price - 1, 0)}[pay]
+            # The quote a client takes just before sending (pending block).
+            quote = int(contract.next_deposit(block_id="pending"))
+            assert quote == price
             key = (tuple(sample), label, self.now, sender.address)
             refusal = None if sample else "sparse_perceptron: empty sample"
             result = self._expect(
@@ -134,7 +151,19 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
             self.reference.update(sample, label)
             self.flows[sender.address] -= deposit
             assert tx.timestamp == self.now
+            # The price another addition in the same second would pay.
+            chain.pending_timestamp = self.now
+            after = int(contract.next_deposit(block_id="pending"))
+            assert after == self.ledger.next_deposit(self.now)
+            self.price_steps.append((quote, after))
             return key
+
+        def _paid(self, key, tx, event_name):
+            """Record what the chain paid out of contribution `key` (its event)."""
+            for paid in tx.decode_logs(getattr(contract, event_name)):
+                account = paid.reporter if event_name == "Report" else paid.author
+                received = self.received.setdefault(key, {})
+                received[account] = received.get(account, 0) + paid.amount
 
         @rule(key=contributions, wait=st.sampled_from([0, 1800, 3600, 5 * 3600, 9 * 3600]))
         def refund(self, key, wait):
@@ -147,6 +176,7 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
             )
             if result is not None:
                 self.flows[author] += result[0]
+                self._paid(key, result[1], "Refund")
                 assert contract.good_contributions(author) == self.ledger.good[author]
 
         @rule(key=contributions, reporter=st.integers(0, 4), wait=st.sampled_from([0, 1800, 3600, 5 * 3600, 9 * 3600]))
@@ -162,7 +192,8 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
             sweep = age >= PARAMETERS.any_address_claim_wait_s or owner_sweep
             share = None
             if record and self.ledger.total_good:
-                share = record.initial_deposit * self.ledger.good.get(sender.address, 0) // self.ledger.total_good
+                good = self.ledger.good.get(sender.address, 0)
+                share = record.initial_deposit * good // (2 * self.ledger.total_good)
             result = self._expect(
                 lambda: self.ledger.report(key, sender.address, self.now, agrees),
                 sender,
@@ -174,6 +205,7 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
             )
             if result is not None:
                 self.flows[sender.address] += result[0]
+                self._paid(key, result[1], "Report")
                 if not sweep:
                     self.takes.append((result[0], share, left))
             elif share == 0 and not sweep:
@@ -199,6 +231,7 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
         def balance_is_what_is_claimable(self):
             if hasattr(self, "ledger"):
                 assert contract.balance == self.ledger.held()
+                assert contract.burned() == self.ledger.burned
 
         @invariant()
         def ether_moved_as_the_model_says(self):
@@ -216,7 +249,29 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
         def reports_take_their_positive_share_and_never_more(self):
             if hasattr(self, "ledger"):
                 for amount, share, left in self.takes:
-                    assert 0 < amount == min(share, left)
+                    assert 0 < amount == min(share, left // 2)
+
+        @invariant()
+        def a_rejected_deposit_pays_any_set_of_accounts_at_most_half(self):
+            if not hasattr(self, "ledger"):
+                return
+            for key, record in self.ledger.records.items():
+                received = self.received.get(key, {})
+                assert sum(received.values()) == record.paid
+                if not record.rejected:
+                    continue
+                event("a rejected deposit was paid out")
+                # Every set of accounts (the author and any accomplices,
+                # the owner among them) gets at most what all of them get.
+                for coalition in COALITIONS:
+                    assert sum(received.get(actors[i].address, 0) for i in coalition) <= record.initial_deposit // 2
+                assert record.paid <= record.burned
+
+        @invariant()
+        def one_addition_never_more_than_doubles_the_quote(self):
+            if hasattr(self, "ledger"):
+                for quote, after in self.price_steps:
+                    assert after <= 2 * quote
 
         @invariant()
         def authors_have_a_window_before_any_sweep(self):
