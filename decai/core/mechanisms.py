@@ -84,6 +84,28 @@ class DepositParameters:
         }
 
 
+def take_amounts(
+    initial_deposit: int,
+    claimable: int,
+    claim_count: int,
+    model_agrees: bool,
+    sweep: bool,
+    reporter_good: int = 0,
+    total_good: int = 0,
+) -> tuple[int, int]:
+    """(paid, burned) by a `report` that the contract accepts: a sweep
+    (after the owner's or anyone's wait) or a report before them. The one
+    place off-chain code computes what a take pays (0, 0 for a report whose
+    share rounds to zero, which the contract refuses)."""
+    if sweep:
+        if model_agrees and claim_count == 0:
+            return claimable, 0
+        return claimable // 2, claimable - claimable // 2
+    share = initial_deposit * reporter_good // (2 * total_good) if total_good else 0
+    paid = min(share, claimable // 2)
+    return paid, paid
+
+
 @dataclass
 class _Record:
     author: Hashable
@@ -184,8 +206,6 @@ class DepositLedger:
         age = now - record.added_time
         if age < self.parameters.refund_wait_s:
             raise Rejected("deposit: refund wait not over")
-        amount = record.claimable
-        burn = 0
         take_all = age >= self.parameters.any_address_claim_wait_s or (
             age >= self.parameters.owner_claim_wait_s and reporter == self.owner
         )
@@ -199,19 +219,22 @@ class DepositLedger:
                 raise Rejected("deposit: reporter has no good contributions")
             # Reporters share half the deposit, rounded down; a zero share
             # takes nothing, so the amount never falls as the share grows.
-            share = record.initial_deposit * reporter_good // (2 * self.total_good)
-            if share == 0:
+            if record.initial_deposit * reporter_good // (2 * self.total_good) == 0:
                 raise Rejected("deposit: share rounds to zero")
-            # Each report burns what it pays.
-            amount = min(share, amount // 2)
-            if amount == 0:
-                raise Rejected("deposit: too little left to share")
-            burn = amount
-            record.rejected = True
-        elif not model_agrees or record.claim_count > 0:
-            # A sweep of a rejected deposit: half, the rest burned.
-            burn = amount - amount // 2
-            amount -= burn
+        # Each report burns what it pays; a sweep of a rejected deposit
+        # takes half of what is left and burns the rest.
+        amount, burn = take_amounts(
+            record.initial_deposit,
+            record.claimable,
+            record.claim_count,
+            model_agrees,
+            take_all,
+            self.good.get(reporter, 0),
+            self.total_good,
+        )
+        if not take_all and amount == 0:
+            raise Rejected("deposit: too little left to share")
+        if burn:
             record.rejected = True
         record.claimable -= amount + burn
         record.claim_count += 1

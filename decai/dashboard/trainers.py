@@ -15,6 +15,7 @@ from typing import Any
 from decai.chain.trainer import DEPOSIT_MARGIN, Trainer
 from decai.chain.transact import check_call
 from decai.core.contributions import Contribution
+from decai.core.mechanisms import take_amounts
 from decai.dashboard.common import checksum, ether
 from decai.errors import DecaiError, Rejected
 from decai.units import format_ether
@@ -177,13 +178,19 @@ class TrainerPages:
         c = trainer.contract
         status = trainer.status(contribution)
         age = now - contribution.added_time
-        if age >= int(c.any_address_claim_wait_s()) or (
+        sweep = age >= int(c.any_address_claim_wait_s()) or (
             age >= int(c.owner_claim_wait_s()) and reporter == str(c.owner())
-        ):
-            return status.claimable
-        total = int(c.total_good_contributions())
-        share = status.initial_deposit * trainer.good_contributions(reporter) // total if total else 0
-        return min(share, status.claimable) if share > 0 else status.claimable
+        )
+        paid, _burned = take_amounts(
+            status.initial_deposit,
+            status.claimable,
+            status.claim_count,
+            trainer.predict(contribution.data) == contribution.label,
+            sweep,
+            trainer.good_contributions(reporter),
+            int(c.total_good_contributions()),
+        )
+        return paid
 
     def dataset_csv(self, address: str) -> str:
         trainer = self.trainer(address)
