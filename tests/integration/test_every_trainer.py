@@ -51,9 +51,13 @@ def test_trainer_story(owner, contributor, reporter, stranger, chain, key, mecha
     assert trainer.refund(good, sender=reporter) == (good.deposit if mechanism == "deposit" else 0)
     assert trainer.good_contributions(reporter.address) == 1
     assert trainer.report_problem(bad, reporter.address, chain.blocks.head.timestamp + 1) is None
-    assert trainer.report(bad, sender=reporter) == (bad.deposit if mechanism == "deposit" else 0)
+    # The only reporter holds every good contribution: it takes half the deposit and burns as much.
+    assert trainer.report(bad, sender=reporter) == (bad.deposit // 2 if mechanism == "deposit" else 0)
     warm_ups = trainer.contributions(author=stranger.address)
-    assert trainer.contract.balance == sum(trainer.claimable(c) for c in warm_ups) == sum(c.deposit for c in warm_ups)
+    assert sum(trainer.claimable(c) for c in warm_ups) == sum(c.deposit for c in warm_ups)
+    burned = int(trainer.contract.burned()) if mechanism == "deposit" else 0
+    assert burned == bad.deposit // 2
+    assert trainer.contract.balance == sum(c.deposit for c in warm_ups) + trainer.claimable(bad) + burned
     if mechanism == "points":
         assert trainer.badges(reporter.address) == ["first contribution"]
         assert trainer.contract.stats(contributor).reported == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from decai.apps.gas import NB_REPORT_ADAPTATION, replay, scenario_models, scenario_samples
+from decai.apps.gas import MECHANISM, NB_REPORT_ADAPTATION, replay, scenario_models, scenario_samples
 from decai.chain.deploy import deploy_trainer
 from decai.chain.trainer import Trainer
 from decai.errors import DecaiError
@@ -43,7 +43,10 @@ def test_scenario__every_step_succeeds(accounts, chain, key, scale):
     assert set(gas) == {"deploy_TOTAL", "add_agree", "add_disagree", "refund", "report_take", "predict_estimate"}
     assert checks["predict_x_good_before_add"] == checks["predict_x_good_final"] == 1
     assert checks["predict_x_bad_at_report"] == 1
-    assert checks["report_reward_wei"] == 12 * 10**17
+    # x_bad is added 12 s after x_good; the price clock, moved 7/10 of the way
+    # at each of the three additions 12 s apart before it, is then 18 s
+    # behind. The only reporter holds every good contribution: half of it.
+    assert checks["report_reward_wei"] == MECHANISM.deposit(18, 0) // 2 == 424_264_068_723_857_029
 
 
 @pytest.mark.parametrize("key", ["NB", "NCC", "SNCC"])
@@ -59,7 +62,7 @@ def test_sdk__add_refund_report_cycle(owner, contributor, reporter, stranger, ch
     bad = trainer.add_data(samples["x_bad"], 0, sender=contributor)
     advance(chain, DAY)
     assert trainer.refund(good, sender=reporter) == good.deposit
-    assert trainer.report(bad, sender=reporter) == bad.deposit
+    assert trainer.report(bad, sender=reporter) == bad.deposit // 2  # half; as much is burned
     # The SDK's reference model is the chain's model, updates included.
     reference = trainer.reference_model()
     assert reference.storage_words() == model.__class__.from_dict(reference.to_dict()).storage_words()
