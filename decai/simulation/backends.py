@@ -47,6 +47,9 @@ class Backend(Protocol):
     def points_stats(self, name: str) -> dict[str, Any]:
         """Points mechanism: an agent's points, reports against it and badges."""
 
+    def burned(self) -> int:
+        """Deposit mechanism: wei the trainer burned from rejected deposits."""
+
     def balance(self, name: str) -> int:
         """An agent's balance as the backend holds it."""
 
@@ -139,6 +142,9 @@ class ChainBackend:
         if self.trainer.mechanism != "deposit":
             return 0  # points: adding is free, the time does not set a price
         return int(self.trainer.contract.last_update_time())
+
+    def burned(self) -> int:
+        return int(self.trainer.contract.burned())
 
     def points_stats(self, name: str) -> dict[str, Any]:
         """Points mechanism: the trainer's record of an agent."""
@@ -238,6 +244,9 @@ class ReferenceBackend:
 
     def last_update_time(self) -> int:
         return getattr(self.ledger, "last_update_time", 0)
+
+    def burned(self) -> int:
+        return self.ledger.burned
 
     def points_stats(self, name: str) -> dict[str, Any]:
         stats = self.ledger.stats.get(name) or AccountStats()  # the ledger's public record; none yet: all zero

@@ -63,6 +63,8 @@ class Book:
     refunded: int = 0
     taken: int = 0
     recovered: int = 0
+    #: Of its own deposits, what the trainer burned (rejected deposits).
+    burned: int = 0
     gas: int = 0
     good: int = 0
     #: Own contributions that others reported (points: settled as bad).

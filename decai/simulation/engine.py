@@ -253,6 +253,8 @@ class Simulation:
             book.balance += amount - fee
             book.gas += fee
             if claim.kind == REFUND:
+                # A refund after a take as rejected pays half; the rest is burned.
+                self.books[entry.author].burned += 0 if self.points else entry.claimable - amount
                 entry.refunded = True
                 entry.claimable = 0
                 book.refunds += 1
@@ -262,8 +264,9 @@ class Simulation:
             else:
                 # What the contract burns: as much as a report pays; a sweep
                 # empties the contribution (half burned if rejected).
-                burned = entry.claimable - amount if claim.kind == SWEEP else amount
-                entry.claimable -= amount + (0 if self.points else burned)
+                burned = 0 if self.points else (entry.claimable - amount if claim.kind == SWEEP else amount)
+                entry.claimable -= amount + burned
+                self.books[entry.author].burned += burned
                 entry.claimed_by.add(agent.name)
                 self.transactions["sweep" if claim.kind == SWEEP else "report"] += 1
                 if entry.author == agent.name:
@@ -347,7 +350,7 @@ class Simulation:
         agents = {}
         for name, book in self.books.items():
             spec = book.spec
-            lost = book.deposited - book.refunded - book.recovered - locked[name]
+            lost = book.deposited - book.refunded - book.recovered - locked[name] - book.burned
             agents[name] = {
                 "kind": spec.kind,
                 "honest": spec.honest,
@@ -364,6 +367,7 @@ class Simulation:
                 "taken": book.taken,
                 "recovered": book.recovered,
                 "lost_to_others": lost,
+                "burned": book.burned,
                 "still_locked": locked[name],
                 "gas_paid": book.gas,
                 "good_contributions": book.good,
@@ -376,6 +380,15 @@ class Simulation:
                 "correct_predictions": book.correct_predictions,
                 "address": book.address,
             }
+        if not self.points:
+            try:
+                burned = self.backend.burned()
+            except Exception as error:  # the chain is gone
+                burned = None
+                self.problems.append(f"could not read the burned total: {error.__class__.__name__}")
+            booked = sum(book.burned for book in self.books.values())
+            if burned is not None and burned != booked:
+                self.problems.append(f"the trainer burned {burned} wei, the books {booked}")
         trainer: dict[str, Any] = self.backend.describe()
         try:
             trainer["parity"] = self.backend.parity()
