@@ -167,6 +167,24 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
                 received = self.received.setdefault(key, {})
                 received[account] = received.get(account, 0) + paid.amount
 
+        @rule(
+            target=contributions,
+            spammer=st.integers(1, 4),
+            other=st.integers(1, 4),
+            features=st.sets(st.integers(0, FEATURES - 1), min_size=1, max_size=3),
+            wait=st.sampled_from([1, 60, 3600]),
+        )
+        def contest(self, spammer, other, features, wait):
+            """A wrong label, then the right one for the same sample a
+            second later from another account: the model (which learns each
+            mistake at once) then rejects the spam, so reports and sweeps
+            of rejected deposits happen, by whichever accounts."""
+            keys = [
+                self.add(actor=spammer, features=features, honest=False, wait=wait, pay="exact"),
+                self.add(actor=other, features=features, honest=True, wait=1, pay="exact"),
+            ]
+            return multiple(*(key for key in keys if isinstance(key, tuple)))
+
         @rule(key=contributions, wait=st.sampled_from([0, 1800, 3600, 5 * 3600, 9 * 3600]))
         def refund(self, key, wait):
             sample, label, added_time, author = key
