@@ -42,6 +42,12 @@ class Dashboard:
         #: The folder `--demo` keeps the demo trainers' records in while it runs.
         self.demo_records: Path | None = None
 
+    @property
+    def served_records(self) -> Path:
+        """Where the running dashboard reads and writes records: the demo's own
+        folder under --demo (the user's DECAI_DEPLOYMENTS is left alone)."""
+        return self.demo_records or self.records
+
     def nonce(self, address: str) -> int:
         return int(rpc(self.node_url, "eth_getTransactionCount", address, "latest"), 16)
 

@@ -287,7 +287,7 @@ def test_deploy_a_model_file(page, dashboard, tmp_path):
 def test_deploy_form__labels_empty_fields_warnings_and_replacing_a_record(page, dashboard, tmp_path):
     small = tmp_path / "small.json"
     small.write_text(json.dumps(sparse_model(num_features=8).to_dict()))
-    records = dashboard.records / "ethereum_local.json"
+    records = dashboard.served_records / "ethereum_local.json"
     show(page, dashboard, "#/deploy")
     deployer = use_account(page, dashboard, 5)
     nonce = dashboard.nonce(deployer)

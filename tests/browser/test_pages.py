@@ -206,7 +206,7 @@ def test_dense_samples__decoded_in_the_table_and_the_csv(page, dashboard):
 
     from decai.data.encoders import encoder_from_spec
 
-    record = json.loads((dashboard.records / "ethereum_local.json").read_text())["cancer-points"]
+    record = json.loads((dashboard.served_records / "ethereum_local.json").read_text())["cancer-points"]
     encoder = encoder_from_spec(record["encoder"], record["encoder_params"])
     encoded = encoder.encode([float(x) for x in SAMPLE.split(",")])
     values = [v / 10**9 for v in encoded]

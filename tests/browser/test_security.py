@@ -53,7 +53,7 @@ def balance(dashboard, address: str) -> int:
 
 
 def records(dashboard) -> dict:
-    return json.loads((dashboard.records / "ethereum_local.json").read_text())
+    return json.loads((dashboard.served_records / "ethereum_local.json").read_text())
 
 
 def token(dashboard) -> str:
