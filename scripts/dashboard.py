@@ -71,15 +71,11 @@ def cli(provider, host, port, demo, allowed_hosts, trusted_file, series_dir):
     if series_dir is not None and not os.path.isdir(series_dir):
         raise DecaiError(f"--series {series_dir}: not a folder")
 
+    def run() -> None:
+        serve(host=host, port=port, echo=click.echo, allowed_hosts=allowed_hosts, trusted=trusted, series=series_dir)
+
     if not demo:
-        serve(
-            host=host,
-            port=port,
-            echo=lambda line: click.echo(line),
-            allowed_hosts=allowed_hosts,
-            trusted=trusted,
-            series=series_dir,
-        )
+        run()
         return
     if is_live(provider):
         raise DecaiError("--demo deploys test trainers: use a local network or a fork")
@@ -87,15 +83,8 @@ def cli(provider, host, port, demo, allowed_hosts, trusted_file, series_dir):
 
     with demo_records() as folder:
         click.echo(f"demo records in {folder} (removed on exit; your own deployment records are left alone)")
-        deploy_demo(echo=lambda line: click.echo(line))
-        serve(
-            host=host,
-            port=port,
-            echo=lambda line: click.echo(line),
-            allowed_hosts=allowed_hosts,
-            trusted=trusted,
-            series=series_dir,
-        )
+        deploy_demo(echo=click.echo)
+        run()
 
 
 @contextlib.contextmanager
