@@ -13,7 +13,7 @@ decai.market.files, the status snapshot in decai.market.status.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from decai.chain.transact import check_call, transact
@@ -115,7 +115,8 @@ class MarketContribution:
     data: tuple[int, ...]
     label: int
     added_time: int
-    transaction_hash: str | None = None
+    #: Where it was read from, when known; not part of what the contribution is.
+    transaction_hash: str | None = field(default=None, compare=False)
 
 
 class Market:

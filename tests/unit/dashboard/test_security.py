@@ -25,6 +25,9 @@ class RecordingService:
     def __init__(self):
         self.calls: list[tuple[str, object]] = []
 
+    def node_problem(self, cached=False):
+        return None  # the node always answers here
+
     def network(self):
         self.calls.append(("network", None))
         return {"network": "local", "chain_id": 31337, "dev_accounts": [{"address": SEND["tx"]["from"]}]}
