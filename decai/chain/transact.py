@@ -164,19 +164,12 @@ def creation_address(sender: str, nonce: int) -> str:
 def _prepared(action: str, build: Callable[[], Any]) -> Any:
     from ape.exceptions import ContractLogicError
 
-    from decai.chain.node import TX_GAS_CAP
-
     connected_resilient()
     try:
         with _quiet_revert():
-            unsigned = build()
+            return build()
     except ContractLogicError as error:
         raise Rejected(f"{action} rejected: {revert_reason(error)}") from None
-    # Outside this checkout Ape's default gas limit is the whole block, which
-    # nodes enforcing EIP-7825 refuse: no transaction asks for more than the cap.
-    if (getattr(unsigned, "gas_limit", None) or 0) > TX_GAS_CAP:
-        unsigned.gas_limit = TX_GAS_CAP
-    return unsigned
 
 
 # -- the send itself -----------------------------------------------------------
