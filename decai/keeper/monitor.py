@@ -87,7 +87,9 @@ def load_heldout(path: str | Path, trainer, label_column: str = "label", text_co
     """
     from decai.data.datasets import TEXT, load_csv
 
-    dataset = load_csv(path, label_column=label_column, text_column=text_column)
+    # A held-out set is for measuring, not training: a class with few rows is
+    # no typo to refuse here (every label must still be one of the model's).
+    dataset = load_csv(path, label_column=label_column, text_column=text_column, allow_small_classes=True)
     classes = trainer.classes
     mapping = {}
     for index, name in enumerate(dataset.classes):
