@@ -19,6 +19,7 @@ from typing import Any
 from decai.chain.contracts import contract_container, contract_name
 from decai.chain.node import TX_GAS_CAP
 from decai.chain.progress import progress_bar
+from decai.chain.transact import capped_gas
 from decai.core.mechanisms import DepositParameters, PointsParameters
 from decai.errors import DecaiError, node_refusal
 from decai.models.base import Model
@@ -215,7 +216,7 @@ def deploy_trainer(
     plan = plan or plan_deployment(model, mechanism, sender, max_gas_per_tx=max_gas_per_tx)
     name, words, in_constructor = plan.contract_name, plan.words, plan.in_constructor
 
-    extra = {"required_confirmations": confirmations} if confirmations is not None else {}
+    extra = capped_gas({"required_confirmations": confirmations} if confirmations is not None else {})
     bar = progress_bar(progress, "words")
     with bar:
         task = bar.add_task(f"deploying {name}", total=max(1, len(words)))

@@ -68,12 +68,32 @@ def check_call(action: str, method, *args, **tx) -> Any:
         raise Rejected(f"{action} rejected: {revert_reason(error)}") from None
 
 
+def capped_gas(tx: dict[str, Any]) -> dict[str, Any]:
+    """`tx` with a gas limit no node enforcing EIP-7825 refuses.
+
+    Outside this checkout (no ape-config.yaml of ours) Ape asks local
+    networks for the whole block's gas, which is above the per-transaction
+    cap of 16,777,216; the cap is asked for instead. A gas limit the caller
+    chose, and networks where Ape estimates, are left alone."""
+    if "gas" in tx or "gas_limit" in tx:
+        return tx
+    from ape import chain
+
+    from decai.chain.node import TX_GAS_CAP
+
+    configured = chain.provider.network.gas_limit
+    if configured == "max" or (isinstance(configured, int) and configured > TX_GAS_CAP):
+        return {**tx, "gas_limit": TX_GAS_CAP}
+    return tx
+
+
 def transact(action: str, method, *args, precheck: bool = True, **tx) -> Any:
     """Send `method(*args, **tx)` after `check_call`; returns the receipt."""
     from ape.exceptions import ContractLogicError
 
     if precheck:
         check_call(action, method, *args, **tx)
+    tx = capped_gas(tx)
     try:
         with _quiet_revert():
             return method(*args, **tx)
