@@ -2,6 +2,7 @@
 import { $, state, api, esc, short, date, show, busy, done, countdown, tickCountdowns, addressLink, txLink } from "./core.js";
 import { nameOf, describe, wordsOf, trustNotice, bindTrust } from "./safety.js";
 import { act } from "./wallet.js";
+import { renderProvider } from "./provider.js";
 
 export async function pageMarket(main, address) {
   const account = state.account ? `?account=${state.account}` : "";
@@ -35,8 +36,8 @@ export async function pageMarket(main, address) {
         <dt>Provider</dt><dd class="mono">${addressLink(m.provider)}</dd>
         <dt>Address</dt><dd class="mono">${addressLink(m.address)}</dd>
       </dl>
-      <p class="hint">The provider's commit and reveal steps stay in the command line (<code>ape run market</code>).</p>
     </section>
+    <section class="card" id="provider" aria-labelledby="provider-title" hidden></section>
     <section class="card" aria-labelledby="actions-title">
       <h2 id="actions-title">What you can do now</h2>
       <div id="market-message" class="message" role="status" hidden></div>
@@ -62,6 +63,7 @@ export async function pageMarket(main, address) {
     </section>`;
   tickCountdowns();
   bindTrust(m);
+  await renderProvider($("#provider"), m);
   const box = $("#market-message");
   const prepare = `/api/trainers/${m.address}/prepare`;
   const run = (button, work) => busy(button, async () => { try { await work(); } catch (error) { show(box, "error", error.message); } });

@@ -1,0 +1,185 @@
+"""A prediction market's provider in the browser, from creation to payout.
+
+The provider (dev account 0) creates a market on the page, commits a test
+set split, salted and hashed in the page (the secrets file is downloaded,
+then loaded back), reveals the drawn portion; a contributor adds on the page;
+the chain's clock moves a day; the provider ends participation, reveals every
+other portion, processes, and both see what they are owed. Bad input along
+the way (committing before saving the secrets, a secrets file that is not
+the commitment's, revealing during participation) gets its sentence and no
+transaction. The tests run in file order on one page.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from playwright.sync_api import expect
+
+from decai.chain.node import rpc
+from tests.browser.test_dashboard import show, use_account
+from tests.helpers.chain import advance_node_time as advance_time
+
+FEATURES = 40
+
+
+def test_setup(page, dashboard, tmp_path_factory):
+    """Shared state of this module's steps (the market's address, the files)."""
+    folder = tmp_path_factory.mktemp("provider")
+    # Features below 20 say 1, above say 0.
+    samples = [[i, i + 1, i + 2] for i in range(0, 16, 2)] + [[i, i + 1, i + 2] for i in range(22, 38, 2)]
+    labels = [1] * 8 + [0] * 8
+    (folder / "test.json").write_text(json.dumps({"samples": samples, "labels": labels}))
+    STATE.update(folder=folder)
+
+
+STATE: dict = {}
+
+
+def market_page(page, dashboard):
+    show(page, dashboard, f"#/market/{STATE['market']}")
+
+
+def test_create_a_market(page, dashboard):
+    provider = use_account(page, dashboard, 0)
+    show(page, dashboard, "#/new-market")
+    expect(page.locator("h1")).to_have_text("Create a prediction market")
+    page.fill("#nm-features", FEATURES.__str__())
+    page.fill("#nm-name", "provider market")
+    page.fill("#nm-min_duration", "")
+    page.click("#nm-estimate")
+    expect(page.locator("#nm-message")).to_contain_text("“Provider may end after” is empty")
+    page.fill("#nm-min_duration", "1d")
+    page.click("#nm-estimate")
+    page.wait_for_selector("#nm-create")
+    page.click("#nm-create")
+    expect(page.locator("#nm-result")).to_contain_text("Market created and recorded as provider market", timeout=60_000)
+    href = page.get_attribute("#nm-link", "href")
+    STATE["market"] = href.split("/")[-1]
+    STATE["provider"] = provider
+    page.click("#nm-link")
+    page.wait_for_selector("#commit-form")
+    expect(page.locator("#market-phase")).to_contain_text("setup")
+
+
+def test_commit_needs_the_secrets_file_saved_first(page, dashboard):
+    market_page(page, dashboard)
+    page.set_input_files("#commit-file", str(STATE["folder"] / "test.json"))
+    page.fill("#commit-portions", "4")
+    page.fill("#commit-bounty", "1ether")
+    page.click("#commit-prepare")
+    expect(page.locator("#commit-summary")).to_contain_text("16")
+    nonce = dashboard.nonce(STATE["provider"])
+    page.click("#commit-send")
+    expect(page.locator("#provider-message")).to_contain_text("Download the secrets file first")
+    assert dashboard.nonce(STATE["provider"]) == nonce
+    with page.expect_download() as download:
+        page.click("#commit-download")
+    path = STATE["folder"] / "secrets.json"
+    download.value.save_as(path)
+    secrets = json.loads(path.read_text())
+    assert secrets["format"] == "decai-market-portions/1" and len(secrets["portions"]) == 4
+    assert sorted(len(p["samples"]) for p in secrets["portions"]) == [4, 4, 4, 4]
+    STATE["secrets"] = path
+    page.click("#commit-send")
+    expect(page.locator("#provider-message")).to_contain_text("Committed: commit 4 portions", timeout=30_000)
+    expect(page.locator("#market-phase")).to_contain_text("committed")
+    expect(page.locator("#provider")).to_contain_text("closes in 23h 59m")
+    # Only the hashes went on chain: each is the SDK's hash of the file's portion.
+    from decai.market.encoding import Portion
+
+    for i, portion in enumerate(secrets["portions"]):
+        committed = rpc(dashboard.node_url, "eth_call", {"to": STATE["market"], "data": _call("portion_hash", i)}, "latest")
+        assert committed == "0x" + Portion.from_dict(portion).hash().hex()
+
+
+def _call(name: str, *args: int) -> str:
+    from eth_abi import encode
+    from eth_utils import keccak
+
+    selector = keccak(text=f"{name}({','.join('uint256' for _ in args)})")[:4]
+    return "0x" + (selector + encode(["uint256"] * len(args), list(args))).hex()
+
+
+def test_a_wrong_secrets_file_is_refused(page, dashboard):
+    market_page(page, dashboard)  # a fresh page: the secrets made here are gone
+    wrong = json.loads(STATE["secrets"].read_text())
+    wrong["portions"][2]["labels"][0] ^= 1
+    (STATE["folder"] / "wrong.json").write_text(json.dumps(wrong))
+    nonce = dashboard.nonce(STATE["provider"])
+    page.set_input_files("#secrets-file", str(STATE["folder"] / "wrong.json"))
+    expect(page.locator("#provider-message")).to_contain_text("does not match this market's commitment: portion 2")
+    page.click("#reveal-first")
+    expect(page.locator("#provider-message")).to_contain_text("does not match this market's commitment: portion 2")
+    (STATE["folder"] / "other.json").write_text(json.dumps({**wrong, "market": "0x" + "12" * 20}))
+    page.set_input_files("#secrets-file", str(STATE["folder"] / "other.json"))
+    expect(page.locator("#provider-message")).to_contain_text("holds the secrets of the market 0x1212")
+    assert dashboard.nonce(STATE["provider"]) == nonce
+
+
+def test_reveal_the_first_portion_from_the_file(page, dashboard):
+    market_page(page, dashboard)
+    page.click("#reveal-first")
+    expect(page.locator("#provider-message")).to_contain_text("Load the secrets file first")
+    page.set_input_files("#secrets-file", str(STATE["secrets"]))
+    expect(page.locator("#provider-message")).to_contain_text("matches this market's commitment")
+    page.click("#reveal-first")
+    expect(page.locator("#provider-message")).to_contain_text("revealed: participation is open", timeout=30_000)
+    expect(page.locator("#market-phase")).to_contain_text("participation")
+
+
+def test_a_contributor_adds_and_an_early_reveal_is_refused(page, dashboard):
+    contributor = use_account(page, dashboard, 1)
+    market_page(page, dashboard)
+    expect(page.locator("#provider-note")).to_contain_text("The provider")
+    for sample in ("2, 3, 4", "6, 7, 8", "10, 11, 12"):
+        page.wait_for_selector("#market-add")
+        page.fill("#market-input", sample)
+        page.select_option("#market-label", "positive")
+        page.click("#market-add button")
+        expect(page.locator("#market-message")).to_contain_text("Added with your stake")
+    STATE["contributor"] = contributor
+    use_account(page, dashboard, 0)
+    market_page(page, dashboard)
+    expect(page.locator("#provider")).to_contain_text("You may end it in 23h")
+    expect(page.locator("#market-end")).to_have_count(0)
+    nonce = dashboard.nonce(STATE["provider"])
+    page.set_input_files("#secrets-file", str(STATE["secrets"]))
+    page.click("#reveal-next")
+    expect(page.locator("#provider-message")).to_contain_text(
+        "the other portions are revealed after participation ends; you may end it in 23h"
+    )
+    assert dashboard.nonce(STATE["provider"]) == nonce
+
+
+def test_end_reveal_every_portion_process_and_payouts(page, dashboard):
+    advance_time(dashboard.node_url, 86_400 + 60)
+    market_page(page, dashboard)
+    page.click("#market-end")
+    expect(page.locator("#market-message")).to_contain_text("Participation ended")
+    expect(page.locator("#provider")).to_contain_text("closes in 23h")
+    page.set_input_files("#secrets-file", str(STATE["secrets"]))
+    for _ in range(3):
+        expect(page.locator("#reveal-left")).to_be_visible()
+        page.click("#reveal-next")
+        expect(page.locator("#provider-message")).to_contain_text("revealed.", timeout=30_000)
+    expect(page.locator("#market-phase")).to_contain_text("processing")
+    expect(page.locator("#provider")).to_contain_text("12 samples evaluated")
+    page.click("#market-process")
+    expect(page.locator("#market-message")).to_contain_text("Processing finished", timeout=60_000)
+    expect(page.locator("#market-phase")).to_contain_text("finished")
+    expect(page.locator("#market-owed")).to_contain_text("ETH")
+    provider_owed = page.locator("#market-owed").text_content()
+    use_account(page, dashboard, 1)
+    market_page(page, dashboard)
+    expect(page.locator("#market-owed")).to_contain_text("ETH")
+    assert page.locator("#market-owed").text_content() != provider_owed or provider_owed
+    page.click("#market-withdraw")
+    expect(page.locator("#market-message")).to_contain_text("Done: withdraw")
+
+
+@pytest.fixture(autouse=True)
+def _needs_setup(request):
+    if request.node.name != "test_setup" and "folder" not in STATE:
+        pytest.fail("test_setup did not run first")
