@@ -15,10 +15,12 @@ from __future__ import annotations
 import json
 
 import pytest
+import requests
 from playwright.sync_api import expect
 
 from decai.chain.node import rpc
-from tests.browser.test_dashboard import show, use_account
+from decai.units import format_ether
+from tests.browser.test_dashboard import WALLET, show, use_account
 from tests.helpers.chain import advance_node_time as advance_time
 
 FEATURES = 40
@@ -63,8 +65,16 @@ def test_create_a_market(page, dashboard):
     expect(page.locator("#market-phase")).to_contain_text("setup")
 
 
+def posts(page) -> list[str]:
+    """The bodies of every POST the page makes from now on."""
+    seen: list[str] = []
+    page.on("request", lambda r: seen.append(r.post_data or "") if r.method == "POST" else None)
+    return seen
+
+
 def test_commit_needs_the_secrets_file_saved_first(page, dashboard):
     market_page(page, dashboard)
+    sent = posts(page)
     page.set_input_files("#commit-file", str(STATE["folder"] / "test.json"))
     page.fill("#commit-portions", "4")
     page.fill("#commit-bounty", "1ether")
@@ -86,20 +96,42 @@ def test_commit_needs_the_secrets_file_saved_first(page, dashboard):
     expect(page.locator("#provider-message")).to_contain_text("Committed: commit 4 portions", timeout=30_000)
     expect(page.locator("#market-phase")).to_contain_text("committed")
     expect(page.locator("#provider")).to_contain_text("closes in 23h 59m")
+    # The server got the hashes and the bounty, never a salt or a sample.
+    assert any('"action":"commit"' in body for body in sent)
+    for body in sent:
+        assert '"samples"' not in body and not any(p["salt"][2:] in body for p in secrets["portions"])
     # Only the hashes went on chain: each is the SDK's hash of the file's portion.
     from decai.market.encoding import Portion
 
     for i, portion in enumerate(secrets["portions"]):
-        committed = rpc(dashboard.node_url, "eth_call", {"to": STATE["market"], "data": _call("portion_hash", i)}, "latest")
+        committed = rpc(
+            dashboard.node_url, "eth_call", {"to": STATE["market"], "data": _call("portion_hash", i)}, "latest"
+        )
         assert committed == "0x" + Portion.from_dict(portion).hash().hex()
 
 
-def _call(name: str, *args: int) -> str:
+def _call(name: str, *args: int | str) -> str:
     from eth_abi import encode
     from eth_utils import keccak
 
-    selector = keccak(text=f"{name}({','.join('uint256' for _ in args)})")[:4]
-    return "0x" + (selector + encode(["uint256"] * len(args), list(args))).hex()
+    types = ["address" if isinstance(a, str) else "uint256" for a in args]
+    selector = keccak(text=f"{name}({','.join(types)})")[:4]
+    return "0x" + (selector + encode(types, list(args))).hex()
+
+
+def owed(dashboard, address: str) -> int:
+    return int(
+        rpc(dashboard.node_url, "eth_call", {"to": STATE["market"], "data": _call("owed", address)}, "latest"), 16
+    )
+
+
+def own_post(dashboard, path: str, body: dict, **headers) -> requests.Response:
+    """A POST as the dashboard's own page makes it (its Origin and session token), unless `headers` say otherwise."""
+    import re
+
+    token = re.search(r'name="decai-token" content="([^"]+)"', requests.get(dashboard.url + "/").text).group(1)
+    sent = {"Origin": dashboard.url, "X-Decai-Token": token, **headers}
+    return requests.post(dashboard.url + path, json=body, headers=sent, timeout=30)
 
 
 def test_a_wrong_secrets_file_is_refused(page, dashboard):
@@ -115,11 +147,27 @@ def test_a_wrong_secrets_file_is_refused(page, dashboard):
     (STATE["folder"] / "other.json").write_text(json.dumps({**wrong, "market": "0x" + "12" * 20}))
     page.set_input_files("#secrets-file", str(STATE["folder"] / "other.json"))
     expect(page.locator("#provider-message")).to_contain_text("holds the secrets of the market 0x1212")
+    # The server checks each portion against its committed hash too, and
+    # another page (a foreign Origin) cannot make it mine the draw's block.
+    head = int(rpc(dashboard.node_url, "eth_blockNumber"), 16)
+    url = f"/api/markets/{STATE['market']}/provider/prepare"
+    foreign = own_post(dashboard, url, {"action": "first_index", "from": STATE["provider"]}, Origin="http://evil.test")
+    assert foreign.status_code == 403 and int(rpc(dashboard.node_url, "eth_blockNumber"), 16) == head
+    index = own_post(dashboard, url, {"action": "first_index", "from": STATE["provider"]}).json()["index"]
+    tampered = json.loads(STATE["secrets"].read_text())["portions"][index]
+    tampered["labels"][0] ^= 1
+    body = {"action": "reveal_first", "from": STATE["provider"], "portion": tampered}
+    refused = own_post(dashboard, url, body)
+    assert refused.status_code == 400
+    assert refused.json()["error"] == (
+        f"portion {index} does not match its committed hash: is this the secrets file of this market?"
+    )
     assert dashboard.nonce(STATE["provider"]) == nonce
 
 
 def test_reveal_the_first_portion_from_the_file(page, dashboard):
     market_page(page, dashboard)
+    sent = posts(page)
     page.click("#reveal-first")
     expect(page.locator("#provider-message")).to_contain_text("Load the secrets file first")
     page.set_input_files("#secrets-file", str(STATE["secrets"]))
@@ -127,6 +175,16 @@ def test_reveal_the_first_portion_from_the_file(page, dashboard):
     page.click("#reveal-first")
     expect(page.locator("#provider-message")).to_contain_text("revealed: participation is open", timeout=30_000)
     expect(page.locator("#market-phase")).to_contain_text("participation")
+    # Only the drawn portion's salt reached the server: in the reveal's
+    # preparation and in the transaction the server sends for the dev account.
+    secrets = json.loads(STATE["secrets"].read_text())["portions"]
+    first = int(page.locator("#provider").text_content().split("first portion ")[1].split(" ")[0])
+    for i, portion in enumerate(secrets):
+        carried = [b for b in sent if portion["salt"][2:] in b]
+        if i != first:
+            assert carried == []
+        else:
+            assert len(carried) == 2 and '"action":"reveal_first"' in carried[0] and carried[1].startswith('{"tx"')
 
 
 def test_a_contributor_adds_and_an_early_reveal_is_refused(page, dashboard):
@@ -169,14 +227,58 @@ def test_end_reveal_every_portion_process_and_payouts(page, dashboard):
     page.click("#market-process")
     expect(page.locator("#market-message")).to_contain_text("Processing finished", timeout=60_000)
     expect(page.locator("#market-phase")).to_contain_text("finished")
-    expect(page.locator("#market-owed")).to_contain_text("ETH")
-    provider_owed = page.locator("#market-owed").text_content()
+    # The payouts the page shows are the contract's.
+    provider_owed = owed(dashboard, STATE["provider"])
+    assert provider_owed > 0
+    expect(page.locator("#market-owed")).to_have_text(format_ether(provider_owed))
     use_account(page, dashboard, 1)
     market_page(page, dashboard)
-    expect(page.locator("#market-owed")).to_contain_text("ETH")
-    assert page.locator("#market-owed").text_content() != provider_owed or provider_owed
+    contributor_owed = owed(dashboard, STATE["contributor"])
+    assert contributor_owed > 0
+    expect(page.locator("#market-owed")).to_have_text(format_ether(contributor_owed))
     page.click("#market-withdraw")
-    expect(page.locator("#market-message")).to_contain_text("Done: withdraw")
+    expect(page.locator("#market-message")).to_contain_text(f"Done: withdraw {format_ether(contributor_owed)}")
+    assert owed(dashboard, STATE["contributor"]) == 0
+
+
+def test_with_an_injected_wallet_the_browser_sends(browser, dashboard):
+    account = "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720"  # anvil's account 9, not a dev account of the page
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    context.add_init_script(WALLET % {"node": json.dumps(dashboard.node_url), "account": json.dumps(account)})
+    wallet_page = context.new_page()
+    wallet_page.set_default_timeout(20_000)
+    try:
+        show(wallet_page, dashboard, "#/new-market")
+        wallet_page.select_option("#account-select", "wallet")
+        expect(wallet_page.locator("#account-select")).to_contain_text("Browser wallet: 0xa0Ee")
+        wallet_page.wait_for_selector("#nm-estimate")
+        wallet_page.fill("#nm-features", str(FEATURES))
+        wallet_page.fill("#nm-name", "wallet market")
+        wallet_page.click("#nm-estimate")
+        wallet_page.click("#nm-create")
+        expect(wallet_page.locator("#nm-result")).to_contain_text("Market created", timeout=60_000)
+        created = wallet_page.evaluate("window.__wallet.sent")
+        assert created >= 1
+        wallet_page.click("#nm-link")
+        wallet_page.wait_for_selector("#commit-form")
+        wallet_page.set_input_files("#commit-file", str(STATE["folder"] / "test.json"))
+        wallet_page.fill("#commit-portions", "2")
+        wallet_page.click("#commit-prepare")
+        with wallet_page.expect_download():
+            wallet_page.click("#commit-download")
+        # The wallet says no: nothing is sent, and the step can be taken again.
+        wallet_page.evaluate("window.__wallet.reject = true")
+        wallet_page.click("#commit-send")
+        expect(wallet_page.locator("#provider-message")).to_contain_text("You rejected the request in your wallet")
+        wallet_page.evaluate("window.__wallet.reject = false")
+        wallet_page.click("#commit-send")
+        expect(wallet_page.locator("#provider-message")).to_contain_text("Committed: commit 2 portions", timeout=30_000)
+        assert wallet_page.evaluate("window.__wallet.sent") == created + 1
+        wallet_page.click("#reveal-first")  # the secrets made on this page are still held by it
+        expect(wallet_page.locator("#provider-message")).to_contain_text("participation is open", timeout=30_000)
+        assert wallet_page.evaluate("window.__wallet.sent") == created + 2
+    finally:
+        context.close()
 
 
 @pytest.fixture(autouse=True)
