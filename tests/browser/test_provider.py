@@ -7,7 +7,8 @@ the chain's clock moves a day; the provider ends participation, reveals every
 other portion, processes, and both see what they are owed. Bad input along
 the way (committing before saving the secrets, a secrets file that is not
 the commitment's, revealing during participation) gets its sentence and no
-transaction. The tests run in file order on one page.
+transaction. The tests run in file order on one page. Screenshots of the
+commit and reveal steps go to docs/ with DECAI_SCREENSHOTS=docs.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from playwright.sync_api import expect
 
 from decai.chain.node import rpc
 from decai.units import format_ether
-from tests.browser.test_dashboard import WALLET, show, use_account
+from tests.browser.test_dashboard import DOCS, WALLET, show, use_account
 from tests.helpers.chain import advance_node_time as advance_time
 
 FEATURES = 40
@@ -63,6 +64,9 @@ def test_create_a_market(page, dashboard):
     page.click("#nm-link")
     page.wait_for_selector("#commit-form")
     expect(page.locator("#market-phase")).to_contain_text("setup")
+    expect(page.locator("#market-tests")).to_have_text(
+        "not committed yet: the owner commits a hidden test set with the bounty"
+    )
 
 
 def posts(page) -> list[str]:
@@ -80,6 +84,7 @@ def test_commit_needs_the_secrets_file_saved_first(page, dashboard):
     page.fill("#commit-bounty", "1ether")
     page.click("#commit-prepare")
     expect(page.locator("#commit-summary")).to_contain_text("16")
+    page.screenshot(path=str(DOCS / "dashboard-market-commit-1280.png"), full_page=True)
     nonce = dashboard.nonce(STATE["provider"])
     page.click("#commit-send")
     expect(page.locator("#provider-message")).to_contain_text("Download the secrets file first")
@@ -218,6 +223,7 @@ def test_end_reveal_every_portion_process_and_payouts(page, dashboard):
     expect(page.locator("#market-message")).to_contain_text("Participation ended")
     expect(page.locator("#provider")).to_contain_text("closes in 23h")
     page.set_input_files("#secrets-file", str(STATE["secrets"]))
+    page.locator("#provider").screenshot(path=str(DOCS / "dashboard-market-reveal-1280.png"))
     for _ in range(3):
         expect(page.locator("#reveal-left")).to_be_visible()
         page.click("#reveal-next")

@@ -12,6 +12,7 @@ export async function pageMarket(main, address) {
     `<dt>${esc(name)}</dt><dd>${date(when)} — ${countdown(when, "passed", "in")}</dd>`).join("");
   const tests = m.num_test_samples
     ? `${m.num_test_samples} samples in ${m.num_portions} portions`
+    : m.phase === "setup" ? "not committed yet: the owner commits a hidden test set with the bounty"
     : `${m.num_portions} portions committed by the provider; their samples are revealed after participation ends`;
   const can = (a) => m.actions.includes(a);
   const classOptions = m.classes.map((c) => `<option value="${esc(c)}">${esc(c)}</option>`).join("");
@@ -33,7 +34,7 @@ export async function pageMarket(main, address) {
         ${m.forfeited ? `<dt>Outcome</dt><dd>The provider did not reveal in time: the bounty is forfeited (burned, so no address can profit from withholding) and every stake comes back.</dd>` : ""}
         ${m.initial_loss !== null && m.initial_loss !== undefined ? `<dt>Test errors</dt><dd>before ${m.initial_loss}, after ${m.final_loss}</dd>` : ""}
         ${m.owed ? `<dt>Owed to you</dt><dd id="market-owed">${esc(m.owed.eth)}</dd>` : ""}
-        <dt>Provider</dt><dd class="mono">${addressLink(m.provider)}</dd>
+        <dt>Provider</dt><dd class="mono">${m.phase === "setup" ? "none yet: the owner becomes the provider by committing" : addressLink(m.provider)}</dd>
         <dt>Address</dt><dd class="mono">${addressLink(m.address)}</dd>
       </dl>
     </section>
