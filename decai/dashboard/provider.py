@@ -114,8 +114,9 @@ class ProviderPages:
                 name=name, description="a sparse perceptron trained by a prediction market", encoder="indices",
                 weights=[0] * int(text), intercept=-1, learning_rate=ONE,
             ).to_dict()  # fmt: skip
-        elif model.get("type") != "sparse_perceptron":
-            raise DecaiError(f"a market holds a sparse perceptron; this model file holds a {model.get('type')}")
+        elif not isinstance(model, dict) or model.get("type") != "sparse_perceptron":
+            kind = model.get("type") if isinstance(model, dict) else "something else"
+            raise DecaiError(f"a market holds a sparse perceptron; this model file holds a {kind}")
         plan = self.plan({**body, "model": model, "mechanism": "market"})
         plan["model_file"] = model
         return plan

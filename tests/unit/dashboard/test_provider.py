@@ -118,3 +118,19 @@ def test_commit__refusals_before_any_call():
     committed, _ = view(phase="committed")
     with pytest.raises(DecaiError, match="already committed"):
         pages._prepare_commit(None, committed, PROVIDER, good)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"features": ""}, "“Features” must be a whole number from 1 to 100000 when no model file is chosen"),
+        ({"features": "0"}, "“Features” must be a whole number from 1 to 100000"),
+        ({"features": "ten"}, "“Features” must be a whole number from 1 to 100000"),
+        ({"model": {"type": "naive_bayes"}}, "a market holds a sparse perceptron; this model file holds a naive_bayes"),
+        ({"model": [1, 2]}, "a market holds a sparse perceptron; this model file holds a something else"),
+    ],
+)
+def test_create__no_sparse_perceptron__refused_before_planning(body, message):
+    with pytest.raises(DecaiError) as error:
+        Pages().plan_market(body)  # no chain: the refusal comes before any estimate
+    assert str(error.value).startswith(message), str(error.value)
