@@ -50,9 +50,16 @@ def test_create_a_market(page, dashboard):
     expect(page.locator("h1")).to_have_text("Create a prediction market")
     page.fill("#nm-features", FEATURES.__str__())
     page.fill("#nm-name", "provider market")
+    nonce = dashboard.nonce(provider)
     page.fill("#nm-min_duration", "")
     page.click("#nm-estimate")
     expect(page.locator("#nm-message")).to_contain_text("“Provider may end after” is empty")
+    page.fill("#nm-min_duration", "8d")
+    page.click("#nm-estimate")
+    expect(page.locator("#nm-message")).to_contain_text(
+        "“Provider may end after” must lie between 0 and “Participation closes after”"
+    )
+    assert dashboard.nonce(provider) == nonce
     page.fill("#nm-min_duration", "1d")
     page.click("#nm-estimate")
     page.wait_for_selector("#nm-create")
@@ -79,6 +86,17 @@ def posts(page) -> list[str]:
 def test_commit_needs_the_secrets_file_saved_first(page, dashboard):
     market_page(page, dashboard)
     sent = posts(page)
+    # A bad test set is refused in the page, naming its line, before anything is posted.
+    for text, message in (
+        ("label,sample\n1,1 2 3\nx,4 5\n", "bad.csv:3: column 'label': \"x\" is not a label (0 or 1)"),
+        ("1,1 2 3\n0,4 50\n", "bad.csv:2: sample: feature index 50 is out of range (the model has 40 features)"),
+        ("1,1 2\n", "1 test samples cannot fill 4 portions"),
+    ):
+        (STATE["folder"] / "bad.csv").write_text(text)
+        page.set_input_files("#commit-file", str(STATE["folder"] / "bad.csv"))
+        page.click("#commit-prepare")
+        expect(page.locator("#provider-message")).to_contain_text(message)
+    assert sent == []
     page.set_input_files("#commit-file", str(STATE["folder"] / "test.json"))
     page.fill("#commit-portions", "4")
     page.fill("#commit-bounty", "1ether")

@@ -26,7 +26,7 @@ const lineOf = (text, position) => text.slice(0, Math.max(0, position)).split("\
 // {samples, labels} from a JSON ({"samples": [[...]], "labels": [...]}) or
 // CSV (`label,indices separated by spaces`, header optional) file's text.
 export function parseTestSet(name, text) {
-  const samples = [], labels = [];
+  const samples = [], labels = [], lines = [];
   if (/\.json$/i.test(name)) {
     let data;
     try { data = JSON.parse(text); } catch (error) { throw new UserError(`${name} is not valid JSON: ${error.message}`); }
@@ -41,6 +41,7 @@ export function parseTestSet(name, text) {
       if (!Array.isArray(s)) throw new UserError(`${name}:${at}: samples[${i}]: a sample is a list of feature indices`);
       samples.push(s.map((f) => index(name, at, `samples[${i}]`, f)).sort((a, b) => a - b));
       labels.push(label(name, at, `labels[${i}]`, data.labels[i]));
+      lines.push(at);
     });
   } else {
     text.split(/\r?\n/).forEach((line, i) => {
@@ -50,10 +51,11 @@ export function parseTestSet(name, text) {
       if (comma < 0) throw new UserError(`${name}:${i + 1}: expected \`label,indices\` (e.g. \`1,3 17 40\`), got ${JSON.stringify(stripped)}`);
       labels.push(label(name, i + 1, "column 'label'", line.slice(0, comma)));
       samples.push(line.slice(comma + 1).trim().split(/\s+/).filter(Boolean).map((f) => index(name, i + 1, "column 'sample'", f)).sort((a, b) => a - b));
+      lines.push(i + 1);
     });
   }
   if (!samples.length) throw new UserError(`${name}: no samples`);
-  return { samples, labels };
+  return { name, samples, labels, lines };
 }
 
 function checkSample(sample, numFeatures, limits, what) {
@@ -78,10 +80,10 @@ export function portionHash(portion) {
 
 // Shuffle (crypto.getRandomValues), split into `count` near-equal portions,
 // salt and hash them; UserError for anything the contract would refuse.
-export function splitTestSet({ samples, labels }, count, numFeatures, limits) {
+export function splitTestSet({ name, samples, labels, lines }, count, numFeatures, limits) {
+  samples.forEach((s, i) => checkSample(s, numFeatures, limits, `${name}:${lines[i]}: sample`));
   if (!(count >= limits.min_portions && count <= limits.max_portions)) throw new UserError(`Split the test set into ${limits.min_portions} to ${limits.max_portions} portions.`);
   if (samples.length < count) throw new UserError(`${samples.length} test samples cannot fill ${count} portions.`);
-  samples.forEach((s, i) => checkSample(s, numFeatures, limits, `test sample ${i + 1}`));
   const order = samples.map((_, i) => i);
   for (let i = order.length - 1; i > 0; i--) { const j = randomIndex(i + 1); [order[i], order[j]] = [order[j], order[i]]; }
   const portions = [];
