@@ -51,6 +51,8 @@ class Deployments:
         from decai.core.mechanisms import DepositParameters, PointsParameters
         from decai.units import parse_duration, parse_wei
 
+        if mechanism == "market":  # the provider's create form (decai.dashboard.provider)
+            return self.market_parameters(params)
         if mechanism not in ("deposit", "points"):
             raise DecaiError(f"choose the deposit or points mechanism, not {mechanism!r}")
         keys = ["refund_wait"]
@@ -81,6 +83,8 @@ class Deployments:
     def warnings(parameters) -> list[str]:
         """What a deployer should confirm before deploying these parameters."""
         out = []
+        if parameters.mechanism == "market":
+            return out
         if parameters.mechanism == "deposit" and parameters.cost_weight == 0:
             out.append(
                 f"{FIELDS['cost_weight']} is 0: adding data costs nothing, so nothing stops spam "

@@ -7,6 +7,7 @@ import { fillAccounts, refreshBalance, chooseAccount, connectWallet } from "./js
 import { pageList } from "./js/list.js";
 import { pageTrainer } from "./js/trainer.js";
 import { pageMarket } from "./js/market.js";
+import { pageNewMarket } from "./js/market-new.js";
 import { pageDeploy } from "./js/deploy.js";
 import { pageAbout } from "./js/about.js";
 
@@ -24,6 +25,7 @@ async function route(moved = false) {
     if (page === "trainer" && address) await pageTrainer(main, address);
     else if (page === "market" && address) await pageMarket(main, address);
     else if (page === "deploy") await pageDeploy(main);
+    else if (page === "new-market") await pageNewMarket(main);
     else if (page === "about") await pageAbout(main, address);
     else if (!page) await pageList(main);
     else main.innerHTML = `<h1>Page not found</h1><p>There is no page at <code>${esc(location.hash)}</code>.</p><p><a href="#/">Back to the models</a></p>`;

@@ -2,6 +2,7 @@
 import { $, state, api, esc, short, date, show, busy, done, countdown, tickCountdowns, addressLink, txLink } from "./core.js";
 import { nameOf, describe, wordsOf, trustNotice, bindTrust } from "./safety.js";
 import { act } from "./wallet.js";
+import { renderProvider } from "./provider.js";
 
 export async function pageMarket(main, address) {
   const account = state.account ? `?account=${state.account}` : "";
@@ -11,6 +12,7 @@ export async function pageMarket(main, address) {
     `<dt>${esc(name)}</dt><dd>${date(when)} — ${countdown(when, "passed", "in")}</dd>`).join("");
   const tests = m.num_test_samples
     ? `${m.num_test_samples} samples in ${m.num_portions} portions`
+    : m.phase === "setup" ? "not committed yet: the owner commits a hidden test set with the bounty"
     : `${m.num_portions} portions committed by the provider; their samples are revealed after participation ends`;
   const can = (a) => m.actions.includes(a);
   const classOptions = m.classes.map((c) => `<option value="${esc(c)}">${esc(c)}</option>`).join("");
@@ -32,11 +34,11 @@ export async function pageMarket(main, address) {
         ${m.forfeited ? `<dt>Outcome</dt><dd>The provider did not reveal in time: the bounty is forfeited (burned, so no address can profit from withholding) and every stake comes back.</dd>` : ""}
         ${m.initial_loss !== null && m.initial_loss !== undefined ? `<dt>Test errors</dt><dd>before ${m.initial_loss}, after ${m.final_loss}</dd>` : ""}
         ${m.owed ? `<dt>Owed to you</dt><dd id="market-owed">${esc(m.owed.eth)}</dd>` : ""}
-        <dt>Provider</dt><dd class="mono">${addressLink(m.provider)}</dd>
+        <dt>Provider</dt><dd class="mono">${m.phase === "setup" ? "none yet: the owner becomes the provider by committing" : addressLink(m.provider)}</dd>
         <dt>Address</dt><dd class="mono">${addressLink(m.address)}</dd>
       </dl>
-      <p class="hint">The provider's commit and reveal steps stay in the command line (<code>ape run market</code>).</p>
     </section>
+    <section class="card" id="provider" aria-labelledby="provider-title" hidden></section>
     <section class="card" aria-labelledby="actions-title">
       <h2 id="actions-title">What you can do now</h2>
       <div id="market-message" class="message" role="status" hidden></div>
@@ -62,6 +64,7 @@ export async function pageMarket(main, address) {
     </section>`;
   tickCountdowns();
   bindTrust(m);
+  await renderProvider($("#provider"), m);
   const box = $("#market-message");
   const prepare = `/api/trainers/${m.address}/prepare`;
   const run = (button, work) => busy(button, async () => { try { await work(); } catch (error) { show(box, "error", error.message); } });
