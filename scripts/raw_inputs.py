@@ -1,0 +1,74 @@
+"""ape run raw_inputs: share the contributors' own data (texts, numbers as typed).
+
+    ape run raw_inputs export --output reviews-raw.jsonl --trainer reviews
+    ape run raw_inputs import theirs.jsonl
+    ape run raw_inputs import dataset.csv --trainer reviews     # the raw column of an export
+
+`ape run add_data --text/--values` and the dashboard keep what a
+contributor typed in the network's raw-input store (decai/data/raw_inputs.py),
+keyed by transaction. `export` writes that store (or one trainer's part of it)
+to a file; `import` checks every entry of someone's store file, or of the
+`raw` column of a data-set CSV, against its transaction on this chain (the
+trainer's encoder must turn it into the sample the contribution holds) and
+keeps them. One entry that does not match refuses the whole file, naming its
+line; nothing is written.
+"""
+
+from pathlib import Path
+
+import click
+
+from decai.apps.cli import DecaiCommand
+from decai.errors import DecaiError
+
+
+@click.group()
+def cli():
+    """Export or import the raw inputs behind a data set's samples."""
+
+
+def _trainers():
+    from decai.chain.trainer import Trainer
+
+    cache = {}
+
+    def trainer_for(address: str):
+        if address not in cache:
+            cache[address] = Trainer.find(address)
+        return cache[address]
+
+    return trainer_for
+
+
+@cli.command("import", cls=DecaiCommand)
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--trainer", default=None, help="Trainer (address or recorded name) of a CSV's rows.")
+def import_(provider, file, trainer):
+    from decai.data.raw_inputs import import_file
+
+    address = None
+    if trainer is not None:
+        from decai.apps.cli import connect_trainer
+
+        address = connect_trainer(trainer).address
+    added, already, path = import_file(file, _trainers(), provider, trainer=address)
+    click.echo(f"kept {added} raw input(s) from {file} in {path}" + (f" ({already} already known)" if already else ""))
+
+
+@cli.command("export", cls=DecaiCommand)
+@click.option("--output", required=True, help="File to write, ending in .jsonl.")
+@click.option("--trainer", default=None, help="Only this trainer's entries (address or recorded name).")
+def export(provider, output, trainer):
+    from decai.chain.export import check_output
+    from decai.data.raw_inputs import RawStore
+
+    path = check_output(Path(output))
+    if path.suffix.lower() != ".jsonl":
+        raise DecaiError(f"--output {path}: a raw-input store is a .jsonl file")
+    address = None
+    if trainer is not None:
+        from decai.apps.cli import connect_trainer
+
+        address = connect_trainer(trainer).address
+    count = RawStore.connected().export(path, address)
+    click.echo(f"wrote {count} raw input(s) to {path}")
