@@ -129,3 +129,22 @@ def test_import__wrong_or_empty_file__one_sentence(page, dashboard, tmp_path, na
     page.click("#raw-import-form button")
     message = "unknown file type '.txt'" if name.endswith(".txt") else f"{name}: no raw inputs in this file"
     expect(page.locator("#raw-message")).to_contain_text(message)
+
+
+def test_waiting_for_the_block_on_a_local_chain__no_explorer_link(page, dashboard):
+    from decai.chain.node import rpc
+
+    open_trainer(page, dashboard, "reviews")
+    dev_account(page, dashboard, 3)
+    page.fill("#add-input", "moving and beautiful")
+    page.select_option("#add-label", "fresh")
+    rpc(dashboard.node_url, "evm_setAutomine", False)
+    try:
+        page.click("#add-form button")
+        expect(page.locator("#add-message")).to_contain_text("waiting for the receipt")
+        expect(page.locator("#add-message a")).to_have_count(0)
+        rpc(dashboard.node_url, "evm_mine")
+    finally:
+        rpc(dashboard.node_url, "evm_setAutomine", True)
+    expect(page.locator("#add-message")).to_contain_text("Added")
+    expect(page.locator("#add-message a")).to_have_count(0)
