@@ -39,8 +39,9 @@ with networks.parse_network_choice("ethereum:local:foundry"):
     from decai.data.encoders import VocabularyEncoder
     from decai.models import SparsePerceptron
     encoder = VocabularyEncoder(["wonderful", "film", "moving", "dull"])
-    model = SparsePerceptron(name="Reviews", description="four words", encoder=encoder.spec, classes=["rotten", "fresh"],
-                             encoder_params=encoder.params(), weights=[ONE] * 4, intercept=0, learning_rate=ONE)
+    model = SparsePerceptron(name="Reviews", description="four words", classes=["rotten", "fresh"],
+                             encoder=encoder.spec, encoder_params=encoder.params(), weights=[ONE] * 4, intercept=0,
+                             learning_rate=ONE)
     parameters = DepositParameters(refund_wait_s=86400, owner_claim_wait_s=864000, any_address_claim_wait_s=1728000,
                                    cost_weight=10**14)
     owner = accounts.test_accounts[0]
