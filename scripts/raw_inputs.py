@@ -60,7 +60,7 @@ def import_(provider, file, trainer):
 @click.option("--trainer", default=None, help="Only this trainer's entries (address or recorded name).")
 def export(provider, output, trainer):
     from decai.chain.export import check_output
-    from decai.data.raw_inputs import RawStore
+    from decai.data.raw_inputs import RawStore, known_entries
 
     path = check_output(Path(output))
     if path.suffix.lower() != ".jsonl":
@@ -70,5 +70,6 @@ def export(provider, output, trainer):
         from decai.apps.cli import connect_trainer
 
         address = connect_trainer(trainer).address
-    count = RawStore.connected().export(path, address)
-    click.echo(f"wrote {count} raw input(s) to {path}")
+    entries = list(known_entries(address).values())
+    RawStore(path).write(entries)
+    click.echo(f"wrote {len(entries)} raw input(s) to {path}")

@@ -231,9 +231,9 @@ def reconstruct(
 
     decode, note = _token_decoder(trainer)
     classes = trainer.classes
-    from decai.data.raw_inputs import RawStore
+    from decai.data.raw_inputs import known_entries
 
-    raw_inputs = RawStore.connected().for_trainer(contract.address)
+    raw_inputs = known_entries(contract.address)
     dataset = Dataset(contract.address, start, stop, tokens_note=note)
     for contribution in added:
         key = contribution.key

@@ -18,23 +18,22 @@ import json
 from typing import Any
 
 from decai.core.contributions import Contribution
-from decai.data.raw_inputs import Claim, RawInput, RawStore, import_file, verify
+from decai.data.raw_inputs import Claim, RawInput, RawStore, import_file, known_entries, known_stores, verify
 from decai.errors import DecaiError
 
 
 class RawInputPages:
     """Keeping, showing, importing and exporting raw inputs (see the module)."""
 
-    _raw_cache: tuple[str, float, dict[str, RawInput]] | None = None
+    _raw_cache: tuple[tuple, dict[str, RawInput]] | None = None
 
     def _raw_entries(self) -> dict[str, RawInput]:
-        """The connected network's store, read again only when the file changes."""
-        store = RawStore.connected()
-        stamp = store.path.stat().st_mtime_ns if store.path.exists() else 0
-        cached = self._raw_cache
-        if cached is None or cached[0] != str(store.path) or cached[1] != stamp:
-            self._raw_cache = cached = (str(store.path), stamp, store.load())
-        return cached[2]
+        """The stores of the connected network (and the forked one), read again
+        only when a file changes."""
+        key = tuple((str(store.path), store.stamp) for store in known_stores())
+        if self._raw_cache is None or self._raw_cache[0] != key:
+            self._raw_cache = (key, known_entries())
+        return self._raw_cache[1]
 
     def raw_of(self, contribution: Contribution) -> str | list[float] | None:
         """The raw input of `contribution` (text, or numbers), if the store has
@@ -76,5 +75,5 @@ class RawInputPages:
     def raw_jsonl(self, address: str) -> str:
         """The store's entries of the trainer at `address`, as a store file."""
         trainer = self.trainer(address)
-        entries = RawStore.connected().for_trainer(trainer.address).values()
+        entries = known_entries(trainer.address).values()
         return "".join(json.dumps(e.to_json(), ensure_ascii=False) + "\n" for e in entries)

@@ -344,6 +344,11 @@ class RawStore:
     def for_trainer(self, address: str) -> dict[str, RawInput]:
         return {tx: e for tx, e in self.load().items() if e.trainer.lower() == address.lower()}
 
+    @property
+    def stamp(self) -> int:
+        """When the file last changed (0 when there is none): readers cache by it."""
+        return self.path.stat().st_mtime_ns if self.path.exists() else 0
+
     def add(self, entries: Iterable[RawInput]) -> tuple[int, int]:
         """Keep verified `entries`; (added, already known). An entry already
         kept for the same transaction stays as it is."""
@@ -356,10 +361,11 @@ class RawStore:
             known[entry.transaction] = entry
             added += 1
         if added:
-            self._write(known.values())
+            self.write(known.values())
         return added, already
 
-    def _write(self, entries: Iterable[RawInput]) -> None:
+    def write(self, entries: Iterable[RawInput]) -> None:
+        """Replace the file with `entries`, through a temporary file."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.tmp")
         text = "".join(json.dumps(e.to_json(), ensure_ascii=False) + "\n" for e in entries)
@@ -369,8 +375,30 @@ class RawStore:
     def export(self, path: str | Path, trainer: str | None = None) -> int:
         """Write the entries (of `trainer`, or all) to `path` as a store file; returns how many."""
         entries = list((self.for_trainer(trainer) if trainer else self.load()).values())
-        RawStore(path)._write(entries)
+        RawStore(path).write(entries)
         return len(entries)
+
+
+def known_stores() -> list[RawStore]:
+    """The stores that apply on the connected network: its own, then, on a
+    fork, the forked network's (as deployment records do)."""
+    from ape import chain
+
+    from decai.chain.records import record_networks
+
+    network = chain.provider.network
+    return [
+        RawStore(store_path(network.ecosystem.name, name))
+        for name in record_networks(network.ecosystem.name, network.name)
+    ]
+
+
+def known_entries(trainer: str | None = None) -> dict[str, RawInput]:
+    """transaction -> entry over `known_stores()` (the network's own first), of `trainer` or all."""
+    entries: dict[str, RawInput] = {}
+    for store in reversed(known_stores()):
+        entries.update(store.for_trainer(trainer) if trainer else store.load())
+    return entries
 
 
 def remember(trainer, contribution, raw: str | Iterable[float]) -> Path:
