@@ -59,7 +59,7 @@ class RawInputPages:
                 raw = tuple(float(p) for p in parts)
             except ValueError:
                 raise DecaiError("the values are not all numbers") from None
-        entries = verify([Claim("the page", tx_hash.lower(), trainer.address, raw)], self.trainer, self.provider)
+        entries = verify([Claim("", tx_hash.lower(), trainer.address, raw)], self.trainer, self.provider)
         RawStore.connected().add(entries)
         return {"kept": True}
 

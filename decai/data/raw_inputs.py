@@ -95,7 +95,7 @@ class RawInput:
 class Claim:
     """An entry read from a file, not yet checked against the chain."""
 
-    where: str  # "file:line", for error messages
+    where: str  # "file:line" for error messages ("" when the input comes from no file)
     transaction: str
     trainer: str
     raw: str | tuple[float, ...]
@@ -274,21 +274,20 @@ def verify(claims: Iterable[Claim], trainer_for: Callable[[str], Any], provider)
     module); the first one that fails raises DecaiError naming its line."""
     out = []
     for claim in claims:
+        at = f"{claim.where}: " if claim.where else ""
         try:
             trainer = trainer_for(claim.trainer)
         except DecaiError as error:
-            raise DecaiError(f"{claim.where}: {error}") from None
+            raise DecaiError(f"{at}{error}") from None
         events = _added_events(trainer, claim.transaction, provider)
         if not events:
-            raise DecaiError(
-                f"{claim.where}: transaction {claim.transaction} added no data to {trainer.address} on this chain"
-            )
+            raise DecaiError(f"{at}transaction {claim.transaction} added no data to {trainer.address} on this chain")
         event = events[0]
         args = event.event_arguments
         try:
             check_raw(trainer, claim.raw, args["data"], f"the raw input of transaction {claim.transaction[:10]}…")
         except DecaiError as error:
-            raise DecaiError(f"{claim.where}: {error}") from None
+            raise DecaiError(f"{at}{error}") from None
         out.append(
             RawInput(
                 claim.transaction,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -148,3 +149,26 @@ def test_waiting_for_the_block_on_a_local_chain__no_explorer_link(page, dashboar
         rpc(dashboard.node_url, "evm_setAutomine", True)
     expect(page.locator("#add-message")).to_contain_text("Added")
     expect(page.locator("#add-message a")).to_have_count(0)
+
+
+def test_keep__text_that_is_not_the_transactions__refused_store_unchanged(page, dashboard):
+    open_trainer(page, dashboard, "reviews")
+    row = next(r for r in csv_rows(page, dashboard) if r["raw"] == TEXT)
+    tx = row["transaction_hash"]
+    status, reply = page.evaluate(
+        """async ([address, hash]) => {
+          const token = document.querySelector('meta[name="decai-token"]').content;
+          const response = await fetch(`/api/trainers/${address}/raw`, { method: "POST",
+            headers: { "Content-Type": "application/json", "X-Decai-Token": token },
+            body: JSON.stringify({ hash, input: "dull and boring" }) });
+          return [response.status, await response.json()];
+        }""",
+        [dashboard.trainers["reviews"], tx],
+    )
+    assert status == 400
+    assert re.fullmatch(
+        rf"the raw input of transaction {tx[:10]}… does not match: its text encode to \[.*\] \(\d values\), "
+        rf"but the contribution holds \[.*\] \(\d+ values\)",
+        reply["error"],
+    ), reply
+    assert next(r for r in csv_rows(page, dashboard) if r["transaction_hash"] == tx)["raw"] == TEXT
