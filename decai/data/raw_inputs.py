@@ -129,31 +129,10 @@ def _address(where: str, name: str, value: Any) -> str:
     return to_checksum_address(value.strip())
 
 
-def read_jsonl(path: str | Path, text: str | None = None) -> list[tuple[str, dict[str, Any]]]:
-    """(file:line, object) for each non-blank line of a JSON Lines file."""
-    from decai.data.files import read_text
-
-    if text is None:
-        text = read_text(path, "raw-input file")
-    out = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            value = json.loads(line, parse_constant=lambda name: float("nan"))
-        except json.JSONDecodeError as error:
-            raise DecaiError(f"{where}: not valid JSON: {error.msg} (column {error.colno})") from None
-        if not isinstance(value, dict):
-            raise DecaiError(f"{where}: each line must be a JSON object with transaction, trainer and raw")
-        out.append((where, value))
-    return out
-
-
 def claims_from_jsonl(path: str | Path, text: str | None = None, trainer: str | None = None) -> list[Claim]:
     """The entries of a store file (`trainer`: for lines that name none)."""
     claims = []
-    for where, value in read_jsonl(path, text):
+    for where, value in _objects(path, text):
         if "raw" not in value:
             raise DecaiError(f"{where}: no 'raw' field")
         address = value.get("trainer") or trainer
@@ -170,46 +149,49 @@ def claims_from_jsonl(path: str | Path, text: str | None = None, trainer: str | 
     return claims
 
 
+def _objects(path: str | Path, text: str | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """(file:line, object) for each entry of a store file."""
+    from decai.data.files import read_jsonl
+
+    out = []
+    for number, value in read_jsonl(path, "raw-input file", text):
+        if not isinstance(value, dict):
+            raise DecaiError(f"{path}:{number}: each line must be a JSON object with transaction, trainer and raw")
+        out.append((f"{path}:{number}", value))
+    return out
+
+
 def claims_from_csv(path: str | Path, trainer: str, text: str | None = None) -> list[Claim]:
     """The raw inputs of a data-set CSV (`ape run export`'s, or the dashboard's):
     its `raw` column with `transaction_hash` (or `transaction`). Rows whose
     raw input is empty are skipped: the exporter did not know it."""
-    import csv
-    import io
+    from decai.data.files import read_csv
 
-    from decai.data.files import _check_header, read_text
-
-    if text is None:
-        text = read_text(path, "data-set file")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header: list[str] | None = None
-    claims: list[Claim] = []
+    header, rows = read_csv(path, "data-set file", text)
+    first = f"{path}:{_header_line(text, path)}"
+    if "raw" not in header:
+        raise DecaiError(f"{first}: no 'raw' column: this file holds no raw inputs")
+    tx_column = next((c for c in ("transaction_hash", "transaction") if c in header), None)
+    if tx_column is None:
+        raise DecaiError(f"{first}: no 'transaction_hash' column to match the raw inputs to")
     trainer = _address(str(path), "trainer", trainer)
-    try:
-        for fields in reader:
-            where = f"{path}:{reader.line_num}"
-            if not fields or all(not f.strip() for f in fields):
-                continue
-            if header is None:
-                header = [name.strip() for name in fields]
-                _check_header(path, reader.line_num, header)
-                if "raw" not in header:
-                    raise DecaiError(f"{where}: no 'raw' column: this file holds no raw inputs")
-                tx_column = next((c for c in ("transaction_hash", "transaction") if c in header), None)
-                if tx_column is None:
-                    raise DecaiError(f"{where}: no 'transaction_hash' column to match the raw inputs to")
-                continue
-            if len(fields) != len(header):
-                raise DecaiError(f"{where}: {len(fields)} fields, but the header has {len(header)}")
-            row = dict(zip(header, fields))
-            if not row["raw"].strip():
-                continue
-            claims.append(Claim(where, _transaction(where, row[tx_column]), trainer, _csv_raw(where, row["raw"])))
-    except csv.Error as error:
-        raise DecaiError(f"{path}:{reader.line_num}: not a readable CSV row: {error}") from None
-    if header is None:
-        raise DecaiError(f"{path}: empty file; expected a header row")
+    claims = []
+    for number, fields in rows:
+        row = dict(zip(header, fields))
+        if not row["raw"].strip():
+            continue
+        where = f"{path}:{number}"
+        claims.append(Claim(where, _transaction(where, row[tx_column]), trainer, _csv_raw(where, row["raw"])))
     return claims
+
+
+def _header_line(text: str | None, path: str | Path) -> int:
+    """The line of a CSV's header: the first that is not blank."""
+    if text is None:
+        from decai.data.files import read_text
+
+        text = read_text(path)
+    return next((n for n, line in enumerate(text.splitlines(), 1) if line.strip(" ,\t")), 1)
 
 
 def _csv_raw(where: str, text: str) -> str | tuple[float, ...]:
@@ -323,7 +305,7 @@ class RawStore:
         if not self.path.exists():
             return {}
         entries: dict[str, RawInput] = {}
-        for where, value in read_jsonl(self.path):
+        for where, value in _objects(self.path):
             try:
                 entry = RawInput(
                     _transaction(where, value.get("transaction")),

@@ -89,7 +89,7 @@ def test_export__one_trainer__a_store_file_that_imports_back(tmp_path):
         (json.dumps({"transaction": TX, "trainer": TRAINER}), "no 'raw' field"),
         (json.dumps({"transaction": TX, "trainer": TRAINER, "raw": "  "}), "'raw' is empty"),
         (json.dumps({"transaction": TX, "trainer": TRAINER, "raw": [1, "x"]}), "'raw' must be the text"),
-        (f'{{"transaction": "{TX}", "trainer": "{TRAINER}", "raw": [1, NaN]}}', "'raw' must be the text"),
+        (f'{{"transaction": "{TX}", "trainer": "{TRAINER}", "raw": [1, NaN]}}', "NaN is not a number decai accepts"),
         (json.dumps({"transaction": TX, "trainer": "0x12", "raw": "x"}), "trainer '0x12' is not an address"),
         (json.dumps({"transaction": TX, "raw": "x"}), "no 'trainer' field"),
     ],
