@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from decai.data.encoders import UnitEncoder, VocabularyEncoder
 from decai.data.raw_inputs import RawInput, RawStore, check_raw, read_claims, store_path
@@ -139,3 +143,38 @@ def test_check_raw__numbers_through_the_dense_encoder():
         check_raw(trainer, [4.0, 3.0], sample)
     with pytest.raises(DecaiError, match="it takes numbers"):
         check_raw(trainer, "3, 4", sample)
+
+
+@given(
+    lines=st.lists(
+        st.one_of(
+            st.text(max_size=40),
+            st.dictionaries(
+                st.sampled_from(["transaction", "trainer", "raw"]),
+                st.one_of(
+                    st.none(),
+                    st.booleans(),
+                    st.integers(),
+                    st.floats(),
+                    st.text(max_size=70),
+                    st.lists(st.one_of(st.integers(), st.floats(), st.text(max_size=3)), max_size=3),
+                ),
+            ).map(json.dumps),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    suffix=st.sampled_from([".jsonl", ".csv"]),
+)
+def test_read_claims__generated_files__claims_or_one_error_naming_the_file(lines, suffix):
+    """Whatever the file holds, reading it gives checked claims or one
+    DecaiError that names the file (and its line where there is one)."""
+    path = f"generated{suffix}"
+    try:
+        claims = read_claims(path, "\n".join(lines), trainer=TRAINER)
+    except DecaiError as error:
+        assert str(error).startswith(f"{path}") and "\n" not in str(error)
+    else:
+        for claim in claims:
+            assert re.fullmatch(r"0x[0-9a-f]{64}", claim.transaction) and claim.trainer.startswith("0x")
+            assert isinstance(claim.raw, str) and claim.raw.strip() or all(math.isfinite(v) for v in claim.raw)
