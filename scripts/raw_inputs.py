@@ -3,6 +3,7 @@
     ape run raw_inputs export --output reviews-raw.jsonl --trainer reviews
     ape run raw_inputs import theirs.jsonl
     ape run raw_inputs import dataset.csv --trainer reviews     # the raw column of an export
+    ape run raw_inputs import theirs.jsonl --model reviews.json  # a trainer recorded nowhere here
 
 `ape run add_data --text/--values` and the dashboard keep what a
 contributor typed in the network's raw-input store (decai/data/raw_inputs.py),
@@ -27,14 +28,19 @@ def cli():
     """Export or import the raw inputs behind a data set's samples."""
 
 
-def _trainers():
+def _trainers(encoder_params=None):
+    """Trainers by address, with their records' encoder parameters (or
+    `encoder_params`, from --model, for a trainer recorded nowhere here)."""
     from decai.chain.trainer import Trainer
 
     cache = {}
 
     def trainer_for(address: str):
         if address not in cache:
-            cache[address] = Trainer.find(address)
+            trainer = Trainer.find(address)
+            if trainer.encoder_params is None and encoder_params:
+                trainer.encoder_params = encoder_params
+            cache[address] = trainer
         return cache[address]
 
     return trainer_for
@@ -43,15 +49,24 @@ def _trainers():
 @cli.command("import", cls=DecaiCommand)
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--trainer", default=None, help="Trainer (address or recorded name) of a CSV's rows.")
-def import_(provider, file, trainer):
+@click.option(
+    "--model", "model_path", default=None, help="Model file, for the encoder's vocabulary when no record has it."
+)
+def import_(provider, file, trainer, model_path):
     from decai.data.raw_inputs import import_file
+
+    encoder_params = None
+    if model_path:
+        from decai.models import load_model
+
+        encoder_params = load_model(model_path).encoder_params
 
     address = None
     if trainer is not None:
         from decai.apps.cli import connect_trainer
 
         address = connect_trainer(trainer).address
-    added, already, path = import_file(file, _trainers(), provider, trainer=address)
+    added, already, path = import_file(file, _trainers(encoder_params), provider, trainer=address)
     click.echo(f"kept {added} raw input(s) from {file} in {path}" + (f" ({already} already known)" if already else ""))
 
 

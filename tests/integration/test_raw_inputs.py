@@ -39,15 +39,19 @@ def run(node, *args, **env):
     return result.code, result.out, result.errors
 
 
-@pytest.fixture(scope="module")
-def added(node, tmp_path_factory):
-    """Deploy both trainers and add one sample to each from raw input; the store's path."""
-    folder = tmp_path_factory.mktemp("models")
+def save_texts_model(path):
     encoder = VocabularyEncoder(VOCABULARY)
     SparsePerceptron(
         name="texts", description="five words", encoder=encoder.spec, encoder_params=encoder.params(),
         weights=[ONE] * len(VOCABULARY), intercept=0, learning_rate=ONE,
-    ).save(folder / "texts.json")  # fmt: skip
+    ).save(path)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def added(node, tmp_path_factory):
+    """Deploy both trainers and add one sample to each from raw input; the store's path."""
+    folder = tmp_path_factory.mktemp("models")
+    save_texts_model(folder / "texts.json")
     for args in (("--name", "bc"), ("--model", str(folder / "texts.json"), "--name", "texts")):
         code, out, errors = run(node, "deploy", *args)
         assert (code, errors) == (0, []), out
@@ -141,3 +145,22 @@ def test_import__transaction_of_another_trainer__refused(node, added, tmp_path):
 def test_export__output_not_jsonl__refused_before_reading(node, added, tmp_path):
     code, _, errors = run(node, "raw_inputs", "export", "--output", str(tmp_path / "x.csv"))
     assert (code, errors) == (1, [f"error: --output {tmp_path / 'x.csv'}: a raw-input store is a .jsonl file"])
+
+
+def test_import__trainer_recorded_nowhere__vocabulary_from_the_model_file(node, added, tmp_path):
+    """Someone without the deployment record: the bag-of-words vocabulary
+    comes from --model, and without it the entry cannot be checked."""
+    text_entry = added.read_text().splitlines()[1]
+    shared = tmp_path / "shared.jsonl"
+    shared.write_text(text_entry + "\n")
+    url, _ = node
+    stranger = tmp_path / "no-records"
+    stranger.mkdir()
+    result = run_script(url, stranger, "raw_inputs", "import", str(shared))
+    assert result.code == 1 and len(result.errors) == 1, result.out + result.err
+    assert result.errors[0].startswith(f"error: {shared}:1: encoder bow needs its vocabulary")
+    assert not (stranger / "raw-inputs").exists()
+    save_texts_model(tmp_path / "texts.json")
+    result = run_script(url, stranger, "raw_inputs", "import", str(shared), "--model", str(tmp_path / "texts.json"))
+    assert (result.code, result.errors) == (0, []), result.out + result.err
+    assert json.loads((stranger / "raw-inputs" / "ethereum_local.jsonl").read_text())["raw"] == TEXT
