@@ -9,11 +9,23 @@ deposit that is too small or data already added costs no transaction. If
 someone else's contribution raises the price first, the deposit is quoted
 again and the transaction resent; `--max-deposit` caps what is ever sent
 (above it: one line, nothing sent).
+
+The raw input of --text or --values (the text, or the numbers as typed) is
+kept in the network's raw-input store, keyed by the transaction, so the data
+set keeps what contributors wrote (`ape run raw_inputs` shares it).
 """
 
 import click
 
-from decai.apps.cli import AmountType, DecaiCommand, connect_trainer, load_account, parse_label, parse_sample
+from decai.apps.cli import (
+    AmountType,
+    DecaiCommand,
+    connect_trainer,
+    load_account,
+    parse_label,
+    parse_numbers,
+    parse_sample,
+)
 from decai.errors import DecaiError
 
 
@@ -44,8 +56,9 @@ def cli(provider, trainer, label, data, values, text, account, value, max_deposi
     sample = parse_sample(model, data, text, values)
     if text is not None and not sample:
         raise DecaiError("the text has no word the model knows; an empty sample cannot be added (it says nothing)")
+    raw = text if text is not None else [float(v) for v in parse_numbers(values)] if values is not None else None
     sender = load_account(account, provider)
-    contribution = model.add_data(sample, label_index, sender=sender, value=value, max_deposit=max_deposit)
+    contribution = model.add_data(sample, label_index, sender=sender, value=value, max_deposit=max_deposit, raw=raw)
     click.echo(
         f"added at time {contribution.added_time} with a deposit of {contribution.deposit} wei "
         f"(key 0x{contribution.key.hex()})"

@@ -19,6 +19,9 @@ contribution:
                   fixed-point values with 10**9 = 1.0); JSON list in CSV
   tokens          the words a text sample stands for, when the encoder can
                   be inverted (the vocabulary encoder); empty otherwise
+  raw             the contributor's own input (the text, or the numbers as
+                  a JSON list) where the raw-input store knows it
+                  (decai.data.raw_inputs); empty otherwise
   deposit         wei left as deposit
   claimable       wei still held for it
   refunded        whether its author was refunded
@@ -63,6 +66,7 @@ COLUMNS = [
     "label_name",
     "sample",
     "tokens",
+    "raw",
     "deposit",
     "claimable",
     "refunded",
@@ -227,6 +231,9 @@ def reconstruct(
 
     decode, note = _token_decoder(trainer)
     classes = trainer.classes
+    from decai.data.raw_inputs import known_entries
+
+    raw_inputs = known_entries(contract.address)
     dataset = Dataset(contract.address, start, stop, tokens_note=note)
     for contribution in added:
         key = contribution.key
@@ -252,6 +259,7 @@ def reconstruct(
                 "label_name": classes[contribution.label] if contribution.label < len(classes) else None,
                 "sample": list(contribution.data),
                 "tokens": decode(contribution.data) if decode else None,
+                "raw": _raw(raw_inputs, contribution),
                 "deposit": contribution.deposit,
                 "claimable": claimable,
                 "refunded": state.refunded,
@@ -261,6 +269,11 @@ def reconstruct(
             }
         )
     return dataset
+
+
+def _raw(raw_inputs: dict, contribution: Contribution) -> str | None:
+    entry = raw_inputs.get(str(contribution.transaction_hash).lower())
+    return entry.raw_text() if entry is not None and entry.sample == tuple(contribution.data) else None
 
 
 def _token_decoder(trainer) -> tuple[Callable[[Iterable[int]], list[str]] | None, str | None]:
@@ -378,6 +391,7 @@ def write_parquet(dataset: Dataset, path: Path) -> None:
             "label_name": pa.array(column("label_name"), pa.string()),
             "sample": pa.array(column("sample"), pa.list_(pa.int64())),
             "tokens": pa.array(column("tokens"), pa.list_(pa.string())),
+            "raw": pa.array(column("raw"), pa.string()),
             "deposit": amounts("deposit"),
             "claimable": amounts("claimable"),
             "refunded": pa.array(column("refunded"), pa.bool_()),
@@ -457,6 +471,8 @@ def read_csv(path: str | Path) -> list[dict[str, Any]]:
                     row[name] = int(value) if value != "" else None
                 elif name == "refunded":
                     row[name] = value == "true"
+                elif name == "raw":
+                    row[name] = value or None
                 else:
                     row[name] = value
             rows.append(row)

@@ -211,9 +211,16 @@ class Trainer:
         value: int | None = None,
         max_deposit: int | None = None,
         retries: int = ADD_RETRIES,
+        raw: str | Sequence[float] | None = None,
         **tx,
     ) -> Contribution:
         """Add one labelled sample; returns the recorded contribution.
+
+        `raw` is the input the sample was encoded from (the text, or the
+        numbers of a dense sample): it must encode to `sample` with the
+        trainer's encoder (checked before sending), and once the sample is
+        on chain it is kept in the network's raw-input store, keyed by the
+        transaction (decai.data.raw_inputs).
 
         `value` defaults to the pending block's deposit plus DEPOSIT_MARGIN;
         the contract sends back whatever exceeds the deposit it takes.
@@ -231,6 +238,10 @@ class Trainer:
             raise DecaiError(f"label {label} is not one of the model's labels 0..{self.contract.num_classes() - 1}")
         if max_deposit is not None and max_deposit < 0:
             raise DecaiError(f"max_deposit must not be negative, got {max_deposit}")
+        if raw is not None:
+            from decai.data.raw_inputs import check_raw
+
+            check_raw(self, raw, sample)
         for attempt in range(retries + 1):
             send = value
             if send is None:
@@ -252,7 +263,12 @@ class Trainer:
                 raise
             self.last_receipt = receipt
             event = next(iter(receipt.decode_logs(self.contract.AddData)))
-            return self.contribution_from_event(event)
+            contribution = self.contribution_from_event(event)
+            if raw is not None:
+                from decai.data.raw_inputs import remember
+
+                remember(self, contribution, raw)
+            return contribution
         raise AssertionError("unreachable")  # the last attempt returns or raises
 
     def refund(self, contribution: Contribution, *, sender, **tx) -> int:

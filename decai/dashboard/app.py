@@ -90,6 +90,13 @@ def create_app(service=None, hosts: list[str] | None = None, token: str | None =
             headers={"Content-Disposition": f'attachment; filename="dataset-{address(request)[:10]}.csv"'},
         )
 
+    def raw_inputs(request: Request, body):
+        return Response(
+            service.raw_jsonl(address(request)),
+            media_type="application/jsonl",
+            headers={"Content-Disposition": f'attachment; filename="raw-inputs-{address(request)[:10]}.jsonl"'},
+        )
+
     async def index(request: Request) -> Response:
         return HTMLResponse(page, headers={"Cache-Control": "no-store"})
 
@@ -107,6 +114,11 @@ def create_app(service=None, hosts: list[str] | None = None, token: str | None =
         ),
         Route("/api/trainers/{address}/prepare", api(lambda r, b: service.prepare(address(r), b)), methods=["POST"]),
         Route("/api/trainers/{address}/dataset.csv", api(dataset)),
+        Route("/api/trainers/{address}/raw", api(lambda r, b: service.keep_raw(address(r), b)), methods=["POST"]),
+        Route(
+            "/api/trainers/{address}/raw/import", api(lambda r, b: service.import_raw(address(r), b)), methods=["POST"]
+        ),
+        Route("/api/trainers/{address}/raw-inputs.jsonl", api(raw_inputs)),
         Route("/api/trainers/{address}/series", api(lambda r, b: service.series(address(r)))),
         Route("/api/trainers/{address}/keeper", api(lambda r, b: service.keeper_status(address(r), account(r)))),
         Route("/api/trainers/{address}/quote", api(lambda r, b: service.quote(address(r)))),

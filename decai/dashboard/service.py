@@ -23,12 +23,13 @@ from decai.dashboard.deployments import Deployments
 from decai.dashboard.health import HealthPages
 from decai.dashboard.markets import MarketPages
 from decai.dashboard.provider import ProviderPages
+from decai.dashboard.raw_inputs import RawInputPages
 from decai.dashboard.trainers import TrainerPages
 from decai.errors import DecaiError
 from decai.units import format_ether, to_hex
 
 
-class Service(TrainerPages, MarketPages, ProviderPages, Deployments, HealthPages):
+class Service(TrainerPages, MarketPages, ProviderPages, Deployments, HealthPages, RawInputPages):
     """The dashboard's view of one network (the one Ape is connected to).
 
     The network, accounts, the list of trainers, the transactions' common

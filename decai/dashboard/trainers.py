@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from typing import Any
 
 from decai.chain.trainer import DEPOSIT_MARGIN, Trainer
@@ -126,6 +127,7 @@ class TrainerPages:
         return {
             "data": list(contribution.data),
             "words": self.describe(trainer, contribution.data),
+            "raw": self.raw_of(contribution),  # the input as typed, when the raw-input store knows it
             "label": contribution.label,
             "class": classes[contribution.label] if contribution.label < len(classes) else str(contribution.label),
             "added_time": contribution.added_time,
@@ -204,18 +206,33 @@ class TrainerPages:
         return min(share, status.claimable) if share > 0 else status.claimable
 
     def dataset_csv(self, address: str) -> str:
+        """The data set as CSV: `text` holds the contributor's own text where
+        the raw-input store knows it (else the words of the sample), `data`
+        the numbers a dense sample's contributor entered (else the sample's
+        decoded fixed-point values), `encoded` the sample as on chain and
+        `raw` the raw input as the store keeps it (importable elsewhere)."""
         trainer = self.trainer(address)
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(["text", "label", "class", "data", "encoded", "author", "added_time", "block"])
+        writer.writerow(
+            ["text", "label", "class", "data", "encoded", "author", "added_time", "block", "transaction_hash", "raw"]
+        )
         dense = self.is_dense(trainer)
         for contribution in trainer.contributions():
+            raw = self.raw_of(contribution)
             words = self.describe(trainer, contribution.data)
-            data = [repr(v) for v in self.decoded(contribution.data)] if dense else list(map(str, contribution.data))
+            if isinstance(raw, list):
+                data = [repr(v) for v in raw]
+            elif dense:
+                data = [repr(v) for v in self.decoded(contribution.data)]
+            else:
+                data = list(map(str, contribution.data))
+            text = raw if isinstance(raw, str) else " ".join(words)
             writer.writerow([
-                " ".join(words), contribution.label, trainer.classes[contribution.label], " ".join(data),
-                " ".join(map(str, contribution.data)), contribution.author, contribution.added_time,
-                contribution.block_number,
+                text, contribution.label, trainer.classes[contribution.label],
+                " ".join(data), " ".join(map(str, contribution.data)), contribution.author, contribution.added_time,
+                contribution.block_number, contribution.transaction_hash,
+                "" if raw is None else raw if isinstance(raw, str) else json.dumps(raw),
             ])  # fmt: skip
         return out.getvalue()
 

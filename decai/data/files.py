@@ -1,5 +1,5 @@
 """One reader for every file a user gives decai: training CSVs, market test
-sets (CSV or JSON), model files and agent files.
+sets (CSV or JSON), model files, agent files and raw-input stores (JSON Lines).
 
 Whatever is wrong is said in one line that names the place in the file as
 the file numbers it, never a position after shuffling or filtering:
@@ -125,10 +125,14 @@ def array_lines(text: str, key: str | None = None) -> list[int]:
     return []
 
 
-def read_csv(path: str | Path, what: str = "data file") -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """(header, [(line number, fields)]) of a UTF-8 CSV file; every row has
-    as many fields as the header; blank lines are skipped."""
-    text = read_text(path, what)
+def read_csv(
+    path: str | Path, what: str = "data file", text: str | None = None
+) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """(header, [(line number, fields)]) of a UTF-8 CSV file (or of `text`,
+    a file's content already read, e.g. uploaded to the dashboard); every
+    row has as many fields as the header; blank lines are skipped."""
+    if text is None:
+        text = read_text(path, what)
     reader = csv.reader(io.StringIO(text, newline=""))
     rows: list[tuple[int, list[str]]] = []
     header: list[str] | None = None
@@ -148,6 +152,25 @@ def read_csv(path: str | Path, what: str = "data file") -> tuple[list[str], list
     if header is None:
         raise DecaiError(f"{path}: empty file; expected a header row")
     return header, rows
+
+
+def read_jsonl(path: str | Path, what: str = "file", text: str | None = None) -> list[tuple[int, Any]]:
+    """[(line number, value)] of a JSON Lines file (or of `text`, its
+    content); blank lines are skipped, NaN and Infinity refused."""
+    if text is None:
+        text = read_text(path, what)
+    out = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line, parse_constant=_no_constants, parse_float=_finite_float)
+        except json.JSONDecodeError as error:
+            raise DecaiError(f"{path}:{number}: not valid JSON: {error.msg} (column {error.colno})") from None
+        except ValueError as error:
+            raise DecaiError(f"{path}:{number}: {error}") from None
+        out.append((number, value))
+    return out
 
 
 def _check_header(path, line: int, header: list[str]) -> None:

@@ -197,9 +197,11 @@ def test_points_trainer_and_market__no_deposit_words(page, dashboard):
     assert "participation deadline" in text and "— in " in text
 
 
-def test_dense_samples__decoded_in_the_table_and_the_csv(page, dashboard):
-    """The points trainer's data set (the sample added above) shows the
-    numbers the model holds, not "30 values" or fixed-point integers."""
+def test_dense_samples__as_entered_in_the_table_and_the_csv(page, dashboard):
+    """The points trainer's data set (the sample added above in the page)
+    shows the numbers its contributor entered, not "30 values" or fixed-point
+    integers; the CSV's encoded column keeps the sample as on chain.
+    (Decoded values for samples whose numbers are unknown: test_raw_inputs.py.)"""
     import csv
     import io
     import json
@@ -208,15 +210,13 @@ def test_dense_samples__decoded_in_the_table_and_the_csv(page, dashboard):
 
     record = json.loads((dashboard.served_records / "ethereum_local.json").read_text())["cancer-points"]
     encoder = encoder_from_spec(record["encoder"], record["encoder_params"])
-    encoded = encoder.encode([float(x) for x in SAMPLE.split(",")])
-    values = [v / 10**9 for v in encoded]
+    entered = [float(x) for x in SAMPLE.split(",")]
     show(page, dashboard, f"#/trainer/{dashboard.trainers['cancer-points']}")
-    chips = page.locator("#dataset tbody tr").first.locator(".chip").all_inner_texts()
-    assert chips == [f"{v:.4g}" for v in values]
+    expect(page.locator("#dataset tbody tr").first.locator(".raw-input")).to_have_text(SAMPLE.replace(",", ", "))
     href = page.get_attribute("#csv-link", "href")
     rows = list(csv.DictReader(io.StringIO(page.request.get(dashboard.url + href).text())))
-    assert [float(x) for x in rows[0]["data"].split()] == values
-    assert [int(x) for x in rows[0]["encoded"].split()] == encoded
+    assert [float(x) for x in rows[0]["data"].split()] == entered
+    assert [int(x) for x in rows[0]["encoded"].split()] == encoder.encode(entered)
 
 
 def test_end_participation__offered_only_to_who_may_end(page, dashboard):

@@ -75,7 +75,8 @@ export async function pageDeploy(main) {
               li.textContent = state.mode === "dev" ? "sending" : "confirm in your wallet";
               const tx = { from: state.account, to: step.to === "deployed" ? address : null, data: step.data, value: "0x0", gas: step.gas_hex };
               const hash = await sendTransaction(tx);
-              li.textContent = "waiting for the receipt";
+              if (state.network.explorer) li.innerHTML = `waiting for the receipt of ${txLink(hash)}`;
+              else li.textContent = "waiting for the receipt";
               const receipt = await waitFor(hash);
               if (i === 0) address = receipt.contract_address;
               hashes.push(hash);

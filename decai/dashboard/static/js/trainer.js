@@ -1,9 +1,10 @@
 // A deposit or points trainer: predict, add, my contributions (refund),
 // others' (report), points and badges, the data set.
 import { $, state, api, esc, short, date, duration, show, clear, busy, done, countdown, tickCountdowns, words, mechanismTag, addressLink, txLink } from "./core.js";
-import { nameOf, describe, wordsOf, trustNotice, bindTrust } from "./safety.js";
+import { nameOf, describe, trustNotice, bindTrust } from "./safety.js";
 import { act } from "./wallet.js";
 import { healthSections, loadHealth } from "./health.js";
+import { sampleCell, keepRaw, rawSection, bindRawImport } from "./raw.js";
 
 export async function pageTrainer(main, address) {
   const account = state.account ? `?account=${state.account}` : "";
@@ -22,19 +23,19 @@ export async function pageTrainer(main, address) {
        The deposit comes back after ${duration(t.refund_wait_s)} if the model then agrees with your label; otherwise reporters may take it.`
     : `Adding is free: a contribution the model still agrees with after ${duration(t.refund_wait_s)} earns a point.`;
   const mine = (t.mine || []).map((c) => `<tr>
-      <td data-label="Sample">${wordsOf(t, c.words)}</td><td data-label="Label">${esc(c.class)}</td>
+      <td data-label="Sample">${sampleCell(t, c)}</td><td data-label="Label">${esc(c.class)}</td>
       <td data-label="Added">${txLink(c.transaction, date(c.added_time))}</td>
       <td data-label="Status">${c.refunded ? `<span class="ok-text">${t.mechanism === "points" ? "point earned" : "refunded"}</span>` : c.settled ? "settled" : c.problem ? esc(c.problem) : `<span class="ok-text">${t.mechanism === "points" ? "can claim its point" : "can be refunded now"}</span>`}</td>
       ${points ? "" : `<td data-label="Claimable">${esc(c.claimable.eth)}</td>`}
       <td data-label="When">${c.settled ? "" : countdown(c.opens_at, points ? "its point can be claimed now" : "open now", points ? "claimable in" : "opens in")}</td>
       <td data-label="">${!c.settled && !c.problem ? `<button type="button" class="small refund" data-c='${esc(JSON.stringify(c))}'>${t.mechanism === "points" ? "Claim point" : "Refund"}</button>` : c.settled ? "" : `<button type="button" class="small secondary refund" data-c='${esc(JSON.stringify(c))}'>${t.mechanism === "points" ? "Claim point" : "Refund"}</button>`}</td></tr>`).join("");
   const others = (t.others || []).map((c) => `<tr>
-      <td data-label="Author">${addressLink(c.author, short(c.author))}</td><td data-label="Sample">${wordsOf(t, c.words)}</td>
+      <td data-label="Author">${addressLink(c.author, short(c.author))}</td><td data-label="Sample">${sampleCell(t, c)}</td>
       <td data-label="Label">${esc(c.class)}</td><td data-label="Added">${txLink(c.transaction, date(c.added_time))}</td>
       <td data-label="You get">${c.share ? esc(c.share.eth) : "—"}</td>
       <td data-label="When">${c.problem ? (c.problem.startsWith("too early") ? countdown(c.opens_at, "open now") : esc(c.problem)) : "now"}</td>
       <td data-label=""><button type="button" class="small report${c.problem ? " secondary" : ""}" data-c='${esc(JSON.stringify(c))}'>Report</button></td></tr>`).join("");
-  const dataset = t.dataset.map((c) => `<tr><td data-label="Sample">${wordsOf(t, c.words)}</td><td data-label="Label">${esc(c.class)}</td>
+  const dataset = t.dataset.map((c) => `<tr><td data-label="Sample">${sampleCell(t, c)}</td><td data-label="Label">${esc(c.class)}</td>
       <td data-label="Author">${addressLink(c.author, short(c.author))}</td><td data-label="Added">${txLink(c.transaction, date(c.added_time))}</td></tr>`).join("");
   const pointsCard = t.mechanism === "points" && t.points ? `
     <section class="card" aria-labelledby="points-title" id="points">
@@ -92,9 +93,11 @@ export async function pageTrainer(main, address) {
       <h2 id="data-title">Crowd-sourced data set</h2>
       <p><a id="csv-link" href="/api/trainers/${t.address}/dataset.csv" download>Download as CSV</a> <span class="muted">(${t.dataset.length} samples)</span></p>
       ${dataset ? `<div class="table-wrap"><table class="responsive" id="dataset"><thead><tr><th>Sample</th><th>Label</th><th>Author</th><th>Added</th></tr></thead><tbody>${dataset}</tbody></table></div>` : `<p class="muted">No contributions yet.</p>`}
+      ${t.input.kind === "indices" ? "" : rawSection(t)}
     </section>`;
   tickCountdowns();
   bindTrust(t);
+  bindRawImport(t);
   loadHealth(t);
 
   $("#predict-form").addEventListener("submit", (event) => {
@@ -113,10 +116,12 @@ export async function pageTrainer(main, address) {
     const box = $("#add-message");
     busy($("#add-form button"), async () => {
       try {
-        const { receipt, hash } = await act(`/api/trainers/${t.address}/prepare`, { action: "add", input: $("#add-input").value, label: $("#add-label").value }, box);
-        await done(box, points
+        const input = $("#add-input").value;
+        const { receipt, hash } = await act(`/api/trainers/${t.address}/prepare`, { action: "add", input, label: $("#add-label").value }, box);
+        const kept = await keepRaw(t, hash, input);
+        await done(box, (points
           ? `Added. Its point can be claimed in ${duration(t.refund_wait_s)} if the model agrees then.`
-          : `Added: ${receipt.outcome || "done"}. It can be refunded in ${duration(t.refund_wait_s)} if the model agrees then.`, hash);
+          : `Added: ${receipt.outcome || "done"}. It can be refunded in ${duration(t.refund_wait_s)} if the model agrees then.`) + kept, hash);
       } catch (error) { show(box, "error", error.message); }
     });
   });
