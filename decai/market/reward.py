@@ -71,19 +71,17 @@ def leave_out_gains(
     initial_model, contributions: Sequence[tuple[Sequence[int], int]], authors: Sequence[str], test_samples, test_labels
 ) -> dict[str, int]:
     """G_a for every author, as the contract's leave-out stage computes it:
-    E(h_T minus the author's updates) - E(h_T), where an update is
-    +-learning_rate on the sample's features and cancelled pairs are
-    skipped (their updates sum to zero)."""
-    cancelled = cancelled_pairs(contributions)
+    E(h_T minus all the author's updates) - E(h_T), where an update is
+    +-learning_rate on the sample's features. Cancelled contributions count
+    too: an account that cancels someone else's contribution leaves its own
+    half in h_T, and leaving the account out takes that half out."""
     final = initial_model.copy()
     own: dict[str, list[tuple[Sequence[int], int]]] = {}
-    for (data, label), author, skip in zip(contributions, authors, cancelled):
-        own.setdefault(author, [])
-        if not skip:
-            step = final.learning_rate if label == 1 else -final.learning_rate
-            for feature in data:
-                final.weights[feature] += step
-            own[author].append((data, step))
+    for (data, label), author in zip(contributions, authors):
+        step = final.learning_rate if label == 1 else -final.learning_rate
+        for feature in data:
+            final.weights[feature] += step
+        own.setdefault(author, []).append((data, step))
     final_loss = error_count(final, test_samples, test_labels)
     gains = {}
     for author, updates in own.items():

@@ -558,14 +558,17 @@ def _replay(
         k: uint256 = count - 1 - q
         index: uint256 = remaining - 1 - q
         word: uint256 = market._contributions[index]
-        # A cancelled pair's updates sum to zero: skipping both replays the
-        # sequence without them.
-        if word & market._UPDATED_BIT != 0 and word & market._CANCELLED_BIT == 0:
+        # A cancelled pair's updates sum to zero: skipping both (delta 0)
+        # replays the sequence without them. Its shifts still count for its
+        # author: leaving one account out of h_T leaves out all its updates.
+        if word & market._UPDATED_BIT != 0:
             # The update added +lr (label 1) or -lr (label 0) to each
             # feature's weight; undoing it moves the scores the other way.
             delta: int256 = learning_rate
             if word & market._LABEL_BIT != 0:
                 delta = -learning_rate
+            if word & market._CANCELLED_BIT != 0:
+                delta = 0
             touched: uint256 = 0
             for r: uint256 in range(starts[k], starts[k] + lengths[k], bound=constants.MAX_SAMPLE_LENGTH):
                 feature: uint256 = (features[r // _INDICES_PER_WORD] >> (_INDEX_BITS * (r % _INDICES_PER_WORD))) & _INDEX_MASK
