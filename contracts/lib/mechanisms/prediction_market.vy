@@ -32,11 +32,16 @@
      replay skips them, so the E_t are those of the sequence without them.
      Each contribution is scored once by its own effect,
          s_t = E_{t-1} - E_t,
-     nothing is ever charged to a neighbour. Balances are in units of
-     stake / M (one stake = M): s_t < 0 gets 0 (the stake goes to the
-     pool), s_t = 0 gets M - 1 (one unit to the pool), s_t > 0 gets
-     M + floor(pool * s_t / S+), S+ the sum of positive scores and
-         pool = (bounty // stake) * max(0, E_0 - E_T) + units forfeited,
+     nothing is ever charged to a neighbour. Each account a is then capped
+     by G_a = E(h_T minus all a's updates) - E_T, the errors its updates
+     still remove from the final model (measured in the leave-out stage):
+     a positive s_t counts for e_t = min(s_t, what is left of G_a), first
+     come first served. Balances are in units of stake / M (one stake = M):
+     G_a < 0 or s_t < 0 gets 0 (the stake goes to the pool), e_t = 0 gets
+     M - 1 (one unit to the pool), e_t > 0 gets
+     M + min(R * e_t, floor(pool * e_t / S+)), S+ the sum of the e_t, R =
+     bounty // stake and
+         pool = R * max(0, E_0 - E_T) + units forfeited,
      so contributors gain beyond their stakes at most
      bounty * max(0, E_0 - E_T) / M. A tally pass computes S+ and the pool,
      a settling pass credits floor(b_t * stake / M) wei each (rounded down,
