@@ -85,6 +85,7 @@ exports: (
     market.opened_at,
     market.participation_deadline,
     market.num_contributions,
+    market.account,
     market.contribution,
     market.chain_head,
     market.ended_at,

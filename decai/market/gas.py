@@ -20,13 +20,15 @@ contributions from alice, bob and carol, half honest and half with random
 labels, a label the model already predicts being flipped (T = 22).
 Participation ends, the three other portions are revealed, and the keeper
 processes: every test sample scored in one call, every contribution
-replayed in one call, the two reward passes in one call; bob withdraws.
+replayed in one call, every account left out of h_T in one call, the two
+reward passes in one call; bob withdraws.
 
 Reported figures (gasUsed of receipts unless noted):
   deploy_TOTAL, commit, reveal_first, reveal_portion (mean of three),
   add_update, add_cancel, end_participation, score_per_test_sample,
   replay_call_base (the fixed part of a replay call: test set -> masks),
   replay_per_contribution, replay_per_contribution_per_test_sample,
+  leave_out_call (the leave-out stage: every account's G_a, one call),
   rewards_per_contribution_visit (two visits per contribution: tally and
   settle), process_TOTAL (all keeper calls),
   withdraw, predict_estimate (eth_estimateGas, 21,000 included).
@@ -136,10 +138,12 @@ def pm_gas(accounts=None) -> dict[str, int]:
     gas["replay_call_base"] = max(0, one - per_contribution)
     gas["replay_per_contribution"] = per_contribution
     gas["replay_per_contribution_per_test_sample"] = per_contribution // m
+    leave_out = c.process(4096, sender=owner).gas_used
+    gas["leave_out_call"] = leave_out
     rounds = c.process(4096, sender=owner)
     visits = int(rounds.decode_logs(c.Processed)[0].steps)
     gas["rewards_per_contribution_visit"] = rounds.gas_used // visits
-    gas["process_TOTAL"] = score + one + rest + rounds.gas_used
+    gas["process_TOTAL"] = score + one + rest + leave_out + rounds.gas_used
     if market.phase != "finished":
         raise RuntimeError("the PM scenario did not finish processing in the expected calls")
     gas["withdraw"] = c.withdraw(sender=bob).gas_used

@@ -5,8 +5,12 @@ reference the contract's arithmetic is checked against.
   `add_data` (same sample, opposite labels, the second undoing the first);
 - `replay_losses` gives E_0..E_T of the sequence without the cancelled pairs
   (what the contract's replay computes);
+- `leave_out_gains` gives each account's G_a: the test errors its updates
+  still remove from the final model (E of h_T without them, minus E_T);
 - `reward_balances` scores every contribution once by its own marginal
-  effect and shares the pool in proportion to the positive scores;
+  effect, caps each account's positive scores at G_a (an account with
+  G_a < 0 forfeits every stake) and shares the pool in proportion, at most
+  R units per error;
 - `settle` / `settle_forfeit` turn balances into wei per account.
 
 Units: a loss is an error count E on the evaluated test set of M samples (the
@@ -16,7 +20,7 @@ M units; wei = balance * stake // M (rounded down).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from decai.errors import DecaiError
@@ -63,6 +67,32 @@ def replay_losses(
     return losses
 
 
+def leave_out_gains(
+    initial_model, contributions: Sequence[tuple[Sequence[int], int]], authors: Sequence[str], test_samples, test_labels
+) -> dict[str, int]:
+    """G_a for every author, as the contract's leave-out stage computes it:
+    E(h_T minus all the author's updates) - E(h_T), where an update is
+    +-learning_rate on the sample's features. Cancelled contributions count
+    too: an account that cancels someone else's contribution leaves its own
+    half in h_T, and leaving the account out takes that half out."""
+    final = initial_model.copy()
+    own: dict[str, list[tuple[Sequence[int], int]]] = {}
+    for (data, label), author in zip(contributions, authors):
+        step = final.learning_rate if label == 1 else -final.learning_rate
+        for feature in data:
+            final.weights[feature] += step
+        own.setdefault(author, []).append((data, step))
+    final_loss = error_count(final, test_samples, test_labels)
+    gains = {}
+    for author, updates in own.items():
+        model = final.copy()
+        for data, step in updates:
+            for feature in data:
+                model.weights[feature] -= step
+        gains[author] = error_count(model, test_samples, test_labels) - final_loss
+    return gains
+
+
 def live_contributions(
     initial_model, candidates: Sequence[tuple[Sequence[int], int]]
 ) -> list[tuple[Sequence[int], int]]:
@@ -91,21 +121,54 @@ def scores(losses: Sequence[int]) -> list[int]:
     return [before - after for before, after in zip(losses, losses[1:])]
 
 
-def reward_balances(losses: Sequence[int], num_test_samples: int, rounds: int) -> RewardResult:
+def effective_scores(
+    losses: Sequence[int], authors: Sequence[str] | None = None, gains: Mapping[str, int] | None = None
+) -> list[int | None]:
+    """Each contribution's score after its account's cap: None for a
+    forfeited stake (s_t < 0, or its account has G_a < 0), else the part of
+    a positive s_t its account may still be paid for, first come first
+    served (at most G_a errors per account; 0 for s_t = 0). Without
+    `authors`, no cap: the plain marginal scores."""
+    result: list[int | None] = []
+    left = {author: max(0, gain) for author, gain in (gains or {}).items()}
+    for index, score in enumerate(scores(losses)):
+        author = authors[index] if authors is not None else None
+        if score < 0 or (author is not None and gains[author] < 0):
+            result.append(None)
+        elif score > 0 and author is not None:
+            effective = min(score, left[author])
+            left[author] -= effective
+            result.append(effective)
+        else:
+            result.append(score)
+    return result
+
+
+def reward_balances(
+    losses: Sequence[int],
+    num_test_samples: int,
+    rounds: int,
+    authors: Sequence[str] | None = None,
+    gains: Mapping[str, int] | None = None,
+) -> RewardResult:
     """The market's reward rule (what the contract computes).
 
-    `losses` = E_0..E_T of the sequence without cancelled pairs. Score
-    s_t = E_{t-1} - E_t. s_t < 0 forfeits the stake (M units to the pool);
-    s_t = 0 pays a fee of one unit to the pool and keeps M - 1; positive
-    scores keep their stake and share the pool, rounds * max(0, E_0 - E_T)
-    plus the forfeited units, in proportion: M + floor(pool * s_t / S+).
+    `losses` = E_0..E_T of the sequence without cancelled pairs; `authors`
+    and their `gains` G_a (`leave_out_gains`) cap every account. Score
+    s_t = E_{t-1} - E_t, then capped (`effective_scores`): a forfeited stake
+    gives M units to the pool; an effective score of 0 pays a fee of one
+    unit to the pool and keeps M - 1; a positive one e_t keeps its stake and
+    gets M + min(R * e_t, floor(pool * e_t / S+)), S+ the sum of the e_t and
+    pool = R * max(0, E_0 - E_T) plus the units of the other two kinds.
     """
     m = num_test_samples
-    s = scores(losses)
-    positive = sum(x for x in s if x > 0)
-    pool = sum(m if x < 0 else 1 for x in s if x <= 0) + rounds * max(0, losses[0] - losses[-1])
-    balances = tuple(m + pool * x // positive if x > 0 else (m - 1 if x == 0 else 0) for x in s)
-    return RewardResult(balances, tuple(s), pool, positive)
+    effective = effective_scores(losses, authors, gains)
+    positive = sum(x for x in effective if x)
+    pool = sum(m if x is None else 1 for x in effective if not x) + rounds * max(0, losses[0] - losses[-1])
+    balances = tuple(
+        0 if x is None else (m - 1 if x == 0 else m + min(rounds * x, pool * x // positive)) for x in effective
+    )
+    return RewardResult(balances, tuple(scores(losses)), pool, positive)
 
 
 @dataclass(frozen=True)
@@ -133,14 +196,21 @@ def _owed(authors: Sequence[str], payouts: Sequence[int], provider: str, provide
 
 
 def settle(
-    authors: Sequence[str], losses: Sequence[int], num_test_samples: int, stake: int, bounty: int, provider: str
+    authors: Sequence[str],
+    losses: Sequence[int],
+    num_test_samples: int,
+    stake: int,
+    bounty: int,
+    provider: str,
+    gains: Mapping[str, int] | None = None,
 ) -> Settlement:
     """Balances -> wei: floor(balance * stake / M) each; the provider gets the rest of bounty + stakes.
 
-    `losses` are those of `replay_losses` (cancelled pairs skipped)."""
+    `losses` are those of `replay_losses` (cancelled pairs skipped), `gains`
+    those of `leave_out_gains` (None: no account cap, the plain marginal rule)."""
     if len(authors) != len(losses) - 1:
         raise DecaiError("one author per contribution")
-    result = reward_balances(losses, num_test_samples, bounty // stake)
+    result = reward_balances(losses, num_test_samples, bounty // stake, authors if gains is not None else None, gains)
     payouts = tuple(b * stake // num_test_samples for b in result.balances)
     provider_payout = bounty + stake * len(authors) - sum(payouts)
     return Settlement(

@@ -12,7 +12,7 @@ from eth_utils import to_checksum_address
 from decai.units import format_ether, human_duration
 
 PHASES = ("setup", "committed", "participation", "reveal", "processing", "finished", "cancelled")
-STAGES = ("none", "score", "replay", "rounds", "forfeit")
+STAGES = ("none", "score", "replay", "rounds", "forfeit", "leave_out")
 
 
 @dataclass

@@ -17,7 +17,14 @@ from hypothesis.stateful import (
 
 from decai.market.client import MAX_PROCESS_STEPS, Market
 from decai.market.encoding import Portion, chain_values, pack_uint32
-from decai.market.reward import cancelled_pairs, replay_losses, reward_balances, settle, settle_forfeit
+from decai.market.reward import (
+    cancelled_pairs,
+    leave_out_gains,
+    replay_losses,
+    reward_balances,
+    settle,
+    settle_forfeit,
+)
 from tests.helpers.market import (
     NUM_FEATURES,
     PARAMETERS,
@@ -47,6 +54,23 @@ class Views:
 
 
 samples_strategy = st.lists(st.integers(0, NUM_FEATURES - 1), min_size=1, max_size=6, unique=True).map(sorted)
+
+
+def check_account_caps(authors, payouts, gains, m, bounty):
+    """The market's rule for accounts: one whose updates leave the final
+    model no better (G_a <= 0) earns nothing, one that makes it worse
+    (G_a < 0) gets nothing back, and none gains more than R units (R stakes
+    / M) per error its updates still remove from the final model."""
+    rounds = bounty // STAKE
+    paid: dict[str, int] = {}
+    staked: dict[str, int] = {}
+    for author, payout in zip(authors, payouts):
+        paid[author] = paid.get(author, 0) + payout
+        staked[author] = staked.get(author, 0) + STAKE
+    for author, gain in gains.items():
+        if gain < 0:
+            assert paid[author] == 0
+        assert (paid[author] - staked[author]) * m <= rounds * STAKE * max(0, gain)
 
 
 def settlement_forfeited(losses, m, rounds):
@@ -96,7 +120,7 @@ class MarketMachineBase(RuleBasedStateMachine):
 
     @property
     def stage(self) -> str:
-        return ("none", "score", "replay", "rounds", "forfeit")[self.view("stage()")]
+        return ("none", "score", "replay", "rounds", "forfeit", "leave_out")[self.view("stage()")]
 
     def accounts(self):
         return [self.provider, *self.contributors, self.keeper]
@@ -214,7 +238,12 @@ class MarketMachineBase(RuleBasedStateMachine):
                 for i in range(count)
             ]
             assert on_chain == losses
-            settlement = settle(authors, losses, len(samples), STAKE, self.bounty, provider)
+            pairs_of = [(d, label) for _, d, label in self.contributions]
+            gains = leave_out_gains(initial_model(), pairs_of, authors, samples, labels)
+            measured = {a: self.view("account(address)", a, returns="bool,int256") for a in gains}
+            assert measured == {a: (True, g) for a, g in gains.items()}
+            settlement = settle(authors, losses, len(samples), STAKE, self.bounty, provider, gains)
+            check_account_caps(authors, settlement.payouts, gains, len(samples), self.bounty)
             expected = settlement.owed
             gain = sum(settlement.payouts) - STAKE * len(authors)
             self.tally[f"contributors {'gained' if gain > 0 else 'lost' if gain < 0 else 'broke even'}"] += 1
@@ -233,7 +262,7 @@ class MarketMachineBase(RuleBasedStateMachine):
                     samples,
                     labels,
                 )
-                without = reward_balances(alone, len(samples), rounds).balances
+                without = reward_balances(alone, len(samples), rounds, [authors[k] for k in kept], gains).balances
                 withp = settlement.balances
                 assert all(withp[k] >= b for k, b in zip(kept, without))
             assert gain * len(samples) <= self.bounty * max(0, losses[0] - losses[-1])

@@ -44,16 +44,17 @@ from hypothesis.stateful import (
 )
 
 from decai.market.encoding import ZERO_HASH, Portion, split_test_set
-from decai.market.reward import cancelled_pairs
+from decai.market.reward import cancelled_pairs, leave_out_gains, replay_losses, settle
 from tests.helpers.chain import quiet_reverts
 from tests.helpers.market import (
     NUM_FEATURES,
     PARAMETERS,
     STAKE,
     deploy_market,
+    initial_model,
     truth,
 )
-from tests.helpers.market_machine import MarketMachineBase, samples_strategy
+from tests.helpers.market_machine import MarketMachineBase, check_account_caps, samples_strategy
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -414,6 +415,25 @@ class MarketMachine(MarketMachineBase):
                 for i in range(count)
             ]
             assert on_chain == expected
+
+    @invariant()
+    def accounts_earn_only_what_stays_in_the_final_model(self):
+        """If the test set were revealed now (the machine knows it), every
+        account's payout under the reference rule would follow the account
+        caps: nothing for an account whose updates leave the final model no
+        better, whatever it appended or interleaved."""
+        if not self.contributions or self.last_phase not in ("participation", "reveal"):
+            return
+        first = self.view("first_portion()", returns="bool,uint256")[1]
+        rest = [p for i, p in enumerate(self.portions) if i != first]
+        samples = [s for p in rest for s in p.samples]
+        labels = [label for p in rest for label in p.labels]
+        authors = [a for a, _, _ in self.contributions]
+        pairs = [(d, label) for _, d, label in self.contributions]
+        losses = replay_losses(initial_model(), pairs, samples, labels)
+        gains = leave_out_gains(initial_model(), pairs, authors, samples, labels)
+        settlement = settle(authors, losses, len(samples), STAKE, self.bounty, "provider", gains)
+        check_account_caps(authors, settlement.payouts, gains, len(samples), self.bounty)
 
 
 # Examples per run, as a share of the profile's max_examples (ci: 50 -> 30 in

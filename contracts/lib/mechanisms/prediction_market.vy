@@ -32,11 +32,16 @@
      replay skips them, so the E_t are those of the sequence without them.
      Each contribution is scored once by its own effect,
          s_t = E_{t-1} - E_t,
-     nothing is ever charged to a neighbour. Balances are in units of
-     stake / M (one stake = M): s_t < 0 gets 0 (the stake goes to the
-     pool), s_t = 0 gets M - 1 (one unit to the pool), s_t > 0 gets
-     M + floor(pool * s_t / S+), S+ the sum of positive scores and
-         pool = (bounty // stake) * max(0, E_0 - E_T) + units forfeited,
+     nothing is ever charged to a neighbour. Each account a is then capped
+     by G_a = E(h_T minus all a's updates) - E_T, the errors its updates
+     still remove from the final model (measured in the leave-out stage):
+     a positive s_t counts for e_t = min(s_t, what is left of G_a), first
+     come first served. Balances are in units of stake / M (one stake = M):
+     G_a < 0 or s_t < 0 gets 0 (the stake goes to the pool), e_t = 0 gets
+     M - 1 (one unit to the pool), e_t > 0 gets
+     M + min(R * e_t, floor(pool * e_t / S+)), S+ the sum of the e_t, R =
+     bounty // stake and
+         pool = R * max(0, E_0 - E_T) + units forfeited,
      so contributors gain beyond their stakes at most
      bounty * max(0, E_0 - E_T) / M. A tally pass computes S+ and the pool,
      a settling pass credits floor(b_t * stake / M) wei each (rounded down,
@@ -91,6 +96,7 @@ STAGE_SCORE: constant(uint256) = 1    # one test sample scored under h_T
 STAGE_REPLAY: constant(uint256) = 2   # one contribution undone: E_{t-1}
 STAGE_ROUNDS: constant(uint256) = 3   # one contribution tallied or settled
 STAGE_FORFEIT: constant(uint256) = 4  # one contribution's stake refunded
+STAGE_LEAVE_OUT: constant(uint256) = 5  # one contribution's account left out of h_T
 
 
 # ----------------------------------------------------- constants: layout --
@@ -122,6 +128,20 @@ _LOSS_SHIFT: constant(uint256) = 164
 _LOSS_MASK: constant(uint256) = 2**12 - 1
 _BALANCE_SHIFT: constant(uint256) = 176
 _LOW_MASK: constant(uint256) = 2**176 - 1
+
+# @dev One word per contributing account, written while processing (zero
+#      before its account is left out of h_T):
+#      bit   0      set: measured
+#      bits 16..27  G_a + 2048: E(h_T without the account's updates) - E_T
+#      bits 32..43  errors still payable in the tally pass
+#      bits 48..59  errors still payable in the settling pass
+_ACC_DONE: constant(uint256) = 1
+_ACC_GAIN_SHIFT: constant(uint256) = 16
+_ACC_GAIN_OFFSET: constant(uint256) = 2048
+_ACC_GAIN_MASK: constant(uint256) = 2**12 - 1
+_ACC_TALLY_SHIFT: constant(uint256) = 32
+_ACC_SETTLE_SHIFT: constant(uint256) = 48
+_ACC_LEFT_MASK: constant(uint256) = 2**12 - 1
 
 
 # ------------------------------------------------------------ immutables --
@@ -197,6 +217,9 @@ _contributions: uint256[MAX_CONTRIBUTIONS]
 #      contribution of that sample and label not yet cancelled by one with
 #      the opposite label (0: none).
 _open: HashMap[bytes32, uint256]
+
+# @dev Account -> its word (layout above).
+_accounts: HashMap[address, uint256]
 
 # @dev What `process` does next, and where it is.
 stage: public(uint256)
@@ -350,6 +373,23 @@ def num_contributions() -> uint256:
     @return Their number.
     """
     return (self._state >> _COUNT_SHIFT) & _COUNT_MASK
+
+
+@external
+@view
+def account(who: address) -> (bool, int256):
+    """
+    @notice What the final model owes an account's updates, once processing
+            has measured it.
+    @param who The account.
+    @return whether it has been measured, and G_a = E(h_T without its
+            updates) - E_T: the test errors its updates still remove from
+            the final model (negative: they add errors).
+    """
+    word: uint256 = self._accounts[who]
+    if word == 0:
+        return False, 0
+    return True, convert((word >> _ACC_GAIN_SHIFT) & _ACC_GAIN_MASK, int256) - convert(_ACC_GAIN_OFFSET, int256)
 
 
 @external
@@ -748,6 +788,33 @@ def _finish_scoring(final_loss: uint256):
 
 
 @internal
+def _left_out(who: address, gain: int256):
+    """
+    @dev Record G_a for an account (checked by the caller to be its first
+         leave-out): it may be paid for at most max(0, G_a) errors.
+    """
+    # |G_a| <= MAX_TEST_SAMPLES < 2048: fits its field.
+    left: uint256 = convert(max(gain, 0), uint256)
+    self._accounts[who] = (
+        _ACC_DONE
+        | (convert(gain + convert(_ACC_GAIN_OFFSET, int256), uint256) << _ACC_GAIN_SHIFT)
+        | (left << _ACC_TALLY_SHIFT)
+        | (left << _ACC_SETTLE_SHIFT)
+    )
+
+
+@internal
+def _start_leave_out(loss_0: uint256):
+    """
+    @dev Every E_t is known: measure each account's G_a next (the cursor
+         walks the contributions; an account is measured at its first).
+    """
+    self.initial_loss = loss_0
+    self.stage = STAGE_LEAVE_OUT
+    self._cursor = 0
+
+
+@internal
 def _set_loss(index: uint256, loss: uint256):
     """
     @dev E after contribution `index`, and its starting balance of one stake.
@@ -758,11 +825,11 @@ def _set_loss(index: uint256, loss: uint256):
 
 
 @internal
-def _start_rounds(loss_0: uint256):
+def _start_rounds():
     """
-    @dev Every E_t is known: start the tally pass.
+    @dev Every E_t and G_a is known: start the tally pass.
     """
-    self.initial_loss = loss_0
+    loss_0: uint256 = self.initial_loss
     self.stage = STAGE_ROUNDS
     self._cursor = 0
     self.rounds_left = self.bounty // stake
@@ -801,6 +868,7 @@ def _rounds(steps: uint256) -> uint256:
     p: RewardPass = self._pass
     count: uint256 = self._count()
     m: uint256 = self.num_test_samples
+    rounds: uint256 = self.rounds_left
     index: uint256 = self._cursor
     left: uint256 = steps
     finished: bool = False
@@ -811,20 +879,35 @@ def _rounds(steps: uint256) -> uint256:
             loss: uint256 = (word >> _LOSS_SHIFT) & _LOSS_MASK
             previous: uint256 = p.previous_loss
             p.previous_loss = loss
+            # The author's account: an account whose updates make h_T worse
+            # (G_a < 0) forfeits every stake; otherwise its positive scores
+            # count, first come first served, for at most G_a errors.
+            author: address = convert(word & _AUTHOR_MASK, address)
+            account: uint256 = self._accounts[author]
+            harmful: bool = previous < loss or (account >> _ACC_GAIN_SHIFT) & _ACC_GAIN_MASK < _ACC_GAIN_OFFSET
+            effective: uint256 = 0
+            if not harmful and previous > loss:
+                lane: uint256 = _ACC_TALLY_SHIFT
+                if p.settling:
+                    lane = _ACC_SETTLE_SHIFT
+                effective = min(previous - loss, (account >> lane) & _ACC_LEFT_MASK)
+                if effective > 0:
+                    self._accounts[author] = account - (effective << lane)
             if not p.settling:
-                if previous > loss:
-                    p.positive += previous - loss
-                elif previous < loss:
+                if harmful:
                     p.pool += m
+                elif effective > 0:
+                    p.positive += effective
                 else:
                     p.pool += 1
             else:
                 balance: uint256 = 0
-                if previous > loss:
-                    # Rounded down: the dust goes to the provider.
-                    # pool < 2**73 and a score <= 256: no overflow.
-                    balance = m + p.pool * (previous - loss) // p.positive
-                elif previous == loss:
+                if effective > 0:
+                    # At most R units per error, so an account gains at most
+                    # R * G_a; rounded down: the dust goes to the provider.
+                    # pool < 2**73, R <= 2**64 and a score <= 256: no overflow.
+                    balance = m + min(rounds * effective, p.pool * effective // p.positive)
+                elif not harmful:
                     balance = m - 1
                 self._settle(index, word, balance, m)
             index += 1

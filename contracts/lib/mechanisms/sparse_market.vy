@@ -92,6 +92,9 @@ _END_MASK: constant(uint256) = 2**16 - 1
 # @dev Scores as int128, two to a word (|score| < 129 * 2**63 < 2**71).
 _SCORE_MASK: constant(uint256) = 2**128 - 1
 
+# @dev An account's shifts as int32, eight to a word.
+_LANE_MASK: constant(uint256) = 2**32 - 1
+
 
 # --------------------------------------------------------------- storage --
 
@@ -118,6 +121,16 @@ _loss: uint256
 # @dev Feature index -> bitmask of the test samples that contain it; built
 #      afresh by every replay call.
 _masks: transient(uint256[model.MAX_FEATURES])
+
+# @dev h_T's scores and wrong answers, kept for the leave-out stage.
+_final_scores: uint256[market.MAX_TEST_SAMPLES // 2]
+_final_wrong: uint256
+
+# @dev Account -> per test sample, the sum over the account's replayed
+#      updates of sign * |update features & test sample features| (sign
+#      +1 for label 1, -1 for label 0): its updates moved that sample's
+#      score by learning_rate times this. int32 lanes, eight to a word.
+_shifts: HashMap[address, uint256[market.MAX_TEST_SAMPLES // 8]]
 
 
 # ---------------------------------------------------------------- events --
@@ -205,6 +218,8 @@ def process(max_steps: uint256) -> uint256:
     left: uint256 = steps
     if stage == market.STAGE_SCORE:
         left = self._score(left)
+    elif stage == market.STAGE_LEAVE_OUT:
+        left = self._leave_out(left)
     elif stage == market.STAGE_ROUNDS:
         left = market._rounds(left)
     else:
@@ -417,7 +432,9 @@ def _score(steps: uint256) -> uint256:
             ))
         lane: uint256 = sample % 2
         pair: uint256 = self._scores[sample // 2] & ~(_SCORE_MASK << (128 * lane))
-        self._scores[sample // 2] = pair | (self._pack_score(score) << (128 * lane))
+        pair |= self._pack_score(score) << (128 * lane)
+        self._scores[sample // 2] = pair
+        self._final_scores[sample // 2] = pair
         if (score > 0) != ((labels >> sample) & 1 == 1):
             wrong |= 1 << sample
             loss += 1
@@ -426,6 +443,7 @@ def _score(steps: uint256) -> uint256:
     self._wrong = wrong
     self._loss = loss
     if sample == m:
+        self._final_wrong = wrong
         market._finish_scoring(loss)
     else:
         market._cursor = sample
@@ -533,20 +551,24 @@ def _replay(
     loss: uint256 = self._loss
     learning_rate: int256 = model.learning_rate
     scores: int256[market.MAX_TEST_SAMPLES] = empty(int256[market.MAX_TEST_SAMPLES])
+    hits: uint256[market.MAX_TEST_SAMPLES] = empty(uint256[market.MAX_TEST_SAMPLES])
     loaded: uint256 = 0
     dirty: uint256 = 0
     for q: uint256 in range(count, bound=MAX_REPLAY_SAMPLES):
         k: uint256 = count - 1 - q
         index: uint256 = remaining - 1 - q
         word: uint256 = market._contributions[index]
-        # A cancelled pair's updates sum to zero: skipping both replays the
-        # sequence without them.
-        if word & market._UPDATED_BIT != 0 and word & market._CANCELLED_BIT == 0:
+        # A cancelled pair's updates sum to zero: skipping both (delta 0)
+        # replays the sequence without them. Its shifts still count for its
+        # author: leaving one account out of h_T leaves out all its updates.
+        if word & market._UPDATED_BIT != 0:
             # The update added +lr (label 1) or -lr (label 0) to each
             # feature's weight; undoing it moves the scores the other way.
             delta: int256 = learning_rate
             if word & market._LABEL_BIT != 0:
                 delta = -learning_rate
+            if word & market._CANCELLED_BIT != 0:
+                delta = 0
             touched: uint256 = 0
             for r: uint256 in range(starts[k], starts[k] + lengths[k], bound=constants.MAX_SAMPLE_LENGTH):
                 feature: uint256 = (features[r // _INDICES_PER_WORD] >> (_INDEX_BITS * (r % _INDICES_PER_WORD))) & _INDEX_MASK
@@ -564,8 +586,12 @@ def _replay(
                         scores[j - j % 2 + 1] = self._load_score(pair, 1)
                         loaded |= 3 << (j - j % 2)
                     scores[j] += delta
+                    hits[j] += 1
                     mask ^= low
             dirty |= touched
+            # Add this update's shifts to its author's: +hits (label 1) or
+            # -hits (label 0), in int32 lanes (|shift| <= 512 * 128 < 2**31).
+            author: address = convert(word & market._AUTHOR_MASK, address)
             for _: uint256 in range(market.MAX_TEST_SAMPLES):
                 if touched == 0:
                     break
@@ -578,6 +604,14 @@ def _replay(
                         loss += 1
                     else:
                         loss -= 1
+                added: uint256 = hits[j]
+                hits[j] = 0
+                if word & market._LABEL_BIT == 0:
+                    added = 2**32 - added
+                lanes: uint256 = self._shifts[author][j // 8]
+                shift_bits: uint256 = 32 * (j % 8)
+                value: uint256 = (((lanes >> shift_bits) & _LANE_MASK) + added) & _LANE_MASK
+                self._shifts[author][j // 8] = (lanes & ~(_LANE_MASK << shift_bits)) | (value << shift_bits)
                 touched ^= low
         if index > 0:
             market._set_loss(index - 1, loss)
@@ -595,5 +629,63 @@ def _replay(
     market._chain = chain_before
     market._cursor = remaining - count
     if remaining == count:
-        market._start_rounds(loss)
+        market._start_leave_out(loss)
     return count
+
+
+@internal
+def _leave_out(steps: uint256) -> uint256:
+    """
+    @dev Up to `steps` contributions visited; the first contribution of each
+         account measures its G_a: the test samples h_T gets wrong once the
+         account's shifts are taken off its scores, minus those h_T gets
+         wrong. Returns the steps not used.
+    """
+    count: uint256 = market._count()
+    index: uint256 = market._cursor
+    left: uint256 = steps
+    for _: uint256 in range(steps, bound=market.MAX_PROCESS_STEPS):
+        if index == count:
+            break
+        left -= 1
+        author: address = convert(market._contributions[index] & market._AUTHOR_MASK, address)
+        if market._accounts[author] == 0:
+            market._left_out(author, self._gain(author))
+        index += 1
+    market._cursor = index
+    if index == count:
+        market._start_rounds()
+    return left
+
+
+@internal
+@view
+def _gain(author: address) -> int256:
+    """
+    @dev G_a of `author` (see `_leave_out`).
+    """
+    labels: uint256 = self._labels
+    final_wrong: uint256 = self._final_wrong
+    learning_rate: int256 = model.learning_rate
+    gain: int256 = 0
+    for w: uint256 in range((market.num_test_samples + 7) // 8, bound=market.MAX_TEST_SAMPLES // 8):
+        lanes: uint256 = self._shifts[author][w]
+        for lane: uint256 in range(8):
+            if lanes == 0:
+                break
+            value: uint256 = lanes & _LANE_MASK
+            lanes >>= 32
+            if value == 0:
+                continue
+            j: uint256 = 8 * w + lane
+            moved: int256 = convert(value, int256)
+            if value >= 2**31:
+                moved -= 2**32
+            score: int256 = self._load_score(self._final_scores[j // 2], j % 2) - moved * learning_rate
+            bit: uint256 = 1 << j
+            if (score > 0) != (labels & bit != 0):
+                if final_wrong & bit == 0:
+                    gain += 1
+            elif final_wrong & bit != 0:
+                gain -= 1
+    return gain

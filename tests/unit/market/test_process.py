@@ -6,7 +6,7 @@ import ape
 import pytest
 
 from decai.market.encoding import ZERO_HASH, pack_uint32
-from decai.market.reward import replay_losses, reward_balances, settle
+from decai.market.reward import leave_out_gains, replay_losses, reward_balances, settle
 from tests.helpers.market import BOUNTY, HOUR, STAKE, advance, contribute, initial_model
 
 
@@ -37,13 +37,16 @@ def test_rewards_match_the_reference(mixed, portions, provider, contributors, st
     contributions = mixed.contributions()
     losses = replay_losses(initial_model(), [(x.data, x.label) for x in contributions], samples, labels)
     assert mixed.losses() == losses
-    result = reward_balances(losses, len(samples), BOUNTY // STAKE)
+    authors = [x.author for x in contributions]
+    gains = leave_out_gains(initial_model(), [(x.data, x.label) for x in contributions], authors, samples, labels)
+    assert {a: tuple(c.account(a)) for a in gains} == {a: (True, gain) for a, gain in gains.items()}
+    result = reward_balances(losses, len(samples), BOUNTY // STAKE, authors, gains)
     records = [c.contribution(i) for i in range(len(contributions))]
     assert tuple(r[6] for r in records) == result.balances
     assert not any(r[3] for r in records)  # no exact pairs here
     assert all(r[4] for r in records)
 
-    settlement = settle([x.author for x in contributions], losses, len(samples), STAKE, BOUNTY, provider.address)
+    settlement = settle(authors, losses, len(samples), STAKE, BOUNTY, provider.address, gains)
     for account, amount in settlement.owed.items():
         assert c.owed(account) == amount
     assert c.total_owed() == BOUNTY + STAKE * len(contributions) == chain.provider.get_balance(c.address)
