@@ -45,10 +45,13 @@ from decai.models.measured import steps_help
 @click.option(
     "--encoder",
     "encoder_kind",
-    type=click.Choice(["auto", "bow", "hash", "standard-unit", "unit", "pixels"]),
+    type=click.Choice(["auto", "bow", "hash", "standard-unit", "unit", "column-mean", "pixels"]),
     default="auto",
     show_default=True,
-    help="Text: bow or hash; numbers: standard-unit or unit (dense) or pixels (sparse: values above the mean).",
+    help=(
+        "Text: bow or hash; numbers: standard-unit or unit (dense), column-mean (sparse: values above their "
+        "column's mean, the default) or pixels (sparse: values above the row's mean)."
+    ),
 )
 @click.option(
     "--vocabulary-size",

@@ -172,13 +172,13 @@ def encode(model: Trainer | str, raw: Any) -> list[int]:
     """Raw input -> the model's sample, with the encoder the trainer names.
 
     Text for text models; numbers (a list, or a string "1.5, 2, 3") for
-    dense models; feature indices (list or string) for `indices` models.
+    dense and column-mean models; feature indices (list or string) for `indices` models.
     """
     from decai.apps.cli import parse_numbers
 
     model = trainer(model)
     encoder = model.encoder()
-    if isinstance(raw, str) and encoder.spec.split(":", 1)[0] in ("indices", "unit", "standard-unit"):
+    if isinstance(raw, str) and encoder.spec.split(":", 1)[0] in ("indices", "unit", "standard-unit", "column-mean"):
         raw = parse_numbers(raw)
     return encoder.encode(raw)
 

@@ -24,6 +24,10 @@ Specs:
   above-mean:n=<n>          sparse from numbers: the indices of the n values
                             that exceed the sample's own mean (e.g. the
                             inked pixels of an image)
+  column-mean:sha256=...    sparse from numbers: the indices of the values
+                            that exceed their column's recorded mean (the
+                            training rows' mean), for columns of different
+                            units
   hash:v1:mmh3:n=<n>:seed=<s>
                             text: feature = MurmurHash3 (32-bit, unsigned) of
                             each token modulo n; no vocabulary needed.
@@ -282,6 +286,48 @@ class AboveMeanEncoder(Encoder):
         return sample
 
 
+class ColumnMeanEncoder(Encoder):
+    """Sparse from n numbers: indices of the values above their column's
+    recorded mean. Unlike `AboveMeanEncoder`, which compares a value with
+    the other values of its row (pixels of one image), each column is
+    compared with itself, so columns of different units (an area in the
+    hundreds, a ratio under 1) each say something about the row."""
+
+    kind = "sparse"
+
+    def __init__(self, means: Sequence[float]):
+        self.means = [float(m) for m in means]
+        if not self.means:
+            raise DecaiError("the column-mean encoder needs at least one column")
+        if not all(math.isfinite(m) for m in self.means):
+            raise DecaiError("every column mean must be a finite number")
+        self.num_features = len(self.means)
+
+    def params(self) -> dict[str, Any]:
+        return {"means": self.means}
+
+    @property
+    def spec(self) -> str:
+        return "column-mean:sha256=" + params_digest(self.params())
+
+    @classmethod
+    def fit(cls, X) -> ColumnMeanEncoder:
+        import numpy as np
+
+        return cls(np.asarray(X, dtype=float).mean(axis=0).tolist())
+
+    def encode(self, raw: Any) -> list[int]:
+        values = _floats(raw)
+        if len(values) != self.num_features:
+            raise DecaiError(f"expected {self.num_features} values, got {len(values)}")
+        sample = [i for i, (v, m) in enumerate(zip(values, self.means)) if v > m]
+        if len(sample) > MAX_SAMPLE_LENGTH:
+            raise DecaiError(
+                f"{len(sample)} values are above their column's mean; a sample may have at most {MAX_SAMPLE_LENGTH}"
+            )
+        return sample
+
+
 def encoder_from_spec(spec: str, params: dict[str, Any] | None = None) -> Encoder:
     """The encoder a trainer's `encoder()` string names.
 
@@ -297,6 +343,13 @@ def encoder_from_spec(spec: str, params: dict[str, Any] | None = None) -> Encode
         if not params:
             raise DecaiError("encoder standard-unit needs its parameters (means, scales) from the model file")
         encoder = StandardUnitEncoder(params["means"], params["scales"])
+        if encoder.spec != spec:
+            raise DecaiError("encoder parameters do not match the trainer's encoder digest")
+        return encoder
+    if name == "column-mean":
+        if not params or "means" not in params:
+            raise DecaiError("encoder column-mean needs its parameters (means) from the model file")
+        encoder = ColumnMeanEncoder(params["means"])
         if encoder.spec != spec:
             raise DecaiError("encoder parameters do not match the trainer's encoder digest")
         return encoder

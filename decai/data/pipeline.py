@@ -19,6 +19,7 @@ from typing import Any
 from decai.data.datasets import load_source
 from decai.data.encoders import (
     AboveMeanEncoder,
+    ColumnMeanEncoder,
     Encoder,
     HashingEncoder,
     StandardUnitEncoder,
@@ -58,8 +59,10 @@ def choose_encoder(
     """The encoder for `model_type` on text or numbers, fitted on `train_inputs`.
 
     `kind` "auto" picks: text -> bow (a vocabulary of the `vocabulary_size`
-    most frequent words); numbers -> standard-unit for dense models, pixels
-    (the values above the row's mean) for sparse ones. "words-unit" (text
+    most frequent words); numbers -> standard-unit for dense models,
+    column-mean (the values above their column's mean over `train_inputs`)
+    for sparse ones; pixels (the values above the row's mean) only when
+    asked for. "words-unit" (text
     for a dense model, see `WordsUnitEncoder`) is only chosen explicitly.
     """
     sparse = model_type in sparse_model_types()
@@ -73,12 +76,12 @@ def choose_encoder(
             f"text becomes sparse samples; choose a sparse model ({', '.join(sparse_model_types())}), not {model_type}"
         )
     if kind == "auto":
-        kind = "bow" if is_text else ("pixels" if sparse else "standard-unit")
+        kind = "bow" if is_text else ("column-mean" if sparse else "standard-unit")
     if is_text and kind not in ("bow", "hash"):
         raise DecaiError(f"text needs the bow or hash encoder, not {kind}")
     if not is_text and kind in ("bow", "hash"):
-        raise DecaiError(f"numbers need the standard-unit, unit or pixels encoder, not {kind}")
-    if sparse != (kind in ("bow", "hash", "pixels")):
+        raise DecaiError(f"numbers need the standard-unit, unit, column-mean or pixels encoder, not {kind}")
+    if sparse != (kind in ("bow", "hash", "column-mean", "pixels")):
         raise DecaiError(
             f"a {model_type} takes {'sparse' if sparse else 'dense'} samples; the {kind} encoder makes the other kind"
         )
@@ -94,6 +97,8 @@ def choose_encoder(
         return StandardUnitEncoder.fit(train_inputs)
     if kind == "unit":
         return UnitEncoder()
+    if kind == "column-mean":
+        return ColumnMeanEncoder.fit(train_inputs)
     return AboveMeanEncoder(len(train_inputs[0]))
 
 

@@ -285,6 +285,8 @@ def _check_encoder(check: _Check, input_kind: str, width: tuple[str, int] | None
         check.fail("encoder_params", f"are given but encoder {name} takes none")
     if name == "standard-unit":
         _check_statistics(check, params)
+    if name == "column-mean":
+        _check_statistics(check, params, ("means",))
     if name == "bow":
         vocabulary = (params or {}).get("vocabulary")
         if not isinstance(vocabulary, list) or not all(isinstance(word, str) for word in vocabulary):
@@ -300,7 +302,7 @@ def _check_encoder(check: _Check, input_kind: str, width: tuple[str, int] | None
     if width is None:
         return
     size_key, size = width
-    if name == "standard-unit":
+    if name in ("standard-unit", "column-mean"):
         check.length("encoder_params.means", encoder.means, size, size_key)
     elif name == "bow":
         bucket = " (+1 unknown-word bucket)" if encoder.num_features != len(encoder.vocabulary) else ""
@@ -312,19 +314,26 @@ def _check_encoder(check: _Check, input_kind: str, width: tuple[str, int] | None
         check.fail("encoder", f"{spec!r} makes {encoder.num_features} features; {size_key} is {size}")
 
 
-def _check_statistics(check: _Check, params: dict[str, Any] | None) -> None:
+def _check_statistics(
+    check: _Check, params: dict[str, Any] | None, keys: tuple[str, ...] = ("means", "scales")
+) -> None:
     params = params or {}
-    for key in ("means", "scales"):
+    for key in keys:
         values = params.get(key)
         field = f"encoder_params.{key}"
         if not isinstance(values, list):
-            check.fail(field, "must be a list of numbers (standard-unit encoders need their means and scales)")
+            needs = (
+                "standard-unit encoders need their means and scales"
+                if "scales" in keys
+                else "column-mean encoders need their means"
+            )
+            check.fail(field, f"must be a list of numbers ({needs})")
         for index, value in enumerate(values):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 check.fail(f"{field}[{index}]", f"must be a finite number, got {value!r}")
             if key == "scales" and value <= 0:
                 check.fail(f"{field}[{index}]", f"is {value}; every scale must be positive")
-    if len(params["means"]) != len(params["scales"]):
+    if "scales" in keys and len(params["means"]) != len(params["scales"]):
         check.fail(
             "encoder_params.scales",
             f"has {len(params['scales'])} entries; encoder_params.means has {len(params['means'])}",

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from decai.data.datasets import NUMBERS, TEXT, Dataset, load_source  # noqa: F401 - part of this module's API
-from decai.data.encoders import AboveMeanEncoder, VocabularyEncoder
+from decai.data.encoders import AboveMeanEncoder, ColumnMeanEncoder, VocabularyEncoder
 from decai.data.pipeline import WordsUnitEncoder, choose_encoder
 from decai.data.training import accuracy
 from decai.errors import DecaiError
@@ -108,6 +108,8 @@ def _describe(encoder) -> str:
         return f"bag of the {len(encoder.vocabulary)} most frequent words"
     if isinstance(encoder, AboveMeanEncoder):
         return "the columns above the row's mean"
+    if isinstance(encoder, ColumnMeanEncoder):
+        return "the columns above their mean"
     return "standardised, unit length"
 
 

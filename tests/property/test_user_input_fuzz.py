@@ -118,7 +118,9 @@ def bad_test_set(draw):
         lines[bad + 1] = f"{wrong}," + " ".join(map(str, samples[bad]))
         return "t.csv", ("\n".join(lines) + "\n").encode(), bad + 2, "column 'label': "
     shown = [str(y) for y in labels]
-    shown[bad] = str(wrong) if isinstance(wrong, int) else ('"x"' if wrong == "x" else wrong)
+    # "x" and "yes" are not JSON literals: written as JSON strings, so that the
+    # file stays valid JSON and only the label is wrong.
+    shown[bad] = str(wrong) if isinstance(wrong, int) else (f'"{wrong}"' if wrong in ("x", "yes") else wrong)
     text = '{"samples": [\n' + ",\n".join(str(s) for s in samples) + '\n],\n"labels": [\n' + ",\n".join(shown) + "\n]}"
     return "t.json", text.encode(), count + 4 + bad, f"labels[{bad}]: "
 

@@ -3,7 +3,14 @@ import pytest
 from decai.apps.cli import parse_duration, parse_numbers, parse_wei
 from decai.core.fixed_point import ONE
 from decai.core.mechanisms import DepositParameters
-from decai.data.encoders import StandardUnitEncoder, UnitEncoder, encoder_from_spec, unit_fixed
+from decai.data.encoders import (
+    AboveMeanEncoder,
+    ColumnMeanEncoder,
+    StandardUnitEncoder,
+    UnitEncoder,
+    encoder_from_spec,
+    unit_fixed,
+)
 from decai.errors import DecaiError
 from decai.units import human_duration
 
@@ -27,6 +34,40 @@ def test_standard_unit_encoder__spec_commits_to_parameters():
         encoder_from_spec(encoder.spec, {"means": [1.0, 2.0], "scales": [0.5, 5.0]})
     with pytest.raises(DecaiError, match="needs its parameters"):
         encoder_from_spec(encoder.spec)
+
+
+def test_column_mean_encoder__each_column_against_its_own_mean():
+    encoder = ColumnMeanEncoder.fit([[100.0, 0.1], [300.0, 0.3]])
+    assert encoder.means == [200.0, 0.2]
+    assert encoder.encode([250, 0.1]) == [0]
+    assert encoder.encode([150, 0.25]) == [1]
+    assert encoder.encode([150, 0.1]) == []
+    # The row's mean puts the large column above it in both rows.
+    assert AboveMeanEncoder(2).encode([250, 0.1]) == AboveMeanEncoder(2).encode([150, 0.25]) == [0]
+
+
+def test_column_mean_encoder__spec_commits_to_its_means():
+    encoder = ColumnMeanEncoder([200.0, 0.2])
+    assert encoder.spec.startswith("column-mean:sha256=")
+    again = encoder_from_spec(encoder.spec, encoder.params())
+    assert again.encode([150, 0.25]) == [1]
+    with pytest.raises(DecaiError, match="^encoder parameters do not match the trainer's encoder digest$"):
+        encoder_from_spec(encoder.spec, {"means": [200.0, 0.3]})
+    with pytest.raises(DecaiError, match=r"^encoder column-mean needs its parameters \(means\) from the model file$"):
+        encoder_from_spec(encoder.spec)
+
+
+def test_column_mean_encoder__bad_input__clear_errors():
+    with pytest.raises(DecaiError, match="^expected 2 values, got 3$"):
+        ColumnMeanEncoder([0.0, 0.0]).encode([1, 2, 3])
+    with pytest.raises(DecaiError, match="^expected real numbers, got 'ab'$"):
+        ColumnMeanEncoder([0.0, 0.0]).encode("ab")
+    with pytest.raises(DecaiError, match="^129 values are above their column's mean; a sample may have at most 128$"):
+        ColumnMeanEncoder([0.0] * 129).encode([1.0] * 129)
+    with pytest.raises(DecaiError, match="^every column mean must be a finite number$"):
+        ColumnMeanEncoder([0.0, float("nan")])
+    with pytest.raises(DecaiError, match="^the column-mean encoder needs at least one column$"):
+        ColumnMeanEncoder([])
 
 
 def test_unknown_encoder():

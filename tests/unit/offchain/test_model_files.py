@@ -13,7 +13,7 @@ import pytest
 
 from decai.chain.node import Anvil, rpc
 from decai.core.fixed_point import ONE
-from decai.data.encoders import HashingEncoder, StandardUnitEncoder, VocabularyEncoder
+from decai.data.encoders import ColumnMeanEncoder, HashingEncoder, StandardUnitEncoder, VocabularyEncoder
 from decai.errors import DecaiError
 from decai.models import (
     DensePerceptron,
@@ -282,6 +282,29 @@ def test_load_model__text_vocabulary_and_num_features_disagree__names_both(tmp_p
         tmp_path,
         _file("naive_bayes", encoder_params={}),
         "encoder_params.vocabulary must be a list of words (bow encoders need their vocabulary)",
+    )
+
+
+def test_load_model__column_mean_encoder__means_checked(tmp_path):
+    fits = ColumnMeanEncoder([0.5] * 4)
+    path = tmp_path / "ok.json"
+    path.write_text(json.dumps(_file("sparse_perceptron", encoder=fits.spec, encoder_params=fits.params())))
+    assert load_model(path).encoder_params == {"means": [0.5] * 4}
+    wider = ColumnMeanEncoder([0.5] * 5)
+    _fails(
+        tmp_path,
+        _file("sparse_perceptron", encoder=wider.spec, encoder_params=wider.params()),
+        "encoder_params.means has 5 entries; num_features is 4",
+    )
+    _fails(
+        tmp_path,
+        _file("sparse_perceptron", encoder=fits.spec, encoder_params={"scales": [1.0]}),
+        "encoder_params.means must be a list of numbers (column-mean encoders need their means)",
+    )
+    _fails(
+        tmp_path,
+        _file("naive_bayes", encoder=fits.spec, encoder_params={"means": [0.5, 0.5, "x", 0.5]}),
+        "encoder_params.means[2] must be a finite number, got 'x'",
     )
 
 

@@ -17,6 +17,7 @@ from decai.models import load_model
         ("rotten-tomatoes", "naive_bayes"),
         ("rotten-tomatoes", "sparse_nearest_centroid"),
         ("breast-cancer", "dense_perceptron"),
+        ("breast-cancer", "sparse_perceptron"),
         ("digits", "nearest_centroid"),
         ("digits", "naive_bayes"),
         ("digits", "sparse_nearest_centroid"),
@@ -32,6 +33,31 @@ def test_exported_model_keeps_scikit_learns_accuracy(tmp_path, source, model_typ
     assert model.type == model_type
     encoder = encoder_from_spec(model.encoder, model.encoder_params)
     assert encoder.spec == model.encoder
+
+
+def _exported_accuracy(report: str) -> float:
+    return float(report.splitlines()[1].split(":", 1)[1].split(",")[1].split()[-1])
+
+
+def test_numbers_for_a_sparse_model__each_column_against_its_own_mean(tmp_path):
+    """Breast cancer's columns have different units (areas in the hundreds,
+    ratios under 1): against the row's mean the same few columns are above
+    it in almost every row; against their own training means they tell the
+    classes apart. The default for numbers and a sparse model is the latter."""
+    columns = build_model_file("breast-cancer", "sparse_perceptron", str(tmp_path / "c.json"), seed=1)
+    pixels = build_model_file(
+        "breast-cancer", "sparse_perceptron", str(tmp_path / "p.json"), encoder_kind="pixels", seed=1
+    )
+    model = load_model(tmp_path / "c.json")
+    assert model.encoder.startswith("column-mean:sha256=")
+    assert len(model.encoder_params["means"]) == 30
+    assert load_model(tmp_path / "p.json").encoder == "above-mean:n=30"
+    print(
+        f"\nbreast cancer, sparse perceptron: column-mean {_exported_accuracy(columns):.4f}, "
+        f"pixels {_exported_accuracy(pixels):.4f}"
+    )
+    assert _exported_accuracy(columns) >= 0.85
+    assert _exported_accuracy(columns) >= _exported_accuracy(pixels) + 0.15
 
 
 def test_csv_text_and_numbers(tmp_path):
@@ -59,7 +85,7 @@ def test_csv_text_and_numbers(tmp_path):
         (dict(source="nowhere.csv", model_type="naive_bayes"), "data file nowhere.csv does not exist"),
         (
             dict(source="breast-cancer", model_type="naive_bayes", encoder_kind="bow"),
-            "numbers need the standard-unit, unit or pixels encoder, not bow",
+            "numbers need the standard-unit, unit, column-mean or pixels encoder, not bow",
         ),
         (
             dict(source="rotten-tomatoes", model_type="dense_perceptron"),
