@@ -49,8 +49,8 @@ FIGURES = [
     ("docs/MARKET.md", r"\| replay: per contribution per test sample \| [^|]+ \| ([\d,]+) \|",
      "replay_per_contribution_per_test_sample"),
     ("docs/MARKET.md", r"\| rewards: per contribution visit \| [^|]+ \| ([\d,]+) ", "rewards_per_contribution_visit"),
-    ("docs/MARKET.md", r"\| processing in all \(3 calls\) \| [^|]+ \| ([\d,]+) \(T = \d+\) \|", "process_TOTAL"),
-    ("docs/MARKET.md", r"\| processing in all \(3 calls\) \| [^|]+ \| [\d,]+ \(T = (\d+)\) \|", "num_contributions"),
+    ("docs/MARKET.md", r"\| processing in all \(4 calls; 3 before\) \| [^|]+ \| ([\d,]+) \(T = \d+\) \|", "process_TOTAL"),
+    ("docs/MARKET.md", r"\| processing in all \(4 calls; 3 before\) \| [^|]+ \| [\d,]+ \(T = (\d+)\) \|", "num_contributions"),
     ("docs/MARKET.md", r"\| withdraw \| [^|]+ \| ([\d,]+) \|", "withdraw"),
     ("docs/MARKET.md", r"gets a refund \(([\d,]+)\)", "add_cancel"),
 ]  # fmt: skip
