@@ -9,6 +9,7 @@ contribution:
 
   key             keccak256(abi_encode(data, label, added_time, author))
   block_number    block of the AddData event
+  block_hash      that block's hash (the chain the row rests on)
   transaction_hash
   sender          the contribution's author
   added_time      block timestamp (seconds), as the contract records it
@@ -29,7 +30,16 @@ contribution:
 A points trainer moves no ether: its amounts are 0, `refunded` says that
 the author's point was awarded (its `PointAwarded` event: the points
 mechanism's refund) and `claim_count` counts that and the `Reported`
-events. The claim status is that of the last exported block (from the events), or
+events.
+
+An export rests on the hash of its last block (`Dataset.stop_block_hash`,
+in a Parquet file's metadata). A reorg during the export is caught: after
+the last page, the last block must still have that hash and every event of
+the last `REORG_WINDOW` blocks must still be in the block it was read from;
+otherwise the export reads again (at most `READ_ATTEMPTS` times), so it never
+holds a sample from an orphaned block nor misses one of the new chain.
+
+The claim status is that of the last exported block (from the events), or
 the current one read from the contract's `contribution(key)` view with
 `status_from="view"`. Files are written to a temporary name in the same
 folder and renamed at the end, so a failed export leaves nothing behind.
@@ -55,6 +65,7 @@ from decai.errors import DecaiError
 COLUMNS = [
     "key",
     "block_number",
+    "block_hash",
     "transaction_hash",
     "sender",
     "added_time",
@@ -72,6 +83,10 @@ COLUMNS = [
 ]
 #: Blocks per eth_getLogs request to start with (halved on refusal).
 DEFAULT_PAGE_SIZE = 5_000
+#: Blocks below the head whose events are re-checked against a reorg.
+REORG_WINDOW = 64
+#: Reads of the events before a chain that keeps reorganising is an error.
+READ_ATTEMPTS = 3
 FORMATS = ("csv", "parquet")
 
 
@@ -91,6 +106,8 @@ class Dataset:
     start_block: int
     stop_block: int  # inclusive
     rows: list[dict[str, Any]] = field(default_factory=list)
+    #: Hash of `stop_block` when the events were read.
+    stop_block_hash: str | None = None
     #: Why samples were not decoded to tokens (None when they were, or the encoder has no words).
     tokens_note: str | None = None
 
@@ -185,6 +202,79 @@ def reconstruct(
     if start < 0 or stop < start:
         raise DecaiError(f"no blocks to read from {start} to {stop}")
 
+    stop_hash, added, claims, block_hashes = _read_settled(trainer, start, stop, page_size, progress)
+    decode, note = _token_decoder(trainer)
+    classes = trainer.classes
+    dataset = Dataset(trainer.contract.address, start, stop, stop_block_hash=stop_hash, tokens_note=note)
+    for contribution in added:
+        key = contribution.key
+        if status_from == "view":
+            status = trainer.status(contribution)
+            state = ClaimState(status.refunded, status.claim_count)
+            claimable = status.claimable
+            state.refunded_amount = state.taken_amount = None  # not in the view
+        else:
+            state = claims.get(key, ClaimState())
+            claimable = contribution.deposit - state.refunded_amount - state.taken_amount
+        dataset.rows.append(
+            {
+                "key": "0x" + key.hex(),
+                "block_number": contribution.block_number,
+                "block_hash": block_hashes.get(key),
+                "transaction_hash": contribution.transaction_hash,
+                "sender": contribution.author,
+                "added_time": contribution.added_time,
+                "time": datetime.fromtimestamp(contribution.added_time, timezone.utc)
+                .isoformat()
+                .replace("+00:00", "Z"),
+                "label": contribution.label,
+                "label_name": classes[contribution.label] if contribution.label < len(classes) else None,
+                "sample": list(contribution.data),
+                "tokens": decode(contribution.data) if decode else None,
+                "deposit": contribution.deposit,
+                "claimable": claimable,
+                "refunded": state.refunded,
+                "claim_count": state.claim_count,
+                "refunded_amount": state.refunded_amount,
+                "taken_amount": state.taken_amount,
+            }
+        )
+    return dataset
+
+
+def _block_hash(number: int) -> str | None:
+    from ape import chain
+
+    from decai.units import to_hex
+
+    try:
+        return to_hex(chain.provider.get_block(number).hash)
+    except Exception:  # noqa: BLE001 - a block that is gone (the chain got shorter)
+        return None
+
+
+def _read_settled(trainer, start: int, stop: int, page_size: int, progress: bool):
+    """The events of [start, stop], read again if a reorg touched them while reading."""
+    for _ in range(READ_ATTEMPTS):
+        stop_hash = _block_hash(stop)
+        added, claims, seen = _read_events(trainer, start, stop, page_size, progress)
+        recent = {number: block for number, block in seen.items() if number > stop - REORG_WINDOW}
+        if stop_hash is not None and _block_hash(stop) == stop_hash:
+            if all(_block_hash(number) == block for number, block in recent.items()):
+                block_hashes = {c.key: seen.get(c.block_number) for c in added}
+                return stop_hash, added, claims, block_hashes
+    raise DecaiError(
+        f"the chain reorganised while its events were read, {READ_ATTEMPTS} times: try again, "
+        "or export up to an older --stop-block"
+    )
+
+
+def _read_events(trainer, start: int, stop: int, page_size: int, progress: bool):
+    """AddData, Refund and Report events of [start, stop]; and the hash of each block they are in."""
+    from ape import chain
+
+    from decai.units import to_hex
+
     contract = trainer.contract
     if trainer.mechanism == "points":
         events = {"AddData": contract.AddData, "Refund": contract.PointAwarded, "Report": contract.Reported}
@@ -196,10 +286,13 @@ def reconstruct(
 
     added: list[Contribution] = []
     claims: dict[bytes, ClaimState] = {}
+    seen: dict[int, str] = {}
 
     refund_event = events["Refund"].abi.name
 
     def on_page(first: int, last: int, logs: list) -> None:
+        for raw in logs:
+            seen[int(raw["blockNumber"])] = to_hex(raw["blockHash"])
         for log in ecosystem.decode_logs(logs, *abis):
             args = log.event_arguments
             if log.event_name == "AddData":
@@ -224,43 +317,7 @@ def reconstruct(
             page_size,
             on_page,
         )
-
-    decode, note = _token_decoder(trainer)
-    classes = trainer.classes
-    dataset = Dataset(contract.address, start, stop, tokens_note=note)
-    for contribution in added:
-        key = contribution.key
-        if status_from == "view":
-            status = trainer.status(contribution)
-            state = ClaimState(status.refunded, status.claim_count)
-            claimable = status.claimable
-            state.refunded_amount = state.taken_amount = None  # not in the view
-        else:
-            state = claims.get(key, ClaimState())
-            claimable = contribution.deposit - state.refunded_amount - state.taken_amount
-        dataset.rows.append(
-            {
-                "key": "0x" + key.hex(),
-                "block_number": contribution.block_number,
-                "transaction_hash": contribution.transaction_hash,
-                "sender": contribution.author,
-                "added_time": contribution.added_time,
-                "time": datetime.fromtimestamp(contribution.added_time, timezone.utc)
-                .isoformat()
-                .replace("+00:00", "Z"),
-                "label": contribution.label,
-                "label_name": classes[contribution.label] if contribution.label < len(classes) else None,
-                "sample": list(contribution.data),
-                "tokens": decode(contribution.data) if decode else None,
-                "deposit": contribution.deposit,
-                "claimable": claimable,
-                "refunded": state.refunded,
-                "claim_count": state.claim_count,
-                "refunded_amount": state.refunded_amount,
-                "taken_amount": state.taken_amount,
-            }
-        )
-    return dataset
+    return added, claims, seen
 
 
 def _token_decoder(trainer) -> tuple[Callable[[Iterable[int]], list[str]] | None, str | None]:
@@ -370,6 +427,7 @@ def write_parquet(dataset: Dataset, path: Path) -> None:
         {
             "key": pa.array(column("key"), pa.string()),
             "block_number": pa.array(column("block_number"), pa.int64()),
+            "block_hash": pa.array(column("block_hash"), pa.string()),
             "transaction_hash": pa.array(column("transaction_hash"), pa.string()),
             "sender": pa.array(column("sender"), pa.string()),
             "added_time": pa.array(column("added_time"), pa.int64()),
@@ -389,6 +447,7 @@ def write_parquet(dataset: Dataset, path: Path) -> None:
     metadata = {
         b"decai.trainer": dataset.trainer.encode(),
         b"decai.blocks": f"{dataset.start_block}-{dataset.stop_block}".encode(),
+        b"decai.stop_block_hash": (dataset.stop_block_hash or "").encode(),
     }
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
     _atomic(path, lambda tmp: pq.write_table(table, tmp))

@@ -26,6 +26,9 @@ from decai.dashboard.trainers import TrainerPages
 from decai.errors import DecaiError
 from decai.units import format_ether, to_hex
 
+#: Seconds a node that answered is trusted to be there without asking again.
+NODE_PROBE_S = 2.0
+
 
 class Service(TrainerPages, MarketPages, Deployments, HealthPages):
     """The dashboard's view of one network (the one Ape is connected to).
@@ -52,6 +55,34 @@ class Service(TrainerPages, MarketPages, Deployments, HealthPages):
         self.added: dict[str, str] = {}
         self._trainers: dict[str, Trainer] = {}
         self._listed_known: dict[str, bool] = {}
+        self._node_seen = 0.0  # when the node last answered a probe (monotonic s)
+
+    # -- the node's health ---------------------------------------------------------
+    @property
+    def node_url(self) -> str:
+        return str(getattr(self.provider, "http_uri", None) or getattr(self.provider, "uri", None) or "")
+
+    def node_problem(self, cached: bool = False) -> str | None:
+        """A sentence naming the node if it does not answer now, else None.
+
+        With `cached`, a node that answered in the last NODE_PROBE_S
+        seconds is not asked again."""
+        import requests
+
+        if cached and time.monotonic() - self._node_seen < NODE_PROBE_S:
+            return None
+        url = self.node_url
+        if not url:
+            return None
+        try:
+            reply = requests.post(
+                url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=3
+            )
+            reply.raise_for_status()
+        except requests.RequestException:
+            return f"the node at {url} does not answer; this page carries on by itself when it is back"
+        self._node_seen = time.monotonic()
+        return None
 
     # -- network and accounts ---------------------------------------------------
     @property
@@ -106,19 +137,24 @@ class Service(TrainerPages, MarketPages, Deployments, HealthPages):
     def addresses(self) -> list[tuple[str, str | None]]:
         """(address, recorded name) of every fresh record, then the decai
         trainers the trusted list names for this chain, then the added ones."""
-        seen: dict[str, str | None] = {}
+        return [(address, name) for address, name, problem in self.entries() if problem is None]
+
+    def entries(self) -> list[tuple[str, str | None, str | None]]:
+        """(address, recorded name, why it is not usable or None) of every
+        record, then the decai trainers the trusted list names for this
+        chain, then the added ones."""
+        seen: dict[str, tuple[str | None, str | None]] = {}
         for entry in list_records(self.provider):
-            if not entry.stale:
-                seen.setdefault(checksum(entry.address), entry.name)
+            seen.setdefault(checksum(entry.address), (entry.name, entry.problem))
         for address in sorted(self.trusted_listed):
             if address not in self._listed_known:
                 # Listed only if its code is a decai contract's, like an address added by hand.
                 self._listed_known[address] = known_contract(address) is not None
             if self._listed_known[address]:
-                seen.setdefault(address, None)
+                seen.setdefault(address, (None, None))
         for address in self.added:
-            seen.setdefault(address, None)
-        return list(seen.items())
+            seen.setdefault(address, (None, None))
+        return [(address, name, problem) for address, (name, problem) in seen.items()]
 
     def trust(self, address: str) -> str | None:
         """Why the trainer at `address` is trusted ("record" or "list"), or None."""
@@ -170,7 +206,22 @@ class Service(TrainerPages, MarketPages, Deployments, HealthPages):
         }
 
     def list(self) -> list[dict[str, Any]]:
-        return [self.summary(address, name) for address, name in self.addresses()]
+        """A summary of every trainer; one that is gone is marked, and the others still show."""
+        out = []
+        for address, name, problem in self.entries():
+            if problem is None:
+                try:
+                    out.append(self.summary(address, name))
+                    continue
+                except Exception as error:  # noqa: BLE001 - marked below, in one sentence
+                    if self.node_problem():
+                        raise
+                    self._trainers.pop(address, None)
+                    problem = str(error) if isinstance(error, DecaiError) else f"there is no decai trainer at {address}"
+                    if self.provider.get_code(address):
+                        problem = f"the trainer at {address} cannot be read on this chain"
+            out.append({"address": address, "record": name, "missing": problem.splitlines()[0]})
+        return out
 
     def add_address(self, address: str) -> dict[str, Any]:
         address = checksum(address)
@@ -223,13 +274,42 @@ class Service(TrainerPages, MarketPages, Deployments, HealthPages):
             raise DecaiError(f"{sender} is not one of the node's dev accounts")
         keys = ("from", "to", "data", "value", "gas", "maxFeePerGas", "maxPriorityFeePerGas")
         fields = {k: tx[k] for k in keys if tx.get(k) is not None}
+        # The nonce is fixed here, so a send whose answer is lost is found by it, never sent twice.
+        fields["nonce"] = str(self.provider.make_request("eth_getTransactionCount", [sender, "pending"]))
         try:
-            return str(self.provider.make_request("eth_sendTransaction", [fields]))
+            return self._send_once(sender, fields)
         except Exception as error:  # noqa: BLE001 - the node's reason, in one line
             message = str(error).strip().splitlines()[0] if str(error).strip() else error.__class__.__name__
             if "insufficient funds" in message.lower():
                 message = f"insufficient funds in {sender} for this transaction"
             raise DecaiError(message) from None
+
+    def _send_once(self, sender: str, fields: dict[str, Any]) -> str:
+        """eth_sendTransaction with a fixed nonce; an unknown outcome is resolved by that nonce."""
+        from decai.errors import UnknownOutcome
+
+        nonce = int(fields["nonce"], 0)
+        for _ in range(3):
+            try:
+                return str(self.provider.make_request("eth_sendTransaction", [fields]))
+            except UnknownOutcome:
+                found = self._sent_with_nonce(sender, nonce)
+                if found:
+                    return found
+                if int(str(self.provider.make_request("eth_getTransactionCount", [sender, "latest"])), 0) > nonce:
+                    raise DecaiError(
+                        f"nonce {nonce} of {sender} was used by another transaction; nothing sent again"
+                    ) from None
+        raise DecaiError(f"the node at {self.node_url} gave no answer to the transaction three times")
+
+    def _sent_with_nonce(self, sender: str, nonce: int) -> str | None:
+        """The hash of `sender`'s transaction with `nonce` in the pending or the last blocks, if any."""
+        for block_id in ("pending", "latest"):
+            block = self.provider.make_request("eth_getBlockByNumber", [block_id, True]) or {}
+            for tx in block.get("transactions") or []:
+                if checksum(tx["from"]) == sender and int(str(tx["nonce"]), 0) == nonce:
+                    return str(tx["hash"])
+        return None
 
     def receipt(self, tx_hash: str) -> dict[str, Any]:
         raw = self.provider.make_request("eth_getTransactionReceipt", [tx_hash])
