@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from decai.chain.contracts import contract_container, contract_name
+from decai.chain.contracts import contract_at, contract_container, contract_name
 from decai.chain.node import TX_GAS_CAP
 from decai.chain.progress import progress_bar
 from decai.core.mechanisms import DepositParameters, PointsParameters
@@ -309,7 +309,7 @@ def resume_trainer(
     plan = plan_deployment(model, mechanism, sender, max_gas_per_tx=max_gas_per_tx)
     if not chain.provider.get_code(address):
         raise DecaiError(f"there is no contract at {address} to resume")
-    contract = plan.container.at(address, fetch_from_explorer=False)
+    contract = contract_at(plan.container, address)
     owner = str(contract.owner())
     if owner.lower() != str(sender.address).lower():
         raise DecaiError(f"{address} belongs to {owner}, not to {sender.address}: it cannot be resumed from here")

@@ -98,7 +98,7 @@ class Trainer:
         from ape.exceptions import ApeException
         from eth_utils import is_address
 
-        from decai.chain.contracts import contract_container
+        from decai.chain.contracts import contract_at, contract_container
 
         if not isinstance(address, str) or not is_address(address):
             raise DecaiError(f"{address!r} is not an address (0x and 40 hex digits)")
@@ -113,7 +113,7 @@ class Trainer:
         except (ApeException, ValueError) as error:
             raise DecaiError(f"{address} is not a decai trainer ({error.__class__.__name__})") from None
         # The ABI is known: never ask an explorer plugin (a network round trip, or a long timeout offline).
-        return cls(contract_container(mechanism, model_type).at(address, fetch_from_explorer=False))
+        return cls(contract_at(contract_container(mechanism, model_type), address))
 
     @classmethod
     def find(cls, reference: str) -> Trainer:

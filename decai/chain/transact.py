@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from decai.chain.contracts import contract_at
 from decai.chain.retry import connected_resilient
 from decai.errors import DecaiError, Rejected, UnknownOutcome, revert_reason
 from decai.units import to_hex
@@ -169,7 +170,7 @@ def deploy(
 
     receipt = send_once(action, unsigned, sender, confirmations=required_confirmations, on_signed=notify)
     address = receipt.contract_address or creation_address(_sender_address(sender), receipt.nonce)
-    contract = container.at(address, txn_hash=receipt.txn_hash, fetch_from_explorer=False)
+    contract = contract_at(container, address, txn_hash=receipt.txn_hash)
     return contract, receipt
 
 
