@@ -114,7 +114,7 @@ faults: setup
 # The main flows under at least 200 random faults each, checked against the
 # chain after each (docs/FAULTS.md); `make test` runs a few faults per flow.
 chaos: compile
-	DECAI_CHAOS_FAULTS=200 pytest tests/integration/test_chaos.py -s -q
+	DECAI_CHAOS_FAULTS=200 pytest tests/integration/test_chaos.py tests/browser/test_dashboard_chaos.py -s -q
 
 clean:
 	rm -rf .build .hypothesis .cache

@@ -274,7 +274,9 @@ class Service(TrainerPages, MarketPages, Deployments, HealthPages):
             raise DecaiError(f"{sender} is not one of the node's dev accounts")
         keys = ("from", "to", "data", "value", "gas", "maxFeePerGas", "maxPriorityFeePerGas")
         fields = {k: tx[k] for k in keys if tx.get(k) is not None}
-        # The nonce is fixed here, so a send whose answer is lost is found by it, never sent twice.
+        # The nonce is fixed and the node signs once; the signed bytes go through
+        # decai.chain.transact: sent once, a lost answer or a dropped transaction
+        # resolved by hash, then nonce, the same bytes sent again, never new ones.
         fields["nonce"] = str(self.provider.make_request("eth_getTransactionCount", [sender, "pending"]))
         try:
             return self._send_once(sender, fields)
@@ -285,31 +287,22 @@ class Service(TrainerPages, MarketPages, Deployments, HealthPages):
             raise DecaiError(message) from None
 
     def _send_once(self, sender: str, fields: dict[str, Any]) -> str:
-        """eth_sendTransaction with a fixed nonce; an unknown outcome is resolved by that nonce."""
-        from decai.errors import UnknownOutcome
+        """Have the node sign `fields` (its unlocked dev account), send the bytes
+        once and wait until they are mined; returns the transaction's hash.
+        A transaction that reverts is mined too: the page reads why from its receipt."""
+        from eth_utils import keccak, to_bytes
 
-        nonce = int(fields["nonce"], 0)
-        for _ in range(3):
-            try:
-                return str(self.provider.make_request("eth_sendTransaction", [fields]))
-            except UnknownOutcome:
-                found = self._sent_with_nonce(sender, nonce)
-                if found:
-                    return found
-                if int(str(self.provider.make_request("eth_getTransactionCount", [sender, "latest"])), 0) > nonce:
-                    raise DecaiError(
-                        f"nonce {nonce} of {sender} was used by another transaction; nothing sent again"
-                    ) from None
-        raise DecaiError(f"the node at {self.node_url} gave no answer to the transaction three times")
+        from decai.chain.transact import Signed, broadcast, settle
+        from decai.errors import Rejected
 
-    def _sent_with_nonce(self, sender: str, nonce: int) -> str | None:
-        """The hash of `sender`'s transaction with `nonce` in the pending or the last blocks, if any."""
-        for block_id in ("pending", "latest"):
-            block = self.provider.make_request("eth_getBlockByNumber", [block_id, True]) or {}
-            for tx in block.get("transactions") or []:
-                if checksum(tx["from"]) == sender and int(str(tx["nonce"]), 0) == nonce:
-                    return str(tx["hash"])
-        return None
+        raw = to_bytes(hexstr=str(self.provider.make_request("eth_signTransaction", [fields])))
+        signed = Signed("the transaction", raw, to_hex(keccak(raw)), sender, int(fields["nonce"], 0))
+        broadcast(signed)
+        try:
+            settle(signed, confirmations=0)
+        except Rejected:
+            pass
+        return signed.hash
 
     def receipt(self, tx_hash: str) -> dict[str, Any]:
         raw = self.provider.make_request("eth_getTransactionReceipt", [tx_hash])

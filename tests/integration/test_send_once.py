@@ -109,11 +109,31 @@ def test_dashboard_send__timeout_after_node_accepted__one_transaction(flaky):
         trainer.address, {"action": "add", "from": contributor.address, "input": "1, 2, 3", "label": "positive"}
     )
     nonce = int(rpc(proxy.upstream, "eth_getTransactionCount", contributor.address, "latest"), 16)
-    proxy.add("timeout_after_send", method="eth_sendTransaction")
+    proxy.add("timeout_after_send", method="eth_sendRawTransaction")
     tx_hash = service.send_dev(prepared["tx"])
     assert proxy.injected["timeout_after_send"] == 1
     assert int(rpc(proxy.upstream, "eth_getTransactionCount", contributor.address, "latest"), 16) == nonce + 1
     assert rpc(proxy.upstream, "eth_getTransactionReceipt", tx_hash)["status"] == "0x1"
+    assert len(added_events(proxy, trainer)) == 1
+
+
+@pytest.mark.parametrize("fault", ["drop_pending", "server_error"])
+def test_dashboard_send__dropped_or_refused_by_5xx__the_same_transaction_once(flaky, fault):
+    from decai.dashboard.service import Service
+
+    proxy, trainer, contributor = flaky
+    service = Service()
+    prepared = service.prepare(
+        trainer.address, {"action": "add", "from": contributor.address, "input": "4, 5", "label": "positive"}
+    )
+    nonce = int(rpc(proxy.upstream, "eth_getTransactionCount", contributor.address, "latest"), 16)
+    proxy.add(fault, method="eth_sendRawTransaction")
+    tx_hash = service.send_dev(prepared["tx"])
+    assert proxy.injected[fault] == 1
+    # mined before the server answers, under the nonce fixed before signing
+    mined = rpc(proxy.upstream, "eth_getTransactionByHash", tx_hash)
+    assert (int(mined["nonce"], 16), mined["blockNumber"] is not None) == (nonce, True)
+    assert int(rpc(proxy.upstream, "eth_getTransactionCount", contributor.address, "latest"), 16) == nonce + 1
     assert len(added_events(proxy, trainer)) == 1
 
 
