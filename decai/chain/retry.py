@@ -74,8 +74,9 @@ def pause_s(attempt: int, asked: float | None) -> float:
     return min(MAX_PAUSE_S, BACKOFF_S * 2**attempt) * (1 + 0.25 * _jitter.random())
 
 
-def resilient_request(url: str, method: str, post) -> Any:
-    """`post()` (one HTTP request for `method` to `url`) under the policy above."""
+def resilient_request(url: str, method: str, post, attempts: int = ATTEMPTS) -> Any:
+    """`post()` (one HTTP request for `method` to `url`) under the policy above
+    (`attempts` tries of a read)."""
     if method in SEND_METHODS:
         try:
             return post()
@@ -85,17 +86,17 @@ def resilient_request(url: str, method: str, post) -> Any:
                 raise
             raise UnknownOutcome(f"the node at {url} gave no answer to {method} ({words})") from None
     started = time.monotonic()
-    for attempt in range(ATTEMPTS):
+    for attempt in range(attempts):
         try:
             return post()
         except requests.RequestException as error:
             retry, words, asked = _failure(error)
             if not retry:
                 raise
-            if attempt == ATTEMPTS - 1:
+            if attempt == attempts - 1:
                 spent = time.monotonic() - started
                 raise NodeUnavailable(
-                    f"the node at {url} did not answer {method} after {ATTEMPTS} tries in {spent:.1f} s (last: {words})"
+                    f"the node at {url} did not answer {method} after {attempts} tries in {spent:.1f} s (last: {words})"
                 ) from None
             time.sleep(pause_s(attempt, asked))
     raise AssertionError("unreachable")

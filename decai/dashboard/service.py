@@ -28,6 +28,8 @@ from decai.units import format_ether, to_hex
 
 #: Seconds a node that answered is trusted to be there without asking again.
 NODE_PROBE_S = 2.0
+#: Tries of the probe before the node counts as gone (about 3 s of pauses).
+PROBE_ATTEMPTS = 6
 
 
 class Service(TrainerPages, MarketPages, Deployments, HealthPages):
@@ -74,12 +76,19 @@ class Service(TrainerPages, MarketPages, Deployments, HealthPages):
         url = self.node_url
         if not url:
             return None
+        from decai.chain.retry import resilient_request
+        from decai.errors import NodeUnavailable
+
+        def probe() -> None:
+            body = {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
+            requests.post(url, json=body, timeout=3).raise_for_status()
+
         try:
-            reply = requests.post(
-                url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=3
-            )
-            reply.raise_for_status()
-        except requests.RequestException:
+            # Under the policy of every read (decai.chain.retry), with fewer tries: a
+            # flaky node (a 429, a dropped connection) is not a dead one; a node
+            # that fails every try is.
+            resilient_request(url, "eth_chainId", probe, attempts=PROBE_ATTEMPTS)
+        except (NodeUnavailable, requests.RequestException):
             return f"the node at {url} does not answer; this page carries on by itself when it is back"
         self._node_seen = time.monotonic()
         return None

@@ -48,8 +48,9 @@ def test_node_gone__one_sentence__page_recovers_by_itself(page, dashboard, node)
     node.proxy.down = True
     try:
         page.reload()
+        # The server tries the node a few times (about 3 s) before it says it is gone.
         expect(page.locator("#global-message")).to_contain_text(
-            f"the node at {node.url} does not answer; this page carries on by itself when it is back"
+            f"the node at {node.url} does not answer; this page carries on by itself when it is back", timeout=15_000
         )
         assert_one_sentence(page)
     finally:
@@ -76,7 +77,7 @@ def test_node_restarted_fresh__page_recovers__every_old_trainer_marked(page, das
     wait_ready(page)
     node.proxy.down = True
     page.reload()
-    expect(page.locator("#global-message")).to_contain_text(f"the node at {node.url} does not answer")
+    expect(page.locator("#global-message")).to_contain_text(f"the node at {node.url} does not answer", timeout=15_000)
     with Anvil() as fresh:
         node.proxy.upstream = fresh.url  # the same address, a new chain
         node.proxy.restore()
