@@ -17,7 +17,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 CONTRACTS := $(shell find contracts -name '*.vy' -o -name '*.vyi')
 
-.PHONY: setup compile demo dashboard test lint browser gas gas-check fuzz simulate market-demo node clean shell
+.PHONY: setup compile demo dashboard test lint browser gas gas-check fuzz simulate market-demo node faults chaos clean shell
 
 setup: $(VENV)/.installed node_modules/.bin/anvil browser
 
@@ -101,6 +101,21 @@ shell: setup
 # Ethereum since Fusaka, it refuses transactions over 16,777,216 gas (EIP-7825).
 node: setup
 	anvil --port 8545 --enable-tx-gas-limit
+
+# A flaky endpoint to try your own flows against (docs/FAULTS.md): a fault
+# proxy on port 8555 in front of UPSTREAM (default: a fresh anvil), with
+# random faults at RATE from SEED. Point Ape at it with
+# APE_FOUNDRY_HOST=http://127.0.0.1:8555.
+UPSTREAM ?=
+SEED ?= 0
+RATE ?= 0.2
+faults: setup
+	python -m decai.chain.faults --port 8555 --seed $(SEED) --rate $(RATE) $(if $(UPSTREAM),--upstream $(UPSTREAM))
+
+# The main flows under at least 200 random faults each, checked against the
+# chain after each (docs/FAULTS.md); `make test` runs a few faults per flow.
+chaos: compile
+	DECAI_CHAOS_FAULTS=200 pytest tests/integration/test_chaos.py tests/browser/test_dashboard_chaos.py -s -q
 
 clean:
 	rm -rf .build .hypothesis .cache

@@ -9,7 +9,10 @@ trace only with `--verbose`).
   carries the contract's reason, e.g. "refund rejected: deposit: refund wait
   not over". Raised by pre-checks before anything is sent, by the Python
   mirrors of the mechanisms and by the SDK when a transaction reverts.
-- `NodeUnavailable`: no node answers where one is expected.
+- `NodeUnavailable`: no node answers where one is expected (also: a node
+  that kept failing a read until decai gave up).
+- `UnknownOutcome`: a transaction was handed to the node and no answer came
+  back; `decai.chain.transact` resolves it by hash and nonce.
 
 `node_refusal` turns a JSON-RPC error (the dict a node answers) into one
 sentence that says what to change.
@@ -30,6 +33,10 @@ class Rejected(DecaiError):
 
 class NodeUnavailable(DecaiError):
     """No node answers at the configured address."""
+
+
+class UnknownOutcome(DecaiError):
+    """A transaction reached the node, or may have, and no answer came back."""
 
 
 def revert_reason(error: BaseException) -> str:

@@ -5,12 +5,18 @@
     ape run deploy --mechanism points --refund-wait 1d --name game
     ape run deploy --network ethereum:sepolia:node --account me --name spam-filter   # asks first
     ape run deploy --network ethereum:sepolia:node --account me --dry-run            # only the estimate
+    ape run deploy --model my_model.json --name spam-filter --resume                 # finish a stopped deploy
 
 Without --model, deploys the built-in breast-cancer perceptron. Records the
 deployment under --name in deployments/<ecosystem>_<network>.json. On a live
 network (not local, not a fork) it shows every transaction's estimated gas
 and the total cost, and deploys only after a "yes" at the prompt or with
 --yes; without a terminal to ask on, it refuses.
+
+The record is written before the contract exists and updated as the setup
+goes on, so a deploy stopped half way (Ctrl-C, a crash, a node gone) is
+never lost: run the same command again, or with --resume, and it finishes
+from the chain's own state, sending only what is missing.
 """
 
 import sys
@@ -105,6 +111,7 @@ def mechanism_parameters(mechanism, refund_wait, owner_claim_wait, any_claim_wai
 )
 @click.option("--dry-run", is_flag=True, help="Show the transactions and their estimated gas, send nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation on a live network.")
+@click.option("--resume", is_flag=True, help="Finish the deployment recorded under --name that stopped half way.")
 def cli(
     provider,
     model_path,
@@ -119,9 +126,11 @@ def cli(
     confirmations,
     dry_run,
     yes,
+    resume,
 ):
     from decai.chain.deploy import deploy_trainer, plan_deployment
-    from decai.chain.records import deployment_record, load_records, model_hash, save_record
+    from decai.chain.records import load_records, model_hash
+    from decai.chain.resume import NeverCreated, StageRecorder, resumable, resume_deployment
     from decai.data.training import default_model
     from decai.models import load_model
 
@@ -143,6 +152,25 @@ def cli(
     waits = network.required_confirmations if confirmations is None else confirmations
     sender = load_account(account, provider, signs=not dry_run)
     record_name = name or model.name
+    previous = load_records(network.ecosystem.name, network.name).get(record_name)
+    if resume or (resumable(previous) and not dry_run):
+        if not resumable(previous):
+            raise DecaiError(f"--resume: no half-done deployment named '{record_name}' on {where}")
+        click.echo(f"resuming the deployment of '{record_name}' at {previous['address']} ({previous['status']})")
+        try:
+            deployment, record, path = resume_deployment(
+                record_name, previous, model, sender, provider, confirmations, waits, max_gas_per_tx=max_gas_per_tx
+            )
+        except NeverCreated as error:
+            if resume:
+                raise
+            click.echo(f"{error}: deploying anew")
+        else:
+            click.echo(
+                f"finished {deployment.contract_name} '{model.name}' at {deployment.contract.address} with "
+                f"{len(deployment.transactions)} more transaction(s); recorded as '{record_name}' in {path}"
+            )
+            return
 
     plan = plan_deployment(model, parameters, sender, max_gas_per_tx=max_gas_per_tx)
     gas_price = int(provider.gas_price)
@@ -168,7 +196,6 @@ def cli(
             f"{sender.address} has {format_ether(balance, unit=False)} ETH; "
             f"the deployment needs about {format_ether(cost, unit=False)} ETH"
         )
-    previous = load_records(network.ecosystem.name, network.name).get(record_name)
     if live and not yes:
         summary = (
             f"{plan.total_gas:,} gas (about {format_ether(cost, unit=False)} ETH) "
@@ -179,9 +206,11 @@ def cli(
         if not click.confirm(f"Deploy to {where} for an estimated {summary}?"):
             raise DecaiError("deployment cancelled")
 
-    deployment = deploy_trainer(model, parameters, sender, progress=True, confirmations=confirmations, plan=plan)
-    record = deployment_record(deployment, model, parameters, sender, provider, waits)
-    path = save_record(network.ecosystem.name, network.name, record_name, record)
+    recorder = StageRecorder(record_name, model, parameters, sender, provider, waits)
+    deployment = deploy_trainer(
+        model, parameters, sender, progress=True, confirmations=confirmations, plan=plan, on_stage=recorder
+    )
+    path = recorder.save(recorder.full(deployment))
     click.echo(
         f"deployed {deployment.contract_name} '{model.name}' at {deployment.contract.address} "
         f"in block {deployment.block_number}"

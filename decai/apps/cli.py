@@ -272,6 +272,9 @@ class DecaiCommand(_OneLineErrors, ConnectedProviderCommand):
         try:
             with network_ctx as provider:
                 connected = True
+                from decai.chain.retry import make_resilient
+
+                make_resilient(provider)
                 return self._invoke(ctx, provider=provider)
         except Exception as error:
             if connected or isinstance(error, DecaiError):

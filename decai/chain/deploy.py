@@ -13,13 +13,13 @@ anything (what `ape run deploy` shows before a live deployment, and its
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from decai.chain.contracts import contract_container, contract_name
+from decai.chain.contracts import contract_at, contract_container, contract_name
 from decai.chain.node import TX_GAS_CAP
 from decai.chain.progress import progress_bar
-from decai.chain.transact import capped_gas
 from decai.core.mechanisms import DepositParameters, PointsParameters
 from decai.errors import DecaiError, node_refusal
 from decai.models.base import Model
@@ -202,38 +202,125 @@ def deploy_trainer(
     progress: bool = True,
     confirmations: int | None = None,
     plan: DeploymentPlan | None = None,
+    on_stage: Callable[[str, dict], None] | None = None,
 ) -> Deployment:
     """Deploy `model` behind `mechanism` from `sender`, chunking as needed.
 
     `max_gas_per_tx` caps each transaction (default: the per-transaction
-    gas cap or 90% of the block gas limit, whichever is less); `plan` reuses
-    a plan from `plan_deployment` (what the user confirmed). Every
-    transaction waits for `confirmations` blocks (default: the network's
-    `required_confirmations`). Shows a progress bar over the parameter words
-    unless `progress` is False. Returns the handed-over trainer and the gas
-    of every step.
+    gas cap or 90% of the block gas limit, whichever is less); `plan`
+    reuses a plan from `plan_deployment` (what the user confirmed). Every
+    transaction is sent once through `decai.chain.transact` and waits for `confirmations` blocks (default: the network's
+    `required_confirmations`). `on_stage(stage, facts)` hears of the
+    deployment before it can exist ("signed": address, transaction, nonce,
+    raw) and once the contract is there ("created"), so a caller can record
+    it; a deploy that stops half way is then finished by `resume_trainer`.
+    Shows a progress bar over the parameter words unless `progress` is
+    False. Returns the handed-over trainer and the gas of every step.
     """
     plan = plan or plan_deployment(model, mechanism, sender, max_gas_per_tx=max_gas_per_tx)
-    name, words, in_constructor = plan.contract_name, plan.words, plan.in_constructor
-
-    extra = capped_gas({"required_confirmations": confirmations} if confirmations is not None else {})
     bar = progress_bar(progress, "words")
     with bar:
-        task = bar.add_task(f"deploying {name}", total=max(1, len(words)))
-        contract = sender.deploy(
-            plan.container, *_constructor_args(model, mechanism, words[:in_constructor], plan.finish_now), **extra
+        task = bar.add_task(f"deploying {plan.contract_name}", total=max(1, len(plan.words)))
+        deployment = _create(plan, model, mechanism, sender, confirmations, on_stage)
+        bar.update(task, completed=plan.in_constructor)
+        _finish(deployment, plan, plan.chunks, sender, confirmations, lambda end: bar.update(task, completed=end))
+        bar.update(task, completed=max(1, len(plan.words)))
+    return deployment
+
+
+def _create(plan: DeploymentPlan, model, mechanism, sender, confirmations, on_stage) -> Deployment:
+    """The deployment transaction itself, sent once."""
+    from decai.chain.transact import deploy
+
+    def signed(tx, address: str) -> None:
+        if on_stage is not None:
+            on_stage("signed", {"address": address, "transaction": tx.hash, "nonce": tx.nonce, "raw": to_hex(tx.raw)})
+
+    args = _constructor_args(model, mechanism, plan.words[: plan.in_constructor], plan.finish_now)
+    contract, receipt = deploy(
+        f"deploy {plan.contract_name}",
+        plan.container,
+        *args,
+        sender=sender,
+        required_confirmations=confirmations,
+        on_signed=signed,
+    )
+    deployment = Deployment(
+        contract, plan.contract_name, [("deploy", receipt.gas_used)], receipt.block_number, to_hex(receipt.txn_hash)
+    )
+    if on_stage is not None:
+        on_stage("created", {"deployment": deployment})
+    return deployment
+
+
+def _finish(deployment: Deployment, plan: DeploymentPlan, ranges, sender, confirmations, advance) -> None:
+    """Send the `init_parameters` of `ranges`, then `finish_setup` if the setup is open."""
+    from decai.chain.transact import transact
+
+    contract, words = deployment.contract, plan.words
+    extra = {"required_confirmations": confirmations} if confirmations is not None else {}
+    for start, end in ranges:
+        tx = transact(
+            f"init_parameters[{start}:{end}]", contract.init_parameters, start, words[start:end], sender=sender, **extra
         )
-        receipt = contract.creation_metadata.receipt
-        deployment = Deployment(
-            contract, name, [("deploy", receipt.gas_used)], receipt.block_number, to_hex(receipt.txn_hash)
-        )
-        bar.update(task, completed=in_constructor)
-        for start, end in plan.chunks:
-            tx = contract.init_parameters(start, words[start:end], sender=sender, **extra)
-            deployment.transactions.append((f"init_parameters[{start}:{end}]", tx.gas_used))
-            bar.update(task, completed=end)
-        if not plan.finish_now:
-            tx = contract.finish_setup(sender=sender, **extra)
-            deployment.transactions.append(("finish_setup", tx.gas_used))
-        bar.update(task, completed=max(1, len(words)))
+        deployment.transactions.append((f"init_parameters[{start}:{end}]", tx.gas_used))
+        advance(end)
+    if not contract.setup_finished():
+        tx = transact("finish_setup", contract.finish_setup, sender=sender, **extra)
+        deployment.transactions.append(("finish_setup", tx.gas_used))
+
+
+# -- finishing a deployment that stopped half way -------------------------------
+
+
+def missing_ranges(contract, words: list[int], ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Those of the word `ranges` whose words the contract does not hold yet."""
+    return [
+        (start, end)
+        for start, end in ranges
+        if [int(word) for word in contract.parameter_words(start, end - start)] != words[start:end]
+    ]
+
+
+def setup_ranges(plan: DeploymentPlan) -> list[tuple[int, int]]:
+    """Every word range of a plan: the constructor's (cut to chunk size), then the chunks."""
+    per_chunk = max([end - start for start, end in plan.chunks] or [MAX_INIT_WORDS])
+    return plan_chunks(plan.in_constructor, 0, per_chunk) + plan.chunks
+
+
+def resume_trainer(
+    model: Model,
+    mechanism: DepositParameters | PointsParameters,
+    sender,
+    address: str,
+    *,
+    max_gas_per_tx: int | None = None,
+    progress: bool = True,
+    confirmations: int | None = None,
+) -> Deployment:
+    """Finish the setup of the trainer at `address` from the chain's own state.
+
+    Reads which parameter words the contract already holds, sends
+    `init_parameters` for the rest only, then `finish_setup`. The contract
+    must be this model's and `sender` its owner; a finished setup sends
+    nothing."""
+    from ape import chain
+
+    plan = plan_deployment(model, mechanism, sender, max_gas_per_tx=max_gas_per_tx)
+    if not chain.provider.get_code(address):
+        raise DecaiError(f"there is no contract at {address} to resume")
+    contract = contract_at(plan.container, address)
+    owner = str(contract.owner())
+    if owner.lower() != str(sender.address).lower():
+        raise DecaiError(f"{address} belongs to {owner}, not to {sender.address}: it cannot be resumed from here")
+    deployment = Deployment(contract, plan.contract_name)
+    if contract.setup_finished():
+        return deployment
+    ranges = missing_ranges(contract, plan.words, setup_ranges(plan))
+    bar = progress_bar(progress, "words")
+    with bar:
+        task = bar.add_task(f"resuming {plan.contract_name}", total=max(1, len(ranges)))
+        done = iter(range(1, len(ranges) + 1))
+        _finish(deployment, plan, ranges, sender, confirmations, lambda end: bar.update(task, completed=next(done)))
+        bar.update(task, completed=max(1, len(ranges)))
     return deployment

@@ -9,6 +9,7 @@ contribution:
 
   key             keccak256(abi_encode(data, label, added_time, author))
   block_number    block of the AddData event
+  block_hash      that block's hash (the chain the row rests on)
   transaction_hash
   sender          the contribution's author
   added_time      block timestamp (seconds), as the contract records it
@@ -32,7 +33,16 @@ contribution:
 A points trainer moves no ether: its amounts are 0, `refunded` says that
 the author's point was awarded (its `PointAwarded` event: the points
 mechanism's refund) and `claim_count` counts that and the `Reported`
-events. The claim status is that of the last exported block (from the events), or
+events.
+
+An export rests on the hash of its last block (`Dataset.stop_block_hash`,
+in a Parquet file's metadata). A reorg during the export is caught: after
+the last page, the last block must still have that hash and every event of
+the last `REORG_WINDOW` blocks must still be in the block it was read from;
+otherwise the export reads again (at most `READ_ATTEMPTS` times), so it never
+holds a sample from an orphaned block nor misses one of the new chain.
+
+The claim status is that of the last exported block (from the events), or
 the current one read from the contract's `contribution(key)` view with
 `status_from="view"`. Files are written to a temporary name in the same
 folder and renamed at the end, so a failed export leaves nothing behind.
@@ -51,13 +61,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from decai.chain.progress import progress_bar
-from decai.core.contributions import Contribution
+from decai.chain.export_events import (  # noqa: F401 - iterate_pages: the export API
+    ClaimState,
+    iterate_pages,
+    read_settled,
+)
 from decai.errors import DecaiError
 
 COLUMNS = [
     "key",
     "block_number",
+    "block_hash",
     "transaction_hash",
     "sender",
     "added_time",
@@ -80,14 +94,6 @@ FORMATS = ("csv", "parquet")
 
 
 @dataclass
-class ClaimState:
-    refunded: bool = False
-    claim_count: int = 0
-    refunded_amount: int = 0
-    taken_amount: int = 0
-
-
-@dataclass
 class Dataset:
     """A trainer's contributions between two blocks, with their claim status."""
 
@@ -95,6 +101,8 @@ class Dataset:
     start_block: int
     stop_block: int  # inclusive
     rows: list[dict[str, Any]] = field(default_factory=list)
+    #: Hash of `stop_block` when the events were read.
+    stop_block_hash: str | None = None
     #: Why samples were not decoded to tokens (None when they were, or the encoder has no words).
     tokens_note: str | None = None
 
@@ -112,58 +120,6 @@ class ExportSummary:
     stop_block: int
     senders: int
     tokens_note: str | None
-
-
-# -- reading the events ------------------------------------------------------
-
-
-def _topic(event) -> str:
-    from eth_utils import encode_hex, keccak
-
-    return encode_hex(keccak(text=event.abi.selector))
-
-
-def _get_logs(address: str, topics: list[str], start: int, stop: int) -> list[dict]:
-    from ape import chain
-
-    return list(
-        chain.provider.web3.eth.get_logs({"address": address, "fromBlock": start, "toBlock": stop, "topics": [topics]})
-    )
-
-
-def iterate_pages(
-    fetch: Callable[[int, int], list],
-    start_block: int,
-    stop_block: int,
-    page_size: int,
-    on_page: Callable[[int, int, list], None],
-) -> int:
-    """Call `fetch(first, last)` over [start_block, stop_block] page by page.
-
-    A page the node refuses (too many results, range too large) is split in
-    halves, down to single blocks; a single block that still fails raises
-    DecaiError. Returns the number of requests made.
-    """
-    if page_size < 1:
-        raise DecaiError("the page size must be at least one block")
-    requests = 0
-    first, size = start_block, page_size
-    while first <= stop_block:
-        last = min(first + size - 1, stop_block)
-        try:
-            logs = fetch(first, last)
-            requests += 1
-        except Exception as error:  # the node's refusal comes in many shapes
-            requests += 1
-            if first == last:
-                raise DecaiError(
-                    f"the node refused the events of block {first}: {str(error).splitlines()[0]}"
-                ) from None
-            size = max(1, (last - first + 1) // 2)
-            continue
-        on_page(first, last, logs)
-        first = last + 1
-    return requests
 
 
 def reconstruct(
@@ -189,52 +145,13 @@ def reconstruct(
     if start < 0 or stop < start:
         raise DecaiError(f"no blocks to read from {start} to {stop}")
 
-    contract = trainer.contract
-    if trainer.mechanism == "points":
-        events = {"AddData": contract.AddData, "Refund": contract.PointAwarded, "Report": contract.Reported}
-    else:
-        events = {"AddData": contract.AddData, "Refund": contract.Refund, "Report": contract.Report}
-    topics = {name: _topic(event) for name, event in events.items()}
-    abis = [event.abi for event in events.values()]
-    ecosystem = chain.provider.network.ecosystem
-
-    added: list[Contribution] = []
-    claims: dict[bytes, ClaimState] = {}
-
-    refund_event = events["Refund"].abi.name
-
-    def on_page(first: int, last: int, logs: list) -> None:
-        for log in ecosystem.decode_logs(logs, *abis):
-            args = log.event_arguments
-            if log.event_name == "AddData":
-                added.append(trainer.contribution_from_event(log))
-            else:
-                state = claims.setdefault(bytes(args["key"]), ClaimState())
-                state.claim_count += 1
-                if log.event_name == refund_event:
-                    state.refunded = True
-                    state.refunded_amount += int(args.get("amount", 0))
-                else:
-                    state.taken_amount += int(args.get("amount", 0))
-        bar.update(task, completed=last - start + 1, found=len(added))
-
-    bar = progress_bar(progress, "blocks, {task.fields[found]} contributions")
-    with bar:
-        task = bar.add_task("reading events", total=stop - start + 1, found=0)
-        iterate_pages(
-            lambda first, last: _get_logs(contract.address, list(topics.values()), first, last),
-            start,
-            stop,
-            page_size,
-            on_page,
-        )
-
+    stop_hash, added, claims, block_hashes = read_settled(trainer, start, stop, page_size, progress)
     decode, note = _token_decoder(trainer)
     classes = trainer.classes
     from decai.data.raw_inputs import known_entries
 
-    raw_inputs = known_entries(contract.address)
-    dataset = Dataset(contract.address, start, stop, tokens_note=note)
+    raw_inputs = known_entries(trainer.contract.address)
+    dataset = Dataset(trainer.contract.address, start, stop, stop_block_hash=stop_hash, tokens_note=note)
     for contribution in added:
         key = contribution.key
         if status_from == "view":
@@ -249,6 +166,7 @@ def reconstruct(
             {
                 "key": "0x" + key.hex(),
                 "block_number": contribution.block_number,
+                "block_hash": block_hashes.get(key),
                 "transaction_hash": contribution.transaction_hash,
                 "sender": contribution.author,
                 "added_time": contribution.added_time,
@@ -383,6 +301,7 @@ def write_parquet(dataset: Dataset, path: Path) -> None:
         {
             "key": pa.array(column("key"), pa.string()),
             "block_number": pa.array(column("block_number"), pa.int64()),
+            "block_hash": pa.array(column("block_hash"), pa.string()),
             "transaction_hash": pa.array(column("transaction_hash"), pa.string()),
             "sender": pa.array(column("sender"), pa.string()),
             "added_time": pa.array(column("added_time"), pa.int64()),
@@ -403,6 +322,7 @@ def write_parquet(dataset: Dataset, path: Path) -> None:
     metadata = {
         b"decai.trainer": dataset.trainer.encode(),
         b"decai.blocks": f"{dataset.start_block}-{dataset.stop_block}".encode(),
+        b"decai.stop_block_hash": (dataset.stop_block_hash or "").encode(),
     }
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
     _atomic(path, lambda tmp: pq.write_table(table, tmp))

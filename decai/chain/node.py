@@ -73,9 +73,18 @@ class Anvil:
 
     `untraced=True` (the default) gives Ape's accounts and zero fees without
     step tracing; `untraced=False` passes only `extra` (for a plain node such
-    as a Sepolia stand-in). Either way the node enforces the gas cap."""
+    as a Sepolia stand-in). Either way the node enforces the gas cap.
+    `keep_history=True` keeps old states, which reorgs and rollbacks
+    (anvil_reorg, anvil_rollback) need."""
 
-    def __init__(self, *extra: str, accounts: int = 10, untraced: bool = True, start_timeout_s: float = 30.0):
+    def __init__(
+        self,
+        *extra: str,
+        accounts: int = 10,
+        untraced: bool = True,
+        start_timeout_s: float = 30.0,
+        keep_history: bool = False,
+    ):
         binary = shutil.which("anvil")
         if binary is None:
             raise DecaiError("anvil is not on PATH (run `make setup`, which installs it into node_modules/.bin)")
@@ -87,10 +96,11 @@ class Anvil:
                 "--balance", "10000",
                 "--block-base-fee-per-gas", "0",
                 "--gas-price", "0",
+            ]  # fmt: skip
+            if not keep_history:
                 # Keep no old states: by default anvil writes them to ~/.foundry/anvil/tmp
                 # (gigabytes over a long run) and leaves them there when it is stopped.
-                "--prune-history",
-            ]  # fmt: skip
+                command.append("--prune-history")
         self.command = command + list(extra)
         self.start_timeout_s = start_timeout_s
         self.process: subprocess.Popen | None = None

@@ -144,6 +144,11 @@ class Found:
     def stale(self) -> bool:
         return self.problem is not None
 
+    @property
+    def half_done(self) -> bool:
+        """A deployment that stopped half way (never pruned: `ape run deploy --resume` finishes it)."""
+        return bool(self.record.get("status"))
+
 
 def record_networks(ecosystem: str, network: str) -> list[str]:
     """The networks whose records apply on `network`: itself, then the forked one."""
@@ -155,6 +160,11 @@ def record_networks(ecosystem: str, network: str) -> list[str]:
 
 def stale_reason(record: dict[str, Any], provider) -> str | None:
     """Why `record` does not describe the connected chain, or None if it does."""
+    if record.get("status"):
+        return (
+            f"its deployment stopped half way ({record['status']}): "
+            "finish it with `ape run deploy --resume` and the same --name and --model"
+        )
     chain_id = provider.chain_id
     if record.get("chain_id") is not None and int(record["chain_id"]) != chain_id:
         return f"it was deployed on chain id {record['chain_id']}, this chain has id {chain_id}"
@@ -169,16 +179,38 @@ def stale_reason(record: dict[str, Any], provider) -> str | None:
         if record.get("block_hash"):
             actual = to_hex(provider.get_block(block_number).hash)
             if actual != record["block_hash"].lower():
-                return (
-                    f"block {block_number} of this chain is not the block it was deployed in "
-                    "(the chain was restarted or reorganised)"
-                )
+                return _reorganised(record, block_number, provider)
     code = provider.get_code(record["address"])
     if not code:
         return f"there is no contract at {record['address']}"
     if record.get("code_hash") and code_hash(code) != record["code_hash"].lower():
         return f"the code at {record['address']} is not the code that was deployed"
     return None
+
+
+def _reorganised(record: dict[str, Any], block_number: int, provider) -> str:
+    """Why a record whose block has another hash now is stale: what the reorg did."""
+    transaction = record.get("transaction")
+    receipt = None
+    if transaction:
+        try:
+            receipt = provider.make_request("eth_getTransactionReceipt", [transaction])
+        except Exception:  # noqa: BLE001 - a node that cannot say: the general reason below
+            receipt = None
+    if transaction and receipt is None:
+        return (
+            f"block {block_number} of this chain is not the block it was deployed in and its transaction "
+            f"{transaction} is not in this chain: a reorg removed it, or the chain was restarted"
+        )
+    if receipt is not None and int(receipt["blockNumber"], 16) != block_number:
+        return (
+            f"a reorg moved its deployment from block {block_number} to block {int(receipt['blockNumber'], 16)}: "
+            "deploy record out of date, check it with `ape run verify`"
+        )
+    return (
+        f"block {block_number} of this chain is not the block it was deployed in "
+        "(the chain was restarted or reorganised)"
+    )
 
 
 def find_record(name: str, provider) -> Found:

@@ -4,8 +4,12 @@ static page (decai/dashboard/static) that uses it.
 Every handler is `async` and calls the SDK inline: Ape's network connection
 lives in this process and the handlers run one at a time on the event loop,
 which is what a single-user local app needs and keeps Ape out of threads.
-Errors the user can act on (DecaiError, Rejected) answer 400 with
-{"error": "one sentence"}; anything else answers 500 with its first line.
+Every error is one sentence, never an exception's text: errors the user can
+act on (DecaiError, Rejected) answer 400 with {"error": "..."}; a node that
+does not answer, 503 with {"error": "the node at URL does not answer ...",
+"node_down": true}, which the page takes as a cue to try again by itself
+until the node is back; anything else, 500 with a sentence pointing to the
+server's terminal, where the trace is logged.
 `decai.dashboard.security.LocalOnly` wraps the whole app: only the page this
 server serves (trusted Host, same Origin, JSON, the session token written
 into that page, a bounded body) gets an answer to a POST.
@@ -14,8 +18,9 @@ into that page, a bounded body) gets an answer to a POST.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -26,12 +31,34 @@ from starlette.staticfiles import StaticFiles
 from decai.dashboard.security import LocalOnly, new_token, trusted_hosts
 from decai.errors import DecaiError
 
+if TYPE_CHECKING:
+    from decai.dashboard.service import Service
+
 STATIC = Path(__file__).resolve().parent / "static"
+UNEXPECTED = "the dashboard could not answer this request; its terminal shows why"
+_log = logging.getLogger("decai.dashboard")
 
 
 def _first_line(error: BaseException) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else error.__class__.__name__
+
+
+def _error_response(service: Service, error: Exception) -> JSONResponse:
+    """One sentence for `error`; the node's absence comes first, whatever the error was."""
+    from ape.exceptions import ContractLogicError
+
+    from decai.errors import revert_reason
+
+    down = service.node_problem()
+    if down:
+        return JSONResponse({"error": down, "node_down": True}, status_code=503)
+    if isinstance(error, DecaiError):
+        return JSONResponse({"error": _first_line(error)}, status_code=400)
+    if isinstance(error, ContractLogicError):
+        return JSONResponse({"error": f"rejected: {revert_reason(error)}"}, status_code=400)
+    _log.error("dashboard request failed", exc_info=error)
+    return JSONResponse({"error": UNEXPECTED}, status_code=500)
 
 
 def create_app(service=None, hosts: list[str] | None = None, token: str | None = None) -> Starlette:
@@ -48,6 +75,9 @@ def create_app(service=None, hosts: list[str] | None = None, token: str | None =
 
     def api(handler):
         async def endpoint(request: Request) -> Response:
+            down = service.node_problem(cached=True)
+            if down:
+                return JSONResponse({"error": down, "node_down": True}, status_code=503)
             try:
                 body: dict[str, Any] = {}
                 if request.method == "POST":
@@ -62,17 +92,8 @@ def create_app(service=None, hosts: list[str] | None = None, token: str | None =
                 if isinstance(result, Response):
                     return result
                 return JSONResponse(result)
-            except DecaiError as error:
-                return JSONResponse({"error": str(error)}, status_code=400)
-            except Exception as error:  # noqa: BLE001 - one line for the page
-                from ape.exceptions import ApeException, ContractLogicError
-
-                from decai.errors import revert_reason
-
-                if isinstance(error, ContractLogicError):
-                    return JSONResponse({"error": f"rejected: {revert_reason(error)}"}, status_code=400)
-                status = 400 if isinstance(error, ApeException) else 500
-                return JSONResponse({"error": f"{error.__class__.__name__}: {_first_line(error)}"}, status_code=status)
+            except Exception as error:  # noqa: BLE001 - one sentence for the page
+                return _error_response(service, error)
 
         return endpoint
 

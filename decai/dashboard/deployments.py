@@ -173,7 +173,7 @@ class Deployments:
 
     def record_deployment(self, body: dict[str, Any]) -> dict[str, Any]:
         """Write the deployment record once the browser's wallet has sent every step."""
-        from decai.chain.contracts import contract_container
+        from decai.chain.contracts import contract_at, contract_container
         from decai.chain.deploy import Deployment
         from decai.chain.records import deployment_record, save_record
         from decai.models.base import model_from_dict
@@ -197,7 +197,7 @@ class Deployments:
         if known_contract(address) is None:
             raise DecaiError(f"{address} does not hold a decai trainer's code")
         container = contract_container(parameters.mechanism, model.type)
-        contract = container.at(address, fetch_from_explorer=False)
+        contract = contract_at(container, address)
         if not bool(contract.setup_finished()):
             raise DecaiError("the deployment is not finished: its setup is still open")
         labels = body.get("labels") or ["deploy"] * len(receipts)

@@ -28,6 +28,11 @@ from decai.dashboard.trainers import TrainerPages
 from decai.errors import DecaiError
 from decai.units import format_ether, to_hex
 
+#: Seconds a node that answered is trusted to be there without asking again.
+NODE_PROBE_S = 2.0
+#: Tries of the probe before the node counts as gone (about 3 s of pauses).
+PROBE_ATTEMPTS = 6
+
 
 class Service(TrainerPages, MarketPages, ProviderPages, Deployments, HealthPages, RawInputPages):
     """The dashboard's view of one network (the one Ape is connected to).
@@ -54,6 +59,41 @@ class Service(TrainerPages, MarketPages, ProviderPages, Deployments, HealthPages
         self.added: dict[str, str] = {}
         self._trainers: dict[str, Trainer] = {}
         self._listed_known: dict[str, bool] = {}
+        self._node_seen = 0.0  # when the node last answered a probe (monotonic s)
+
+    # -- the node's health ---------------------------------------------------------
+    @property
+    def node_url(self) -> str:
+        return str(getattr(self.provider, "http_uri", None) or getattr(self.provider, "uri", None) or "")
+
+    def node_problem(self, cached: bool = False) -> str | None:
+        """A sentence naming the node if it does not answer now, else None.
+
+        With `cached`, a node that answered in the last NODE_PROBE_S
+        seconds is not asked again."""
+        import requests
+
+        if cached and time.monotonic() - self._node_seen < NODE_PROBE_S:
+            return None
+        url = self.node_url
+        if not url:
+            return None
+        from decai.chain.retry import resilient_request
+        from decai.errors import NodeUnavailable
+
+        def probe() -> None:
+            body = {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
+            requests.post(url, json=body, timeout=3).raise_for_status()
+
+        try:
+            # Under the policy of every read (decai.chain.retry), with fewer tries: a
+            # flaky node (a 429, a dropped connection) is not a dead one; a node
+            # that fails every try is.
+            resilient_request(url, "eth_chainId", probe, attempts=PROBE_ATTEMPTS)
+        except (NodeUnavailable, requests.RequestException):
+            return f"the node at {url} does not answer; this page carries on by itself when it is back"
+        self._node_seen = time.monotonic()
+        return None
 
     # -- network and accounts ---------------------------------------------------
     @property
@@ -108,19 +148,24 @@ class Service(TrainerPages, MarketPages, ProviderPages, Deployments, HealthPages
     def addresses(self) -> list[tuple[str, str | None]]:
         """(address, recorded name) of every fresh record, then the decai
         trainers the trusted list names for this chain, then the added ones."""
-        seen: dict[str, str | None] = {}
+        return [(address, name) for address, name, problem in self.entries() if problem is None]
+
+    def entries(self) -> list[tuple[str, str | None, str | None]]:
+        """(address, recorded name, why it is not usable or None) of every
+        record, then the decai trainers the trusted list names for this
+        chain, then the added ones."""
+        seen: dict[str, tuple[str | None, str | None]] = {}
         for entry in list_records(self.provider):
-            if not entry.stale:
-                seen.setdefault(checksum(entry.address), entry.name)
+            seen.setdefault(checksum(entry.address), (entry.name, entry.problem))
         for address in sorted(self.trusted_listed):
             if address not in self._listed_known:
                 # Listed only if its code is a decai contract's, like an address added by hand.
                 self._listed_known[address] = known_contract(address) is not None
             if self._listed_known[address]:
-                seen.setdefault(address, None)
+                seen.setdefault(address, (None, None))
         for address in self.added:
-            seen.setdefault(address, None)
-        return list(seen.items())
+            seen.setdefault(address, (None, None))
+        return [(address, name, problem) for address, (name, problem) in seen.items()]
 
     def trust(self, address: str) -> str | None:
         """Why the trainer at `address` is trusted ("record" or "list"), or None."""
@@ -172,7 +217,22 @@ class Service(TrainerPages, MarketPages, ProviderPages, Deployments, HealthPages
         }
 
     def list(self) -> list[dict[str, Any]]:
-        return [self.summary(address, name) for address, name in self.addresses()]
+        """A summary of every trainer; one that is gone is marked, and the others still show."""
+        out = []
+        for address, name, problem in self.entries():
+            if problem is None:
+                try:
+                    out.append(self.summary(address, name))
+                    continue
+                except Exception as error:  # noqa: BLE001 - marked below, in one sentence
+                    if self.node_problem():
+                        raise
+                    self._trainers.pop(address, None)
+                    problem = str(error) if isinstance(error, DecaiError) else f"there is no decai trainer at {address}"
+                    if self.provider.get_code(address):
+                        problem = f"the trainer at {address} cannot be read on this chain"
+            out.append({"address": address, "record": name, "missing": problem.splitlines()[0]})
+        return out
 
     def add_address(self, address: str) -> dict[str, Any]:
         address = checksum(address)
@@ -225,13 +285,35 @@ class Service(TrainerPages, MarketPages, ProviderPages, Deployments, HealthPages
             raise DecaiError(f"{sender} is not one of the node's dev accounts")
         keys = ("from", "to", "data", "value", "gas", "maxFeePerGas", "maxPriorityFeePerGas")
         fields = {k: tx[k] for k in keys if tx.get(k) is not None}
+        # The nonce is fixed and the node signs once; the signed bytes go through
+        # decai.chain.transact: sent once, a lost answer or a dropped transaction
+        # resolved by hash, then nonce, the same bytes sent again, never new ones.
+        fields["nonce"] = str(self.provider.make_request("eth_getTransactionCount", [sender, "pending"]))
         try:
-            return str(self.provider.make_request("eth_sendTransaction", [fields]))
+            return self._send_once(sender, fields)
         except Exception as error:  # noqa: BLE001 - the node's reason, in one line
             message = str(error).strip().splitlines()[0] if str(error).strip() else error.__class__.__name__
             if "insufficient funds" in message.lower():
                 message = f"insufficient funds in {sender} for this transaction"
             raise DecaiError(message) from None
+
+    def _send_once(self, sender: str, fields: dict[str, Any]) -> str:
+        """Have the node sign `fields` (its unlocked dev account), send the bytes
+        once and wait until they are mined; returns the transaction's hash.
+        A transaction that reverts is mined too: the page reads why from its receipt."""
+        from eth_utils import keccak, to_bytes
+
+        from decai.chain.transact import Signed, broadcast, settle
+        from decai.errors import Rejected
+
+        raw = to_bytes(hexstr=str(self.provider.make_request("eth_signTransaction", [fields])))
+        signed = Signed("the transaction", raw, to_hex(keccak(raw)), sender, int(fields["nonce"], 0))
+        broadcast(signed)
+        try:
+            settle(signed, confirmations=0)
+        except Rejected:
+            pass
+        return signed.hash
 
     def receipt(self, tx_hash: str) -> dict[str, Any]:
         raw = self.provider.make_request("eth_getTransactionReceipt", [tx_hash])

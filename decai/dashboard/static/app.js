@@ -2,7 +2,7 @@
 // The server (decai/dashboard) reads, encodes and checks; this page asks the
 // wallet to send only the transactions the server prepared ({from, to, data,
 // value}) and follows their receipts through the server.
-import { $, state, api, esc, show, showGlobal, tickCountdowns, followQuotes, txLink } from "./js/core.js";
+import { $, state, api, esc, show, showGlobal, clear, tickCountdowns, followQuotes, txLink, NodeDown, RECOVER_MS } from "./js/core.js";
 import { fillAccounts, refreshBalance, chooseAccount, connectWallet } from "./js/wallet.js";
 import { pageList } from "./js/list.js";
 import { pageTrainer } from "./js/trainer.js";
@@ -31,6 +31,10 @@ async function route(moved = false) {
     else main.innerHTML = `<h1>Page not found</h1><p>There is no page at <code>${esc(location.hash)}</code>.</p><p><a href="#/">Back to the models</a></p>`;
   } catch (error) {
     main.innerHTML = `<h1>This page could not be opened</h1><div class="message error" role="alert">${esc(error.message)}</div><p><a href="#/">Back to the models</a></p>`;
+    if (error instanceof NodeDown) {
+      const here = location.hash;
+      setTimeout(() => { if (location.hash === here) route(); }, RECOVER_MS);
+    }
   } finally {
     main.removeAttribute("aria-busy");
     const heading = main.querySelector("h1");
@@ -58,8 +62,10 @@ async function start() {
     state.network = await api("/api/network");
   } catch (error) {
     showGlobal("error", error.message);
+    if (error instanceof NodeDown) setTimeout(start, RECOVER_MS);
     return;
   }
+  clear($("#global-message"));
   state.clockOffset = state.network.now - Math.floor(Date.now() / 1000);
   $("#network").textContent = `${state.network.name} · chain ${state.network.chain_id}${state.network.dev ? " · dev" : ""}`;
   const saved = sessionStorage.getItem("decai.account");

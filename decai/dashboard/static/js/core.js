@@ -25,6 +25,9 @@ export function duration(seconds) {
 export function chainNow() { return Math.floor(Date.now() / 1000) + state.clockOffset; }
 
 export class UserError extends Error {}
+// The node is not answering: the page tries again by itself (every RECOVER_MS) until it is back.
+export class NodeDown extends UserError {}
+export const RECOVER_MS = 2000;
 
 export async function api(path, body) {
   const options = body === undefined ? {} : { method: "POST", headers: { "Content-Type": "application/json", "X-Decai-Token": TOKEN }, body: JSON.stringify(body) };
@@ -35,6 +38,7 @@ export async function api(path, body) {
     throw new UserError("The dashboard server is not answering. Is `ape run dashboard` still running?");
   }
   const data = await response.json().catch(() => ({ error: `the server answered ${response.status}` }));
+  if (response.status === 503 && data && data.node_down) throw new NodeDown(data.error);
   if (!response.ok || (data && data.error)) throw new UserError(data.error || `the server answered ${response.status}`);
   return data;
 }

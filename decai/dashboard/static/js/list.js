@@ -1,10 +1,15 @@
 // The list of trainers, and adding one by address after the code check.
-import { $, state, api, esc, show, busy, done, mechanismTag, addressLink } from "./core.js";
+import { $, state, api, esc, short, show, busy, done, mechanismTag, addressLink } from "./core.js";
 import { hidden, nameOf, describe } from "./safety.js";
 
 export async function pageList(main) {
   const trainers = await api("/api/trainers");
   const cards = trainers.map((t) => {
+    if (t.missing) {
+      return `<article class="card trainer-card missing" data-address="${t.address}">
+      <h2>${esc(t.record || short(t.address))}</h2><p class="message error">${esc(t.missing)}</p>
+      <dl class="facts"><dt>Address</dt><dd class="mono">${t.address}</dd></dl></article>`;
+    }
     const href = t.mechanism === "market" ? `#/market/${t.address}` : `#/trainer/${t.address}`;
     const money = t.mechanism === "market"
       ? `<dt>Phase</dt><dd>${esc(t.phase)}</dd><dt>Stake</dt><dd>${esc(t.stake.eth)}</dd><dt>Bounty</dt><dd>${esc(t.bounty.eth)}</dd>`

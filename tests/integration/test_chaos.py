@@ -1,0 +1,321 @@
+"""The main flows under random faults, with fixed seeds, checked against the chain.
+
+Each flow runs through the fault proxy (`tests/helpers/faults.py`) with
+random transient faults (dropped connections, delays, 429 with Retry-After,
+5xx, timeouts after the node accepted a transaction, stale heads, pending
+transactions dropped) until at least FAULTS faults were injected. After it,
+invariants are checked against the node itself (no faults on that path):
+
+- no nonce used twice for one intent: each sender's transaction count grew
+  by exactly the number of transactions the flow meant to send;
+- every deposit accounted for: the contract holds the deposits added, less
+  what refunds and reports paid out, to the wei;
+- records and exports equal what the chain holds;
+- the SDK's view (contributions through the proxy) equals the chain's.
+
+`make test` runs a few faults per flow; `make chaos` sets
+DECAI_CHAOS_FAULTS=200. Each flow prints how many faults it survived, and
+test-artifacts/chaos/<flow>.json keeps the count by kind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from decai.chain.deploy import deploy_trainer, plan_deployment
+from decai.chain.export import reconstruct
+from decai.chain.faults import TRANSIENT_KINDS
+from decai.chain.node import rpc
+from decai.chain.records import load_records, stale_reason
+from decai.chain.resume import StageRecorder
+from decai.chain.trainer import Trainer
+from tests.helpers.chain import DAY, PARAMETERS, sparse_model
+from tests.helpers.data import chunk_model
+from tests.helpers.faults import faulty_network
+
+FAULTS = int(os.environ.get("DECAI_CHAOS_FAULTS", "4"))
+#: Chance that a request (a transaction sent) meets a fault: high for `make chaos`,
+#: low for the few faults of `make test`, which then stops after a round or two.
+RATE = 0.25 if FAULTS >= 50 else 0.05
+SEND_RATE = 0.4 if FAULTS >= 50 else 0.2
+KINDS = (*TRANSIENT_KINDS, "drop_pending")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "chaos"
+#: Rounds before a flow that meets too few faults is a failure (not an endless loop).
+MAX_ROUNDS = 40 + FAULTS * 2
+
+
+class Chaos:
+    """A flow's proxy and its accounts, with checks that read the node directly."""
+
+    def __init__(self, proxy, name: str):
+        from ape import accounts
+
+        self.proxy, self.name = proxy, name
+        self.owner, self.contributor, self.reporter, self.stranger = accounts.test_accounts[:4]
+
+    @property
+    def node(self) -> str:
+        return self.proxy.upstream
+
+    def faults_on(self) -> None:
+        self.proxy.set_rate(RATE, KINDS, SEND_RATE)
+
+    def faults_off(self) -> None:
+        self.proxy.set_rate(0.0)
+
+    def done(self) -> bool:
+        return self.proxy.total >= FAULTS
+
+    def nonce(self, account) -> int:
+        return int(rpc(self.node, "eth_getTransactionCount", account.address, "latest"), 16)
+
+    def balance(self, address: str) -> int:
+        return int(rpc(self.node, "eth_getBalance", address, "latest"), 16)
+
+    def logs(self, trainer, event: str, stop: int | None = None) -> list[dict]:
+        from eth_utils import keccak
+
+        topic = "0x" + keccak(text=getattr(trainer.contract, event).abi.selector).hex()
+        query = {"address": trainer.contract.address, "fromBlock": "0x0", "topics": [topic]}
+        if stop is not None:
+            query["toBlock"] = hex(stop)
+        return rpc(self.node, "eth_getLogs", query)
+
+    def advance(self, seconds: int) -> None:
+        rpc(self.node, "evm_increaseTime", seconds)
+        rpc(self.node, "evm_mine")
+
+    def report(self) -> dict:
+        stats = self.proxy.stats()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS / f"{self.name}.json").write_text(json.dumps(stats, indent=1, sort_keys=True) + "\n")
+        print(
+            f"\nchaos {self.name}: survived {stats['total']} faults in {stats['requests']} requests {stats['injected']}"
+        )
+        return stats
+
+    def check_deposits(self, trainer) -> None:
+        """The contract's balance is every deposit added, less every payout, to the wei."""
+        added = sum(trainer.contribution_from_event(log).deposit for log in self._decoded(trainer))
+        paid = sum(self._amount(log) for event in ("Refund", "Report") for log in self.logs(trainer, event))
+        assert self.balance(trainer.contract.address) == added - paid
+
+    def check_views(self, trainer) -> None:
+        """The SDK's contributions (through the proxy) equal the node's AddData events."""
+        on_chain = {(int(log["blockNumber"], 16), log["transactionHash"]) for log in self.logs(trainer, "AddData")}
+        seen = {(c.block_number, c.transaction_hash) for c in trainer.contributions(start_block=0)}
+        assert seen == on_chain
+
+    def _decoded(self, trainer):
+        from ape import chain
+
+        abi = trainer.contract.AddData.abi
+        return list(chain.provider.network.ecosystem.decode_logs(self.logs(trainer, "AddData"), abi))
+
+    @staticmethod
+    def _amount(log: dict) -> int:
+        return int(log["data"][2:][-64:], 16)  # the last word of the data: the amount paid
+
+
+@pytest.fixture(params=[11], ids=lambda seed: f"seed{seed}")
+def chaos(request):
+    name = request.node.originalname.removeprefix("test_chaos__").split("__")[0]
+    with faulty_network(seed=request.param) as proxy:
+        yield Chaos(proxy, name)
+
+
+def _trainer(chaos: Chaos) -> Trainer:
+    return Trainer(deploy_trainer(sparse_model(200), PARAMETERS, chaos.owner, progress=False).contract)
+
+
+def test_chaos__deploy__every_chunked_deploy_once_and_recorded(chaos, tmp_path, monkeypatch):
+    from ape import chain
+
+    monkeypatch.setenv("DECAI_DEPLOYMENTS", str(tmp_path))
+    model = chunk_model(700)
+    plan = plan_deployment(model, PARAMETERS, chaos.owner, max_gas_per_tx=3_000_000)
+    assert len(plan.transactions) >= 3
+    chaos.faults_on()
+    for round_ in range(MAX_ROUNDS):
+        if chaos.done():
+            break
+        before = chaos.nonce(chaos.owner)
+        recorder = StageRecorder(f"m{round_}", model, PARAMETERS, chaos.owner, chain.provider, 0)
+        deployment = deploy_trainer(model, PARAMETERS, chaos.owner, plan=plan, progress=False, on_stage=recorder)
+        recorder.save(recorder.full(deployment))
+        assert chaos.nonce(chaos.owner) == before + len(plan.transactions)
+        contract = deployment.contract
+        assert contract.setup_finished()
+        assert [int(w) for w in contract.parameter_words(0, len(plan.words))] == plan.words
+    chaos.faults_off()
+    assert chaos.done()
+    for name, record in load_records("ethereum", "local").items():
+        assert "status" not in record and stale_reason(record, chain.provider) is None, name
+    chaos.report()
+
+
+def test_chaos__add__one_deposit_per_intended_addition(chaos):
+    trainer = _trainer(chaos)
+    before = chaos.nonce(chaos.contributor)
+    chaos.faults_on()
+    intended = 0
+    while not chaos.done() and intended < MAX_ROUNDS:
+        sample = sorted({intended % 200, (intended * 7 + 3) % 200})
+        trainer.add_data(sample, intended % 2, sender=chaos.contributor)
+        intended += 1
+    chaos.faults_off()
+    assert chaos.done()
+    assert chaos.nonce(chaos.contributor) == before + intended
+    assert len(chaos.logs(trainer, "AddData")) == intended
+    chaos.check_deposits(trainer)
+    chaos.check_views(trainer)
+    chaos.report()
+
+
+def _added(chaos: Chaos, trainer: Trainer, features: range, label: int, sender) -> list:
+    """One contribution per feature index, sent without faults."""
+    chaos.faults_off()
+    return [trainer.add_data([feature % 200], label, sender=sender) for feature in features]
+
+
+def test_chaos__refund__each_refund_paid_once(chaos):
+    trainer = _trainer(chaos)
+    refunded = 0
+    while not chaos.done() and refunded < MAX_ROUNDS:
+        batch = _added(chaos, trainer, range(5), 1, chaos.contributor)
+        chaos.advance(DAY + 1)
+        before = chaos.nonce(chaos.contributor)
+        chaos.faults_on()
+        for contribution in batch:
+            assert trainer.refund(contribution, sender=chaos.contributor) == contribution.deposit
+            refunded += 1
+        assert chaos.nonce(chaos.contributor) == before + len(batch)
+    chaos.faults_off()
+    assert chaos.done()
+    assert len(chaos.logs(trainer, "Refund")) == refunded
+    assert chaos.balance(trainer.contract.address) == 0
+    chaos.check_deposits(trainer)
+    chaos.check_views(trainer)
+    chaos.report()
+
+
+def test_chaos__report__each_report_paid_once(chaos):
+    trainer = _trainer(chaos)
+    reported = 0
+    while not chaos.done() and reported < MAX_ROUNDS:
+        # The model predicts 1 for every feature at first; a bad contribution lowers only its own
+        # feature's weight, so the reporter's good ones use features the bad ones never touch.
+        good = _added(chaos, trainer, range(150 + reported % 50, 151 + reported % 50), 1, chaos.reporter)[0]
+        bad = _added(chaos, trainer, range(reported % 140, reported % 140 + 4), 0, chaos.contributor)
+        chaos.advance(DAY + 1)
+        trainer.refund(good, sender=chaos.reporter)  # the reporter's standing: a good contribution refunded
+        before = chaos.nonce(chaos.reporter)
+        chaos.faults_on()
+        for contribution in bad:
+            assert trainer.report(contribution, sender=chaos.reporter) > 0
+            reported += 1
+        assert chaos.nonce(chaos.reporter) == before + len(bad)
+    chaos.faults_off()
+    assert chaos.done()
+    assert len(chaos.logs(trainer, "Report")) == reported
+    chaos.check_deposits(trainer)
+    chaos.check_views(trainer)
+    chaos.report()
+
+
+def test_chaos__export__equals_the_chain(chaos):
+    trainer = _trainer(chaos)
+    _added(chaos, trainer, range(12), 1, chaos.contributor)
+    chaos.faults_on()
+    exports = 0
+    while not chaos.done() and exports < MAX_ROUNDS:
+        dataset = reconstruct(trainer, start_block=0, page_size=3, progress=False)
+        on_chain = {
+            (int(log["blockNumber"], 16), log["blockHash"])
+            for log in chaos.logs(trainer, "AddData", dataset.stop_block)
+        }
+        assert {(row["block_number"], row["block_hash"]) for row in dataset.rows} == on_chain
+        exports += 1
+    chaos.faults_off()
+    assert chaos.done()
+    chaos.check_views(trainer)
+    chaos.report()
+
+
+def test_chaos__market__commit_to_payout_every_wei_paid_once(chaos):
+    from decai.units import HOUR
+    from tests.helpers.market import BOUNTY, STAKE, contribute, deploy_market, make_portions
+
+    provider, contributors, keeper = chaos.owner, [chaos.contributor, chaos.reporter], chaos.stranger
+    markets = 0
+    while not chaos.done() and markets < MAX_ROUNDS:
+        chaos.faults_off()
+        market = deploy_market(provider)
+        portions = make_portions(seed=markets + 1)
+        chaos.faults_on()
+        before = {account.address: chaos.nonce(account) for account in (provider, *contributors, keeper)}
+        market.commit(portions, BOUNTY, sender=provider)
+        rpc(chaos.node, "evm_mine")
+        market.reveal_first(portions, sender=provider)
+        made = contribute(market, contributors, 4, seed=markets + 7)
+        chaos.advance(HOUR)
+        market.end_participation(sender=provider)
+        market.reveal_rest(portions, sender=provider)
+        market.keep(sender=keeper)
+        assert market.phase == "finished"
+        c = market.contract
+        owed = {account.address: int(c.owed(account.address)) for account in (provider, *contributors)}
+        paid = {address: market.withdraw(sender=_account(address)) for address, amount in owed.items() if amount}
+        chaos.faults_off()
+        # every wei committed and staked paid out once, and nothing left behind
+        assert paid == {address: amount for address, amount in owed.items() if amount}
+        assert sum(paid.values()) == BOUNTY + STAKE * len(made)
+        assert chaos.balance(market.address) == 0 and int(c.total_owed()) == 0
+        # each sender's transactions: exactly the intents (keeper: its processing steps, counted by the chain)
+        # provider: commit, draw, reveal_first, end_participation, the other reveals, withdraw
+        provider_intents = 4 + (len(portions) - 1) + (1 if owed[provider.address] else 0)
+        assert chaos.nonce(provider) - before[provider.address] == provider_intents
+        for account in contributors:
+            intents = sum(1 for m in made if m.author == account.address) + (1 if owed[account.address] else 0)
+            assert chaos.nonce(account) - before[account.address] == intents
+        assert [m.author for m in market.contributions()] == [m.author for m in made]
+        markets += 1
+    assert chaos.done()
+    chaos.report()
+
+
+def _account(address: str):
+    from ape import accounts
+
+    return next(account for account in accounts.test_accounts if account.address == address)
+
+
+def test_chaos__simulation__same_run_to_the_wei_as_without_faults(tmp_path):
+    """The simulation on the chain backend (SDK transport: every send through
+    decai.chain.transact) under faults gives the very run it gives without."""
+    from ape import accounts, chain
+
+    from decai.simulation.runner import run_experiment
+    from tests.helpers.faults import SIMULATION_START, chaos_config
+
+    settings = chaos_config(tmp_path, hours=3 if FAULTS < 50 else 12)
+    clock = ("--timestamp", str(SIMULATION_START))
+    with faulty_network(anvil_args=clock) as proxy:
+        calm = run_experiment(settings, accounts=accounts.test_accounts, chain=chain)
+        assert proxy.total == 0
+    with faulty_network(seed=11, anvil_args=clock) as proxy:
+        chaos = Chaos(proxy, "simulation")
+        # The simulation schedules its agents by the chain's clock: a stale head would change
+        # the schedule itself (a different run, not a wrong one), so this flow meets every
+        # fault but that one.
+        proxy.set_rate(RATE, tuple(kind for kind in KINDS if kind != "stale_head"), SEND_RATE)
+        stormy = run_experiment(settings, accounts=accounts.test_accounts, chain=chain)
+        chaos.faults_off()
+        assert (stormy.transactions, stormy.series, stormy.agents) == (calm.transactions, calm.series, calm.agents)
+        assert sum(calm.transactions.values()) > 15
+        chaos.report()
+    assert chaos.done()

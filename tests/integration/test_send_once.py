@@ -1,0 +1,149 @@
+"""Sends happen once and reads survive a flaky endpoint (decai.chain.transact,
+decai.chain.retry), against the fault proxy."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from decai.chain.deploy import deploy_trainer
+from decai.chain.node import rpc
+from decai.chain.trainer import Trainer
+from decai.errors import NodeUnavailable
+from tests.helpers.chain import PARAMETERS, sparse_model
+from tests.helpers.faults import faulty_network
+
+
+@pytest.fixture
+def flaky():
+    with faulty_network(seed=1) as proxy:
+        from ape import accounts
+
+        owner, contributor = accounts.test_accounts[0], accounts.test_accounts[1]
+        trainer = Trainer(deploy_trainer(sparse_model(50), PARAMETERS, owner, progress=False).contract)
+        yield proxy, trainer, contributor
+
+
+def added_events(proxy, trainer) -> list[dict]:
+    """AddData logs straight from the node (no faults)."""
+    from eth_utils import keccak
+
+    topic = "0x" + keccak(text=trainer.contract.AddData.abi.selector).hex()
+    query = {"address": trainer.contract.address, "fromBlock": "0x0", "topics": [topic]}
+    return rpc(proxy.upstream, "eth_getLogs", query)
+
+
+def test_add_data__timeout_after_node_accepted__one_deposit(flaky):
+    proxy, trainer, contributor = flaky
+    before = int(rpc(proxy.upstream, "eth_getBalance", contributor.address, "latest"), 16)
+    nonce = int(rpc(proxy.upstream, "eth_getTransactionCount", contributor.address, "latest"), 16)
+    proxy.add("timeout_after_send")
+    contribution = trainer.add_data([1, 2, 3], 1, sender=contributor)
+    assert proxy.injected["timeout_after_send"] == 1
+    # one transaction, one event, one deposit
+    assert int(rpc(proxy.upstream, "eth_getTransactionCount", contributor.address, "latest"), 16) == nonce + 1
+    assert len(added_events(proxy, trainer)) == 1
+    after = int(rpc(proxy.upstream, "eth_getBalance", contributor.address, "latest"), 16)
+    receipt = rpc(proxy.upstream, "eth_getTransactionReceipt", contribution.transaction_hash)
+    fee = int(receipt["gasUsed"], 16) * int(receipt["effectiveGasPrice"], 16)
+    assert before - after == contribution.deposit + fee
+    assert int(rpc(proxy.upstream, "eth_getBalance", trainer.contract.address, "latest"), 16) == contribution.deposit
+
+
+def test_add_data__dropped_from_the_pool__same_transaction_again(flaky):
+    proxy, trainer, contributor = flaky
+    nonce = int(rpc(proxy.upstream, "eth_getTransactionCount", contributor.address, "latest"), 16)
+    proxy.add("drop_pending")
+    contribution = trainer.add_data([4, 5], 1, sender=contributor)
+    assert proxy.injected["drop_pending"] == 1
+    assert int(rpc(proxy.upstream, "eth_getTransactionCount", contributor.address, "latest"), 16) == nonce + 1
+    assert int(rpc(proxy.upstream, "eth_getBalance", trainer.contract.address, "latest"), 16) == contribution.deposit
+
+
+def test_add_data__send_refused_by_5xx__sent_once_after_lookup(flaky):
+    proxy, trainer, contributor = flaky
+    proxy.add("server_error", method="eth_sendRawTransaction")
+    contribution = trainer.add_data([6], 1, sender=contributor)
+    assert proxy.injected["server_error"] == 1
+    assert len(added_events(proxy, trainer)) == 1
+    assert int(rpc(proxy.upstream, "eth_getBalance", trainer.contract.address, "latest"), 16) == contribution.deposit
+
+
+def test_reads__429_with_retry_after__waited_and_answered(flaky):
+    proxy, trainer, _ = flaky
+    proxy.add("rate_limit", method="eth_call", retry_after_s=0.5, times=2)
+    started = time.monotonic()
+    assert trainer.predict([1, 2]) == 1
+    assert time.monotonic() - started >= 1.0  # both pauses asked for were honoured
+    assert proxy.injected["rate_limit"] == 2
+
+
+def test_reads__drops_and_5xx__retried(flaky):
+    proxy, trainer, _ = flaky
+    proxy.add("drop", method="eth_call")
+    proxy.add("server_error", method="eth_call")
+    assert trainer.predict([1, 2]) == 1
+    assert proxy.total == 2
+
+
+def test_reads__endpoint_keeps_failing__one_sentence_naming_it(flaky):
+    proxy, trainer, _ = flaky
+    proxy.add("server_error", method="eth_call", times=0, status=503)
+    from ape.exceptions import VirtualMachineError
+
+    # Ape wraps any failure of eth_call in its VirtualMachineError; the sentence is ours.
+    with pytest.raises((NodeUnavailable, VirtualMachineError)) as raised:
+        trainer.contract.num_classes()
+    message = str(raised.value)
+    assert message.startswith(f"the node at {proxy.url} did not answer eth_call after 8 tries in ")
+    assert message.endswith("(last: HTTP 503 Service Unavailable)") and "\n" not in message
+
+
+def test_dashboard_send__timeout_after_node_accepted__one_transaction(flaky):
+    from decai.dashboard.service import Service
+
+    proxy, trainer, contributor = flaky
+    service = Service()
+    prepared = service.prepare(
+        trainer.address, {"action": "add", "from": contributor.address, "input": "1, 2, 3", "label": "positive"}
+    )
+    nonce = int(rpc(proxy.upstream, "eth_getTransactionCount", contributor.address, "latest"), 16)
+    proxy.add("timeout_after_send", method="eth_sendRawTransaction")
+    tx_hash = service.send_dev(prepared["tx"])
+    assert proxy.injected["timeout_after_send"] == 1
+    assert int(rpc(proxy.upstream, "eth_getTransactionCount", contributor.address, "latest"), 16) == nonce + 1
+    assert rpc(proxy.upstream, "eth_getTransactionReceipt", tx_hash)["status"] == "0x1"
+    assert len(added_events(proxy, trainer)) == 1
+
+
+@pytest.mark.parametrize("fault", ["drop_pending", "server_error"])
+def test_dashboard_send__dropped_or_refused_by_5xx__the_same_transaction_once(flaky, fault):
+    from decai.dashboard.service import Service
+
+    proxy, trainer, contributor = flaky
+    service = Service()
+    prepared = service.prepare(
+        trainer.address, {"action": "add", "from": contributor.address, "input": "4, 5", "label": "positive"}
+    )
+    nonce = int(rpc(proxy.upstream, "eth_getTransactionCount", contributor.address, "latest"), 16)
+    proxy.add(fault, method="eth_sendRawTransaction")
+    tx_hash = service.send_dev(prepared["tx"])
+    assert proxy.injected[fault] == 1
+    # mined before the server answers, under the nonce fixed before signing
+    mined = rpc(proxy.upstream, "eth_getTransactionByHash", tx_hash)
+    assert (int(mined["nonce"], 16), mined["blockNumber"] is not None) == (nonce, True)
+    assert int(rpc(proxy.upstream, "eth_getTransactionCount", contributor.address, "latest"), 16) == nonce + 1
+    assert len(added_events(proxy, trainer)) == 1
+
+
+def test_refund__lagging_node_shows_the_clock_before_the_wait__contract_decides(flaky):
+    proxy, trainer, contributor = flaky
+    contribution = trainer.add_data([7], 1, sender=contributor)
+    rpc(proxy.upstream, "evm_increaseTime", 86_400 + 1)
+    rpc(proxy.upstream, "evm_mine")
+    # from now on every block read is one block behind: its time is before the refund wait ended
+    proxy.add("stale_head", method="eth_getBlockByNumber", depth=1, times=0)
+    assert trainer.pending_time() < contribution.added_time + 86_400
+    assert trainer.refund(contribution, sender=contributor) == contribution.deposit
+    assert int(rpc(proxy.upstream, "eth_getBalance", trainer.contract.address, "latest"), 16) == 0
