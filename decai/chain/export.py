@@ -66,6 +66,7 @@ from decai.chain.export_events import (  # noqa: F401 - iterate_pages: the expor
     iterate_pages,
     read_settled,
 )
+from decai.core.contributions import Contribution
 from decai.errors import DecaiError
 
 COLUMNS = [
