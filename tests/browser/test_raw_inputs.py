@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -142,7 +143,13 @@ def test_waiting_for_the_block_on_a_local_chain__no_explorer_link(page, dashboar
     rpc(dashboard.node_url, "evm_setAutomine", False)
     try:
         page.click("#add-form button")
-        expect(page.locator("#add-message")).to_contain_text("waiting for the receipt")
+        # A dev account's send is signed once by the node and confirmed by the server before it answers,
+        # so the page says "sending…" while the transaction waits in the node's pool for its block.
+        expect(page.locator("#add-message")).to_contain_text("sending…")
+        deadline = time.monotonic() + 30
+        while int(rpc(dashboard.node_url, "txpool_status")["pending"], 16) == 0:
+            assert time.monotonic() < deadline, "the addition never reached the node's pool"
+            time.sleep(0.1)
         expect(page.locator("#add-message a")).to_have_count(0)
         rpc(dashboard.node_url, "evm_mine")
     finally:
