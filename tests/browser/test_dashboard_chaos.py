@@ -22,11 +22,10 @@ from playwright.sync_api import expect
 from decai.chain.faults import FaultProxy
 from decai.chain.node import Anvil, rpc
 from tests.browser.test_dashboard import GOOD_TEXT, reviews, show, use_account
+from tests.browser.test_dashboard_recovery import EXCEPTION_MARKS, ProxiedNode
 from tests.helpers.chain import advance_node_time
 from tests.integration.test_chaos import ARTIFACTS, FAULTS, KINDS, MAX_ROUNDS, RATE, SEND_RATE
 
-#: What an exception's text looks like on a page.
-EXCEPTION_MARKS = ("Error:", "Traceback", "HTTPConnectionPool", "Max retries", "Exception")
 #: Additions (then refunds) per round.
 PER_ROUND = 2
 #: Sends whose answer the proxy loses after the node took them (timeout_after_send) before the flow ends.
@@ -35,17 +34,11 @@ LOST_SENDS = max(1, FAULTS // 50)
 ACTION_MS = 120_000
 
 
-class _Node:
-    def __init__(self, proxy: FaultProxy):
-        self.proxy = proxy
-        self.url = proxy.url
-
-
 @pytest.fixture(scope="module")
 def node():
     """The dashboard's node: an anvil behind the fault proxy (overrides conftest's)."""
     with Anvil() as anvil, FaultProxy(anvil.url, seed=11) as proxy:
-        yield _Node(proxy)
+        yield ProxiedNode(proxy)
 
 
 def _finished(page, box: str) -> str:

@@ -19,7 +19,9 @@ from decai.chain.node import Anvil, rpc
 EXCEPTION_MARKS = ("Error:", "Traceback", "HTTPConnectionPool", "Max retries", "Exception")
 
 
-class _Node:
+class ProxiedNode:
+    """An anvil reached through a fault proxy, as the dashboard fixtures expect a node."""
+
     def __init__(self, proxy: FaultProxy):
         self.proxy = proxy
         self.url = proxy.url
@@ -29,7 +31,7 @@ class _Node:
 def node():
     """The dashboard's node: an anvil behind the fault proxy (overrides conftest's)."""
     with Anvil() as anvil, FaultProxy(anvil.url) as proxy:
-        yield _Node(proxy)
+        yield ProxiedNode(proxy)
 
 
 def wait_ready(page) -> None:
