@@ -32,7 +32,7 @@ from decai.units import to_hex
 
 # Bounds of contracts/lib/prediction_market.vy and sparse_market.vy beyond the
 # test set's (those are in decai.market.encoding).
-MAX_CONTRIBUTIONS = 512
+MAX_CONTRIBUTIONS = 4096
 MAX_ROUNDS = 2**64
 MAX_STAKE = 2**128
 MAX_PROCESS_STEPS = 4096

@@ -65,8 +65,13 @@ MAX_PORTIONS: constant(uint256) = 16
 # @dev Most samples in the evaluated test set (one bit per sample in a word).
 MAX_TEST_SAMPLES: constant(uint256) = 256
 
-# @dev Most contributions one market accepts.
-MAX_CONTRIBUTIONS: constant(uint256) = 512
+# @dev Most contributions one market accepts. Large on purpose: a party that
+#      wants to shut others out must buy every slot, at least one unit
+#      (stake / M) and one model update (~120,000 gas) each, so 4096 slots
+#      cost it at least 16 stakes and about 490 million gas (docs/MARKET.md,
+#      "Slots"). Processing stays linear (2T + 1 reward visits, one replay
+#      and one leave-out step per contribution), in bounded calls.
+MAX_CONTRIBUTIONS: constant(uint256) = 4096
 
 # @dev Most rounds a bounty may buy (bounty // stake), so that balances fit
 #      their 80-bit field: M * (1 + rounds) < 2**8 * 2**65 < 2**80.

@@ -590,7 +590,7 @@ def _replay(
                     mask ^= low
             dirty |= touched
             # Add this update's shifts to its author's: +hits (label 1) or
-            # -hits (label 0), in int32 lanes (|shift| <= 512 * 128 < 2**31).
+            # -hits (label 0), in int32 lanes (|shift| <= 4096 * 128 < 2**31).
             author: address = convert(word & market._AUTHOR_MASK, address)
             for _: uint256 in range(market.MAX_TEST_SAMPLES):
                 if touched == 0:

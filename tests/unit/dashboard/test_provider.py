@@ -42,7 +42,7 @@ def test_market_form__good_values__the_cli_parameters():
         ("stake", "0", "“Stake per contribution” must be between 1 and"),
         ("stake", "lots", "“Stake per contribution”: bad amount 'lots'"),
         ("min_contributions", "ten", "“Or after this many contributions”: 'ten' is not a whole number"),
-        ("min_contributions", "600", "“Or after this many contributions” must lie between 0 and 512"),
+        ("min_contributions", "5000", "“Or after this many contributions” must lie between 0 and 4096"),
         ("reveal_window", "0", "“Time to reveal the first portion” and “Time to reveal the rest” must be positive"),
     ],
 )

@@ -6,8 +6,9 @@
   the undos after;
 - the appended attack a search over attack sequences finds best, on the
   revealed test set;
-- slot hoarding: one account fills slots with ordinary samples, each with
-  the label the live model does not predict.
+- slot hoarding: one account (or six) fills slots with ordinary samples,
+  each with the label the live model does not predict; an honest
+  contributor still gets in after the 512 slots that once were all.
 """
 
 from __future__ import annotations
@@ -229,3 +230,43 @@ def test_slot_hoarding__never_pays_whatever_the_draw(accounts, provider, chain):
                 assert owed <= made * (STAKE - STAKE // len(samples))
         finally:
             chain.restore(snapshot)
+
+
+def test_slot_hoarding__old_limit_filled_by_sybils__honest_contributor_still_gets_in(accounts, provider, chain):
+    """Lock-out. Six addresses of one party buy 512 slots (everything the
+    market once had) with ordinary samples, each labelled against the live
+    model. An honest contributor still gets in afterwards; the party gets
+    back less than it staked, at least one unit per slot; and what it would
+    take to buy every slot is measured from the gas it paid per slot."""
+    from decai.market.client import MAX_CONTRIBUTIONS
+
+    market, portions = open_large_market(provider, chain, 4)
+    c = market.contract
+    sybils, rng = [accounts[k] for k in (3, 5, 6, 7, 8, 9)], random.Random(4)
+    contribute(market, [accounts[1], accounts[2]], 6, seed=4)
+    gas, made = [], 0
+    while made < 512:
+        x = random_sample(rng)
+        label = 1 - int(c.predict(x))
+        receipt = c.add_data(x, label, sender=sybils[made % len(sybils)], value=STAKE)
+        gas.append(int(receipt.gas_used))
+        made += 1
+    assert c.num_contributions() == 6 + 512 < MAX_CONTRIBUTIONS
+    honest = contribute(market, [accounts[2]], 1, seed=5)
+    assert honest[0].author == accounts[2].address and c.num_contributions() == 6 + 512 + 1
+    samples, _ = finish(market, portions, provider, accounts[4], chain)
+    m = len(samples)
+    paid = sum(int(c.owed(s)) for s in sybils)
+    gains = [int(c.account(s)[1]) for s in sybils]
+    # The party as a whole: at most R units per error its accounts' updates
+    # still remove from h_T, and back less than staked at least one unit per
+    # slot when they remove none.
+    assert paid <= made * STAKE + ROUNDS * sum(max(0, g) for g in gains) * STAKE // m
+    if sum(max(0, g) for g in gains) == 0:
+        assert paid <= made * (STAKE - STAKE // m)
+    assert paid < made * STAKE
+    # Buying every slot: at least one unit and one model update's gas each.
+    per_slot = min(gas)
+    assert per_slot > 50_000
+    assert MAX_CONTRIBUTIONS * per_slot > 200_000_000
+    assert MAX_CONTRIBUTIONS * (STAKE // 256) >= 16 * STAKE

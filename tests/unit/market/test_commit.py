@@ -4,7 +4,7 @@ import ape
 import pytest
 
 from decai.chain.deploy import deploy_trainer
-from decai.market.client import MAX_ROUNDS, Market, MarketParameters
+from decai.market.client import MAX_CONTRIBUTIONS, MAX_ROUNDS, Market, MarketParameters
 from tests.helpers.market import BOUNTY, PARAMETERS, STAKE, initial_model
 
 
@@ -89,7 +89,7 @@ def test_commit__too_many_rounds__reverts(provider, portions):
         ("stake", 2**128 + 1, "prediction_market: stake too large"),
         ("max_duration_s", 0, "prediction_market: participation needs a deadline"),
         ("min_duration_s", 10**9, "prediction_market: minimum duration exceeds the deadline"),
-        ("min_contributions", 513, "prediction_market: minimum contributions too large"),
+        ("min_contributions", MAX_CONTRIBUTIONS + 1, "prediction_market: minimum contributions too large"),
         ("commit_window_s", 0, "prediction_market: commit window must be positive"),
         ("reveal_window_s", 0, "prediction_market: reveal window must be positive"),
     ],
