@@ -244,12 +244,22 @@ def test_slot_hoarding__old_limit_filled_by_sybils__honest_contributor_still_get
     c = market.contract
     sybils, rng = [accounts[k] for k in (3, 5, 6, 7, 8, 9)], random.Random(4)
     contribute(market, [accounts[1], accounts[2]], 6, seed=4)
+    # Plain node sends (the dev accounts are unlocked), each labelled
+    # against the live model after the previous one was mined: the same
+    # transactions as through Ape, without its per-receipt tracing.
+    web3 = chain.provider.web3
     gas, made = [], 0
     while made < 512:
         x = random_sample(rng)
         label = 1 - int(c.predict(x))
-        receipt = c.add_data(x, label, sender=sybils[made % len(sybils)], value=STAKE)
-        gas.append(int(receipt.gas_used))
+        data = "0x" + bytes(c.add_data.encode_input(x, label)).hex()
+        sender = sybils[made % len(sybils)].address
+        tx_hash = web3.eth.send_transaction(
+            {"from": sender, "to": c.address, "data": data, "value": STAKE, "gas": 3_000_000}
+        )
+        receipt = web3.eth.wait_for_transaction_receipt(tx_hash)
+        assert receipt["status"] == 1
+        gas.append(int(receipt["gasUsed"]))
         made += 1
     assert c.num_contributions() == 6 + 512 < MAX_CONTRIBUTIONS
     honest = contribute(market, [accounts[2]], 1, seed=5)
