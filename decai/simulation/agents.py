@@ -17,7 +17,7 @@ the any-address wait. Honest agents cannot tell an adversary's mistakes
 from anyone else's: they take from every contribution the model rejects.
 
 The contract, not the agent, sets the deposit
-(`cost_weight * 3600 / isqrt(seconds since the last update)`), so an
+(`cost_weight * 3600 / sqrt(seconds on its price clock)`), so an
 agent's deposit parameter is the most it will pay for one addition (drawn
 per addition from a normal distribution). When the price is higher it
 waits until the price falls to what it will pay; when its balance does not
@@ -41,7 +41,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from decai.core.mechanisms import DEPOSIT_SCALE_S, DepositParameters, PointsParameters
+from decai.core.mechanisms import DEPOSIT_SCALE_S, ROOT_SCALE, DepositParameters, PointsParameters
 from decai.errors import DecaiError
 from decai.units import DAY, HOUR, MINUTE
 
@@ -201,16 +201,17 @@ def affordable_at(parameters: DepositParameters, last_update_time: int, willing:
     """The first time at which the deposit is at most `willing`, if nobody
     else adds data meanwhile (None: never, i.e. it will not pay anything).
 
-    deposit = A // isqrt(dt) with A = cost_weight * 3600, and A // s <= W
-    exactly when s >= A // (W + 1) + 1; isqrt(dt) >= s when dt >= s**2.
+    deposit = ceil(A * R / r) with A = cost_weight * 3600, R = 10**9 and
+    r = isqrt(dt * R**2); ceil(A * R / r) <= W exactly when r >= s with
+    s = ceil(A * R / W), and isqrt(dt * R**2) >= s when dt >= ceil(s**2 / R**2).
     """
     if getattr(parameters, "cost_weight", 0) == 0:  # points, or free deposits
         return last_update_time
     if willing <= 0:
         return None
-    scale = parameters.cost_weight * DEPOSIT_SCALE_S
-    root = scale // (willing + 1) + 1
-    return last_update_time + root * root
+    scale = parameters.cost_weight * DEPOSIT_SCALE_S * ROOT_SCALE
+    root = -(-scale // willing)
+    return last_update_time + -(-(root * root) // (ROOT_SCALE * ROOT_SCALE))
 
 
 class Agent:
