@@ -311,5 +311,8 @@ class PointsLedger:
         if self._stats(reporter).points < self._stats(record["author"]).points:
             raise Rejected("points: reporter has fewer points than the author")
         record["settled"] = "bad"
+        # A report spends one of the reporter's points.
+        self._stats(reporter).points -= 1
+        self.total_good -= 1
         self._stats(reporter).reports_made += 1
         self._stats(record["author"]).reported += 1

@@ -25,8 +25,9 @@ cover the price and a gas reserve, it waits for its next turn.
 
 Under the points mechanism nothing is paid: adding is free, a refund
 claims a point for an own contribution the model agrees with, a report
-marks someone else's contribution the model disagrees with as bad (once
-the reporter has a point), and each contribution is settled once, one way
+marks someone else's contribution the model disagrees with as bad and
+spends one of the reporter's points (it needs at least one, and at least
+as many as the author has), and each contribution is settled once, one way
 or the other; there is nothing to sweep.
 
 Everything here is a pure decision over plain values: no chain, so the
@@ -295,7 +296,7 @@ class Agent:
         """What it claims now, refunds first (they count as good
         contributions, which give reports their share). Under the points
         mechanism a report needs at least as many points as the author has
-        (`points_of`: every agent's points now)."""
+        (`points_of`: every agent's points now) and spends one of them."""
         refunds: list[Claim] = []
         takes: list[Claim] = []
         good = good_contributions
@@ -332,11 +333,14 @@ class Agent:
                 takes.append(Claim(SWEEP, view.key))
             elif self.spec.reports and not own and view.prediction is not None and not agrees:
                 takes.append(Claim(REPORT, view.key))
-        takes += [
-            Claim(REPORT, view.key) for view in candidates if points_of is None or good >= points_of.get(view.author, 0)
-        ]
         if good == 0:
             takes = [claim for claim in takes if claim.kind == SWEEP]
+        for view in candidates:
+            # Each report spends one of the reporter's points, and needs at
+            # least as many as the author has.
+            if good > 0 and (points_of is None or good >= points_of.get(view.author, 0)):
+                takes.append(Claim(REPORT, view.key))
+                good -= 1
         return refunds + takes
 
 

@@ -271,6 +271,7 @@ class Simulation:
                     book.taken += amount
                     if self.points:
                         self.books[entry.author].reported += 1
+                        book.good -= 1  # a report spends one of the reporter's points
             if not entry.open:
                 self.open_keys.discard(claim.key)
 
