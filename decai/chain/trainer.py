@@ -389,8 +389,7 @@ class Trainer:
         good = self.good_contributions(reporter)
         if good == 0:
             return "you need at least one refunded (good) contribution before you can report"
-        # Reporters share half of the deposit (see decai.core.mechanisms.take_amounts).
-        if status.initial_deposit // 2 * good // int(self.contract.total_good_contributions()) == 0:
+        if status.initial_deposit * good // int(self.contract.total_good_contributions()) == 0:
             return "your share of this deposit rounds to 0 wei: nothing to take (sweeps take the rest later)"
         return None
 
