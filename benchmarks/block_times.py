@@ -1,7 +1,8 @@
 """Do fast blocks change the time-based deposit? A measurement.
 
-The deposit for an addition is cost_weight * 3600 / isqrt(seconds since the
-model last changed), at least one second (decai.core.mechanisms, which the
+The deposit for an addition is cost_weight * 3600 / sqrt(seconds on the
+price clock), at least one second; each addition moves the clock 7/10 of
+the way to its block's time (decai.core.mechanisms, which the
 parity tests hold equal to the contracts). A chain only offers the times of
 its blocks: every 12 s on Ethereum, every 2 s on Base and OP, several blocks
 a second on Arbitrum (whose block timestamps are whole seconds, so
@@ -24,7 +25,7 @@ import random
 import sys
 from pathlib import Path
 
-from decai.core.mechanisms import DepositParameters
+from decai.core.mechanisms import DepositParameters, advance_clock
 
 #: Seconds between blocks; 0.25: Arbitrum One.
 BLOCK_TIMES = {"ethereum": 12.0, "base / op": 2.0, "one second": 1.0, "arbitrum": 0.25}
@@ -39,15 +40,21 @@ def _block_timestamp(t: float, block_time: float) -> int:
 
 
 def flooding(block_time: float, parameters: DepositParameters) -> dict:
-    """One addition in every block for an hour. Blocks within one second share
-    its timestamp: the deposit is then the one for zero seconds, which the
-    contract counts as one."""
-    deposit = parameters.deposit(int(block_time), 0)
+    """One addition in every block for an hour, after a quiet hour. Blocks
+    within one second share its timestamp: the deposit is then the one for
+    zero seconds, which the contract counts as one. The price clock lags
+    the additions, so the deposit settles after the first few; the figure
+    is the hour's mean."""
     per_hour = int(3600 / block_time)
+    clock, total = 0, 0
+    for index in range(1, per_hour + 1):
+        now = 3600 + _block_timestamp(index * block_time, block_time)
+        total += parameters.deposit(now, clock)
+        clock = advance_clock(clock, now)
     return {
-        "deposit_per_addition_in_cost_weights": deposit // parameters.cost_weight,
+        "deposit_per_addition_in_cost_weights": total // per_hour // parameters.cost_weight,
         "additions_per_hour": per_hour,
-        "locked_per_hour_ether": deposit * per_hour / 10**18,
+        "locked_per_hour_ether": total / 10**18,
     }
 
 
@@ -59,7 +66,7 @@ def arrivals(block_time: float | None, mean_gap_s: float, parameters: DepositPar
         t += rng.expovariate(1 / mean_gap_s)
         now = int(t) if block_time is None else _block_timestamp(t, block_time)
         total += parameters.deposit(now, last)
-        last = now
+        last = advance_clock(last, now)
     return total / ARRIVALS / parameters.cost_weight
 
 

@@ -3,12 +3,14 @@
     ape run add_data --trainer spam-filter --data 3,17,256 --label 1 --account TEST::1
     ape run add_data --trainer bc --values "17.99,10.38,..." --label malignant --account TEST::1
 
-Sends the pending block's deposit plus a margin; the excess comes back at
+Sends twice the pending block's deposit (one addition by someone else
+just before raises the price at most 1.83 times); the excess comes back at
 once. The contract is asked first (a call on the pending block), so a
 deposit that is too small or data already added costs no transaction. If
-someone else's contribution raises the price first, the deposit is quoted
-again and the transaction resent; `--max-deposit` caps what is ever sent
-(above it: one line, nothing sent).
+someone else's contributions raise the price further, the deposit is quoted
+again and the transaction resent, never sending more than twice the first
+quote unless `--max-deposit` allows more (above the cap: one line, nothing
+sent).
 
 The raw input of --text or --values (the text, or the numbers as typed) is
 kept in the network's raw-input store, keyed by the transaction, so the data
@@ -41,14 +43,14 @@ from decai.errors import DecaiError
     "value",
     type=AmountType(),
     default=None,
-    help="Wei to send, e.g. 1e15 or 0.001ether (default: the current deposit plus 25%).",
+    help="Wei to send, e.g. 1e15 or 0.001ether (default: twice the current deposit; the excess comes back).",
 )
 @click.option(
     "--max-deposit",
     "max_deposit",
     type=AmountType(),
     default=None,
-    help="Most wei ever to send, e.g. 0.01ether; refuse if the price rises above it.",
+    help="Most wei ever to send, e.g. 0.01ether (default: twice the first quote); refuse if the price rises above it.",
 )
 def cli(provider, trainer, label, data, values, text, account, value, max_deposit):
     model = connect_trainer(trainer)

@@ -217,9 +217,9 @@ def add(
     value: int | None = None,
     max_deposit: int | None = None,
 ) -> Contribution:
-    """Add a labelled sample, sending the current deposit plus a margin (the excess comes back).
+    """Add a labelled sample, sending twice the current deposit (the excess comes back).
 
-    `label` is a class index or name. `max_deposit` (wei) caps what is sent
+    `label` is a class index or name. `max_deposit` (wei, default twice the quote) caps what is sent
     if the price rises first. Returns the contribution, which `refund` and
     `report` take later.
     """

@@ -24,8 +24,15 @@ from decai.models.base import MAX_SAMPLE_LENGTH
 from decai.units import human_duration, to_hex
 
 #: Share of the current deposit sent on top of it by default; someone else
-#: adding data in the same block raises the price, and the excess comes back.
-DEPOSIT_MARGIN = 0.25
+#: adding data just before raises the price (one addition at most 1.83
+#: times, see contracts/lib/mechanisms/deposit.vy), so sending twice the
+#: deposit always covers one front-runner. The excess comes back at once.
+#: (An integer, so that `deposit * DEPOSIT_MARGIN` stays exact in wei.)
+DEPOSIT_MARGIN = 1
+
+#: Without an explicit `max_deposit`, `add_data` never sends more than this
+#: many times its first quote, however often it quotes again.
+DEPOSIT_CAP_FACTOR = 2
 
 #: How many times `add_data` quotes the pending block again and resends
 #: after a refusal for an insufficient deposit (someone added just before).
@@ -225,16 +232,20 @@ class Trainer:
         on chain it is kept in the network's raw-input store, keyed by the
         transaction (decai.data.raw_inputs).
 
-        `value` defaults to the pending block's deposit plus DEPOSIT_MARGIN;
-        the contract sends back whatever exceeds the deposit it takes.
+        `value` defaults to the pending block's deposit plus DEPOSIT_MARGIN
+        (twice the deposit); the contract sends back whatever exceeds the
+        deposit it takes.
 
-        Someone else's contribution just before yours raises the price (up
-        to 60 times within a second of the last one). Without an explicit
-        `value`, a refusal for an insufficient deposit, whether the check
-        before sending or the mined transaction reports it, is met by
-        quoting the pending block again and resending, at most `retries`
-        more times. `max_deposit` (wei) caps what is ever sent: if the
-        quote exceeds it, DecaiError is raised and nothing is sent.
+        Someone else's contribution just before yours raises the price (one
+        addition at most 1.83 times, so the default value still covers it).
+        Without an explicit `value`, a refusal for an insufficient deposit,
+        whether the check before sending or the mined transaction reports
+        it, is met by quoting the pending block again and resending, at
+        most `retries` more times. What is ever sent is capped: by
+        `max_deposit` (wei) if given, else by DEPOSIT_CAP_FACTOR times the
+        first quote; if a quote exceeds the cap, DecaiError is raised and
+        nothing is sent. Paying more than twice the quote needs an explicit
+        `max_deposit`.
         """
         sample = self.check_sample(sample)
         if not 0 <= label < self.contract.num_classes():
@@ -245,17 +256,23 @@ class Trainer:
             from decai.data.raw_inputs import check_raw
 
             check_raw(self, raw, sample)
+        cap = max_deposit
         for attempt in range(retries + 1):
             send = value
             if send is None:
                 deposit = self.pending_deposit()
-                if max_deposit is not None and deposit > max_deposit:
+                if cap is None:  # the first quote sets the default cap
+                    cap = DEPOSIT_CAP_FACTOR * deposit
+                elif deposit > cap and max_deposit is None:
+                    raise DecaiError(
+                        f"the deposit is now {deposit} wei, above {cap} wei ({DEPOSIT_CAP_FACTOR} times the first"
+                        " quote); pass a larger max_deposit (--max-deposit) to pay more: nothing was sent"
+                    )
+                if deposit > cap:
                     raise DecaiError(
                         f"the deposit is now {deposit} wei, above your maximum of {max_deposit} wei: nothing was sent"
                     )
-                send = deposit + int(deposit * DEPOSIT_MARGIN)
-                if max_deposit is not None:
-                    send = min(send, max_deposit)
+                send = min(deposit + deposit * DEPOSIT_MARGIN, cap)
             elif max_deposit is not None and send > max_deposit:
                 raise DecaiError(f"value {send} wei is above your maximum of {max_deposit} wei: nothing was sent")
             try:

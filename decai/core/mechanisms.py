@@ -17,6 +17,16 @@ from decai.units import DAY
 
 DEPOSIT_SCALE_S = 3600
 MAX_DEPOSIT = 2**96 - 1
+# The square root of the elapsed time is taken to 9 decimals.
+ROOT_SCALE = 10**9
+# Each accepted contribution moves the price clock 7/10 of the way to now,
+# so one addition raises the price at most sqrt(10/3) = 1.83 times.
+CLOCK_STEP_TENTHS = 7
+
+
+def advance_clock(clock: int, now: int) -> int:
+    """The price clock after a contribution accepted at `now`."""
+    return clock + (now - clock) * CLOCK_STEP_TENTHS // 10
 
 
 @dataclass(frozen=True)
@@ -27,8 +37,9 @@ class DepositParameters:
     refund window must close strictly before anyone else may sweep, or the
     owner (or anyone) could take an honest deposit in the block its refund
     opens;
-    cost_weight in wei (the deposit is cost_weight * 3600 / isqrt(seconds
-    since the last update); one update per hour costs cost_weight * 60).
+    cost_weight in wei (the deposit is cost_weight * 3600 / sqrt(seconds on
+    the price clock), rounded up; one update per hour costs about
+    cost_weight * 60; each addition moves the clock 7/10 of the way to now).
     """
 
     refund_wait_s: int = DAY
@@ -56,10 +67,12 @@ class DepositParameters:
         return [self.refund_wait_s, self.owner_claim_wait_s, self.any_address_claim_wait_s, self.cost_weight]
 
     def deposit(self, now: int, last_update_time: int) -> int:
-        """The deposit `add_data` requires in a block with timestamp `now`."""
+        """The deposit `add_data` requires in a block with timestamp `now`
+        (`last_update_time` is the contract's price clock)."""
         if self.cost_weight == 0:
             return 0
-        return self.cost_weight * DEPOSIT_SCALE_S // isqrt(max(1, now - last_update_time))
+        root = isqrt(max(1, now - last_update_time) * ROOT_SCALE * ROOT_SCALE)
+        return -(-self.cost_weight * DEPOSIT_SCALE_S * ROOT_SCALE // root)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -117,7 +130,7 @@ class DepositLedger:
             raise Rejected("data_handler: data already added")
         if model_rejects:
             raise Rejected(model_rejects)
-        self.last_update_time = now
+        self.last_update_time = advance_clock(self.last_update_time, now)
         self.records[key] = _Record(author, now, deposit, deposit)
         self.deposited += deposit
         return deposit
@@ -298,5 +311,8 @@ class PointsLedger:
         if self._stats(reporter).points < self._stats(record["author"]).points:
             raise Rejected("points: reporter has fewer points than the author")
         record["settled"] = "bad"
+        # A report spends one of the reporter's points.
+        self._stats(reporter).points -= 1
+        self.total_good -= 1
         self._stats(reporter).reports_made += 1
         self._stats(record["author"]).reported += 1

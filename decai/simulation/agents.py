@@ -17,7 +17,7 @@ the any-address wait. Honest agents cannot tell an adversary's mistakes
 from anyone else's: they take from every contribution the model rejects.
 
 The contract, not the agent, sets the deposit
-(`cost_weight * 3600 / isqrt(seconds since the last update)`), so an
+(`cost_weight * 3600 / sqrt(seconds on its price clock)`), so an
 agent's deposit parameter is the most it will pay for one addition (drawn
 per addition from a normal distribution). When the price is higher it
 waits until the price falls to what it will pay; when its balance does not
@@ -25,8 +25,9 @@ cover the price and a gas reserve, it waits for its next turn.
 
 Under the points mechanism nothing is paid: adding is free, a refund
 claims a point for an own contribution the model agrees with, a report
-marks someone else's contribution the model disagrees with as bad (once
-the reporter has a point), and each contribution is settled once, one way
+marks someone else's contribution the model disagrees with as bad and
+spends one of the reporter's points (it needs at least one, and at least
+as many as the author has), and each contribution is settled once, one way
 or the other; there is nothing to sweep.
 
 Everything here is a pure decision over plain values: no chain, so the
@@ -41,7 +42,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from decai.core.mechanisms import DEPOSIT_SCALE_S, DepositParameters, PointsParameters
+from decai.core.mechanisms import DEPOSIT_SCALE_S, ROOT_SCALE, DepositParameters, PointsParameters
 from decai.errors import DecaiError
 from decai.units import DAY, HOUR, MINUTE
 
@@ -201,16 +202,17 @@ def affordable_at(parameters: DepositParameters, last_update_time: int, willing:
     """The first time at which the deposit is at most `willing`, if nobody
     else adds data meanwhile (None: never, i.e. it will not pay anything).
 
-    deposit = A // isqrt(dt) with A = cost_weight * 3600, and A // s <= W
-    exactly when s >= A // (W + 1) + 1; isqrt(dt) >= s when dt >= s**2.
+    deposit = ceil(A * R / r) with A = cost_weight * 3600, R = 10**9 and
+    r = isqrt(dt * R**2); ceil(A * R / r) <= W exactly when r >= s with
+    s = ceil(A * R / W), and isqrt(dt * R**2) >= s when dt >= ceil(s**2 / R**2).
     """
     if getattr(parameters, "cost_weight", 0) == 0:  # points, or free deposits
         return last_update_time
     if willing <= 0:
         return None
-    scale = parameters.cost_weight * DEPOSIT_SCALE_S
-    root = scale // (willing + 1) + 1
-    return last_update_time + root * root
+    scale = parameters.cost_weight * DEPOSIT_SCALE_S * ROOT_SCALE
+    root = -(-scale // willing)
+    return last_update_time + -(-(root * root) // (ROOT_SCALE * ROOT_SCALE))
 
 
 class Agent:
@@ -294,7 +296,7 @@ class Agent:
         """What it claims now, refunds first (they count as good
         contributions, which give reports their share). Under the points
         mechanism a report needs at least as many points as the author has
-        (`points_of`: every agent's points now)."""
+        (`points_of`: every agent's points now) and spends one of them."""
         refunds: list[Claim] = []
         takes: list[Claim] = []
         good = good_contributions
@@ -331,11 +333,14 @@ class Agent:
                 takes.append(Claim(SWEEP, view.key))
             elif self.spec.reports and not own and view.prediction is not None and not agrees:
                 takes.append(Claim(REPORT, view.key))
-        takes += [
-            Claim(REPORT, view.key) for view in candidates if points_of is None or good >= points_of.get(view.author, 0)
-        ]
         if good == 0:
             takes = [claim for claim in takes if claim.kind == SWEEP]
+        for view in candidates:
+            # Each report spends one of the reporter's points, and needs at
+            # least as many as the author has.
+            if good > 0 and (points_of is None or good >= points_of.get(view.author, 0)):
+                takes.append(Claim(REPORT, view.key))
+                good -= 1
         return refunds + takes
 
 

@@ -26,7 +26,7 @@ import random
 import time
 from typing import Any
 
-from decai.core.mechanisms import PointsParameters
+from decai.core.mechanisms import PointsParameters, advance_clock
 from decai.simulation.agents import FREE_RIDER, REFUND, SWEEP, Agent, make_agents
 from decai.simulation.backends import Backend
 from decai.simulation.books import (  # noqa: F401 - StopFlag: part of the engine's API
@@ -214,7 +214,7 @@ class Simulation:
             self.problems.append(
                 f"{agent.name}: deposit {contribution.deposit} differs from the expected {decision.price}"
             )
-        self.last_update_time = now
+        self.last_update_time = advance_clock(self.last_update_time, now)
         self.transactions["add_data"] += 1
         book.balance -= contribution.deposit + fee
         book.deposited += contribution.deposit
@@ -271,6 +271,7 @@ class Simulation:
                     book.taken += amount
                     if self.points:
                         self.books[entry.author].reported += 1
+                        book.good -= 1  # a report spends one of the reporter's points
             if not entry.open:
                 self.open_keys.discard(claim.key)
 

@@ -12,7 +12,10 @@ with the clock moved between transactions. After every step:
   reason); every report before the claim waits took exactly its positive
   share, capped at what was left (a share that rounds to zero is refused),
   so no reporter ever took more than one with a larger share would; the
-  trainer's waits leave the author a window before any sweep.
+  trainer's waits leave the author a window before any sweep;
+- no single addition makes the price more than twice what it was quoted
+  just before: after every accepted addition the chain's price in the
+  same second (the worst case) is at most twice the quote taken before it.
 
 The cost weight is 1 wei and adds may follow a 10-day lull, so deposits of
 a few wei make shares that round to zero reachable.
@@ -77,6 +80,7 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
             self.flows = {a.address: 0 for a in actors}  # wei received minus wei paid, by the model
             self.now = chain.blocks.head.timestamp
             self.takes: list[tuple[int, int, int]] = []  # (amount, share, left before) of reports before the waits
+            self.price_steps: list[tuple[int, int]] = []  # (quote before an addition, chain price just after)
 
         def teardown(self):
             if hasattr(self, "snapshot"):
@@ -118,6 +122,9 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
             self._at(wait)
             price = self.ledger.next_deposit(self.now)
             value = {"exact": price, "more": price + 12345, "less": max(price - 1, 0)}[pay]
+            # The quote a client takes just before sending (pending block).
+            quote = int(contract.next_deposit(block_id="pending"))
+            assert quote == price
             key = (tuple(sample), label, self.now, sender.address)
             refusal = None if sample else "sparse_perceptron: empty sample"
             result = self._expect(
@@ -134,6 +141,11 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
             self.reference.update(sample, label)
             self.flows[sender.address] -= deposit
             assert tx.timestamp == self.now
+            # The price another addition in the same second would pay.
+            chain.pending_timestamp = self.now
+            after = int(contract.next_deposit(block_id="pending"))
+            assert after == self.ledger.next_deposit(self.now)
+            self.price_steps.append((quote, after))
             return key
 
         @rule(key=contributions, wait=st.sampled_from([0, 1800, 3600, 5 * 3600, 9 * 3600]))
@@ -217,6 +229,12 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
             if hasattr(self, "ledger"):
                 for amount, share, left in self.takes:
                     assert 0 < amount == min(share, left)
+
+        @invariant()
+        def one_addition_never_more_than_doubles_the_quote(self):
+            if hasattr(self, "ledger"):
+                for quote, after in self.price_steps:
+                    assert after <= 2 * quote
 
         @invariant()
         def authors_have_a_window_before_any_sweep(self):

@@ -7,7 +7,11 @@ the sum of points; every badge event was emitted exactly once per account
 and badge, when the model says it was earned; rejected calls revert with
 the model's reason. No empty sample is ever recorded, and every
 report was made by an account with at least as many points as the author
-(at the time of the report).
+(at the time of the report). Griefing costs the griefer at least what it
+costs the victim: every report spent one of the reporter's points (its
+points plus its reports made equal the points it earned), and for every
+set of accounts an attacker may own, the points its reports cost accounts
+outside the set never exceed the points the set spent on them.
 """
 
 from __future__ import annotations
@@ -63,6 +67,8 @@ def test_points_state_machine(deployed, accounts, chain):
             self.ledger = PointsLedger(PARAMETERS, num_classes=2)
             self.events: list[tuple[str, int]] = []
             self.reports: list[tuple[int, int]] = []  # (reporter's points, author's points) of accepted reports
+            self.reported: list[tuple[str, str, int]] = []  # (reporter, author, reporter's points after) per report
+            self.earned: Counter = Counter()  # points each account earned (settled good contributions)
             self.now = chain.blocks.head.timestamp
 
         def teardown(self):
@@ -117,9 +123,10 @@ def test_points_state_machine(deployed, accounts, chain):
             sender = next(a for a in actors if a.address == author)
             self._at(wait)
             agrees = self.reference.predict(list(sample)) == label
-            self._expect(
+            if self._expect(
                 lambda: self.ledger.refund(key, self.now, agrees), sender, "refund", list(sample), label, added_time
-            )
+            ):
+                self.earned[author] += 1
 
         @rule(key=contributions, reporter=st.integers(0, 3), wait=st.sampled_from([1, 3600, 86_400]))
         def report(self, key, reporter, wait):
@@ -138,6 +145,10 @@ def test_points_state_machine(deployed, accounts, chain):
                 author,
             ):
                 self.reports.append(points)
+                after = contract.good_contributions(sender)
+                assert after == points[0] - 1  # the report spent one of the reporter's points
+                self.reported.append((sender.address, author, after))
+                reached["reports"] += 1
 
         @invariant()
         def stats_match_and_points_never_exceed_contributions(self):
@@ -178,9 +189,29 @@ def test_points_state_machine(deployed, accounts, chain):
                 assert all(0 < reporter >= author for reporter, author in self.reports)
 
         @invariant()
+        def griefing_costs_the_griefer_at_least_what_it_costs_the_victim(self):
+            if not hasattr(self, "ledger"):
+                return
+            spent = {}
+            for actor in actors:
+                chain_stats = contract.stats(actor)
+                assert chain_stats.points + chain_stats.reports_made == self.earned[actor.address]
+                spent[actor.address] = chain_stats.reports_made
+            # Whichever accounts the attacker owns, in whatever order they acted.
+            for mask in range(1, 1 << len(actors)):
+                attacker = {actors[i].address for i in range(len(actors)) if mask >> i & 1}
+                victims_lost = sum(
+                    1 for reporter, author, _ in self.reported if reporter in attacker and author not in attacker
+                )
+                assert victims_lost <= sum(spent[address] for address in attacker)
+
+        @invariant()
         def each_badge_awarded_exactly_once(self):
             if hasattr(self, "ledger"):
                 assert max(Counter(self.events).values(), default=1) == 1
                 assert self.events == self.ledger.awarded
 
+    reached = Counter()
     run_state_machine_as_test(PointsMachine)
+    # Reports (and so the griefing rule) were exercised, not only vacuously.
+    assert reached["reports"] > 0

@@ -2,9 +2,11 @@
 """
 @title Deposit, refund and take
 @notice The self-assessment incentive mechanism. Every contribution carries
-        a deposit that shrinks as the time since the previous update grows,
-        so bursts of data (spam) are expensive. After `refund_wait_s` the
-        author gets the deposit back if the model still agrees with the
+        a deposit that shrinks as the time on the price clock grows; each
+        accepted contribution moves the clock 70% of the way to the block
+        time, so one addition at most about doubles the price (1.83x) and a
+        burst of data (spam) grows it geometrically. After `refund_wait_s`
+        the author gets the deposit back if the model still agrees with the
         sample; otherwise other contributors with a record of good data may
         take it, each in proportion to their good contributions (rounded
         down; a share that rounds to zero takes nothing). After
@@ -32,6 +34,17 @@ uses: ownership
 # @dev The deposit formula multiplies cost_weight by this many seconds.
 _DEPOSIT_SCALE_S: constant(uint256) = 3600
 
+# @dev The square root of the elapsed time is taken to 9 decimals:
+#      isqrt(elapsed * 10**18) = 10**9 * sqrt(elapsed), rounded down.
+_ROOT_SCALE: constant(uint256) = 10**9
+
+# @dev Each accepted contribution moves the price clock this many tenths of
+#      the way from where it was to the block time. The time left on the
+#      clock is then at least 3/10 of what it was, so the price rises at
+#      most sqrt(10/3) = 1.83 times: never more than twice a quote taken
+#      before the addition (the price rounds up, see `_next_deposit`).
+_CLOCK_STEP_TENTHS: constant(uint256) = 7
+
 # @dev Fields of `_clock` (layout below).
 _TIME_MASK: constant(uint256) = 2**64 - 1
 _TOTAL_SHIFT: constant(uint256) = 64
@@ -49,8 +62,8 @@ owner_claim_wait_s: public(immutable(uint256))
 # @dev Seconds after adding before anyone may take all that is left.
 any_address_claim_wait_s: public(immutable(uint256))
 
-# @dev Wei; the deposit is cost_weight * 3600 / isqrt(seconds since the last
-#      update), so one update per hour costs cost_weight * 60.
+# @dev Wei; the deposit is cost_weight * 3600 / sqrt(seconds on the price
+#      clock), rounded up, so one update per hour costs about cost_weight * 60.
 cost_weight: public(immutable(uint256))
 
 
@@ -58,8 +71,9 @@ cost_weight: public(immutable(uint256))
 
 # @dev Two counters that change together with most updates share a word,
 #      so that refunds never pay to create a slot:
-#      bits 0..63   block timestamp of the last accepted contribution
-#                   (deployment time before the first one)
+#      bits 0..63   the price clock, a block timestamp: deployment time at
+#                   first; each accepted contribution moves it 7/10 of the
+#                   way to that block's timestamp
 #      bits 64..255 sum of good_contributions over all authors
 _clock: uint256
 
@@ -114,8 +128,9 @@ def next_deposit() -> uint256:
     """
     @notice The deposit `add_data` requires in a transaction mined now.
     @dev Later blocks need less: the price falls with the square root of the
-         time since the last update. Send a little more if unsure; the excess
-         comes back in the same transaction.
+         time on the price clock. One addition mined first raises it at most
+         1.83 times, so sending twice this quote always suffices against a
+         single front-runner; the excess comes back in the same transaction.
     @return The deposit in wei.
     """
     return self._next_deposit()
@@ -125,7 +140,9 @@ def next_deposit() -> uint256:
 @view
 def last_update_time() -> uint256:
     """
-    @notice When the model last accepted a contribution.
+    @notice The price clock: the deposit is priced by the seconds since this
+            time. Each accepted contribution moves it 7/10 of the way to
+            its block's timestamp.
     @return A block timestamp (the deployment's before any contribution).
     """
     return self._clock & _TIME_MASK
@@ -149,23 +166,32 @@ def _next_deposit() -> uint256:
     if cost_weight == 0:
         return 0
     elapsed_s: uint256 = max(1, block.timestamp - (self._clock & _TIME_MASK))
-    # Rounds down: the sender never pays more than the formula says, and the
-    # contract holds exactly what was paid, so solvency is unaffected.
-    return cost_weight * _DEPOSIT_SCALE_S // isqrt(elapsed_s)
+    # Rounds up, so that the price after one addition never exceeds twice a
+    # quote taken before it (the bound needs both sides rounded the same
+    # way up); the contract holds exactly what was paid either way.
+    # No overflow: cost_weight < 2**96 // 3600, elapsed_s < 2**64.
+    root: uint256 = isqrt(elapsed_s * _ROOT_SCALE * _ROOT_SCALE)
+    return (cost_weight * _DEPOSIT_SCALE_S * _ROOT_SCALE + root - 1) // root
 
 
 @internal
 @payable
 def _take_deposit() -> uint256:
     """
-    @dev Check the attached value against the current price and restart the
-         clock. Returns the deposit to record; the caller sends the excess
-         `msg.value - deposit` back to `msg.sender`.
+    @dev Check the attached value against the current price and move the
+         price clock toward now. Returns the deposit to record; the caller
+         sends the excess `msg.value - deposit` back to `msg.sender`.
     """
     deposit: uint256 = self._next_deposit()
     assert msg.value >= deposit, "deposit: insufficient deposit"
+    # Only part of the way: restarting the clock at now would multiply the
+    # price up to 60 times in one addition, so that a front-runner could
+    # make an honest addition quoted a moment earlier revert.
+    clock: uint256 = self._clock
+    start: uint256 = clock & _TIME_MASK
+    start += (block.timestamp - start) * _CLOCK_STEP_TENTHS // 10
     # Timestamps stay below 2**64 for the next 500 billion years.
-    self._clock = (self._clock & ~_TIME_MASK) | block.timestamp
+    self._clock = (clock & ~_TIME_MASK) | start
     return deposit
 
 

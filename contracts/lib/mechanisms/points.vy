@@ -6,7 +6,10 @@
         claim a point for it (through `refund`); a contribution the model
         disagrees with may instead be reported by anyone else with at least
         one point and at least as many points as its author (through
-        `report`), which marks it bad on its author's record. Each contribution is settled once, one way or the other.
+        `report`), which marks it bad on its author's record and spends one
+        of the reporter's points: the author loses the point it hoped for,
+        and the reporter pays as much. Each contribution is settled once,
+        one way or the other.
         Badges mark milestones and are awarded exactly once, each with an
         event: first contribution, 10 and 100 points, every label used,
         contributions on 7 distinct days (UTC).
@@ -56,7 +59,7 @@ refund_wait_s: public(immutable(uint256))
 #      distinct days 224-239, badges 240-255.
 _stats: HashMap[address, uint256]
 
-# @dev Points awarded over all accounts.
+# @dev Points held over all accounts (awarded minus spent on reports).
 total_good_contributions: public(uint256)
 
 
@@ -65,7 +68,7 @@ total_good_contributions: public(uint256)
 # @dev An account word decoded (`stats`, `_unpack`, `_store`).
 struct Stats:
     contributions: uint256    # data added
-    points: uint256           # contributions settled as good
+    points: uint256           # contributions settled as good, minus reports made
     reported: uint256         # contributions settled as bad by a report
     reports_made: uint256     # reports this account made
     labels_used: uint256      # bit i set once label i was used (labels < 64)
@@ -115,7 +118,8 @@ def next_deposit() -> uint256:
 @view
 def good_contributions(account: address) -> uint256:
     """
-    @notice Points of `account`: its contributions settled as good.
+    @notice Points of `account`: its contributions settled as good, less
+            one for each report it made.
     @param account The account.
     @return Its points.
     """
@@ -275,7 +279,8 @@ def _refund(key: bytes32, added_time: uint256, model_agrees: bool):
 @internal
 def _report(key: bytes32, added_time: uint256, author: address, model_agrees: bool):
     """
-    @dev `msg.sender` settles someone's contribution as bad.
+    @dev `msg.sender` settles someone's contribution as bad, spending one
+         of its points.
     """
     record: data_handler.Contribution = self._settle(key, added_time)
     assert msg.sender != author, "points: cannot report own contribution"
@@ -291,8 +296,13 @@ def _report(key: bytes32, added_time: uint256, author: address, model_agrees: bo
     record.claim_count = 1
     data_handler._store(key, record)
     data_handler._mark_claimed(key, msg.sender)
+    # A report spends one of the reporter's points, as many as the author
+    # loses, so griefing costs the griefer at least what it costs the
+    # victim: one farmed point buys one report, never a series of them.
+    reporter.points -= 1
     reporter.reports_made += 1
     self._store(msg.sender, reporter)
+    self.total_good_contributions -= 1
     victim.reported += 1
     self._store(author, victim)
     log Reported(reporter=msg.sender, author=author, key=key)

@@ -1,5 +1,7 @@
 """add_data through the deposit mechanism: price, excess, records, rejects."""
 
+from math import isqrt
+
 import ape
 import pytest
 from ape.exceptions import ContractLogicError
@@ -13,8 +15,9 @@ GOOD = [1, 2, 3]
 
 def test_add_data__exact_deposit__records_and_emits(sparse_trainer, contributor, chain):
     contract = sparse_trainer.contract
-    at(chain, contract.last_update_time() + 100)
-    deposit = PARAMETERS.deposit(chain.pending_timestamp, contract.last_update_time())
+    clock = contract.last_update_time()
+    at(chain, clock + 100)
+    deposit = PARAMETERS.deposit(chain.pending_timestamp, clock)
     assert deposit == 10**15 * 3600 // 10
     before = contributor.balance
     tx = contract.add_data(GOOD, 1, sender=contributor, value=deposit)
@@ -36,7 +39,8 @@ def test_add_data__exact_deposit__records_and_emits(sparse_trainer, contributor,
         0,
         False,
     )
-    assert contract.last_update_time() == tx.timestamp
+    # The price clock moves 7/10 of the way to the block time, not all of it.
+    assert contract.last_update_time() == clock + (tx.timestamp - clock) * 7 // 10 == clock + 70
 
 
 def test_add_data__excess__returned_in_same_transaction(sparse_trainer, contributor, chain):
@@ -51,10 +55,15 @@ def test_add_data__excess__returned_in_same_transaction(sparse_trainer, contribu
 
 def test_next_deposit__falls_with_square_root_of_idle_time(sparse_trainer, contributor, chain):
     contract = sparse_trainer.contract
-    tx = sparse_trainer.contract.add_data(GOOD, 1, sender=contributor, value=10**19)
-    for idle in (1, 4, 100, 3600, 86_400):
-        chain.mine(timestamp=tx.timestamp + idle)
-        assert contract.next_deposit() == 10**15 * 3600 // int(idle**0.5)
+    sparse_trainer.contract.add_data(GOOD, 1, sender=contributor, value=10**19)
+    clock = contract.last_update_time()
+    for idle in (400, 3600, 86_400, 86_401, 10**6):
+        chain.mine(timestamp=clock + idle)
+        # cost_weight * 3600 / sqrt(idle), the root to 9 decimals, rounded up.
+        assert contract.next_deposit() == -(-(10**15) * 3600 * 10**9 // isqrt(idle * 10**18))
+        if isqrt(idle) ** 2 == idle:
+            assert contract.next_deposit() == 10**15 * 3600 // isqrt(idle)
+        assert contract.next_deposit() == PARAMETERS.deposit(clock + idle, clock)
 
 
 def test_add_data__same_block__costs_the_maximum(sparse_trainer, contributor):

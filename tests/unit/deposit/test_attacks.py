@@ -156,8 +156,8 @@ def test_dust_share__takes_nothing_and_the_larger_share_takes_more(owner, contri
     trainer = Trainer(deploy_trainer(sparse_model(), dust, owner, progress=False).contract)
     small = [trainer.add_data([100], 1, sender=reporter)]
     large = [trainer.add_data([200 + i], 1, sender=stranger) for i in range(12)]
-    # 3600 // isqrt(90_000) = 12 wei: the contribution follows a quiet 25 hours.
-    at(chain, large[-1].added_time + 90_000)
+    # 3600 / sqrt(90_000) = 12 wei: the contribution follows 25 hours on the price clock.
+    at(chain, trainer.contract.last_update_time() + 90_000)
     bad = trainer.add_data([1, 2, 3], 0, sender=contributor)
     assert bad.deposit == 12
     at(chain, bad.added_time + DAY)

@@ -282,6 +282,17 @@ def test_points__others_rejected_contribution__reported_once_the_reporter_has_a_
     assert kinds(honest.choose_claims(T0, [bad, point("alice")], POINTS, 0)) == [REFUND, REPORT]
 
 
+def test_points__each_report_spends_a_point():
+    honest = agent(honest_agent(name="alice"))
+    bad = [point("mallory", prediction=0, key=f"bad-{i}") for i in range(3)]
+    # One point buys one report; two points two; a point claimed this round counts.
+    assert kinds(honest.choose_claims(T0, bad, POINTS, 1)) == [REPORT]
+    assert kinds(honest.choose_claims(T0, bad, POINTS, 2)) == [REPORT, REPORT]
+    assert kinds(honest.choose_claims(T0, [*bad, point("alice")], POINTS, 1)) == [REFUND, REPORT, REPORT]
+    # The author's points are compared with what is left after each report.
+    assert kinds(honest.choose_claims(T0, bad, POINTS, 2, {"alice": 2, "mallory": 2})) == [REPORT]
+
+
 def test_points__author_with_more_points__not_reported():
     honest = agent(honest_agent(name="alice"))
     bad = point("mallory", prediction=0)

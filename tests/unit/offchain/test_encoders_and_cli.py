@@ -106,7 +106,9 @@ def test_parse_numbers():
 
 def test_deposit_formula():
     parameters = DepositParameters(cost_weight=10**15)
-    assert parameters.deposit(now=112, last_update_time=100) == 10**15 * 3600 // 3
+    # cost_weight * 3600 / sqrt(seconds), the root to 9 decimals, rounded up.
+    assert parameters.deposit(now=109, last_update_time=100) == 10**15 * 3600 // 3
+    assert parameters.deposit(now=112, last_update_time=100) == -(-(10**15) * 3600 * 10**9 // 3_464_101_615)
     assert parameters.deposit(now=100, last_update_time=100) == 10**15 * 3600
     assert DepositParameters(cost_weight=0).deposit(5, 0) == 0
 

@@ -100,6 +100,9 @@ def test_report__settles_as_bad(game, contributor, reporter, chain):
     assert (event.reporter, event.author, event.key) == (reporter.address, contributor.address, bad.key)
     assert game.contract.stats(contributor).reported == 1
     assert game.contract.stats(reporter).reports_made == 1
+    # The report spent the reporter's point.
+    assert game.contract.stats(reporter).points == game.good_contributions(reporter.address) == 0
+    assert game.contract.total_good_contributions() == 0
     with ape.reverts("points: already settled"):
         game.contract.refund([1, 2, 3], 0, bad.added_time, sender=contributor)
     with ape.reverts("points: already settled"):
