@@ -405,3 +405,20 @@ def test_learning_figures__kept_from_the_mean_of_the_last_day():
     ]
     # Last day (days 1-2): 0.64, 0.66 and 0.70, mean 0.6667; the last measurement alone would keep 100%.
     assert abs(learning_figures(result)["kept"] - (2.0 / 3 - 0.6) / 0.1) < 1e-9
+
+
+def test_tune_summarise__missing_or_broken_runs__one_line_error_and_nothing_written(tmp_path):
+    from click.testing import CliRunner
+
+    missing = CliRunner(mix_stderr=False).invoke(_tune_cli(), ["--summarise", str(tmp_path / "none")])
+    assert missing.exit_code == 1
+    assert missing.stderr == f"error: cannot read {tmp_path / 'none' / 'runs.csv'}: No such file or directory\n"
+    assert not (tmp_path / "none").exists()
+    paths = write_sweep(_rows(), tmp_path / "sweep")
+    before = {name: path.read_bytes() for name, path in paths.items()}
+    with paths["runs"].open("a") as handle:
+        handle.write("naive_bayes,0.1,86400,777600,300000000000000,x\n")
+    broken = CliRunner(mix_stderr=False).invoke(_tune_cli(), ["--summarise", str(tmp_path / "sweep")])
+    assert broken.exit_code == 1 and broken.stderr.startswith(f"error: {paths['runs']}:6: not a row of `ape run tune`")
+    assert broken.stderr.count("\n") == 1
+    assert all(path.read_bytes() == before[name] for name, path in paths.items() if name != "runs")
