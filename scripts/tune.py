@@ -4,6 +4,7 @@
     ape run tune --model sparse_perceptron --step 0.03 --step 0.05 --step 0.1
     ape run tune --refund-wait 1d --refund-wait 3d --claim-wait 9d --cost-weight 3e14 --seeds 1,2,3 --jobs 2
     ape run tune --merge results/a --merge results/b --output results/ab   # one table of earlier sweeps
+    ape run tune --summarise results/tune/imdb                    # its table and plots again from its runs.csv
 
 Runs on the reference backend (the contracts' Python reference: no chain,
 no gas), every combination of the values given, once per seed with the
@@ -16,9 +17,12 @@ initial - 3 points, as means over the seeds) and learn (kept = (final -
 initial) / (clean baseline - initial) at least 70%). The table also gives
 the clean baseline, kept (attacked and control), the honest agents' share
 of deposits returned by their own refunds and their additions postponed
-for lack of funds. With --merge it runs
-nothing and writes the same files from earlier sweeps of one data set. See
-docs/SIMULATION.md.
+for lack of funds. A run's final accuracy is the mean of its
+measurements over the last simulated day; the last single measurement is
+shown beside it. With --merge it runs nothing and writes the same files
+from earlier sweeps of one data set; with --summarise DIR it runs nothing
+and writes DIR's table, plots and recommendation again from its runs.csv.
+See docs/SIMULATION.md.
 """
 
 from pathlib import Path
@@ -119,6 +123,12 @@ def _seeds(text: str) -> list[int]:
     type=click.Path(file_okay=False),
     help="Run nothing: summarise the runs.csv of earlier sweeps of one data set (repeat) into --output.",
 )
+@click.option(
+    "--summarise",
+    "summarised",
+    type=click.Path(file_okay=False),
+    help="Run nothing: write DIR's table, plots and recommendation again from its runs.csv (left as it is).",
+)
 @click.option("--jobs", default=2, show_default=True, type=click.IntRange(min=1), help="Runs at a time (processes).")
 @click.option("--output", default=str(ROOT / "results" / "tune"), show_default=True, type=click.Path(file_okay=False))
 def cli(
@@ -134,6 +144,7 @@ def cli(
     dataset,
     allow_small_classes,
     merged,
+    summarised,
     jobs,
     output,
 ):
@@ -153,6 +164,14 @@ def cli(
     from decai.units import DAY
 
     console = Console()
+    if summarised:
+        from decai.errors import DecaiError
+        from decai.simulation.sweep import read_runs
+
+        if merged:
+            raise DecaiError("--summarise and --merge: give one of them")
+        _report(console, read_runs([Path(summarised)]), Path(summarised), runs=False)
+        return
     if merged:
         from decai.simulation.sweep import read_runs
 
@@ -201,17 +220,17 @@ def cli(
                 task,
                 advance=1,
                 last=f"{row['model_type']} step {row['learning_rate']:g} seed {row['seed']} {kind}: "
-                f"final {row['accuracy_final']:.1%}",
+                f"final (last-day mean) {row['accuracy_final_mean_last_day']:.1%}",
             )
 
         rows = run_sweep(grid, jobs=jobs, progress=progress)
     _report(console, rows, Path(output))
 
 
-def _report(console, rows, output: Path) -> None:
+def _report(console, rows, output: Path, *, runs: bool = True) -> None:
     from decai.simulation.sweep import recommend, rich_table, summarise, write_sweep
 
-    paths = write_sweep(rows, output)
+    paths = write_sweep(rows, output, runs=runs)
     lines = summarise(rows)
     console.print(rich_table(lines))
     advice = recommend(lines)

@@ -4,7 +4,7 @@ For every built-in data set a type takes, `measured.json` (beside this
 module) holds the figures of the committed sweep (`ape run tune`,
 reference backend, default agents, means over seeds 1-3) at the type's
 default step: the initial, attacked final, control final and clean
-baseline accuracies, kept = (attacked final - initial) / (clean baseline -
+baseline accuracies (final: the mean over the last simulated day), kept = (attacked final - initial) / (clean baseline -
 initial) (None when the baseline is no better than the initial model:
 nothing to learn) and whether the setting holds. The figures are data,
 written from the sweeps' runs.csv by
@@ -64,7 +64,8 @@ def steps_help() -> str:
     lines = [
         "\b",
         "Default steps, and what they kept of what the data can teach under attack",
-        "(ape run tune, seeds 1-3; -: nothing to learn; docs/SIMULATION.md):",
+        "(ape run tune, seeds 1-3, final accuracy: the mean over the last day;",
+        "-: nothing to learn; docs/SIMULATION.md):",
     ]
     for model_type in model_types():
         tag = " (recommended for text)" if model_type == DEFAULT_TEXT_MODEL else ""
@@ -101,7 +102,10 @@ def build(root: Path) -> dict[str, Any]:
                 "holds": line["holds"],
             }
     return {
-        "about": "ape run tune at each type's default step: reference backend, default agents, means over the seeds",
+        "about": (
+            "ape run tune at each type's default step: reference backend, default agents, means over the seeds; "
+            "final: the mean of the accuracies measured over the last simulated day"
+        ),
         "sweeps": SWEEPS,
         "models": models,
     }

@@ -2,9 +2,10 @@
 
 `write_outputs(result, directory)` writes
 
-- `summary.json`: accuracy initial/final/baseline/lowest and the mean of
-  the last day's measurements, kept (the share of what the data can teach
-  that the run kept), the honest agents' share of deposits returned by their
+- `summary.json`: accuracy initial/final (the last measurement)/baseline/
+  lowest and the mean of the last day's measurements (the final accuracy
+  the goal and `ape run tune` use), kept (the share of what the data can
+  teach that the run kept, from the last day's mean), the honest agents' share of deposits returned by their
   own refunds and their additions postponed for lack of funds, every agent's
   money and
   counts, the configuration, the transaction counts and the run time;
@@ -99,13 +100,15 @@ def kept(initial: float | None, final: float | None, baseline: float | None) -> 
 
 
 def learning_figures(result: SimulationResult) -> dict[str, Any]:
-    """What a run learnt and what it cost the honest agents: kept, the share
-    of their deposits that came back through their own refunds (the rest is
-    taken or swept), and the additions they postponed for lack of funds."""
+    """What a run learnt and what it cost the honest agents: kept (its final
+    accuracy taken as the mean over the last day, `final_mean_last_day`),
+    the share of their deposits that came back through their own refunds
+    (the rest is taken or swept), and the additions they postponed for lack
+    of funds."""
     honest = [a for a in result.agents.values() if a["kind"] == HONEST]
     contributions = sum(a["contributions"] for a in honest)
     return {
-        "kept": kept(result.accuracy_initial, result.accuracy_final, result.baseline_accuracy),
+        "kept": kept(result.accuracy_initial, final_mean_last_day(result), result.baseline_accuracy),
         "honest_refunded_share": sum(a["refunds"] for a in honest) / contributions if contributions else None,
         "honest_postponed_for_funds": sum(a["additions_postponed_for_funds"] for a in honest),
     }
@@ -402,9 +405,9 @@ def print_result(console, result: SimulationResult, paths: dict[str, Path]) -> N
         )
     console.print(results_table(result))
     console.print(
-        f"accuracy on the hidden test split: initial [bold]{result.accuracy_initial:.1%}[/], final "
-        f"[bold]{result.accuracy_final:.1%}[/] (lowest {lowest_accuracy(result):.1%}, "
-        f"mean of the last day {final_mean_last_day(result):.1%}), clean baseline {result.baseline_accuracy:.1%}"
+        f"accuracy on the hidden test split: initial [bold]{result.accuracy_initial:.1%}[/], final (mean of the "
+        f"last day) [bold]{final_mean_last_day(result):.1%}[/] (lowest {lowest_accuracy(result):.1%}, "
+        f"last measured {result.accuracy_final:.1%}), clean baseline {result.baseline_accuracy:.1%}"
     )
     figures = learning_figures(result)
     learnt = (

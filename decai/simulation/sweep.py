@@ -6,10 +6,15 @@ without adversaries, on the reference backend (`ape run tune`).
     write_sweep(rows, grid, Path("results/tune"))    # runs.csv, table.md, tune.png, recommendation.json
 
 Every grid point runs once per seed with the agents given (attacked) and
-once with the adversaries left out (control). A setting *holds* when,
-averaged over the seeds, the attacked final accuracy is at least the
-control's minus `FINAL_TOLERANCE` and the attacked lowest accuracy is at
-least the initial accuracy minus `LOWEST_TOLERANCE` (the accuracy goal). It
+once with the adversaries left out (control). A run's *final* accuracy is
+the mean of its measurements over the last simulated day of additions
+(`accuracy_final_mean_last_day` in runs.csv), which depends less on the
+last few contributions than the single last measurement (`accuracy_final`
+in runs.csv; `accuracy_last_measurement` in the summary, shown beside it).
+A setting *holds* when, averaged over the seeds, the attacked final
+accuracy is at least the control's minus `FINAL_TOLERANCE` and the
+attacked lowest accuracy is at least the initial accuracy minus
+`LOWEST_TOLERANCE` (the accuracy goal). It
 *learns* when the attacked final keeps at least `KEPT_GOAL` of what the data
 can teach: kept = (final - initial) / (clean baseline - initial). The
 recommendation is the setting with the highest attacked final accuracy
@@ -45,6 +50,15 @@ LOWEST_TOLERANCE = 0.03
 KEPT_GOAL = 0.7
 #: The parameters a grid varies, in the order of the table's columns.
 PARAMETERS = ("model_type", "learning_rate", "refund_wait_s", "claim_wait_s", "cost_weight")
+#: The accuracies of a summary line (means over the seeds) and the runs.csv
+#: column each is the mean of: "final", on which a setting holds and keeps,
+#: is the mean over the last simulated day.
+SUMMARY_ACCURACIES = {
+    "accuracy_initial": "accuracy_initial",
+    "accuracy_final": "accuracy_final_mean_last_day",
+    "accuracy_last_measurement": "accuracy_final",
+    "accuracy_lowest": "accuracy_lowest",
+}
 RUNS_CSV = "runs.csv"
 TABLE = "table.md"
 PLOT = "tune.png"
@@ -218,7 +232,8 @@ def _typed(record: dict[str, str]) -> dict[str, Any]:
             row[column] = int(text)
         else:
             row[column] = float(text) if text != "" else None
-    missing = [c for c in (*PARAMETERS, "seed", "attacked", "dataset", "accuracy_final") if c not in row]
+    required = (*PARAMETERS, "seed", "attacked", "dataset", *SUMMARY_ACCURACIES.values())
+    missing = [c for c in required if row.get(c) is None]
     if missing:
         raise KeyError(", ".join(missing))
     return row
@@ -236,7 +251,10 @@ def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One line per grid point: means over the seeds, attacked vs control,
     whether the setting holds and whether it learns (kept, from the means,
     at least `KEPT_GOAL`; a setting whose clean baseline is no better than
-    its initial model has nothing to learn, its kept is None)."""
+    its initial model has nothing to learn, its kept is None). The line's
+    `accuracy_final` is the mean of the runs' last-day means, on which
+    holding and keeping are decided; `accuracy_last_measurement` the mean
+    of their single last measurements."""
     from decai.simulation.report import kept
 
     points: dict[tuple, dict[str, Any]] = {}
@@ -249,9 +267,9 @@ def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         attacked, control = entry["attacked"], entry["control"]
         line = dict(entry["point"])
         line["seeds"] = len(attacked)
-        for metric in ("accuracy_initial", "accuracy_final", "accuracy_final_mean_last_day", "accuracy_lowest"):
-            line[metric] = _mean([r[metric] for r in attacked])
-            line[f"control_{metric}"] = _mean([r[metric] for r in control])
+        for metric, column in SUMMARY_ACCURACIES.items():
+            line[metric] = _mean([r[column] for r in attacked])
+            line[f"control_{metric}"] = _mean([r[column] for r in control])
         line["baseline_accuracy"] = _mean([r.get("baseline_accuracy") for r in attacked])
         line["kept"] = kept(line["accuracy_initial"], line["accuracy_final"], line["baseline_accuracy"])
         line["control_kept"] = kept(line["accuracy_initial"], line["control_accuracy_final"], line["baseline_accuracy"])
@@ -314,8 +332,9 @@ def recommend(lines: list[dict[str, Any]]) -> dict[str, Any]:
         "learns": bool(learning),
         "reason": (
             f"{verdict} over {best['seeds']} seeds; this one ends highest under attack: "
-            f"final {best['accuracy_final']:.1%} (control {_pct(best['control_accuracy_final'])}, clean baseline "
-            f"{_pct(best.get('baseline_accuracy'))}), kept {_share(best.get('kept'))}, lowest "
+            f"final (mean of the last day) {best['accuracy_final']:.1%} (control "
+            f"{_pct(best['control_accuracy_final'])}, clean baseline {_pct(best.get('baseline_accuracy'))}), "
+            f"kept {_share(best.get('kept'))}, lowest "
             f"{best['accuracy_lowest']:.1%} (initial {best['accuracy_initial']:.1%}), honest balance "
             f"{best['honest_balance_change_percent']:+.1f}%, adversary {best['adversary_balance_change_percent']:+.1f}%"
         ),
@@ -349,8 +368,8 @@ def table_markdown(lines: list[dict[str, Any]]) -> str:
         "seeds",
         "initial",
         "final (control)",
-        "last day (control)",
         "lowest (control)",
+        "last measured (control)",
         "baseline",
         "kept (control)",
         "honest",
@@ -374,8 +393,8 @@ def table_markdown(lines: list[dict[str, Any]]) -> str:
                     str(ln["seeds"]),
                     _pct(ln["accuracy_initial"]),
                     f"{_pct(ln['accuracy_final'])} ({_pct(ln['control_accuracy_final'])})",
-                    f"{_pct(ln['accuracy_final_mean_last_day'])} ({_pct(ln['control_accuracy_final_mean_last_day'])})",
                     f"{_pct(ln['accuracy_lowest'])} ({_pct(ln['control_accuracy_lowest'])})",
+                    f"{_pct(ln['accuracy_last_measurement'])} ({_pct(ln['control_accuracy_last_measurement'])})",
                     _pct(ln.get("baseline_accuracy")),
                     f"{_share(ln.get('kept'))} ({_share(ln.get('control_kept'))})",
                     _signed(ln["honest_balance_change_percent"]),
@@ -405,7 +424,9 @@ def _signed(value: float | None) -> str:
 def rich_table(lines: list[dict[str, Any]]):
     from rich.table import Table
 
-    table = Table(title="Sweep: means over the seeds, attacked (control without adversaries)")
+    table = Table(
+        title="Sweep: means over the seeds, attacked (control without adversaries); final: the mean over the last day"
+    )
     rows = [r.strip("|").split("|") for r in table_markdown(lines).splitlines()]
     for column in rows[0]:
         table.add_column(column.strip(), justify="right")
@@ -414,26 +435,28 @@ def rich_table(lines: list[dict[str, Any]]):
     return table
 
 
-def write_sweep(rows: list[dict[str, Any]], directory: Path) -> dict[str, Path]:
-    """runs.csv (every run), table.md, tune.png, kept.png and recommendation.json."""
+def write_sweep(rows: list[dict[str, Any]], directory: Path, *, runs: bool = True) -> dict[str, Path]:
+    """runs.csv (every run; left as it is when `runs` is False), table.md,
+    tune.png, kept.png and recommendation.json."""
     from decai.simulation.sweep_plot import plot_kept, plot_sweep
 
     directory.mkdir(parents=True, exist_ok=True)
     paths = {
-        "runs": directory / RUNS_CSV,
         "table": directory / TABLE,
         "plot": directory / PLOT,
         "kept_plot": directory / KEPT_PLOT,
         "recommendation": directory / RECOMMENDATION,
     }
-    # Runs of older sweeps may lack newer columns: every column any run has, in order of appearance.
-    columns = list(dict.fromkeys(column for row in rows for column in row)) or list(PARAMETERS)
-    temporary = paths["runs"].with_suffix(".csv.part")
-    with temporary.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
-    temporary.rename(paths["runs"])
+    if runs:
+        paths = {"runs": directory / RUNS_CSV, **paths}
+        # Runs of older sweeps may lack newer columns: every column any run has, in order of appearance.
+        columns = list(dict.fromkeys(column for row in rows for column in row)) or list(PARAMETERS)
+        temporary = paths["runs"].with_suffix(".csv.part")
+        with temporary.open("w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns)
+            writer.writeheader()
+            writer.writerows(rows)
+        temporary.rename(paths["runs"])
     lines = summarise(rows)
     paths["table"].write_text(table_markdown(lines))
     plot_sweep(lines, paths["plot"])

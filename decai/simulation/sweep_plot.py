@@ -25,7 +25,7 @@ def plot_sweep(lines: list[dict[str, Any]], path: Path) -> None:
     labels = [", ".join(_short(p, ln[p]) for p in varying) for ln in lines]
     x = range(len(lines))
     figure, (top, bottom) = plt.subplots(2, 1, figsize=(max(7, 0.9 * len(lines) + 3), 7.5), dpi=110, sharex=True)
-    for key, style, name in (("accuracy_final", "o-", "final"), ("accuracy_lowest", "v--", "lowest")):
+    for key, style, name in (("accuracy_final", "o-", "final (last-day mean)"), ("accuracy_lowest", "v--", "lowest")):
         top.plot(x, [100 * ln[key] for ln in lines], style, color="#d95f02", label=f"{name}, attacked")
         top.plot(
             x,

@@ -181,7 +181,7 @@ def test_summarise__kept_refunds_and_postponed_from_the_means():
         for row in _rows(steps=(0.1,), seeds=(1, 2))
     ]
     (only,) = summarise(rows)
-    # initial 0.5, baseline 0.7; attacked finals 0.62 and 0.63, controls 0.005 higher
+    # initial 0.5, baseline 0.7; attacked last-day means 0.62 and 0.63, controls 0.005 higher
     assert abs(only["kept"] - (0.625 - 0.5) / 0.2) < 1e-9 and abs(only["control_kept"] - (0.63 - 0.5) / 0.2) < 1e-9
     assert only["learns"] is False and abs(only["honest_refunded_share"] - 0.65) < 1e-12
     assert only["honest_postponed_for_funds"] == 15 and only["control_honest_postponed_for_funds"] == 100
@@ -201,8 +201,9 @@ def _rows(dataset="rotten-tomatoes", steps=(0.1,), seeds=(1, 2)):
             attacked=attacked,
             dataset=dataset,
             accuracy_initial=0.5,
-            accuracy_final=0.6 + step / 10 + seed / 100 + (0 if attacked else 0.005),
-            accuracy_final_mean_last_day=0.6,
+            # The last single measurement ranks the steps the other way round from the last day's mean.
+            accuracy_final=0.6 - step / 10 + seed / 100 + (0 if attacked else 0.005),
+            accuracy_final_mean_last_day=0.6 + step / 10 + seed / 100 + (0 if attacked else 0.005),
             accuracy_lowest=0.49,
             baseline_accuracy=0.7,
             honest_balance_change_percent=80.0 if attacked else 0.0,
@@ -290,3 +291,134 @@ def test_learning_figures__kept_share_refunded_and_postponed_of_the_honest_agent
     # A clean baseline no better than the initial model leaves nothing to learn.
     assert learning_figures(_result(0.9, 0.88, 0.89, agents))["kept"] is None
     assert abs(kept(0.6, 0.55, 0.7) + 0.5) < 1e-9
+
+
+def _runs(attacked_last_day, attacked_last, control_last_day, control_last, lowest=0.49):
+    """Two seeds of one setting: initial 0.5, clean baseline 0.7."""
+    return [
+        dict(
+            model_type="naive_bayes",
+            learning_rate=0.25,
+            refund_wait_s=86400,
+            claim_wait_s=777600,
+            cost_weight=3 * 10**14,
+            seed=seed,
+            attacked=attacked,
+            dataset="rotten-tomatoes",
+            accuracy_initial=0.5,
+            accuracy_final=attacked_last if attacked else control_last,
+            accuracy_final_mean_last_day=attacked_last_day if attacked else control_last_day,
+            accuracy_lowest=lowest,
+            baseline_accuracy=0.7,
+            honest_balance_change_percent=10.0 if attacked else 0.0,
+            adversary_balance_change_percent=-50.0 if attacked else None,
+        )
+        for seed in (1, 2)
+        for attacked in (True, False)
+    ]
+
+
+def test_summarise__holds_and_kept_on_the_last_day_mean_not_the_last_measurement():
+    # The last measurement is 3 points under the control's, the last day's mean 0.5 point: it holds.
+    (line,) = summarise(_runs(attacked_last_day=0.655, attacked_last=0.63, control_last_day=0.66, control_last=0.66))
+    assert line["accuracy_final"] == 0.655 and line["control_accuracy_final"] == 0.66
+    assert line["accuracy_last_measurement"] == 0.63 and line["control_accuracy_last_measurement"] == 0.66
+    assert line["final_holds"] is True and line["holds"] is True
+    assert abs(line["kept"] - (0.655 - 0.5) / 0.2) < 1e-9 and abs(line["control_kept"] - (0.66 - 0.5) / 0.2) < 1e-9
+    # The other way round: a last measurement level with the control's, a last day 2 points under it.
+    (line,) = summarise(_runs(attacked_last_day=0.64, attacked_last=0.66, control_last_day=0.66, control_last=0.66))
+    assert line["final_holds"] is False and line["holds"] is False
+    assert abs(line["kept"] - 0.7) < 1e-9 and line["learns"] is True
+    # Kept falls under the goal on the last day's mean even when the last measurement reaches it.
+    (line,) = summarise(_runs(attacked_last_day=0.62, attacked_last=0.66, control_last_day=0.62, control_last=0.62))
+    assert abs(line["kept"] - 0.6) < 1e-9 and line["learns"] is False and line["holds"] is True
+
+
+def test_table__final_is_the_last_day_mean_with_the_last_measurement_beside_it():
+    table = table_markdown(summarise(_runs(0.655, 0.63, 0.66, 0.66)))
+    head, _, row = table.splitlines()
+    columns = [c.strip() for c in head.strip("|").split("|")]
+    cells = dict(zip(columns, (c.strip() for c in row.strip("|").split("|"))))
+    assert cells["final (control)"] == "65.5% (66.0%)" and cells["last measured (control)"] == "63.0% (66.0%)"
+    assert cells["kept (control)"] == "78% (80%)" and cells["holds"] == "yes" and cells["learns"] == "yes"
+    assert "last day (control)" not in columns
+
+
+def test_recommend__ranks_by_the_last_day_mean():
+    # _rows: the last measurement is highest at step 0.1, the last day's mean at step 0.5.
+    lines = summarise(_rows(steps=(0.1, 0.25, 0.5)))
+    assert {ln["learning_rate"]: ln["holds"] for ln in lines} == {0.1: True, 0.25: True, 0.5: True}
+    advice = recommend(lines)
+    assert advice["settings"]["learning_rate"] == 0.5
+    assert "ends highest under attack: final (mean of the last day) 66.5%" in advice["reason"]
+
+
+def test_read_runs__a_run_without_the_last_day_mean__refused_by_line(tmp_path):
+    rows = _rows()
+    rows[1]["accuracy_final_mean_last_day"] = None
+    write_sweep(rows, tmp_path / "a")
+    with pytest.raises(
+        DecaiError, match=r"a/runs.csv:3: not a row of `ape run tune` \(.accuracy_final_mean_last_day.\)$"
+    ):
+        read_runs([tmp_path / "a"])
+
+
+def _tune_cli():
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "decai_tune_script", Path(__file__).parents[3] / "scripts" / "tune.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.cli
+
+
+def test_tune_summarise__table_plots_and_recommendation_again_from_runs_csv_left_as_it_is(tmp_path):
+    from click.testing import CliRunner
+
+    paths = write_sweep(_rows(steps=(0.1, 0.5)), tmp_path / "sweep")
+    runs = paths["runs"].read_bytes()
+    for name in ("table", "recommendation", "plot", "kept_plot"):
+        paths[name].write_text("stale")
+    result = CliRunner(mix_stderr=False).invoke(_tune_cli(), ["--summarise", str(tmp_path / "sweep")])
+    assert result.exit_code == 0, result.stderr
+    assert paths["runs"].read_bytes() == runs and not (tmp_path / "sweep" / "runs.csv.part").exists()
+    assert paths["table"].read_text() == table_markdown(summarise(read_runs([tmp_path / "sweep"])))
+    assert json.loads(paths["recommendation"].read_text())["settings"]["learning_rate"] == 0.5
+    assert paths["plot"].read_bytes()[:4] == paths["kept_plot"].read_bytes()[:4] == b"\x89PNG"
+    both = CliRunner(mix_stderr=False).invoke(
+        _tune_cli(), ["--summarise", str(tmp_path / "sweep"), "--merge", str(tmp_path / "sweep")]
+    )
+    assert both.exit_code == 1 and both.stderr == "error: --summarise and --merge: give one of them\n"
+    assert paths["runs"].read_bytes() == runs
+
+
+def test_learning_figures__kept_from_the_mean_of_the_last_day():
+    result = _result(0.6, 0.7, 0.7, {})
+    result.config = {"duration_s": 2 * DAY}
+    result.simulated_s = 3 * DAY  # additions stop at day 2; the settling day after it is not measured
+    result.series = [
+        {"time_s": t, "accuracy": a}
+        for t, a in ((0, 0.6), (DAY - 1, 0.8), (DAY, 0.64), (1.5 * DAY, 0.66), (2 * DAY, 0.7))
+    ]
+    # Last day (days 1-2): 0.64, 0.66 and 0.70, mean 0.6667; the last measurement alone would keep 100%.
+    assert abs(learning_figures(result)["kept"] - (2.0 / 3 - 0.6) / 0.1) < 1e-9
+
+
+def test_tune_summarise__missing_or_broken_runs__one_line_error_and_nothing_written(tmp_path):
+    from click.testing import CliRunner
+
+    missing = CliRunner(mix_stderr=False).invoke(_tune_cli(), ["--summarise", str(tmp_path / "none")])
+    assert missing.exit_code == 1
+    assert missing.stderr == f"error: cannot read {tmp_path / 'none' / 'runs.csv'}: No such file or directory\n"
+    assert not (tmp_path / "none").exists()
+    paths = write_sweep(_rows(), tmp_path / "sweep")
+    before = {name: path.read_bytes() for name, path in paths.items()}
+    with paths["runs"].open("a") as handle:
+        handle.write("naive_bayes,0.1,86400,777600,300000000000000,x\n")
+    broken = CliRunner(mix_stderr=False).invoke(_tune_cli(), ["--summarise", str(tmp_path / "sweep")])
+    assert broken.exit_code == 1 and broken.stderr.startswith(f"error: {paths['runs']}:6: not a row of `ape run tune`")
+    assert broken.stderr.count("\n") == 1
+    assert all(path.read_bytes() == before[name] for name, path in paths.items() if name != "runs")
