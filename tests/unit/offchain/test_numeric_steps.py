@@ -130,3 +130,20 @@ def test_steps_help__shows_the_numeric_default_beside_the_text_one():
     assert "sparse_perceptron, step 0.03 (numbers: 0.002):" in text
     assert "naive_bayes (recommended for text), step 0.25:" in text
     assert "numbers:" not in text.split("dense_perceptron")[1].splitlines()[0]
+
+
+def test_train_help__names_both_defaults_and_what_they_kept():
+    import importlib.util
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    path = Path(__file__).resolve().parents[3] / "scripts" / "train.py"
+    spec = importlib.util.spec_from_file_location("train_script_numbers", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text = " ".join(CliRunner().invoke(module.cli, ["--help"], terminal_width=200).output.split())
+    assert "Default: the model type's for the data's kind, text or numbers (both below)" in text
+    assert "sparse_perceptron, step 0.03 (numbers: 0.002): kept rotten-tomatoes 12%," in text
+    assert "breast-cancer 80%" in text.split("sparse_perceptron, step 0.03")[1].split("holds on")[0]
+    assert "averaged_perceptron, step 0.1 (numbers: 0.01): kept" in text
