@@ -66,7 +66,8 @@ def steps_help() -> str:
         "\b",
         "Default steps, and what they kept of what the data can teach under attack",
         "(ape run tune, seeds 1-3, final accuracy: the mean over the last day;",
-        "-: nothing to learn; docs/SIMULATION.md):",
+        "-: nothing to learn; docs/SIMULATION.md). (numbers: ...): the default for breast-cancer,",
+        "digits and a CSV of numbers, where its figures were measured; text uses the first.",
     ]
     for model_type in model_types():
         tag = " (recommended for text)" if model_type == DEFAULT_TEXT_MODEL else ""

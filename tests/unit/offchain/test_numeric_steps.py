@@ -147,3 +147,4 @@ def test_train_help__names_both_defaults_and_what_they_kept():
     assert "sparse_perceptron, step 0.03 (numbers: 0.002): kept rotten-tomatoes 12%," in text
     assert "breast-cancer 80%" in text.split("sparse_perceptron, step 0.03")[1].split("holds on")[0]
     assert "averaged_perceptron, step 0.1 (numbers: 0.01): kept" in text
+    assert "(numbers: ...): the default for breast-cancer, digits and a CSV of numbers" in text
