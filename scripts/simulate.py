@@ -118,8 +118,8 @@ def _agents(agents_file, honest, adversaries, free_riders):
     "learning_rate",
     type=float,
     help="The model's on-chain step, relative to the off-chain training's (a perceptron's learning rate; a counting "
-    "model's deployed counts weigh 1/step samples). Default: the model type's, the largest measured to hold "
-    "accuracy under attack.",
+    "model's deployed counts weigh 1/step samples). Default: the model type's for the data's kind (text or "
+    "numbers; ape run train --help lists both), the largest measured to hold accuracy under attack.",
 )
 @click.option(
     "--initial-fraction",

@@ -74,8 +74,8 @@ from decai.models.measured import steps_help
     type=float,
     default=None,
     help="How far each later on-chain addition moves the model: a perceptron's learning rate, or 1/k for a counting "
-    "model (its trained counts weigh k samples each). Default: the model type's, measured to keep accuracy under "
-    "attack (docs/SIMULATION.md).",
+    "model (its trained counts weigh k samples each). Default: the model type's for the data's kind, text or "
+    "numbers (both below), measured to keep accuracy under attack (docs/SIMULATION.md).",
 )
 @click.option("--out", "output", required=True, type=click.Path(dir_okay=False), help="Model file to write.")
 def cli(

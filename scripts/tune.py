@@ -82,7 +82,7 @@ def _seeds(text: str) -> list[int]:
     "learning_rates",
     multiple=True,
     type=float,
-    help="On-chain step to try (repeat; default: each model type's).",
+    help="On-chain step to try (repeat; default: each model type's for the data's kind, text or numbers).",
 )
 @click.option("--refund-wait", "refund_waits", multiple=True, help="Refund wait to try (repeat; default 1d).")
 @click.option(

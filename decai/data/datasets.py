@@ -170,6 +170,14 @@ def built_in(name: str) -> Dataset:
     raise DecaiError(f"unknown data set {name!r}; built in: {', '.join(BUILT_IN)}")
 
 
+def built_in_kind(source: str) -> str | None:
+    """TEXT or NUMBERS for a built-in data set's name, without loading it; None
+    for a CSV file (its kind is known once it is read: `Dataset.kind`)."""
+    if source in ("breast-cancer", "digits"):
+        return NUMBERS
+    return TEXT if source in BUILT_IN else None
+
+
 def load_source(
     source: str, label_column: str = "label", text_column: str | None = None, allow_small_classes: bool = False
 ) -> Dataset:

@@ -147,7 +147,7 @@ def build_model_file(
 ) -> str:
     """Train, export and write the model file; returns a short report.
     `step`: how far each later on-chain addition moves the model
-    (`Model.set_step`; default: the model type's `default_step`).
+    (`Model.set_step`; default: the model type's for the data's kind, `Model.default_step_for`).
     `warn(message)` hears what the reader left out or kept with a doubt
     (`Dataset.notes`); a class with one row or under 1% of them is refused
     unless `allow_small_classes`."""
@@ -191,7 +191,7 @@ def build_model_file(
         description=f"Trained off chain on {len(train_x)} samples of {source.rsplit('/', 1)[-1]}.",
         seed=seed,
     )
-    step = model.default_step if step is None else step
+    step = model.default_step_for(dataset.kind) if step is None else step
     model.set_step(step)
     exported = sum(model.predict(x) == y for x, y in zip(test_x, test_y)) / len(test_y)
     floating = sum(p == y for p, y in zip(predict_float(test_x), test_y)) / len(test_y)

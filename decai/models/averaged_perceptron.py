@@ -45,6 +45,8 @@ class AveragedPerceptron(SparsePerceptron):
     #: 0.05 to 0.25 hold on Rotten Tomatoes, 0.05 and 0.1 on IMDB (0.25 does not);
     #: 0.1 ends highest over the two.
     default_step = 0.1
+    #: On breast cancer 0.1 ends 2.4 points under its control; 0.01 holds and keeps 52%.
+    default_numeric_step = 0.01
 
     def __init__(
         self,

@@ -45,6 +45,17 @@ class Model(ABC):
     #: highest over the two (docs/SIMULATION.md; what it keeps of what the data
     #: can teach, per built-in data set: `decai.models.measured`).
     default_step: ClassVar[float]
+    #: The default step for data sets of numbers (breast cancer, digits, a CSV of
+    #: numeric columns); None: the same as for text. A type gets its own where
+    #: the text step does not hold on the numeric built-ins.
+    default_numeric_step: ClassVar[float | None] = None
+
+    @classmethod
+    def default_step_for(cls, kind: str) -> float:
+        """The default step for data of `kind` ("text" or "numbers", `decai.data.datasets`)."""
+        if kind == "numbers" and cls.default_numeric_step is not None:
+            return cls.default_numeric_step
+        return cls.default_step
 
     def __init__(
         self,

@@ -3,7 +3,8 @@
 For every built-in data set a type takes, `measured.json` (beside this
 module) holds the figures of the committed sweep (`ape run tune`,
 reference backend, default agents, means over seeds 1-3) at the type's
-default step: the initial, attacked final, control final and clean
+default step for the set's kind (text or numbers, `Model.default_step_for`):
+the initial, attacked final, control final and clean
 baseline accuracies (final: the mean over the last simulated day), kept = (attacked final - initial) / (clean baseline -
 initial) (None when the baseline is no better than the initial model:
 nothing to learn) and whether the setting holds. The figures are data,
@@ -65,17 +66,22 @@ def steps_help() -> str:
         "\b",
         "Default steps, and what they kept of what the data can teach under attack",
         "(ape run tune, seeds 1-3, final accuracy: the mean over the last day;",
-        "-: nothing to learn; docs/SIMULATION.md):",
+        "-: nothing to learn; docs/SIMULATION.md). (numbers: ...): the default for breast-cancer,",
+        "digits and a CSV of numbers, where its figures were measured; text uses the first.",
     ]
     for model_type in model_types():
         tag = " (recommended for text)" if model_type == DEFAULT_TEXT_MODEL else ""
-        lines.append(f"  {model_type}{tag}, step {model_class(model_type).default_step:g}:")
+        cls = model_class(model_type)
+        numbers = cls.default_step_for("numbers")
+        steps = f"step {cls.default_step:g}" + ("" if numbers == cls.default_step else f" (numbers: {numbers:g})")
+        lines.append(f"  {model_type}{tag}, {steps}:")
         lines.extend(f"    {part}" for part in describe(model_type).split("; "))
     return "\n".join(lines)
 
 
 def build(root: Path) -> dict[str, Any]:
     """The content of measured.json from the committed sweeps under `root`."""
+    from decai.data.datasets import built_in_kind
     from decai.models.base import model_class, model_types
     from decai.simulation.sweep import read_runs, summarise
 
@@ -83,7 +89,7 @@ def build(root: Path) -> dict[str, Any]:
     for dataset, directory in SWEEPS.items():
         lines = summarise(read_runs([root / directory]))
         for model_type in model_types():
-            step = model_class(model_type).default_step
+            step = model_class(model_type).default_step_for(built_in_kind(dataset))
             line = next(
                 (ln for ln in lines if ln["model_type"] == model_type and abs(ln["learning_rate"] - step) < 1e-12),
                 None,

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from decai.core.mechanisms import DepositParameters, PointsParameters
+from decai.data.datasets import built_in_kind
 from decai.errors import DecaiError
 from decai.models.base import model_class
 from decai.models.measured import DEFAULT_TEXT_MODEL
@@ -49,7 +50,9 @@ class SimulationConfig:
     initial_fraction: float = 0.08
     vocabulary_size: int = 1000
     #: The on-chain step of the model's updates, relative to its off-chain
-    #: training's (`Model.set_step`); None: the model type's `default_step`.
+    #: training's (`Model.set_step`); None: the model type's default for the
+    #: data's kind (`Model.default_step_for`), resolved here for a built-in
+    #: data set and by `prepare_experiment` for a CSV once it is read.
     learning_rate: float | None = None
     refund_wait_s: int = DAY
     owner_claim_wait_s: int = 9 * DAY
@@ -73,8 +76,9 @@ class SimulationConfig:
     allow_small_classes: bool = False
 
     def __post_init__(self) -> None:
-        if self.learning_rate is None:
-            self.learning_rate = model_class(self.model_type).default_step
+        kind = built_in_kind(self.dataset)
+        if self.learning_rate is None and kind is not None:
+            self.learning_rate = model_class(self.model_type).default_step_for(kind)
 
     def mechanism_parameters(self) -> DepositParameters | PointsParameters:
         if self.mechanism == "points":
@@ -114,6 +118,10 @@ def prepare_experiment(config: SimulationConfig) -> Prepared:
         text_column=config.text_column,
         allow_small_classes=config.allow_small_classes,
     )
+    if config.learning_rate is None:
+        # A CSV's kind is known only now; the config carries the resolved step
+        # to everything that reads it later (the runner, reports, saved configs).
+        config.learning_rate = model_class(config.model_type).default_step_for(dataset.kind)
     return prepare(
         dataset,
         config.model_type,

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from decai.data.datasets import built_in_kind, load_source
 from decai.errors import DecaiError
 from decai.models.base import model_class
 from decai.simulation.agents import ADVERSARY, HONEST, AgentSpec, default_agents
@@ -71,7 +72,7 @@ class SweepGrid:
     """The values to try for each parameter; every combination is run."""
 
     model_types: Sequence[str] = ("sparse_perceptron",)
-    #: None: each model type's `default_step`.
+    #: None: each model type's default step for the data's kind (`Model.default_step_for`).
     learning_rates: Sequence[float | None] = (None,)
     refund_waits_s: Sequence[int] = (DAY,)
     claim_waits_s: Sequence[int] = (9 * DAY,)
@@ -83,12 +84,26 @@ class SweepGrid:
     #: Anything else of SimulationConfig (duration_s, max_test, dataset, ...).
     base: dict[str, Any] = field(default_factory=dict)
 
+    def data_kind(self) -> str:
+        """TEXT or NUMBERS: the kind of `base`'s data set (a CSV file is read to know)."""
+        dataset = self.base.get("dataset", SimulationConfig.dataset)
+        kind = built_in_kind(dataset)
+        if kind is None:
+            kind = load_source(
+                dataset,
+                label_column=self.base.get("label_column", SimulationConfig.label_column),
+                text_column=self.base.get("text_column", SimulationConfig.text_column),
+                allow_small_classes=self.base.get("allow_small_classes", False),
+            ).kind
+        return kind
+
     def points(self) -> list[dict[str, Any]]:
         points = []
+        kind = self.data_kind() if None in self.learning_rates else None
         for model_type, rate, *rest in itertools.product(
             self.model_types, self.learning_rates, self.refund_waits_s, self.claim_waits_s, self.cost_weights
         ):
-            rate = model_class(model_type).default_step if rate is None else rate
+            rate = model_class(model_type).default_step_for(kind) if rate is None else rate
             point = dict(zip(PARAMETERS, (model_type, rate, *rest)))
             if point not in points:
                 points.append(point)

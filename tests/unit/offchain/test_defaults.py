@@ -49,6 +49,6 @@ def test_default_steps__match_the_readme_and_docs():
     readme = (ROOT / "README.md").read_text()
     docs = (ROOT / "docs" / "SIMULATION.md").read_text()
     for model_type in model_types():
-        step = model_class(model_type).default_step
-        assert f"| `{model_type}` | {step:g} |" in readme, model_type
-        assert f"| `{model_type}` | {step:g} | " in docs, model_type
+        step, numbers = model_class(model_type).default_step, model_class(model_type).default_step_for("numbers")
+        assert f"| `{model_type}` | {step:g} | {numbers:g} |" in readme, model_type
+        assert f"| `{model_type}` | {step:g} | {numbers:g} | " in docs, model_type

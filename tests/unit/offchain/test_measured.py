@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from decai.data.datasets import built_in_kind
 from decai.models.base import model_class, model_types
 from decai.models.measured import DEFAULT_TEXT_MODEL, FILE, build, describe, measured, steps_help
 
@@ -19,11 +20,12 @@ def test_measured_json__equals_the_figures_of_the_committed_sweeps():
     assert json.loads(FILE.read_text()) == json.loads(json.dumps(build(ROOT)))
 
 
-def test_measured__every_type_at_its_default_step_on_every_text_set():
+def test_measured__every_type_at_its_default_step_for_each_sets_kind():
     for model_type in model_types():
         figures = measured()[model_type]
         assert {"rotten-tomatoes", "imdb", "rotten-tomatoes-imbalanced"} <= set(figures), model_type
-        assert {f["step"] for f in figures.values()} == {model_class(model_type).default_step}
+        for dataset, f in figures.items():
+            assert f["step"] == model_class(model_type).default_step_for(built_in_kind(dataset)), (model_type, dataset)
 
 
 def test_default_text_model__learns_and_holds_on_every_text_set():
@@ -80,7 +82,7 @@ def test_train_help__reads_the_figures_from_measured_json(tmp_path, monkeypatch)
     failing = [dataset for dataset, figures in content["models"]["naive_bayes"].items() if not figures["holds"]]
     assert ", imdb 12%, " in text and "imdb" in failing
     assert f"does not hold on {', '.join(failing)} nearest_centroid, step" in text
-    assert "sparse_perceptron, step 0.03: kept digits - holds on all" in text
+    assert "sparse_perceptron, step 0.03 (numbers: 0.002): kept digits - holds on all" in text
 
 
 def test_train_help__without_measured_json__one_line_error(tmp_path, monkeypatch):
