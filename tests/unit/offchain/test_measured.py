@@ -28,16 +28,52 @@ def test_measured__every_type_at_its_default_step_for_each_sets_kind():
             assert f["step"] == model_class(model_type).default_step_for(built_in_kind(dataset)), (model_type, dataset)
 
 
-def test_default_text_model__learns_and_holds_on_every_text_set():
-    for dataset in ("rotten-tomatoes", "imdb", "rotten-tomatoes-imbalanced"):
-        figures = measured()[DEFAULT_TEXT_MODEL][dataset]
-        said = (
-            f"{DEFAULT_TEXT_MODEL} on {dataset}: final (last-day mean) {figures['final']:.2%}, control "
-            f"{figures['control_final']:.2%}, lowest {figures['lowest']:.2%} from {figures['initial']:.2%}, "
-            f"kept {figures['kept']}"
-        )
-        assert figures["holds"], said
-        assert figures["kept"] is None or figures["kept"] >= 0.7, said
+def _defaults_table() -> dict[str, list[str]]:
+    """docs/SIMULATION.md's "Where the defaults stand": model -> its cells."""
+    text = (ROOT / "docs" / "SIMULATION.md").read_text()
+    section = text[text.index("### Where the defaults stand") :]
+    section = section[: section.index("\n### ", 1)]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| model")]
+    header = next(line for line in section.splitlines() if line.startswith("| model"))
+    columns = [c.strip() for c in header.strip("|").split("|")]
+    table = {}
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        table[cells[0]] = dict(zip(columns, cells))
+    return table
+
+
+@pytest.mark.parametrize("model_type", model_types())
+def test_defaults_table__states_each_types_kept_and_verdict_as_measured(model_type):
+    """Where a default meets the goal and where it misses it is stated from
+    the measurements: the kept figure and "holds" or "does not hold" for
+    every data set, the text default's included (a claim the sweeps do not
+    support fails here)."""
+    row = _defaults_table()[model_type]
+    for dataset, figures in measured()[model_type].items():
+        cell = row[dataset]
+        kept = "-" if figures["kept"] is None else f"{figures['kept']:.0%}"
+        verdict = "holds" if figures["holds"] else "**does not hold**"
+        assert cell == f"{kept}, {verdict}", (model_type, dataset, cell)
+
+
+README_SETS = ("rotten-tomatoes", "imdb", "rotten-tomatoes-imbalanced", "breast-cancer", "digits")
+
+
+@pytest.mark.parametrize("model_type", model_types())
+def test_readme_defaults_table__states_each_types_kept_and_verdict_as_measured(model_type):
+    """The README's table of defaults says "yes" or "**no**" to the goal
+    per data set as the sweeps measured it, the text default's included."""
+    readme = (ROOT / "README.md").read_text()
+    row = next(line for line in readme.splitlines() if line.startswith(f"| `{model_type}` |"))
+    cells = [c.strip() for c in row.strip("|").split("|")][3:]
+    figures = measured()[model_type]
+    for dataset, cell in zip(README_SETS, cells):
+        if dataset not in figures:
+            assert cell == "—", (model_type, dataset, cell)
+            continue
+        kept = "-" if figures[dataset]["kept"] is None else f"{figures[dataset]['kept']:.0%}"
+        assert cell == f"{kept}, {'yes' if figures[dataset]['holds'] else '**no**'}", (model_type, dataset, cell)
 
 
 def test_train_help__lists_every_default_step_with_its_kept_figure():
