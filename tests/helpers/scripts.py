@@ -4,9 +4,11 @@ test's own."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +58,74 @@ def run_script(
         ["ape", "run", *args, *extra], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300
     )
     return Result(done.returncode, done.stdout, done.stderr)
+
+
+class ScriptSession:
+    """`ape run` commands against one node, in one long-lived process
+    (tests/helpers/script_worker.py): what `run_script` checks, without
+    paying Ape's start-up for every step. Use it where a test runs many
+    steps and the separate process is not what it tests; keep a
+    `run_script` test for every script. `env` is fixed for the session
+    (Ape reads its configuration once); `run(..., **env)` adds variables
+    that the scripts read (or, with None, removes them) for one step."""
+
+    def __init__(self, url: str | None, records: Path, *, network: str | None = "ethereum:local:foundry", **env: str):
+        from tests.helpers.script_worker import MARK
+
+        self.mark = MARK
+        self.network = network
+        environment = dict(os.environ, DECAI_DEPLOYMENTS=str(records), PYTHONPATH=str(ROOT))
+        if url is not None:
+            environment["APE_FOUNDRY_HOST"] = url
+        for name, value in env.items():
+            if value is None:
+                environment.pop(name, None)
+            else:
+                environment[name] = value
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.helpers.script_worker"],
+            cwd=ROOT,
+            env=environment,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        self._answer()  # started: Ape imported
+
+    def _answer(self) -> tuple[dict, list[str]]:
+        stray = []
+        for line in self.process.stdout:
+            if line.startswith(self.mark):
+                return json.loads(line[len(self.mark) :]), stray
+            stray.append(line)
+        raise RuntimeError("the script worker stopped:\n" + "".join(stray))
+
+    def run(self, *args: str, network: str | None = "", **env: str | None) -> Result:
+        """`ape run *args [--network N]` (N: the session's unless given; None: no option)."""
+        network = self.network if network == "" else network
+        extra = ["--network", network] if network else []
+        self.process.stdin.write(json.dumps({"args": [*args, *extra], "env": env}) + "\n")
+        self.process.stdin.flush()
+        answer, stray = self._answer()
+        return Result(answer["code"], answer["out"], answer["err"] + "".join(stray))
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process.stdout.close()
+
+    def __enter__(self) -> ScriptSession:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def rpc(url: str, method: str, *params):
