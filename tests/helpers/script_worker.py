@@ -40,7 +40,9 @@ def main() -> None:
         if "-v" in args or "--verbose" in args:
             answer = {"code": 2, "out": "", "err": "script worker: run --verbose in a process of its own\n"}
         else:
-            result = runner.invoke(cli, ["run", *args], env=request.get("env") or None, catch_exceptions=True)
+            result = runner.invoke(
+                cli, ["run", *args], prog_name="ape", env=request.get("env") or None, catch_exceptions=True
+            )
             err = result.stderr
             error = result.exception
             if error is not None and not isinstance(error, SystemExit):
