@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import socket
 import subprocess
 import sys
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +27,10 @@ TEST_ACCOUNTS = {
     1: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
     2: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
 }
+#: How long one script may run (`run_script`).
+STEP_TIMEOUT_S = 300
+#: How long one step of a `ScriptSession` may run (its first answer includes Ape's start-up).
+SESSION_STEP_TIMEOUT_S = 600
 #: What a printed trace looks like (Python's or Ape's call trace).
 TRACE_MARKS = ("Traceback", 'File "', "tx.origin=", "Usage:")
 
@@ -55,7 +62,7 @@ def run_script(
             environment[name] = value
     extra = ["--network", network] if network else []
     done = subprocess.run(
-        ["ape", "run", *args, *extra], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300
+        ["ape", "run", *args, *extra], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=STEP_TIMEOUT_S
     )
     return Result(done.returncode, done.stdout, done.stderr)
 
@@ -92,15 +99,31 @@ class ScriptSession:
             text=True,
             start_new_session=True,
         )
+        # A thread reads the worker's lines so that a step that hangs fails
+        # after SESSION_STEP_TIMEOUT_S, as `run_script`'s process does.
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
         self._answer()  # started: Ape imported
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.put(line)
+        self.lines.put(None)
 
     def _answer(self) -> tuple[dict, list[str]]:
         stray = []
-        for line in self.process.stdout:
+        deadline = time.monotonic() + SESSION_STEP_TIMEOUT_S
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                self.process.kill()
+                raise TimeoutError(f"a step took more than {SESSION_STEP_TIMEOUT_S} s:\n" + "".join(stray)) from None
+            if line is None:
+                raise RuntimeError("the script worker stopped:\n" + "".join(stray))
             if line.startswith(self.mark):
                 return json.loads(line[len(self.mark) :]), stray
             stray.append(line)
-        raise RuntimeError("the script worker stopped:\n" + "".join(stray))
 
     def run(self, *args: str, network: str | None = "", **env: str | None) -> Result:
         """`ape run *args [--network N]` (N: the session's unless given; None: no option)."""
@@ -119,7 +142,6 @@ class ScriptSession:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        self.process.stdout.close()
 
     def __enter__(self) -> ScriptSession:
         return self
