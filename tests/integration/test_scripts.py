@@ -60,7 +60,9 @@ def test_deploy_predict_add_refund(node, session):
     code, out, errors = run(session, "time", "--advance", "1d")
     assert (code, errors) == (0, []) and out.strip().endswith(": 1d later")
 
-    code, out, errors = run(session, "claims", "--trainer", "bc", "--account", "TEST::1")
+    # `claims` as a process of its own (its only one in the suite).
+    result = run_script(*node, "claims", "--trainer", "bc", "--account", "TEST::1")
+    code, out, errors = result.code, result.out, result.errors
     assert (code, errors) == (0, []) and "refundable now: 1" in out
     assert "refund now (added at " in out and "ape run refund --trainer bc --data " in out
 
