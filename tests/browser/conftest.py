@@ -1,5 +1,7 @@
-"""The dashboard in a real browser: one anvil, one `ape run dashboard --demo`
-and one headless Chromium per module, and a page the tests share.
+"""The dashboard in a real browser: one anvil and one `ape run dashboard
+--demo` per module, a page the tests of a module share, and one headless
+Chromium for the folder (each module's page has a browser context of its
+own: no cookies or storage carry over).
 
 The dashboard runs as a user starts it (a separate `ape run` process
 reaching the anvil through APE_FOUNDRY_HOST, deployment records in a folder
@@ -105,7 +107,7 @@ def dashboard(node, tmp_path_factory):
         yield running
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def browser():
     from playwright.sync_api import sync_playwright
 

@@ -1,7 +1,9 @@
 """What a newcomer meets when a script cannot do what was asked: one line
 `error: ...`, exit status 1, no trace, and no transaction sent; the trace
-only with --verbose. Scripts run as separate processes against an anvil
-of the module's own."""
+only with --verbose. Scripts run against an anvil of the module's own: the
+refusals of a call one after another in one long-lived `ape run` process
+(tests/helpers/script_worker.py), the usage errors, --verbose, a missing
+node or RPC address and `--help` as separate processes."""
 
 from __future__ import annotations
 
@@ -11,51 +13,48 @@ from pathlib import Path
 import pytest
 
 from decai.chain.node import Anvil
-from tests.helpers.scripts import SAMPLE, TEST_ACCOUNTS, closed_port, nonce, run_script
+from tests.helpers.scripts import SAMPLE, TEST_ACCOUNTS, ScriptSession, closed_port, nonce, run_script
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 
 @pytest.fixture(scope="module")
-def node(tmp_path_factory):
-    with Anvil(untraced=False) as anvil:
-        records = tmp_path_factory.mktemp("deployments")
-        deployed = run_script(anvil.url, records, "deploy", "--name", "bc")
-        assert deployed.code == 0, deployed.err
-        added = run_script(
-            anvil.url,
-            records,
-            "add_data",
-            "--trainer",
-            "bc",
-            "--values",
-            SAMPLE,
-            "--label",
-            "0",
-            "--account",
-            "TEST::1",
-        )
-        assert added.code == 0, added.err
-        added_time = re.search(r"added at time (\d+)", added.out).group(1)
-        data = re.search(r"--data (\S+)", added.out).group(1)
-        yield anvil.url, records, {"added_time": added_time, "data": data}
+def anvil(tmp_path_factory):
+    with Anvil(untraced=False) as node:
+        yield node.url, tmp_path_factory.mktemp("deployments")
 
 
-def test_add_data__value_below_deposit__one_line_and_no_transaction(node):
+@pytest.fixture(scope="module")
+def session(anvil):
+    with ScriptSession(*anvil) as scripts:
+        yield scripts
+
+
+@pytest.fixture(scope="module")
+def node(anvil, session):
+    url, records = anvil
+    deployed = session.run("deploy", "--name", "bc")
+    assert deployed.code == 0, deployed.err
+    added = session.run("add_data", "--trainer", "bc", "--values", SAMPLE, "--label", "0", "--account", "TEST::1")
+    assert added.code == 0, added.err
+    added_time = re.search(r"added at time (\d+)", added.out).group(1)
+    data = re.search(r"--data (\S+)", added.out).group(1)
+    return url, records, {"added_time": added_time, "data": data}
+
+
+def test_add_data__value_below_deposit__one_line_and_no_transaction(node, session):
     url, records, _ = node
     before = nonce(url, TEST_ACCOUNTS[0])
-    result = run_script(url, records, "add_data", "--trainer", "bc", "--values", SAMPLE, "--label", "1", "--value", "1")
+    result = session.run("add_data", "--trainer", "bc", "--values", SAMPLE, "--label", "1", "--value", "1")
     assert (result.code, result.errors) == (1, ["error: add_data rejected: deposit: insufficient deposit"])
     assert not result.traced, result.out + result.err
     assert nonce(url, TEST_ACCOUNTS[0]) == before
 
 
-def test_refund__before_refund_wait__one_line_and_no_transaction(node):
+def test_refund__before_refund_wait__one_line_and_no_transaction(node, session):
     url, records, added = node
     before = nonce(url, TEST_ACCOUNTS[1])
-    result = run_script(
-        url,
-        records,
+    result = session.run(
         "refund",
         "--trainer",
         "bc",
@@ -74,12 +73,10 @@ def test_refund__before_refund_wait__one_line_and_no_transaction(node):
     assert nonce(url, TEST_ACCOUNTS[1]) == before
 
 
-def test_report__before_refund_wait__one_line_and_no_transaction(node):
+def test_report__before_refund_wait__one_line_and_no_transaction(node, session):
     url, records, added = node
     before = nonce(url, TEST_ACCOUNTS[2])
-    result = run_script(
-        url,
-        records,
+    result = session.run(
         "report",
         "--trainer",
         "bc",

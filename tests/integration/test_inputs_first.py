@@ -1,6 +1,8 @@
 """Every command checks its input before it touches the chain, a file or a
-record, as a user meets it: `ape run` processes against an anvil of the
-module's own. Each mistake ends with one `error:` line in decai's words
+record, as a user meets it: `ape run` against an anvil of the module's own
+(the clock, training and a short market address as processes of their own;
+the rest one after another in one long-lived `ape run` process,
+tests/helpers/script_worker.py). Each mistake ends with one `error:` line in decai's words
 (no library text), exit 1, and the chain, the records and the files as they
 were. tests/property/test_user_input_fuzz.py generates many more such
 inputs in-process."""
@@ -12,21 +14,32 @@ import re
 import pytest
 
 from decai.chain.node import Anvil
-from tests.helpers.scripts import SAMPLE, TEST_ACCOUNTS, nonce, rpc, run_script
+from tests.helpers.scripts import SAMPLE, TEST_ACCOUNTS, ScriptSession, nonce, rpc, run_script
 
 LIBRARY_TEXT = ("ValueOutOfBounds", "InvalidAddress", "IsADirectoryError", "ValueError", "ENS", "Traceback")
 
 
 @pytest.fixture(scope="module")
-def node(tmp_path_factory):
-    with Anvil(untraced=False) as anvil:
-        records = tmp_path_factory.mktemp("deployments")
-        deployed = run_script(anvil.url, records, "deploy", "--name", "bc")
-        assert deployed.code == 0, deployed.err
-        market = run_script(anvil.url, records, "market", "deploy", "--features", "20", "--account", "TEST::0")
-        assert market.code == 0, market.err
-        address = re.search(r"market deployed at (0x[0-9a-fA-F]{40})", market.out).group(1)
-        yield anvil.url, records, address
+def anvil(tmp_path_factory):
+    with Anvil(untraced=False) as node:
+        yield node.url, tmp_path_factory.mktemp("deployments")
+
+
+@pytest.fixture(scope="module")
+def session(anvil):
+    with ScriptSession(*anvil) as scripts:
+        yield scripts
+
+
+@pytest.fixture(scope="module")
+def node(anvil, session):
+    url, records = anvil
+    deployed = session.run("deploy", "--name", "bc")
+    assert deployed.code == 0, deployed.err
+    market = session.run("market", "deploy", "--features", "20", "--account", "TEST::0")
+    assert market.code == 0, market.err
+    address = re.search(r"market deployed at (0x[0-9a-fA-F]{40})", market.out).group(1)
+    return url, records, address
 
 
 def state(url: str, records) -> tuple:
@@ -53,10 +66,10 @@ def test_time__advance_out_of_range__refused_before_the_clock_moves(node):
     assert run_script(url, records, "time").code == 0  # the clock still reads
 
 
-def test_refund__negative_added_time__flag_named_no_encoder_text(node):
+def test_refund__negative_added_time__flag_named_no_encoder_text(node, session):
     url, records, _ = node
     before = state(url, records)
-    result = run_script(url, records, "refund", "--trainer", "bc", "--data", "1", "--label", "0", "--added-time", "-5")
+    result = session.run("refund", "--trainer", "bc", "--data", "1", "--label", "0", "--added-time", "-5")
     one_error(
         result,
         "error: bad value for '--added-time': -5 is out of range: 0 to 2**256 - 1 (uint256) "
@@ -83,10 +96,10 @@ def test_market_status__short_address__no_ens_lookup(node):
         ("", "error: --output {tmp}: is a folder; give a file name ending in .csv or .parquet"),
     ],
 )
-def test_export__bad_output__refused_before_reading_nothing_written(node, tmp_path, output, message):
+def test_export__bad_output__refused_before_reading_nothing_written(node, session, tmp_path, output, message):
     url, records, _ = node
     target = tmp_path / output if output else tmp_path
-    result = run_script(url, records, "export", "--trainer", "bc", "--output", str(target))
+    result = session.run("export", "--trainer", "bc", "--output", str(target))
     one_error(result, message.format(tmp=tmp_path))
     assert list(tmp_path.iterdir()) == []
 
@@ -101,14 +114,16 @@ def test_export__bad_output__refused_before_reading_nothing_written(node, tmp_pa
         ("t.csv", b"1,3 4\n0,5 25\n", "2: sample: feature index 25 is out of range (the model has 20 features)"),
     ],
 )  # fmt: skip
-def test_market_commit__bad_test_set__file_line_nothing_sent_no_secrets(node, tmp_path, name, content, line_message):
+def test_market_commit__bad_test_set__file_line_nothing_sent_no_secrets(
+    node, session, tmp_path, name, content, line_message
+):
     url, records, market = node
     test_set = tmp_path / name
     test_set.write_bytes(content)
     out = tmp_path / "portions.json"
     before = state(url, records)
-    result = run_script(
-        url, records, "market", "commit", market, "--test-set", str(test_set), "--portions", "2",
+    result = session.run(
+        "market", "commit", market, "--test-set", str(test_set), "--portions", "2",
         "--bounty", "1ether", "--out", str(out), "--account", "TEST::0",
     )  # fmt: skip
     one_error(result, f"error: {test_set}:{line_message}")
@@ -116,10 +131,10 @@ def test_market_commit__bad_test_set__file_line_nothing_sent_no_secrets(node, tm
     assert sorted(p.name for p in tmp_path.iterdir()) == [name]
 
 
-def test_deploy__deposit_trainer_without_refund_wait__refused(node):
+def test_deploy__deposit_trainer_without_refund_wait__refused(node, session):
     url, records, _ = node
     before = state(url, records)
-    result = run_script(url, records, "deploy", "--name", "nowait", "--refund-wait", "0")
+    result = session.run("deploy", "--name", "nowait", "--refund-wait", "0")
     one_error(
         result,
         "error: --refund-wait 0: a deposit trainer needs a refund wait (with none, a contributor takes the deposit "
@@ -151,20 +166,20 @@ def test_train__nan_and_stray_class__file_line_column(tmp_path, node):
     assert "3 classes" in kept.out and out.exists()
 
 
-def test_add_data__refund_hint__runs_as_printed(node):
+def test_add_data__refund_hint__runs_as_printed(node, session):
     url, records, _ = node
-    added = run_script(url, records, "add_data", "--trainer", "bc", "--values", SAMPLE, "--label", "malignant",
+    added = session.run("add_data", "--trainer", "bc", "--values", SAMPLE, "--label", "malignant",
                        "--account", "TEST::2")  # fmt: skip
     assert added.code == 0, added.err
     hint = re.search(r"refund with: ape run (.*)$", added.out, flags=re.M).group(1).split()
     assert hint[-2:] == ["--account", "TEST::2"]
-    assert run_script(url, records, "time", "--advance", "1d").code == 0
-    refunded = run_script(url, records, *hint)
+    assert session.run("time", "--advance", "1d").code == 0
+    refunded = session.run(*hint)
     assert refunded.code == 0 and refunded.out.startswith("refunded "), refunded.out + refunded.err
 
 
-def test_market_status__ether_and_durations(node):
+def test_market_status__ether_and_durations(node, session):
     url, records, market = node
-    result = run_script(url, records, "market", "status", market)
+    result = session.run("market", "status", market)
     assert result.code == 0, result.err
     assert "bounty      0 ETH   stake 0.01 ETH" in result.out and " wei" not in result.out

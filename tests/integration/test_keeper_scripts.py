@@ -1,6 +1,8 @@
-"""`ape run keeper` and `ape run monitor` as a user runs them: separate
-processes on one anvil (the module's, with `bc` deployed once), the
-README's commands."""
+"""`ape run keeper` and `ape run monitor` as a user runs them, on one anvil
+(the module's, with `bc` deployed once), the README's commands. The
+bad-input table runs each command as a process of its own; the flows run
+their steps one after another in one long-lived `ape run` process
+(tests/helpers/script_worker.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import pytest
 from decai.chain.node import Anvil
 from decai.units import DAY
 from tests.helpers.chain import advance_node_time
-from tests.helpers.scripts import SAMPLE, TEST_ACCOUNTS, nonce, run_script
+from tests.helpers.scripts import SAMPLE, TEST_ACCOUNTS, ScriptSession, nonce, run_script
 
 
 @pytest.fixture(scope="module")
@@ -24,16 +26,17 @@ def node(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def deployed(node):
+def session(node):
+    with ScriptSession(*node) as scripts:
+        yield scripts
+
+
+@pytest.fixture(scope="module")
+def deployed(node, session):
     """The built-in model deployed as `bc` (once for the module)."""
-    result = run(node, "deploy", "--name", "bc")
+    result = session.run("deploy", "--name", "bc")
     assert result.code == 0, result.err
     return node
-
-
-def run(node, *args):
-    url, records = node
-    return run_script(url, records, *args)
 
 
 def heldout_csv(path, rows: int = 60) -> None:
@@ -76,44 +79,44 @@ def webhook():
         server.server_close()
 
 
-def test_keeper_script__refunds_once_when_the_wait_ends_and_dry_run_sends_nothing(deployed, tmp_path):
-    node = deployed
-    url, _ = node
-    added = run(node, "add_data", "--trainer", "bc", "--values", SAMPLE, "--label", "malignant", "--account", "TEST::1")
+def test_keeper_script__refunds_once_when_the_wait_ends_and_dry_run_sends_nothing(deployed, session, tmp_path):
+    url, _ = deployed
+    run = session.run
+    added = run("add_data", "--trainer", "bc", "--values", SAMPLE, "--label", "malignant", "--account", "TEST::1")
     assert added.code == 0, added.err
     state = str(tmp_path / "keeper.json")
     keeper = ("keeper", "--trainer", "bc", "--account", "TEST::1", "--state", state, "--once")
     advance_node_time(url, DAY)
 
     before = nonce(url, TEST_ACCOUNTS[1])
-    dry = run(node, *keeper, "--dry-run")
+    dry = run(*keeper, "--dry-run")
     assert (dry.code, dry.errors) == (0, []), dry.err
     assert f"keeper for {TEST_ACCOUNTS[1]}: 1 trainer(s), 0 market(s) (dry run: nothing is sent)" in dry.out
     lines = [line for line in dry.out.splitlines() if line.startswith("would refund bc ")]
     assert len(lines) == 1 and " ETH for ~" in lines[0] and " ETH gas" in lines[0]
     assert nonce(url, TEST_ACCOUNTS[1]) == before
 
-    done = run(node, *keeper)
+    done = run(*keeper)
     assert (done.code, done.errors) == (0, []), done.err
     lines = [line for line in done.out.splitlines() if line.startswith("refund bc ")]
     assert len(lines) == 1 and ", gas " in lines[0] and ", tx 0x" in lines[0]
     assert nonce(url, TEST_ACCOUNTS[1]) == before + 1
     assert json.loads((tmp_path / "keeper.json").read_text())["log"][0]["kind"] == "refund"
 
-    again = run(node, *keeper)
+    again = run(*keeper)
     assert (again.code, again.errors) == (0, []) and "refund bc " not in again.out
     assert nonce(url, TEST_ACCOUNTS[1]) == before + 1
 
 
-def test_monitor_script__appends_a_row_and_alerts_on_a_planted_drop(deployed, tmp_path, webhook):
-    node = deployed
+def test_monitor_script__appends_a_row_and_alerts_on_a_planted_drop(deployed, session, tmp_path, webhook):
+    run = session.run
     url, hook_calls = webhook
     heldout = tmp_path / "heldout.csv"
     heldout_csv(heldout)
     series = tmp_path / "series.csv"
     monitor = ("monitor", "--trainer", "bc", "--heldout", str(heldout), "--series", str(series), "--once")
 
-    first = run(node, *monitor, "--webhook", url)
+    first = run(*monitor, "--webhook", url)
     assert (first.code, first.errors) == (0, []), first.err
     assert "accuracy " in first.out and " on 60 samples" in first.out
     rows = list(csv.DictReader(series.open()))
@@ -126,7 +129,7 @@ def test_monitor_script__appends_a_row_and_alerts_on_a_planted_drop(deployed, tm
     planted = dict(rows[0], accuracy="1.0", block="0")
     with series.open("a", newline="") as handle:
         csv.DictWriter(handle, fieldnames=list(rows[0])).writerow(planted)
-    dropped = run(node, *monitor, "--webhook", url, "--max-drop", str((1 - accuracy) / 2))
+    dropped = run(*monitor, "--webhook", url, "--max-drop", str((1 - accuracy) / 2))
     assert dropped.code == 1, dropped.err
     assert [line for line in dropped.out.splitlines() if line.startswith("alert: ")]
     assert len(hook_calls) == 1
@@ -147,7 +150,6 @@ def test_monitor_script__appends_a_row_and_alerts_on_a_planted_drop(deployed, tm
     ],
 )
 def test_scripts__bad_input__one_line_error_and_exit_1(deployed, args, message):
-    node = deployed
-    result = run(node, *args)
+    result = run_script(*deployed, *args)
     assert result.code == 1 and not result.traced
     assert result.errors and result.errors[0].startswith(message), result.err

@@ -5,7 +5,8 @@ second (so Ape's two confirmations on Sepolia really pass), reached through
 SEPOLIA_RPC_URL, and a keyfile account imported with a passphrase into a
 temporary APE_DATA_FOLDER (unlocked through DECAI_PASSPHRASE). The
 trainer is deployed with `ape run deploy --network ethereum:sepolia:node`;
-then the README's keeper and monitor commands run against it.
+then the README's keeper and monitor commands run against it, one after
+another in one long-lived `ape run` process (tests/helpers/script_worker.py).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from eth_utils import keccak
 
 from decai.chain.node import Anvil, rpc
 from decai.units import DAY
-from tests.helpers.scripts import SAMPLE
+from tests.helpers.scripts import SAMPLE, ScriptSession
 
 ROOT = Path(__file__).resolve().parents[2]
 SEPOLIA_CHAIN_ID = 11155111
@@ -55,18 +56,26 @@ class Standin:
         self.alice = done.stdout.strip().splitlines()[-1]
         rpc(self.node.url, "anvil_setBalance", self.alice, hex(10**19))
 
+        self.scripts: ScriptSession | None = None
+
     def ape(self, *args: str):
-        done = subprocess.run(
-            ["ape", "run", *args, "--network", NETWORK],
-            cwd=ROOT,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
-        return done.returncode, done.stdout, done.stderr, errors
+        if self.scripts is None:
+            names = ("APE_DATA_FOLDER", "SEPOLIA_RPC_URL", "DECAI_PASSPHRASE")
+            self.scripts = ScriptSession(
+                None,
+                Path(self.env["DECAI_DEPLOYMENTS"]),
+                network=NETWORK,
+                APE_FOUNDRY_HOST=None,
+                DECAI_ACCOUNT=None,
+                **{name: self.env[name] for name in names},
+            )
+        done = self.scripts.run(*args)
+        return done.code, done.out, done.err, done.errors
+
+    def stop(self) -> None:
+        if self.scripts is not None:
+            self.scripts.close()
+        self.node.stop()
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +84,7 @@ def standin(tmp_path_factory):
     try:
         yield node
     finally:
-        node.node.stop()
+        node.stop()
 
 
 def test_keeper_and_monitor__sepolia_standin__refund_lands_and_a_row_is_recorded(standin, tmp_path):

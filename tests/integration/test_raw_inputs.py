@@ -1,6 +1,8 @@
 """The contributors' own data through the real command line and SDK.
 
-One anvil, reached by `ape run` processes as a user runs them: a dense
+One anvil, reached by `ape run` as a user runs it (one long-lived `ape run`
+process, tests/helpers/script_worker.py, runs the steps one after another;
+the import without records runs as processes of their own): a dense
 breast-cancer trainer (numbers) and a bag-of-words trainer (text) get data
 with --values and --text; the raw inputs land in the network's store, go out
 in the export's raw column and in a store file, and come back in another
@@ -18,7 +20,7 @@ import pytest
 from decai.core.fixed_point import ONE
 from decai.data.encoders import VocabularyEncoder
 from decai.models import SparsePerceptron
-from tests.helpers.scripts import SAMPLE, run_script
+from tests.helpers.scripts import SAMPLE, ScriptSession, run_script
 
 TEXT = "A wonderful, moving film!"
 VOCABULARY = ["wonderful", "moving", "film", "dull", "plot"]
@@ -32,9 +34,14 @@ def node(tmp_path_factory):
         yield anvil.url, tmp_path_factory.mktemp("deployments")
 
 
-def run(node, *args, **env):
-    url, records = node
-    result = run_script(url, records, *args, **env)
+@pytest.fixture(scope="module")
+def session(node):
+    with ScriptSession(*node) as scripts:
+        yield scripts
+
+
+def run(session, *args, **env):
+    result = session.run(*args, **env)
     assert not result.traced, result.out + result.err
     return result.code, result.out, result.errors
 
@@ -48,18 +55,18 @@ def save_texts_model(path):
 
 
 @pytest.fixture(scope="module")
-def added(node, tmp_path_factory):
+def added(session, node, tmp_path_factory):
     """Deploy both trainers and add one sample to each from raw input; the store's path."""
     folder = tmp_path_factory.mktemp("models")
     save_texts_model(folder / "texts.json")
     for args in (("--name", "bc"), ("--model", str(folder / "texts.json"), "--name", "texts")):
-        code, out, errors = run(node, "deploy", *args)
+        code, out, errors = run(session, "deploy", *args)
         assert (code, errors) == (0, []), out
     code, out, errors = run(
-        node, "add_data", "--trainer", "bc", "--values", SAMPLE, "--label", "malignant", "--account", "TEST::1"
+        session, "add_data", "--trainer", "bc", "--values", SAMPLE, "--label", "malignant", "--account", "TEST::1"
     )
     assert (code, errors) == (0, []), out
-    code, out, errors = run(node, "add_data", "--trainer", "texts", "--text", TEXT, "--label", "1")
+    code, out, errors = run(session, "add_data", "--trainer", "texts", "--text", TEXT, "--label", "1")
     assert (code, errors) == (0, []), out
     return node[1] / "raw-inputs" / "ethereum_local.jsonl"
 
@@ -71,27 +78,27 @@ def test_add_data__keeps_the_text_and_the_numbers_by_transaction(added):
     assert entries[1]["sample"] == [0, 1, 2] and entries[1]["label"] == 1
 
 
-def test_export__raw_column(node, added, tmp_path):
+def test_export__raw_column(session, added, tmp_path):
     out = tmp_path / "texts.csv"
-    code, _, errors = run(node, "export", "--trainer", "texts", "--output", str(out))
+    code, _, errors = run(session, "export", "--trainer", "texts", "--output", str(out))
     assert (code, errors) == (0, [])
     rows = list(csv.DictReader(out.open()))
     assert [(row["raw"], row["tokens"]) for row in rows] == [(TEXT, '["wonderful", "moving", "film"]')]
-    code, _, errors = run(node, "export", "--trainer", "bc", "--output", str(tmp_path / "bc.csv"))
+    code, _, errors = run(session, "export", "--trainer", "bc", "--output", str(tmp_path / "bc.csv"))
     assert json.loads(next(csv.DictReader((tmp_path / "bc.csv").open()))["raw"])[:2] == [17.99, 10.38]
 
 
-def test_share__export_then_import_in_another_store(node, added, tmp_path):
+def test_share__export_then_import_in_another_store(session, added, tmp_path):
     shared = tmp_path / "shared.jsonl"
-    code, out, errors = run(node, "raw_inputs", "export", "--output", str(shared), "--trainer", "bc")
+    code, out, errors = run(session, "raw_inputs", "export", "--output", str(shared), "--trainer", "bc")
     assert (code, errors, out.strip()) == (0, [], f"wrote 1 raw input(s) to {shared}")
     theirs = tmp_path / "theirs"
-    code, out, errors = run(node, "raw_inputs", "import", str(shared), DECAI_RAW_INPUTS=str(theirs))
+    code, out, errors = run(session, "raw_inputs", "import", str(shared), DECAI_RAW_INPUTS=str(theirs))
     assert (code, errors) == (0, [])
     assert out.strip() == f"kept 1 raw input(s) from {shared} in {theirs / 'ethereum_local.jsonl'}"
     assert json.loads((theirs / "ethereum_local.jsonl").read_text())["raw"][:2] == [17.99, 10.38]
     # Once more: nothing new.
-    code, out, errors = run(node, "raw_inputs", "import", str(shared), DECAI_RAW_INPUTS=str(theirs))
+    code, out, errors = run(session, "raw_inputs", "import", str(shared), DECAI_RAW_INPUTS=str(theirs))
     assert (code, errors, out.strip()) == (
         0,
         [],
@@ -99,25 +106,27 @@ def test_share__export_then_import_in_another_store(node, added, tmp_path):
     )
 
 
-def test_import__csv_of_an_export__with_its_trainer(node, added, tmp_path):
+def test_import__csv_of_an_export__with_its_trainer(session, added, tmp_path):
     out = tmp_path / "texts.csv"
-    assert run(node, "export", "--trainer", "texts", "--output", str(out))[0] == 0
+    assert run(session, "export", "--trainer", "texts", "--output", str(out))[0] == 0
     theirs = tmp_path / "theirs"
-    code, _, errors = run(node, "raw_inputs", "import", str(out), DECAI_RAW_INPUTS=str(theirs))
+    code, _, errors = run(session, "raw_inputs", "import", str(out), DECAI_RAW_INPUTS=str(theirs))
     assert (code, errors) == (1, [f"error: {out}: a CSV names no trainer: give the trainer it was exported from"])
-    code, text, errors = run(node, "raw_inputs", "import", str(out), "--trainer", "texts", DECAI_RAW_INPUTS=str(theirs))
+    code, text, errors = run(
+        session, "raw_inputs", "import", str(out), "--trainer", "texts", DECAI_RAW_INPUTS=str(theirs)
+    )
     assert (code, errors) == (0, []) and text.startswith("kept 1 raw input(s)")
     assert json.loads((theirs / "ethereum_local.jsonl").read_text())["raw"] == TEXT
 
 
-def test_import__tampered_entry__refused_with_file_line_nothing_written(node, added, tmp_path):
+def test_import__tampered_entry__refused_with_file_line_nothing_written(session, added, tmp_path):
     lines = added.read_text().splitlines()
     forged = json.loads(lines[1])
     forged["raw"] = "A dull plot"  # someone else's words for the same transaction
     path = tmp_path / "forged.jsonl"
     path.write_text(lines[0] + "\n" + json.dumps(forged) + "\n")
     theirs = tmp_path / "theirs"
-    code, _, errors = run(node, "raw_inputs", "import", str(path), DECAI_RAW_INPUTS=str(theirs))
+    code, _, errors = run(session, "raw_inputs", "import", str(path), DECAI_RAW_INPUTS=str(theirs))
     tx = forged["transaction"]
     assert (code, errors) == (
         1,
@@ -129,12 +138,12 @@ def test_import__tampered_entry__refused_with_file_line_nothing_written(node, ad
     assert not theirs.exists()
 
 
-def test_import__transaction_of_another_trainer__refused(node, added, tmp_path):
+def test_import__transaction_of_another_trainer__refused(session, added, tmp_path):
     entries = [json.loads(line) for line in added.read_text().splitlines()]
     entries[1]["trainer"] = entries[0]["trainer"]  # the text's transaction, claimed for the dense trainer
     path = tmp_path / "wrong.jsonl"
     path.write_text(json.dumps(entries[1]) + "\n")
-    code, _, errors = run(node, "raw_inputs", "import", str(path), DECAI_RAW_INPUTS=str(tmp_path / "t"))
+    code, _, errors = run(session, "raw_inputs", "import", str(path), DECAI_RAW_INPUTS=str(tmp_path / "t"))
     assert (code, errors) == (
         1,
         [f"error: {path}:1: transaction {entries[1]['transaction']} added no data to {entries[0]['trainer']} "
@@ -142,8 +151,8 @@ def test_import__transaction_of_another_trainer__refused(node, added, tmp_path):
     )  # fmt: skip
 
 
-def test_export__output_not_jsonl__refused_before_reading(node, added, tmp_path):
-    code, _, errors = run(node, "raw_inputs", "export", "--output", str(tmp_path / "x.csv"))
+def test_export__output_not_jsonl__refused_before_reading(session, added, tmp_path):
+    code, _, errors = run(session, "raw_inputs", "export", "--output", str(tmp_path / "x.csv"))
     assert (code, errors) == (1, [f"error: --output {tmp_path / 'x.csv'}: a raw-input store is a .jsonl file"])
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ from decai.chain.verify import all_ok, verify_by_name
 from decai.core.mechanisms import PointsParameters
 from tests.helpers.chain import DAY, PARAMETERS, advance, sparse_model
 from tests.helpers.data import chunk_model as _model
+from tests.helpers.scripts import ScriptSession
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -137,27 +136,19 @@ def test_verify__points_trainer_recorded_as_deposit__fails(owner, chain):
     assert failed["constructor arguments"] == "the record says deposit, the contract is a points trainer"
 
 
-def _ape_run(url, records, *args):
-    env = dict(os.environ, APE_FOUNDRY_HOST=url, DECAI_DEPLOYMENTS=str(records), PYTHONPATH=str(ROOT))
-    result = subprocess.run(
-        ["ape", "run", *args, "--network", "ethereum:local:foundry"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    return result.returncode, result.stdout, [line for line in result.stderr.splitlines() if line.startswith("error: ")]
-
-
 def test_ape_run_verify__points_deployment__passes_and_tampered_record_fails(tmp_path):
+    """`ape run deploy` then `ape run verify`, one after another in one
+    long-lived `ape run` process (tests/helpers/script_worker.py)."""
     records = tmp_path / "deployments"
-    with Anvil() as anvil:
-        code, out, errors = _ape_run(
-            anvil.url, records, "deploy", "--mechanism", "points", "--refund-wait", "2h", "--name", "game"
-        )
+    with Anvil() as anvil, ScriptSession(anvil.url, records) as scripts:
+
+        def _ape_run(*args):
+            result = scripts.run(*args)
+            return result.code, result.out, result.errors
+
+        code, out, errors = _ape_run("deploy", "--mechanism", "points", "--refund-wait", "2h", "--name", "game")
         assert (code, errors) == (0, []) and "deployed PointsDensePerceptron" in out
-        code, out, errors = _ape_run(anvil.url, records, "verify", "--trainer", "game")
+        code, out, errors = _ape_run("verify", "--trainer", "game")
         assert (code, errors) == (0, []), out
         assert "ok     mechanism: points: refund_wait_s=7200" in out and "verified: game is the deployed model" in out
 
@@ -165,6 +156,6 @@ def test_ape_run_verify__points_deployment__passes_and_tampered_record_fails(tmp
         saved = json.loads(path.read_text())
         saved["game"]["mechanism"]["refund_wait_s"] = 3600
         path.write_text(json.dumps(saved))
-        code, out, errors = _ape_run(anvil.url, records, "verify", "--trainer", "game")
+        code, out, errors = _ape_run("verify", "--trainer", "game")
         assert (code, errors) == (1, ["error: the deployment does not match"])
         assert "FAILED mechanism: points: refund_wait_s=7200" in out
