@@ -90,11 +90,13 @@ def test_console__local_network__quiet_capped_and_decai_helpers_loaded(pycache):
     questions = (
         "print('helpers', callable(trainer))\n"
         "print('gas cap', '--enable-tx-gas-limit' in open(f'/proc/{chain.provider.process.pid}/cmdline').read())\n"
+        "print('sent', account().transfer(account('TEST::1'), 1).status)\n"
     )
     done = console(pycache, "--network", "ethereum:local:foundry", stdin=questions, APE_FOUNDRY_HOST=None)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "helpers True" in done.stdout
     assert "gas cap True" in done.stdout  # the anvil Ape started enforces EIP-7825's cap
     output = done.stdout + done.stderr
-    assert "INFO:" not in output and "anvil" not in output
+    assert "sent 1" in done.stdout  # a transaction, and no `INFO: Confirmed` line for it
+    assert "INFO:" not in output and "Confirmed" not in output and "anvil" not in output
     assert not any(mark in output for mark in TRACE_MARKS), output
