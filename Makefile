@@ -62,8 +62,8 @@ test: compile lint
 # Static checks of the GitHub Actions workflows (offline: zizmor makes no
 # GitHub API calls).
 lint: setup
-	ruff check decai scripts tests ape_console_extras.py
-	ruff format --check decai scripts tests ape_console_extras.py
+	ruff check decai scripts tests ape_console_extras.py ape_decai.py
+	ruff format --check decai scripts tests ape_console_extras.py ape_decai.py
 	actionlint .github/workflows/*.yml
 	zizmor --offline .github/workflows
 

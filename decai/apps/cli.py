@@ -181,6 +181,15 @@ def _set_level(ctx: click.Context, param, value) -> None:
     _apply_verbosity(ctx)
 
 
+def use_verbosity(ctx: click.Context, level: str | None) -> None:
+    """Ape's log `level` as the user chose it (None: quiet, the default);
+    DEBUG also shows full traces, as --verbose does."""
+    if level is not None:
+        ctx.meta[_LEVEL_KEY] = level.upper()
+        _state["verbose"] = level.upper() == "DEBUG" or _state["verbose"]
+    _apply_verbosity(ctx)
+
+
 def verbosity_params() -> list[click.Option]:
     """`-v/--verbose` (traces) and `--verbosity LVL` (Ape's log level,
     default WARNING: quiet). A parameter named `verbosity` also stops

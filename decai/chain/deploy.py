@@ -142,6 +142,9 @@ def plan_deployment(
     """
     from ape import chain
 
+    from decai.chain.retry import connected_resilient
+
+    connected_resilient()  # the plan's reads are the first requests a fresh connection may make
     container = contract_container(mechanism.mechanism, model.type)
     name = contract_name(mechanism.mechanism, model.type)
     words = model.storage_words()

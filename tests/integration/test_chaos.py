@@ -33,6 +33,7 @@ from decai.chain.node import rpc
 from decai.chain.records import load_records, stale_reason
 from decai.chain.resume import StageRecorder
 from decai.chain.trainer import Trainer
+from decai.core.mechanisms import PointsParameters
 from tests.helpers.chain import DAY, PARAMETERS, sparse_model
 from tests.helpers.data import chunk_model
 from tests.helpers.faults import faulty_network
@@ -296,7 +297,8 @@ def _account(address: str):
 
 def test_chaos__simulation__same_run_to_the_wei_as_without_faults(tmp_path):
     """The simulation on the chain backend (SDK transport: every send through
-    decai.chain.transact) under faults gives the very run it gives without."""
+    decai.chain.transact) under faults gives the very run it gives without,
+    after another flow in the same process."""
     from ape import accounts, chain
 
     from decai.simulation.runner import run_experiment
@@ -304,6 +306,15 @@ def test_chaos__simulation__same_run_to_the_wei_as_without_faults(tmp_path):
 
     settings = chaos_config(tmp_path, hours=3 if FAULTS < 50 else 12)
     clock = ("--timestamp", str(SIMULATION_START))
+    # Another flow first, in this process, as in `make chaos`: under faults, a points
+    # trainer at the address the simulation's trainer will have on its own chains
+    # (the same deployer's first contract), and a contribution to it.
+    with faulty_network(seed=3) as proxy:
+        proxy.set_rate(RATE, KINDS, SEND_RATE)
+        owner, contributor = accounts.test_accounts[:2]
+        points = Trainer(deploy_trainer(sparse_model(50), PointsParameters(), owner, progress=False).contract)
+        points.add_data([1, 2], 1, sender=contributor)
+        proxy.set_rate(0.0)
     with faulty_network(anvil_args=clock) as proxy:
         calm = run_experiment(settings, accounts=accounts.test_accounts, chain=chain)
         assert proxy.total == 0

@@ -166,6 +166,20 @@ def test_train__nan_and_stray_class__file_line_column(tmp_path, node):
     assert "3 classes" in kept.out and out.exists()
 
 
+@pytest.mark.parametrize("script", ["simulate", "tune"])
+def test_simulate_and_tune__nan_and_inf_in_the_csv__file_line_column(tmp_path, node, script):
+    url, records, _ = node
+    rows = b"".join(b"%d,%d,%d\n" % (i, -i, i % 2) for i in range(100))
+    data = tmp_path / "d.csv"
+    data.write_bytes(b"x,y,label\n" + rows + b"1,inf,0\n")
+    before = state(url, records)
+    network = "ethereum:local:foundry" if script == "simulate" else None  # tune runs off chain
+    result = run_script(url, records, script, "--dataset", str(data), network=network)
+    one_error(result, f"error: {data}:102: column 'y': 'inf' is not a finite number")
+    assert "RuntimeWarning" not in result.err
+    assert state(url, records) == before
+
+
 def test_add_data__refund_hint__runs_as_printed(node, session):
     url, records, _ = node
     added = session.run("add_data", "--trainer", "bc", "--values", SAMPLE, "--label", "malignant",

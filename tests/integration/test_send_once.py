@@ -147,3 +147,17 @@ def test_refund__lagging_node_shows_the_clock_before_the_wait__contract_decides(
     assert trainer.pending_time() < contribution.added_time + 86_400
     assert trainer.refund(contribution, sender=contributor) == contribution.deposit
     assert int(rpc(proxy.upstream, "eth_getBalance", trainer.contract.address, "latest"), 16) == 0
+
+
+def test_deploy__first_requests_of_a_fresh_connection_fail__retried():
+    """A deploy may be the first thing a connection does: the plan's reads
+    (the latest block, the gas estimates) are retried like any other."""
+    with faulty_network(seed=1) as proxy:
+        from ape import accounts
+
+        proxy.add("drop", method="eth_estimateGas")
+        proxy.add("server_error", method="eth_estimateGas")
+        proxy.add("rate_limit", method="eth_getBlockByNumber")
+        deployment = deploy_trainer(sparse_model(50), PARAMETERS, accounts.test_accounts[0], progress=False)
+        assert proxy.total == 3
+        assert rpc(proxy.upstream, "eth_getCode", deployment.contract.address, "latest") != "0x"
