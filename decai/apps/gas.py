@@ -112,10 +112,12 @@ def replay(key: str, scale: int, accounts, chain, checks: dict[str, Any]) -> dic
     def next_block() -> None:
         chain.pending_timestamp = chain.blocks.head.timestamp + BLOCK_INTERVAL_S
 
+    deposits: list[int] = []
+
     def add(who, sample, label):
         next_block()
-        value = MECHANISM.deposit(chain.pending_timestamp, trainer.last_update_time()) + EXCESS
-        return trainer.add_data(sample, label, sender=who, value=value)
+        deposits.append(MECHANISM.deposit(chain.pending_timestamp, trainer.last_update_time()))
+        return trainer.add_data(sample, label, sender=who, value=deposits[-1] + EXCESS)
 
     next_block()
     deployment = deploy_trainer(model, MECHANISM, owner, progress=False)
@@ -131,6 +133,7 @@ def replay(key: str, scale: int, accounts, chain, checks: dict[str, Any]) -> dic
     checks["predict_x_bad_before_add"] = int(trainer.predict(samples["x_bad"]))
     bad = add(bob, samples["x_bad"], 0)
     gas["add_disagree"] = bad.gas_used
+    checks["x_bad_deposit_wei"] = deposits[-1]
     checks["predict_x_good_after_adds"] = int(trainer.predict(samples["x_good"]))
     checks["predict_x_bad_after_adds"] = int(trainer.predict(samples["x_bad"]))
     chain.mine(timestamp=chain.blocks.head.timestamp + MECHANISM.refund_wait_s)
