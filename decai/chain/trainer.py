@@ -101,7 +101,7 @@ class Trainer:
         """Attach to a deployed trainer; its kind picks the right ABI.
         Anything but a 0x address (an Ape alias, an ENS name) is refused
         with a DecaiError, like every failure here."""
-        from ape import Contract, chain
+        from ape import chain
         from ape.exceptions import ApeException
         from eth_utils import is_address
 
@@ -113,13 +113,15 @@ class Trainer:
         try:
             if not chain.provider.get_code(address):
                 raise DecaiError(f"no contract at {address}")
-            probe = Contract(address, abi=[_KIND_ABI])
+            # Only the kind's ABI, and no explorer: Ape's default asks the explorer
+            # plugins first, which offline waits out their timeouts (minutes).
+            probe = chain.contracts.instance_at(address, abi=[_KIND_ABI], fetch_from_explorer=False, detect_proxy=False)
             mechanism, model_type = str(probe.trainer_kind()).split("/", 1)
         except DecaiError:
             raise
         except (ApeException, ValueError) as error:
             raise DecaiError(f"{address} is not a decai trainer ({error.__class__.__name__})") from None
-        # The ABI is known: never ask an explorer plugin (a network round trip, or a long timeout offline).
+        # The ABI is known now: the full contract type replaces the probe's in Ape's cache.
         return cls(contract_at(contract_container(mechanism, model_type), address))
 
     @classmethod
