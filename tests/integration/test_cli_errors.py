@@ -12,22 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from decai.chain.node import Anvil
-from tests.helpers.scripts import SAMPLE, TEST_ACCOUNTS, ScriptSession, closed_port, nonce, run_script
+from tests.helpers.scripts import SAMPLE, TEST_ACCOUNTS, closed_port, nonce, run_script
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
-
-
-@pytest.fixture(scope="module")
-def anvil(tmp_path_factory):
-    with Anvil(untraced=False) as node:
-        yield node.url, tmp_path_factory.mktemp("deployments")
-
-
-@pytest.fixture(scope="module")
-def session(anvil):
-    with ScriptSession(*anvil) as scripts:
-        yield scripts
 
 
 @pytest.fixture(scope="module")

@@ -13,22 +13,9 @@ import re
 
 import pytest
 
-from decai.chain.node import Anvil
-from tests.helpers.scripts import SAMPLE, TEST_ACCOUNTS, ScriptSession, nonce, rpc, run_script
+from tests.helpers.scripts import SAMPLE, TEST_ACCOUNTS, nonce, rpc, run_script
 
 LIBRARY_TEXT = ("ValueOutOfBounds", "InvalidAddress", "IsADirectoryError", "ValueError", "ENS", "Traceback")
-
-
-@pytest.fixture(scope="module")
-def anvil(tmp_path_factory):
-    with Anvil(untraced=False) as node:
-        yield node.url, tmp_path_factory.mktemp("deployments")
-
-
-@pytest.fixture(scope="module")
-def session(anvil):
-    with ScriptSession(*anvil) as scripts:
-        yield scripts
 
 
 @pytest.fixture(scope="module")
