@@ -36,9 +36,7 @@ from tests.helpers.deposit_search import fewest_to_revert, run, search
 ROUNDING = Fraction(1, 10**8)
 STEP = Fraction(10, 3)  # the square of the most one addition raises the price
 
-cost_weights = st.one_of(
-    st.sampled_from([1, 10**9, 10**15, MAX_DEPOSIT // 3600]), st.integers(1, MAX_DEPOSIT // 3600)
-)
+cost_weights = st.one_of(st.sampled_from([1, 10**9, 10**15, MAX_DEPOSIT // 3600]), st.integers(1, MAX_DEPOSIT // 3600))
 quiet_periods = st.one_of(st.integers(1, 120), st.integers(1, 7 * DAY))
 delays = st.one_of(st.sampled_from([0, 1, 12]), st.integers(0, HOUR))
 
