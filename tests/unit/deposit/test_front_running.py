@@ -15,12 +15,15 @@ of one reverted transaction, and the SDK, quoting again, stops."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from ape.exceptions import ProviderError
 
 import decai.chain.trainer as trainer_module
 import decai.chain.transact as transact_module
 from decai.chain.trainer import Trainer
-from decai.chain.transact import broadcast
+from decai.chain.transact import broadcast, transact
 from decai.errors import DecaiError, Rejected
 from decai.units import to_hex
 from tests.helpers.chain import DAY, HOUR, PARAMETERS, advance, at
@@ -279,3 +282,28 @@ def _record_quotes_and_sends(monkeypatch):
     monkeypatch.setattr(Trainer, "pending_deposit", recorded_quote)
     monkeypatch.setattr(trainer_module, "transact", recorded_transact)
     return quotes, outcomes, []
+
+
+@pytest.mark.parametrize("debug_api", [True, False], ids=["node-traces", "no-debug-api"])
+def test_mined_revert__reason_from_the_nodes_trace(sparse_trainer, contributor, chain, monkeypatch, debug_api):
+    """A transaction mined and reverted (sent here without the check that
+    would have refused it) reports the contract's reason, read from the
+    node's call trace; without a debug API, Ape's words."""
+    if not debug_api:
+        request = transact_module._request
+
+        def no_debug(method, *params):
+            if method == "debug_traceTransaction":
+                raise ProviderError("the method debug_traceTransaction does not exist/is not available")
+            return request(method, *params)
+
+        monkeypatch.setattr(transact_module, "_request", no_debug)
+    at(chain, chain.blocks.head.timestamp + HOUR)
+    c, nonce = sparse_trainer.contract, contributor.nonce
+
+    with pytest.raises(Rejected) as rejection:
+        transact("add_data", c.add_data, HONEST, 1, sender=contributor, value=1, precheck=False)
+
+    reason = "deposit: insufficient deposit" if debug_api else r"Transaction '0x[0-9a-f]{64}' failed\."
+    assert re.fullmatch(f"add_data rejected: {reason}", str(rejection.value))
+    assert contributor.nonce == nonce + 1
