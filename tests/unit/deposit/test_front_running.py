@@ -284,26 +284,29 @@ def _record_quotes_and_sends(monkeypatch):
     return quotes, outcomes, []
 
 
-@pytest.mark.parametrize("debug_api", [True, False], ids=["node-traces", "no-debug-api"])
-def test_mined_revert__reason_from_the_nodes_trace(sparse_trainer, contributor, chain, monkeypatch, debug_api):
+@pytest.mark.parametrize("trace", ["revert-reason", "output-only", "no-debug-api"])
+def test_mined_revert__reason_from_the_nodes_trace(sparse_trainer, contributor, chain, monkeypatch, trace):
     """A transaction mined and reverted (sent here without the check that
     would have refused it) reports the contract's reason, read from the
-    node's call trace; without a debug API, Ape's words."""
-    if not debug_api:
-        request = transact_module._request
+    node's call trace (its `revertReason`, or else the revert data in its
+    `output`, as nodes differ); without a debug API, Ape's words."""
+    request = transact_module._request
 
-        def no_debug(method, *params):
-            if method == "debug_traceTransaction":
-                raise ProviderError("the method debug_traceTransaction does not exist/is not available")
+    def node(method, *params):
+        if method != "debug_traceTransaction" or trace == "revert-reason":
             return request(method, *params)
+        if trace == "no-debug-api":
+            raise ProviderError("the method debug_traceTransaction does not exist/is not available")
+        found = request(method, *params)
+        return {key: value for key, value in found.items() if key != "revertReason"}
 
-        monkeypatch.setattr(transact_module, "_request", no_debug)
+    monkeypatch.setattr(transact_module, "_request", node)
     at(chain, chain.blocks.head.timestamp + HOUR)
     c, nonce = sparse_trainer.contract, contributor.nonce
 
     with pytest.raises(Rejected) as rejection:
         transact("add_data", c.add_data, HONEST, 1, sender=contributor, value=1, precheck=False)
 
-    reason = "deposit: insufficient deposit" if debug_api else r"Transaction '0x[0-9a-f]{64}' failed\."
+    reason = r"Transaction '0x[0-9a-f]{64}' failed\." if trace == "no-debug-api" else "deposit: insufficient deposit"
     assert re.fullmatch(f"add_data rejected: {reason}", str(rejection.value))
     assert contributor.nonce == nonce + 1
