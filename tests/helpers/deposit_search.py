@@ -30,11 +30,12 @@ from __future__ import annotations
 
 import json
 import random
+from copy import deepcopy
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from decai.chain.trainer import DEPOSIT_CAP_FACTOR
+from decai.chain.trainer import ADD_RETRIES, DEPOSIT_CAP_FACTOR
 from decai.core.mechanisms import DepositLedger, DepositParameters
 from decai.units import DAY, HOUR
 
@@ -137,6 +138,46 @@ def fewest_to_revert(
     return None, outcome, times
 
 
+@dataclass(frozen=True)
+class Siege:
+    """A front-runner against the SDK's whole send loop (one honest intent)."""
+
+    reverted: int  # honest transactions mined and reverted
+    additions: int  # the front-runner's additions, over all bursts
+    locked: int  # wei the front-runner deposited (refunded later)
+    end: str  # "stops" (a quote above the cap), "gives up" (retries spent) or "mined"
+
+
+def siege(parameters: DepositParameters, quiet_s: int, block_s: int = 1, most: int = MAX_ADDITIONS) -> Siege:
+    """`Trainer.add_data` (quote the pending block, send min(2 x quote, cap),
+    the cap twice the first quote; after a revert for an insufficient
+    deposit quote the next block and resend, ADD_RETRIES times at most)
+    against a front-runner who reverts every attempt with the fewest
+    additions it can, all in the attempt's block ahead of it (the best
+    timing). Attempts are `block_s` apart."""
+    ledger = DepositLedger(parameters, owner="owner", deployed_at=START)
+    now = START + quiet_s
+    cap = DEPOSIT_CAP_FACTOR * ledger.next_deposit(now)
+    reverted = additions = locked = 0
+    for _ in range(ADD_RETRIES + 1):
+        quote = ledger.next_deposit(now)
+        if quote > cap:
+            return Siege(reverted, additions, locked, "stops")
+        send = min(DEPOSIT_CAP_FACTOR * quote, cap)
+        trial = deepcopy(ledger)
+        for k in range(most):
+            trial.add(("siege", additions + k), "attacker", now, value=trial.next_deposit(now))
+            if trial.next_deposit(now) > send:
+                break
+        else:
+            return Siege(reverted, additions, locked, "mined")
+        locked += trial.deposited - ledger.deposited
+        additions, ledger = additions + k + 1, trial
+        reverted += 1
+        now += block_s
+    return Siege(reverted, additions, locked, "gives up")
+
+
 def gas_figures(model: str = "SP") -> tuple[int, int]:
     """Gas of one addition the model agrees with and of one refund, as the
     benchmark measured them for `model` (benchmarks/gas.json)."""
@@ -155,35 +196,42 @@ def _eth(wei: int) -> str:
     return f"{wei / 10**18:.4f}"
 
 
+def _siege(parameters: DepositParameters, quiet_s: int, block_s: int) -> str:
+    found = siege(parameters, quiet_s, block_s)
+    if not found.reverted:
+        return "-"
+    return f"{found.reverted} reverted, {found.end} ({found.additions} additions, {_eth(found.locked)} ETH)"
+
+
 def table(parameters: DepositParameters, model: str = "SP") -> list[str]:
-    """The searched residual as the rows of a Markdown table: for each quiet
-    period and delay, the fewest additions that make the honest transaction
-    revert, their best timing, what they lock and their gas, and whether
-    the SDK, quoting the next block (1 s later, or 12 s when the honest
-    transaction was mined a slot after its quote), stops or sends again."""
+    """The searched residual as the rows of a Markdown table, by quiet
+    period: the fewest additions that make the honest transaction revert
+    when it is mined in the block it quoted (their price over the quote,
+    deposits and gas) or 12 s later; and the SDK's whole send loop against
+    a front-runner reverting every attempt, with blocks 1 s apart (anvil)
+    and 12 s apart (Ethereum's slots)."""
     add_gas, refund_gas = gas_figures(model)
     rows = [
-        "| quiet before the quote | honest transaction mined | fewest additions that revert it (times after the "
-        "quote) | price / quote | front-runner's deposits locked, ETH (quote) | its gas: additions + refunds "
-        "| the SDK then |",
+        "| quiet before the quote | fewest additions that revert it, in the quoted block (price / quote) "
+        "| mined 12 s after the quote | front-runner's deposits, ETH (quote) | its gas: additions + refunds "
+        "| the SDK's sends, 1 s blocks | the SDK's sends, 12 s slots |",
         "|---|---|---|---|---|---|---|",
     ]
     for quiet_s in QUIET_S:
-        for delay_s in DELAYS_S:
-            additions, outcome, times = fewest_to_revert(parameters, quiet_s, delay_s)
-            where = "in the quoted block" if delay_s == 0 else f"{delay_s} s later"
-            head = f"| {_duration(quiet_s)} | {where} "
-            if additions is None:
-                rows.append(head + f"| none of 1..{MAX_ADDITIONS} | at most {float(outcome.ratio):.3f} | - | - | - |")
-                continue
-            next_block_s = delay_s or 1
-            requote = parameters.deposit(outcome.elapsed_s + next_block_s, 0)
-            then = "stops (one line)" if requote > DEPOSIT_CAP_FACTOR * outcome.quote else "sends again"
+        additions, outcome, _ = fewest_to_revert(parameters, quiet_s, 0)
+        later, _, _ = fewest_to_revert(parameters, quiet_s, 12)
+        sieges = f"| {_siege(parameters, quiet_s, 1)} | {_siege(parameters, quiet_s, 12)} |"
+        if additions is None:
             rows.append(
-                head + f"| {additions} (+{' s, +'.join(map(str, times))} s) | {float(outcome.ratio):.3f} "
-                f"| {_eth(outcome.locked)} ({_eth(outcome.quote)}) "
-                f"| {additions * add_gas:,} + {additions * refund_gas:,} | {then} |"
+                f"| {_duration(quiet_s)} | none of 1..{MAX_ADDITIONS} (at most {float(outcome.ratio):.3f}) "
+                f"| {later or 'none'} | - | - " + sieges
             )
+            continue
+        rows.append(
+            f"| {_duration(quiet_s)} | {additions} ({float(outcome.ratio):.3f}) | {later or 'none'} "
+            f"| {_eth(outcome.locked)} ({_eth(outcome.quote)}) "
+            f"| {additions * add_gas:,} + {additions * refund_gas:,} " + sieges
+        )
     return rows
 
 

@@ -16,6 +16,10 @@ cost weight:
 The hill climb agrees with an exhaustive enumeration of small windows, and
 finds the fewest additions that make the honest transaction revert: two
 after any quiet period of 5 s or more, none at all after 4 s or less.
+Against the SDK's whole send loop (re-quote and resend within its cap), a
+front-runner reverting every attempt makes at most ADD_RETRIES + 1 honest
+transactions revert, paying two additions for the first and at least one
+for each resend; after a quiet hour or more the SDK stops after the first.
 """
 
 from __future__ import annotations
@@ -27,10 +31,10 @@ import pytest
 from hypothesis import given, settings, target
 from hypothesis import strategies as st
 
-from decai.chain.trainer import DEPOSIT_CAP_FACTOR
+from decai.chain.trainer import ADD_RETRIES, DEPOSIT_CAP_FACTOR
 from decai.core.mechanisms import MAX_DEPOSIT, DepositParameters
 from decai.units import DAY, HOUR
-from tests.helpers.deposit_search import fewest_to_revert, run, search
+from tests.helpers.deposit_search import fewest_to_revert, run, search, siege
 
 # Relative slack for the 9-decimal square root and the price's rounding up.
 ROUNDING = Fraction(1, 10**8)
@@ -115,3 +119,37 @@ def test_after_five_quiet_seconds_or_more__two_additions_in_its_block_revert_the
     # Mined one slot later, the honest transaction still falls to two or three.
     later, _, _ = fewest_to_revert(parameters, quiet_s, 12)
     assert later in (2, 3)
+
+
+@settings(max_examples=300)
+@given(cost_weight=cost_weights, quiet_s=quiet_periods, block_s=st.sampled_from([1, 2, 12]))
+def test_sdk_send_loop__at_most_retries_plus_one_reverted_each_paid_with_additions(cost_weight, quiet_s, block_s):
+    found = siege(DepositParameters(cost_weight=cost_weight), quiet_s, block_s)
+    target(float(found.reverted), label="honest transactions reverted")
+    assert found.reverted <= ADD_RETRIES + 1
+    if not found.reverted:
+        assert found.end == "mined"
+    else:
+        assert found.additions >= found.reverted + 1
+        assert found.end in ("stops", "gives up")
+        assert (found.end == "gives up") == (found.reverted == ADD_RETRIES + 1)
+    if quiet_s <= 4:
+        assert found.reverted == 0
+
+
+@pytest.mark.parametrize("block_s", [1, 12])
+@pytest.mark.parametrize("quiet_s", [HOUR, DAY, 7 * DAY])
+def test_sdk_send_loop__after_a_quiet_hour__one_revert_then_it_stops(quiet_s, block_s):
+    parameters = DepositParameters()
+    found = siege(parameters, quiet_s, block_s)
+    first, outcome, _ = fewest_to_revert(parameters, quiet_s, 0)
+    assert (found.reverted, found.end, found.additions, found.locked) == (1, "stops", first, outcome.locked)
+
+
+def test_sdk_send_loop__after_a_few_quiet_seconds__every_resend_can_be_reverted():
+    """The cap lets the SDK resend after a short quiet; each resend costs the
+    front-runner at least one more addition, and the SDK gives up after
+    ADD_RETRIES resends."""
+    found = siege(DepositParameters(), 5, 1)
+    assert (found.reverted, found.end) == (ADD_RETRIES + 1, "gives up")
+    assert found.additions == 2 + ADD_RETRIES
