@@ -19,7 +19,8 @@ after any quiet period of 5 s or more, none at all after 4 s or less.
 Against the SDK's whole send loop (re-quote and resend within its cap), a
 front-runner reverting every attempt makes at most ADD_RETRIES + 1 honest
 transactions revert, paying two additions for the first and at least one
-for each resend; after a quiet hour or more the SDK stops after the first.
+for each resend; after a quiet of 80 s or more (12 s slots; 12 s with 1 s
+blocks) the SDK stops after the first.
 """
 
 from __future__ import annotations
@@ -135,6 +136,17 @@ def test_sdk_send_loop__at_most_retries_plus_one_reverted_each_paid_with_additio
         assert (found.end == "gives up") == (found.reverted == ADD_RETRIES + 1)
     if quiet_s <= 4:
         assert found.reverted == 0
+
+
+@pytest.mark.parametrize(("block_s", "resends_until_s"), [(1, 11), (12, 79)])
+@given(data=st.data())
+def test_sdk_send_loop__after_a_longer_quiet__at_most_one_revert(block_s, resends_until_s, data):
+    """With blocks 1 s apart (anvil) resends can be reverted after up to 11 s
+    of quiet, with 12 s slots after up to 79 s; after longer, the SDK's
+    quote after the revert is above its cap and it stops."""
+    quiet_s = data.draw(st.integers(resends_until_s + 1, 7 * DAY))
+    assert siege(DepositParameters(), quiet_s, block_s).reverted <= 1
+    assert siege(DepositParameters(), resends_until_s, block_s).reverted > 1
 
 
 @pytest.mark.parametrize("block_s", [1, 12])
