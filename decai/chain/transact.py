@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -328,7 +328,7 @@ def _mined_reason(signed: Signed) -> str | None:
         trace = _request("debug_traceTransaction", signed.hash, {"tracer": "callTracer"})
     except (ApeException, DecaiError):
         return None
-    if not isinstance(trace, dict):
+    if not isinstance(trace, Mapping):
         return None
     if trace.get("revertReason"):
         return str(trace["revertReason"]).splitlines()[0]
