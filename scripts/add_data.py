@@ -10,7 +10,8 @@ deposit that is too small or data already added costs no transaction. If
 someone else's contributions raise the price further, the deposit is quoted
 again and the transaction resent, never sending more than twice the first
 quote unless `--max-deposit` allows more (above the cap: one line, nothing
-sent).
+sent). Two or more additions mined just ahead of yours can make it revert,
+costing that transaction's gas (the README measures this residual).
 
 The raw input of --text or --values (the text, or the numbers as typed) is
 kept in the network's raw-input store, keyed by the transaction, so the data

@@ -19,7 +19,8 @@
 4. wait until the transaction has `confirmations` blocks on top of it (the
    network's `required_confirmations` unless given), check the receipt is
    still in the chain, and only then return it. A transaction that reverts
-   raises the same one-line `Rejected`.
+   raises the same one-line `Rejected` (the reason of a mined revert comes
+   from the node's call trace, when it offers one).
 
 Reads go through `decai.chain.retry` (backoff, Retry-After, one sentence
 naming the endpoint when it gives up).
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -301,7 +302,41 @@ def _finished(signed: Signed):
     if receipt.failed:
         try:
             receipt.raise_for_status()
-        except (ContractLogicError, TransactionError) as error:
+        except ContractLogicError as error:
             raise Rejected(f"{signed.action} rejected: {revert_reason(error)}") from None
+        except TransactionError as error:
+            # Ape's receipt says only "Transaction '0x..' failed.": the
+            # reason is in the node's trace of the mined transaction.
+            raise Rejected(f"{signed.action} rejected: {_mined_reason(signed) or revert_reason(error)}") from None
         raise Rejected(f"{signed.action} rejected: reverted without a reason")
     return receipt
+
+
+#: The selector of Solidity's and Vyper's `Error(string)` revert data.
+_ERROR_SELECTOR = bytes.fromhex("08c379a0")
+
+
+def _mined_reason(signed: Signed) -> str | None:
+    """The reason string a mined transaction reverted with, from the node's
+    call trace (`debug_traceTransaction`); None when the node has no debug
+    API or the revert carries no reason string."""
+    from ape.exceptions import ApeException
+    from eth_abi import decode
+    from eth_abi.exceptions import DecodingError
+
+    try:
+        trace = _request("debug_traceTransaction", signed.hash, {"tracer": "callTracer"})
+    except (ApeException, DecaiError):
+        return None
+    if not isinstance(trace, Mapping):
+        return None
+    if trace.get("revertReason"):
+        return str(trace["revertReason"]).splitlines()[0]
+    output = bytes.fromhex(str(trace.get("output") or "0x").removeprefix("0x"))
+    if not output.startswith(_ERROR_SELECTOR):
+        return None
+    try:
+        (reason,) = decode(["string"], output[4:])
+    except DecodingError:
+        return None
+    return reason.splitlines()[0] if reason else None

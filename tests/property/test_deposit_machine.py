@@ -15,7 +15,11 @@ with the clock moved between transactions. After every step:
   trainer's waits leave the author a window before any sweep;
 - no single addition makes the price more than twice what it was quoted
   just before: after every accepted addition the chain's price in the
-  same second (the worst case) is at most twice the quote taken before it.
+  same second (the worst case) is at most twice the quote taken before it;
+- a burst of k additions in one second (a front-runner's, ahead of an
+  honest transaction) raises the price at most sqrt(10/3)^k = 1.83^k times
+  the quote taken before the first, give or take the wei the price rounds
+  up (tests/helpers/deposit_search.py searches the timing that does most).
 
 The cost weight is 1 wei and adds may follow a 10-day lull, so deposits of
 a few wei make shares that round to zero reachable.
@@ -81,6 +85,8 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
             self.now = chain.blocks.head.timestamp
             self.takes: list[tuple[int, int, int]] = []  # (amount, share, left before) of reports before the waits
             self.price_steps: list[tuple[int, int]] = []  # (quote before an addition, chain price just after)
+            self.burst: tuple[int, int, int] = (-1, 0, 0)  # (its second, quote before it, accepted additions)
+            self.bursts: list[tuple[int, int, int]] = []  # (quote before a burst, price after k additions, k)
 
         def teardown(self):
             if hasattr(self, "snapshot"):
@@ -111,7 +117,7 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
             actor=st.integers(1, 4),
             features=st.sets(st.integers(0, FEATURES - 1), min_size=0, max_size=3),
             honest=st.booleans(),
-            wait=st.sampled_from([1, 7, 60, 600, 3600, 10 * 86_400]),
+            wait=st.sampled_from([0, 0, 0, 1, 7, 60, 600, 3600, 10 * 86_400]),  # 0: bursts in one second
             pay=st.sampled_from(["exact", "more", "less"]),
         )
         def add(self, actor, features, honest, wait, pay):
@@ -125,6 +131,8 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
             # The quote a client takes just before sending (pending block).
             quote = int(contract.next_deposit(block_id="pending"))
             assert quote == price
+            if self.burst[0] != self.now:  # a new second: a new burst
+                self.burst = (self.now, quote, 0)
             key = (tuple(sample), label, self.now, sender.address)
             refusal = None if sample else "sparse_perceptron: empty sample"
             result = self._expect(
@@ -146,6 +154,11 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
             after = int(contract.next_deposit(block_id="pending"))
             assert after == self.ledger.next_deposit(self.now)
             self.price_steps.append((quote, after))
+            second, before, count = self.burst
+            self.burst = (second, before, count + 1)
+            self.bursts.append((before, after, count + 1))
+            if count:
+                event("burst of additions in one second")
             return key
 
         @rule(key=contributions, wait=st.sampled_from([0, 1800, 3600, 5 * 3600, 9 * 3600]))
@@ -235,6 +248,13 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
             if hasattr(self, "ledger"):
                 for quote, after in self.price_steps:
                     assert after <= 2 * quote
+
+        @invariant()
+        def a_burst_of_k_additions_at_most_1_83_to_the_k(self):
+            if hasattr(self, "ledger"):
+                for before, after, k in self.bursts:
+                    # (after - 1) / before <= sqrt(10/3)^k, with 10^-8 for the 9-decimal root
+                    assert (after - 1) ** 2 * 3**k * 10**8 <= before**2 * 10**k * (10**8 + 1)
 
         @invariant()
         def authors_have_a_window_before_any_sweep(self):

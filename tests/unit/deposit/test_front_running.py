@@ -6,15 +6,28 @@ addition moves the clock 7/10 of the way to now, so one addition raises the
 price at most 1.83 times, and the SDK sends twice its quote by default: the
 honest addition goes through and pays at most twice its quote. More than
 one addition in between can push the price past that; then the SDK refuses
-without sending unless the caller allows more with `max_deposit`."""
+without sending unless the caller allows more with `max_deposit`. The
+front-runner's best strategy, found by a search over attack sequences
+(tests/helpers/deposit_search.py: two additions in the honest
+transaction's own block, ahead of it), is performed here through the
+mempool: the honest transaction reverts on chain, its sender loses the fee
+of one reverted transaction, and the SDK, quoting again, stops."""
 
 from __future__ import annotations
 
-import pytest
+import re
 
+import pytest
+from ape.exceptions import ProviderError
+
+import decai.chain.trainer as trainer_module
+import decai.chain.transact as transact_module
 from decai.chain.trainer import Trainer
-from decai.errors import DecaiError
-from tests.helpers.chain import HOUR, PARAMETERS, at
+from decai.chain.transact import broadcast, transact
+from decai.errors import DecaiError, Rejected
+from decai.units import to_hex
+from tests.helpers.chain import DAY, HOUR, PARAMETERS, advance, at
+from tests.helpers.deposit_search import fewest_to_revert, gas_figures, run
 
 # Ordinary samples the model learns from (and will agree with): what a
 # front-runner would really send, so that it is refunded in full later.
@@ -148,3 +161,152 @@ def test_cap_limits_the_margin(sparse_trainer, contributor, chain):
     contribution = sparse_trainer.add_data(HONEST, 1, sender=contributor, max_deposit=price + 1)
     assert contribution.deposit == price
     assert sparse_trainer.last_receipt.value == price + 1
+
+
+@pytest.mark.parametrize("additions", [1, 2], ids=["one-addition", "two-additions"])
+def test_front_run__searched_worst_case_in_the_honest_block(
+    sparse_trainer, contributor, stranger, chain, monkeypatch, additions
+):
+    """The search's worst case, performed: after a quiet hour, a front-runner
+    watching the mempool puts its additions of ordinary samples in the
+    honest transaction's own block, ahead of it (a higher tip). Two make the
+    SDK's transaction revert on chain with "deposit: insufficient deposit";
+    its sender loses that transaction's fee, and the SDK, quoting again,
+    refuses in one line without sending a second. One does not: the honest
+    addition is mined in the same block, within twice its quote. Either
+    way the front-runner is refunded in full a day later."""
+    fewest, worst, times = fewest_to_revert(PARAMETERS, HOUR, 0)
+    assert (fewest, times) == (2, (0, 0))  # what is performed below
+    expected = worst if additions == 2 else run(PARAMETERS, HOUR, 0, (0,))
+    c = sparse_trainer.contract
+    t0 = c.last_update_time() + HOUR
+    at(chain, t0)
+    provider = chain.provider
+    quotes, outcomes, mined = _record_quotes_and_sends(monkeypatch)
+
+    def front_run_then_send(signed):
+        """The honest transaction has been checked and signed: the
+        front-runner's additions reach the mempool first, with a higher tip,
+        and all are mined together in one block at t0."""
+        provider.make_request("evm_setAutomine", [False])
+        try:
+            for sample in FRONT_RUN[:additions]:
+                provider.make_request(
+                    "eth_sendTransaction",
+                    [
+                        {
+                            "from": stranger.address,
+                            "to": c.address,
+                            "data": to_hex(c.add_data.encode_input(sample, 1)),
+                            "value": hex(10**19),
+                            "gas": hex(500_000),
+                            "maxPriorityFeePerGas": hex(100 * 10**9),
+                            "maxFeePerGas": hex(1000 * 10**9),
+                        }
+                    ],
+                )
+            broadcast(signed)
+            provider.make_request("evm_mine", [])
+        finally:
+            provider.make_request("evm_setAutomine", [True])
+        mined.append(signed.hash)
+
+    monkeypatch.setattr(transact_module, "broadcast", front_run_then_send)
+    nonce, balance = contributor.nonce, contributor.balance
+
+    if additions == 2:
+        with pytest.raises(DecaiError) as refusal:
+            sparse_trainer.add_data(HONEST, 1, sender=contributor)
+        quote, requote = quotes
+        assert str(refusal.value) == (
+            f"the deposit is now {requote} wei, above {2 * quote} wei (2 times the first quote); "
+            "pass a larger max_deposit (--max-deposit) to pay more: nothing was sent"
+        )
+        assert outcomes == ["add_data rejected: deposit: insufficient deposit"]
+    else:
+        contribution = sparse_trainer.add_data(HONEST, 1, sender=contributor)
+        quote = quotes[0]
+        assert outcomes == ["mined"]
+        assert contribution.added_time == t0
+        assert contribution.deposit == expected.price <= 2 * quote
+
+    # One honest transaction, in the front-runner's block, after its additions.
+    assert len(mined) == 1
+    honest = chain.provider.get_receipt(mined[0])
+    block = chain.blocks[honest.block_number]
+    assert block.timestamp == t0
+    senders = [tx.sender for tx in block.transactions]
+    assert senders == [stranger.address] * additions + [contributor.address]
+    assert quote == expected.quote
+    assert honest.failed == (additions == 2)
+    # The mirror's figures are the chain's: the front-runner's deposits, and
+    # the price the honest transaction met in that block.
+    paid = [log.deposit for log in c.AddData.range(honest.block_number, honest.block_number + 1)]
+    assert paid[:additions] == list(expected.deposits)
+    if honest.failed:  # the state after the block is the front-runner's
+        assert c.next_deposit(block_id=honest.block_number) == expected.price > 2 * quote
+    # The honest user lost the fee (and, if mined, the deposit it made).
+    assert contributor.nonce == nonce + 1
+    deposit = 0 if additions == 2 else expected.price
+    assert contributor.balance == balance - honest.total_fees_paid - deposit
+    if honest.failed:  # the revert costs less gas than one of the front-runner's additions
+        assert honest.gas_used < gas_figures()[0]
+
+    # The front-runner's ordinary samples are refunded in full.
+    advance(chain, DAY)
+    for sample, deposit in zip(FRONT_RUN, expected.deposits):
+        receipt = c.refund(sample, 1, t0, sender=stranger)
+        assert [log.amount for log in receipt.decode_logs(c.Refund)] == [deposit]
+
+
+def _record_quotes_and_sends(monkeypatch):
+    """Record the SDK's quotes, the outcome of each of its sends, and the
+    hashes of the transactions the test mines."""
+    quote, send = Trainer.pending_deposit, trainer_module.transact
+    quotes: list[int] = []
+    outcomes: list[str] = []
+
+    def recorded_quote(self):
+        quotes.append(quote(self))
+        return quotes[-1]
+
+    def recorded_transact(*args, **kwargs):
+        try:
+            receipt = send(*args, **kwargs)
+        except Rejected as rejection:
+            outcomes.append(str(rejection))
+            raise
+        outcomes.append("mined")
+        return receipt
+
+    monkeypatch.setattr(Trainer, "pending_deposit", recorded_quote)
+    monkeypatch.setattr(trainer_module, "transact", recorded_transact)
+    return quotes, outcomes, []
+
+
+@pytest.mark.parametrize("trace", ["revert-reason", "output-only", "no-debug-api"])
+def test_mined_revert__reason_from_the_nodes_trace(sparse_trainer, contributor, chain, monkeypatch, trace):
+    """A transaction mined and reverted (sent here without the check that
+    would have refused it) reports the contract's reason, read from the
+    node's call trace (its `revertReason`, or else the revert data in its
+    `output`, as nodes differ); without a debug API, Ape's words."""
+    request = transact_module._request
+
+    def node(method, *params):
+        if method != "debug_traceTransaction" or trace == "revert-reason":
+            return request(method, *params)
+        if trace == "no-debug-api":
+            raise ProviderError("the method debug_traceTransaction does not exist/is not available")
+        found = request(method, *params)
+        return {key: value for key, value in found.items() if key != "revertReason"}
+
+    monkeypatch.setattr(transact_module, "_request", node)
+    at(chain, chain.blocks.head.timestamp + HOUR)
+    c, nonce = sparse_trainer.contract, contributor.nonce
+
+    with pytest.raises(Rejected) as rejection:
+        transact("add_data", c.add_data, HONEST, 1, sender=contributor, value=1, precheck=False)
+
+    reason = r"Transaction '0x[0-9a-f]{64}' failed\." if trace == "no-debug-api" else "deposit: insufficient deposit"
+    assert re.fullmatch(f"add_data rejected: {reason}", str(rejection.value))
+    assert contributor.nonce == nonce + 1
