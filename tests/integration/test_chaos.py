@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -385,3 +386,30 @@ def test_chaos__simulation__same_run_to_the_wei_as_without_faults(tmp_path):
         assert same, _first_difference(calm, stormy, calm_log, stormy_log)
         assert sum(calm.transactions.values()) > 15 and not calm.problems
     assert chaos.done()
+
+
+def test_simulation_deploy__blocks_follow_the_chain_not_the_wall_clock():
+    """The simulation deploys with `one_second_per_block`: its blocks are one second
+    apart from the chain's last one however long the deployment takes, so two runs
+    start at the same time; afterwards the node keeps its own clock again."""
+    from ape import accounts, chain
+
+    from decai.simulation.backends import one_second_per_block
+    from tests.helpers.faults import SIMULATION_START
+
+    with faulty_network(anvil_args=("--timestamp", str(SIMULATION_START))) as proxy:
+        owner = accounts.test_accounts[0]
+        time.sleep(2)  # a slow start: the wall clock is ahead of the chain's
+        with one_second_per_block(chain):
+            deploy_trainer(sparse_model(50), PARAMETERS, owner, progress=False)
+            time.sleep(2)  # a deployment that met retries
+            deploy_trainer(sparse_model(50), PARAMETERS, owner, progress=False)
+
+        def stamp(block: str) -> int:
+            return int(rpc(proxy.upstream, "eth_getBlockByNumber", block, False)["timestamp"], 16)
+
+        head = int(rpc(proxy.upstream, "eth_blockNumber"), 16)
+        stamps = [stamp(hex(number)) for number in range(head + 1)]
+        assert head >= 2 and stamps == [SIMULATION_START + n for n in range(head + 1)]
+        rpc(proxy.upstream, "evm_mine")
+        assert stamp("latest") >= SIMULATION_START + 4  # 4 s of wall clock: the node's own clock again
