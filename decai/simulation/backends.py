@@ -32,9 +32,10 @@ def one_second_per_block(chain) -> Iterator[None]:
     timestamp) would move with how long the deployment took, and for a
     deployment in several transactions, so would the gap between the
     trainer's price clock (set by the first) and the start, on which every
-    deposit depends. Anvil's block timestamp interval ties them to the
-    chain's last block instead, so a run repeats, timestamps included.
-    Nodes without it mine as before."""
+    deposit depends. Anvil's block timestamp interval, set for the
+    deployment and removed after it, ties them to the chain's last block
+    instead, so a run repeats, timestamps included. Nodes without it mine
+    as before."""
     from ape.exceptions import ApeException
 
     try:
