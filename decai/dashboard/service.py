@@ -34,7 +34,7 @@ NODE_PROBE_S = 2.0
 PROBE_BUDGET_S = 3.0
 #: Seconds a read made for the page keeps being tried (decai.chain.retry's
 #: budget, narrowed: the page is waiting, and a gone node is then probed too).
-PAGE_READ_BUDGET_S = 6.0
+PAGE_READ_BUDGET_S = 8.0
 
 
 class Service(TrainerPages, MarketPages, ProviderPages, Deployments, HealthPages, RawInputPages):
