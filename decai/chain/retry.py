@@ -7,9 +7,14 @@ SDK's, the scripts', the dashboard's):
 
 - a read that fails (no connection, a timeout, 429, 5xx) is tried again
   after a growing pause (`BACKOFF_S`, doubling up to `MAX_PAUSE_S`), or
-  after the `Retry-After` the endpoint asked for (up to `MAX_RETRY_AFTER_S`);
-  after `ATTEMPTS` tries it raises NodeUnavailable, one sentence naming the
-  endpoint and the last failure;
+  after the `Retry-After` the endpoint asked for (up to `MAX_RETRY_AFTER_S`),
+  for as long as a budget of time allows (`BUDGET_S` of trying, and at least
+  `MIN_ATTEMPTS` tries): a streak of failures on a flaky endpoint is ridden
+  out however many tries it takes, and a dead one is given up on in bounded
+  time. Then it raises NodeUnavailable, one sentence naming the endpoint,
+  the method, the tries, the seconds and the last failure. Code that must
+  answer sooner (the dashboard, whose page is waiting) narrows the budget
+  with `read_budget(seconds)`;
 - a send (`eth_sendRawTransaction`, `eth_sendTransaction`) is made once:
   if no answer comes back, it raises UnknownOutcome, and
   `decai.chain.transact` looks the transaction up by hash and nonce before
@@ -18,21 +23,38 @@ SDK's, the scripts', the dashboard's):
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import email.utils
 import random
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import requests
 
 from decai.errors import NodeUnavailable, UnknownOutcome
 
-ATTEMPTS = 8
+#: Seconds a read keeps being tried: no try starts past them ...
+BUDGET_S = 20.0
+#: ... and the fewest tries before giving up, however long they took.
+MIN_ATTEMPTS = 3
 BACKOFF_S = 0.1
 MAX_PAUSE_S = 2.0
 MAX_RETRY_AFTER_S = 30.0
 SEND_METHODS = frozenset({"eth_sendRawTransaction", "eth_sendTransaction"})
 _jitter = random.Random()
+_budget: contextvars.ContextVar[float] = contextvars.ContextVar("decai_read_budget_s", default=BUDGET_S)
+
+
+@contextlib.contextmanager
+def read_budget(seconds: float) -> Iterator[None]:
+    """Reads inside give up after `seconds` of trying instead of `BUDGET_S`."""
+    token = _budget.set(seconds)
+    try:
+        yield
+    finally:
+        _budget.reset(token)
 
 
 def retry_after_s(response: requests.Response | None) -> float | None:
@@ -74,9 +96,10 @@ def pause_s(attempt: int, asked: float | None) -> float:
     return min(MAX_PAUSE_S, BACKOFF_S * 2**attempt) * (1 + 0.25 * _jitter.random())
 
 
-def resilient_request(url: str, method: str, post, attempts: int = ATTEMPTS) -> Any:
-    """`post()` (one HTTP request for `method` to `url`) under the policy above
-    (`attempts` tries of a read)."""
+def resilient_request(url: str, method: str, post, budget_s: float | None = None) -> Any:
+    """`post()` (one HTTP request for `method` to `url`) under the policy above:
+    a read is tried for `budget_s` seconds (default: `read_budget`'s, else
+    `BUDGET_S`), at least `MIN_ATTEMPTS` times."""
     if method in SEND_METHODS:
         try:
             return post()
@@ -85,21 +108,26 @@ def resilient_request(url: str, method: str, post, attempts: int = ATTEMPTS) -> 
             if isinstance(error, requests.HTTPError) and not retry:
                 raise
             raise UnknownOutcome(f"the node at {url} gave no answer to {method} ({words})") from None
+    budget = _budget.get() if budget_s is None else budget_s
     started = time.monotonic()
-    for attempt in range(attempts):
+    attempt = 0
+    while True:
         try:
             return post()
         except requests.RequestException as error:
             retry, words, asked = _failure(error)
             if not retry:
                 raise
-            if attempt == attempts - 1:
-                spent = time.monotonic() - started
+            attempt += 1
+            pause = pause_s(attempt - 1, asked)
+            spent = time.monotonic() - started
+            # The next try would start past the budget (after the pause, or the
+            # Retry-After the endpoint asked for): stop, once the fewest tries are made.
+            if attempt >= MIN_ATTEMPTS and spent + pause > budget:
                 raise NodeUnavailable(
-                    f"the node at {url} did not answer {method} after {attempts} tries in {spent:.1f} s (last: {words})"
+                    f"the node at {url} did not answer {method} after {attempt} tries in {spent:.1f} s (last: {words})"
                 ) from None
-            time.sleep(pause_s(attempt, asked))
-    raise AssertionError("unreachable")
+            time.sleep(pause)
 
 
 def _http_providers(web3) -> list:

@@ -75,6 +75,13 @@ def create_app(service=None, hosts: list[str] | None = None, token: str | None =
 
     def api(handler):
         async def endpoint(request: Request) -> Response:
+            from decai.chain.retry import read_budget
+            from decai.dashboard.service import PAGE_READ_BUDGET_S
+
+            with read_budget(PAGE_READ_BUDGET_S):
+                return await answer(request)
+
+        async def answer(request: Request) -> Response:
             down = service.node_problem(cached=True)
             if down:
                 return JSONResponse({"error": down, "node_down": True}, status_code=503)

@@ -30,8 +30,11 @@ from decai.units import format_ether, to_hex
 
 #: Seconds a node that answered is trusted to be there without asking again.
 NODE_PROBE_S = 2.0
-#: Tries of the probe before the node counts as gone (about 3 s of pauses).
-PROBE_ATTEMPTS = 6
+#: Seconds of trying the probe before the node counts as gone.
+PROBE_BUDGET_S = 3.0
+#: Seconds a read made for the page keeps being tried (decai.chain.retry's
+#: budget, narrowed: the page is waiting, and a gone node is then probed too).
+PAGE_READ_BUDGET_S = 8.0
 
 
 class Service(TrainerPages, MarketPages, ProviderPages, Deployments, HealthPages, RawInputPages):
@@ -86,10 +89,10 @@ class Service(TrainerPages, MarketPages, ProviderPages, Deployments, HealthPages
             requests.post(url, json=body, timeout=3).raise_for_status()
 
         try:
-            # Under the policy of every read (decai.chain.retry), with fewer tries: a
-            # flaky node (a 429, a dropped connection) is not a dead one; a node
-            # that fails every try is.
-            resilient_request(url, "eth_chainId", probe, attempts=PROBE_ATTEMPTS)
+            # Under the policy of every read (decai.chain.retry), with a shorter
+            # budget: a flaky node (a 429, a dropped connection) is not a dead one;
+            # a node that fails every try is.
+            resilient_request(url, "eth_chainId", probe, budget_s=PROBE_BUDGET_S)
         except (NodeUnavailable, requests.RequestException):
             return f"the node at {url} does not answer; this page carries on by itself when it is back"
         self._node_seen = time.monotonic()

@@ -10,7 +10,8 @@ checks that both take the same decisions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
 from decai.core.contributions import Contribution
@@ -20,6 +21,32 @@ from decai.simulation.agents import REFUND
 from decai.simulation.config import SPOT_CHECKS, TX_GAS_LIMIT, SimulationConfig
 from decai.simulation.data import Prepared
 from decai.simulation.transports import TRANSPORTS
+
+
+@contextlib.contextmanager
+def one_second_per_block(chain) -> Iterator[None]:
+    """Blocks mined inside are one second apart, whatever the wall clock does.
+
+    A node mines a block with no timestamp set at its wall-clock time. The
+    deployment's blocks are such blocks: the run's start (the last one's
+    timestamp) would move with how long the deployment took, and for a
+    deployment in several transactions, so would the gap between the
+    trainer's price clock (set by the first) and the start, on which every
+    deposit depends. Anvil's block timestamp interval, set for the
+    deployment and removed after it, ties them to the chain's last block
+    instead, so a run repeats, timestamps included. Nodes without it mine
+    as before."""
+    from ape.exceptions import ApeException
+
+    try:
+        chain.provider.make_request("anvil_setBlockTimestampInterval", [1])
+    except (ApeException, NotImplementedError, ValueError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        chain.provider.make_request("anvil_removeBlockTimestampInterval", [])
 
 
 class Backend(Protocol):
@@ -129,7 +156,8 @@ class ChainBackend:
         while len(test_accounts) < 1 + len(config.agents):
             test_accounts.generate_test_account()
         owner = test_accounts[0]
-        deployment = deploy_trainer(prepared.model, config.mechanism_parameters(), owner, progress=False)
+        with one_second_per_block(chain):
+            deployment = deploy_trainer(prepared.model, config.mechanism_parameters(), owner, progress=False)
         trainer = Trainer(deployment.contract)
         trainer.encoder_params = prepared.model.encoder_params
         accounts = {spec.name: test_accounts[i + 1] for i, spec in enumerate(config.agents)}

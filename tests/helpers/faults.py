@@ -77,3 +77,29 @@ def chaos_config(tmp_path, hours: int):
         transport="sdk",
         settle=False,
     )
+
+
+def chain_log(url: str) -> list[str]:
+    """Every transaction of the node at `url`, one line each, in chain order:
+    block, block timestamp, sender, function (named from decai's compiled
+    contracts), value, gas used and status; straight from the node."""
+    import json
+    from pathlib import Path
+
+    from decai.chain.node import rpc
+
+    names = {}
+    for artifact in (Path(__file__).resolve().parents[2] / "decai" / "artifacts").glob("*.json"):
+        for signature, selector in json.loads(artifact.read_text()).get("methodIdentifiers", {}).items():
+            names["0x" + selector.removeprefix("0x")] = signature.split("(")[0]
+    lines = []
+    for number in range(int(rpc(url, "eth_blockNumber"), 16) + 1):
+        block = rpc(url, "eth_getBlockByNumber", hex(number), True)
+        for tx in block["transactions"]:
+            receipt = rpc(url, "eth_getTransactionReceipt", tx["hash"])
+            function = "create" if tx["to"] is None else names.get(tx["input"][:10], tx["input"][:10] or "transfer")
+            lines.append(
+                f"block {number} t={int(block['timestamp'], 16)} from={tx['from'][:10]} {function}"
+                f" value={int(tx['value'], 16)} gas={int(receipt['gasUsed'], 16)} status={int(receipt['status'], 16)}"
+            )
+    return lines

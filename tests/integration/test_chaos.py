@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,6 @@ from decai.chain.node import rpc
 from decai.chain.records import load_records, stale_reason
 from decai.chain.resume import StageRecorder
 from decai.chain.trainer import Trainer
-from decai.core.mechanisms import PointsParameters
 from tests.helpers.chain import DAY, PARAMETERS, sparse_model
 from tests.helpers.data import chunk_model
 from tests.helpers.faults import faulty_network
@@ -295,30 +295,79 @@ def _account(address: str):
     return next(account for account in accounts.test_accounts if account.address == address)
 
 
+#: The simulation flow's seed (`make chaos` and `make test`: 11); another one repeats it on new faults.
+SIMULATION_SEED = int(os.environ.get("DECAI_CHAOS_SEED", "11"))
+
+
+def _first_difference(calm, stormy, calm_log: list[str], stormy_log: list[str]) -> str:
+    """What differs between two simulation runs, in words: the first point of the
+    time series and the first transaction that differ (both logs are kept in
+    test-artifacts/chaos/simulation-{calm,stormy}.log)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "simulation-calm.log").write_text("\n".join(calm_log) + "\n")
+    (ARTIFACTS / "simulation-stormy.log").write_text("\n".join(stormy_log) + "\n")
+    said = [f"transactions: calm {calm.transactions}, stormy {stormy.transactions}"]
+    for index, (a, b) in enumerate(zip(calm.series, stormy.series, strict=False)):
+        if a != b:
+            keys = sorted(key for key in a.keys() | b.keys() if a.get(key) != b.get(key))
+            said.append(f"series point {index} (time {a.get('time_s')} s) differs in {keys}: calm {a}, stormy {b}")
+            break
+    else:
+        if len(calm.series) != len(stormy.series):
+            said.append(f"series lengths: calm {len(calm.series)}, stormy {len(stormy.series)}")
+    for index, (a, b) in enumerate(zip(calm_log, stormy_log, strict=False)):
+        if a != b:
+            said.append(f"transaction {index} differs: calm [{a}] stormy [{b}]")
+            break
+    else:
+        if len(calm_log) != len(stormy_log):
+            said.append(f"transactions on chain: calm {len(calm_log)}, stormy {len(stormy_log)}")
+    for name in sorted(calm.agents.keys() | stormy.agents.keys()):
+        if calm.agents.get(name) != stormy.agents.get(name):
+            a, b = calm.agents.get(name) or {}, stormy.agents.get(name) or {}
+            said.append(
+                f"agent {name}: " + ", ".join(f"{k} {a.get(k)} != {b.get(k)}" for k in a if a.get(k) != b.get(k))
+            )
+    said.append(f"problems: calm {calm.problems}, stormy {stormy.problems}")
+    return "\n".join(said)
+
+
 def test_chaos__simulation__same_run_to_the_wei_as_without_faults(tmp_path):
     """The simulation on the chain backend (SDK transport: every send through
     decai.chain.transact) under faults gives the very run it gives without,
     after another flow in the same process."""
     from ape import accounts, chain
 
+    from decai.chain.transact import creation_address
     from decai.simulation.runner import run_experiment
-    from tests.helpers.faults import SIMULATION_START, chaos_config
+    from tests.helpers.faults import SIMULATION_START, chain_log, chaos_config
 
     settings = chaos_config(tmp_path, hours=3 if FAULTS < 50 else 12)
     clock = ("--timestamp", str(SIMULATION_START))
-    # Another flow first, in this process, as in `make chaos`: under faults, a points
-    # trainer at the address the simulation's trainer will have on its own chains
-    # (the same deployer's first contract), and a contribution to it.
+    # Another flow first, in this process, as in `make chaos`: under faults, a prediction
+    # market at the address the simulation's trainer will have on its own chains (the same
+    # deployer's first contract), committed to. Ape caches a contract's type by address and
+    # network name, so a cache that kept the market's type there would have the
+    # simulation's trainer call the market's methods.
     with faulty_network(seed=3) as proxy:
+        from tests.helpers.market import BOUNTY, deploy_market, make_portions
+
         proxy.set_rate(RATE, KINDS, SEND_RATE)
-        owner, contributor = accounts.test_accounts[:2]
-        points = Trainer(deploy_trainer(sparse_model(50), PointsParameters(), owner, progress=False).contract)
-        points.add_data([1, 2], 1, sender=contributor)
+        owner = accounts.test_accounts[0]
+        market = deploy_market(owner)
+        market.commit(make_portions(), BOUNTY, sender=owner)
         proxy.set_rate(0.0)
+        assert market.address == creation_address(owner.address, 0)
     with faulty_network(anvil_args=clock) as proxy:
         calm = run_experiment(settings, accounts=accounts.test_accounts, chain=chain)
+        calm_log = chain_log(proxy.upstream)
         assert proxy.total == 0
-    with faulty_network(seed=11, anvil_args=clock) as proxy:
+    # Without faults, the run takes the decisions of the Python reference of the contracts
+    # (a trainer calling another contract's methods, as a stale cached type made it, would not).
+    reference = run_experiment(settings, backend="reference")
+    assert calm.transactions == reference.transactions and calm.transactions["refund"] > 0, calm.problems
+    assert [row["accuracy"] for row in calm.series] == [row["accuracy"] for row in reference.series]
+    with faulty_network(seed=SIMULATION_SEED, anvil_args=clock) as proxy:
         chaos = Chaos(proxy, "simulation")
         # The simulation schedules its agents by the chain's clock: a stale head would change
         # the schedule itself (a different run, not a wrong one), so this flow meets every
@@ -326,7 +375,41 @@ def test_chaos__simulation__same_run_to_the_wei_as_without_faults(tmp_path):
         proxy.set_rate(RATE, tuple(kind for kind in KINDS if kind != "stale_head"), SEND_RATE)
         stormy = run_experiment(settings, accounts=accounts.test_accounts, chain=chain)
         chaos.faults_off()
-        assert (stormy.transactions, stormy.series, stormy.agents) == (calm.transactions, calm.series, calm.agents)
-        assert sum(calm.transactions.values()) > 15
+        stormy_log = chain_log(proxy.upstream)
         chaos.report()
+        same = (stormy.transactions, stormy.series, stormy.agents, stormy_log) == (
+            calm.transactions,
+            calm.series,
+            calm.agents,
+            calm_log,
+        )
+        assert same, _first_difference(calm, stormy, calm_log, stormy_log)
+        assert sum(calm.transactions.values()) > 15 and not calm.problems
     assert chaos.done()
+
+
+def test_simulation_deploy__blocks_follow_the_chain_not_the_wall_clock():
+    """The simulation deploys with `one_second_per_block`: its blocks are one second
+    apart from the chain's last one however long the deployment takes, so two runs
+    start at the same time; afterwards the node keeps its own clock again."""
+    from ape import accounts, chain
+
+    from decai.simulation.backends import one_second_per_block
+    from tests.helpers.faults import SIMULATION_START
+
+    with faulty_network(anvil_args=("--timestamp", str(SIMULATION_START))) as proxy:
+        owner = accounts.test_accounts[0]
+        time.sleep(2)  # a slow start: the wall clock is ahead of the chain's
+        with one_second_per_block(chain):
+            deploy_trainer(sparse_model(50), PARAMETERS, owner, progress=False)
+            time.sleep(2)  # a deployment that met retries
+            deploy_trainer(sparse_model(50), PARAMETERS, owner, progress=False)
+
+        def stamp(block: str) -> int:
+            return int(rpc(proxy.upstream, "eth_getBlockByNumber", block, False)["timestamp"], 16)
+
+        head = int(rpc(proxy.upstream, "eth_blockNumber"), 16)
+        stamps = [stamp(hex(number)) for number in range(head + 1)]
+        assert head >= 2 and stamps == [SIMULATION_START + n for n in range(head + 1)]
+        rpc(proxy.upstream, "evm_mine")
+        assert stamp("latest") >= SIMULATION_START + 4  # 4 s of wall clock: the node's own clock again

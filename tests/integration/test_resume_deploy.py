@@ -10,6 +10,7 @@ import pytest
 from decai.chain.deploy import deploy_trainer, missing_ranges, plan_deployment, setup_ranges
 from decai.chain.records import load_records
 from decai.chain.resume import DEPLOYING, SETTING_UP, StageRecorder
+from decai.chain.retry import read_budget
 from decai.errors import NodeUnavailable
 from tests.helpers.chain import PARAMETERS
 from tests.helpers.data import chunk_model
@@ -30,7 +31,8 @@ def interrupted_deploy(proxy, tmp_path, sends_before_outage: int):
     assert len(plan.chunks) >= 3
     recorder = StageRecorder("half", model, PARAMETERS, owner, chain.provider, 0)
     proxy.add("outage", method="eth_sendRawTransaction", after=sends_before_outage)
-    with pytest.raises(NodeUnavailable, match=f"^the node at {proxy.url} did not answer "):
+    # The node is gone for good: give up after 3 s of trying rather than the default budget.
+    with read_budget(3.0), pytest.raises(NodeUnavailable, match=f"^the node at {proxy.url} did not answer "):
         deploy_trainer(model, PARAMETERS, owner, plan=plan, progress=False, on_stage=recorder)
     proxy.restore()
     path = tmp_path / "chunks.json"

@@ -3,12 +3,14 @@ decai.chain.retry), against the fault proxy."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
 
 from decai.chain.deploy import deploy_trainer
 from decai.chain.node import rpc
+from decai.chain.retry import BUDGET_S, MAX_PAUSE_S
 from decai.chain.trainer import Trainer
 from decai.errors import NodeUnavailable
 from tests.helpers.chain import PARAMETERS, sparse_model
@@ -87,17 +89,41 @@ def test_reads__drops_and_5xx__retried(flaky):
     assert proxy.total == 2
 
 
-def test_reads__endpoint_keeps_failing__one_sentence_naming_it(flaky):
+def test_reads__streak_of_ten_faults__ridden_out(flaky):
+    # Ten faults in a row on one read, as a flaky endpoint deals them: more tries than
+    # a count of 8 allowed, well inside the policy's budget of time.
+    proxy, trainer, _ = flaky
+    proxy.add("drop", method="eth_call", times=4)
+    proxy.add("server_error", method="eth_call", times=3)
+    proxy.add("rate_limit", method="eth_call", retry_after_s=0.1, times=3)
+    started = time.monotonic()
+    assert trainer.predict([1, 2]) == 1
+    assert proxy.total == 10 and proxy.injected == {"drop": 4, "server_error": 3, "rate_limit": 3}
+    assert time.monotonic() - started < BUDGET_S
+
+
+def test_reads__endpoint_keeps_failing__one_sentence_naming_it_in_bounded_time(flaky):
     proxy, trainer, _ = flaky
     proxy.add("server_error", method="eth_call", times=0, status=503)
     from ape.exceptions import VirtualMachineError
 
+    started = time.monotonic()
     # Ape wraps any failure of eth_call in its VirtualMachineError; the sentence is ours.
     with pytest.raises((NodeUnavailable, VirtualMachineError)) as raised:
         trainer.contract.num_classes()
+    spent = time.monotonic() - started
     message = str(raised.value)
-    assert message.startswith(f"the node at {proxy.url} did not answer eth_call after 8 tries in ")
-    assert message.endswith("(last: HTTP 503 Service Unavailable)") and "\n" not in message
+    found = re.fullmatch(
+        rf"the node at {re.escape(proxy.url)} did not answer eth_call after (\d+) tries in ([\d.]+) s "
+        r"\(last: HTTP 503 Service Unavailable\)",
+        message,
+    )
+    assert found, message
+    tries, seconds = int(found[1]), float(found[2])
+    assert tries == proxy.injected["server_error"] and tries > 8
+    # it tried for the whole budget, and stopped when the next pause would cross it
+    assert BUDGET_S - MAX_PAUSE_S * 1.25 <= seconds <= BUDGET_S
+    assert spent < BUDGET_S + 3
 
 
 def test_dashboard_send__timeout_after_node_accepted__one_transaction(flaky):
