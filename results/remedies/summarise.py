@@ -90,6 +90,10 @@ def setting(dataset, model, step, rule, tau, seeds):
     return (summarise(runs)[0] if len({r["seed"] for r in runs}) == len(seeds) else None), runs
 
 
+def whole(x):
+    return "-" if x is None else f"{100 * x:.0f}%"
+
+
 def describe(rule, tau):
     return {
         "plain": "as deployed",
@@ -111,7 +115,7 @@ def doc_line(dataset, model, step, rule, tau, with_model=False):
         f"{pct(line['accuracy_final'])}% ({pct(line['control_accuracy_final'])}%)",
         f"{gap:+.2f}",
         f"{pct(line['accuracy_lowest'])}% ({pct(line['accuracy_initial'])}%)",
-        f"{pct(line['kept'])}% ({pct(line['control_kept'])}%)".replace("-%", "-"),
+        f"{whole(line['kept'])} ({whole(line['control_kept'])})",
         "yes" if line["holds"] else "no",
         f"{line['honest_balance_change_percent']:+.1f}%",
     ]
@@ -120,7 +124,7 @@ def doc_line(dataset, model, step, rule, tau, with_model=False):
         cells.append(
             "-"
             if more is None
-            else f"{100 * (more['accuracy_final'] - more['control_accuracy_final']):+.2f}, {pct(more['kept'])}%"
+            else f"{100 * (more['accuracy_final'] - more['control_accuracy_final']):+.2f}, {whole(more['kept'])}"
         )
     attacked = [r for r in runs if r["attacked"]]
     cells.append(f"{share(attacked, 'honest')} / {share(attacked, 'adversary')}")
