@@ -145,6 +145,9 @@ SELECTIONS = {
         (2.0, "skip_mean", 3.0), (3.0, "skip_mean", 2.0), (3.0, "skip_mean", 2.5), (4.0, "skip_mean", 1.5),
         (4.0, "skip_mean", 2.0),
     ],
+    "rotten-tomatoes, sparse perceptron": [
+        (0.03, "plain", 0.0), (0.25, "plain", 0.0), (0.25, "skip_mean", 2.0), (1.0, "skip_mean", 2.0),
+    ],
     "rotten-tomatoes, naive Bayes": [
         (0.25, "plain", 0.0), (0.25, "skip_odds", 1.0), (0.25, "skip_odds", 1.5), (0.25, "skip_odds", 2.0),
         (0.25, "skip_odds", 3.0), (0.333, "skip_odds", 1.0), (0.5, "skip_odds", 0.5), (0.5, "skip_odds", 1.0),
@@ -155,7 +158,7 @@ OTHERS = [(AP, 1.0, "plain", 0.0), (AP, 2.0, "skip_mean", 2.0), (AP, 3.0, "skip_
 OTHERS += [(NB, 0.25, "plain", 0.0), (NB, 0.25, "skip_odds", 1.0)]
 doc = []
 for title, chosen in SELECTIONS.items():
-    model = AP if "perceptron" in title else NB
+    model = AP if "averaged" in title else "sparse_perceptron" if "sparse" in title else NB
     doc += [f"## {title}", "", "| " + HEAD, "|---" * HEAD.count("|") + "|"]
     doc += [doc_line("rotten-tomatoes", model, *s) for s in chosen] + [""]
 for dataset in ("imdb", "rotten-tomatoes-imbalanced"):
