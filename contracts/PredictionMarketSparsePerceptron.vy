@@ -28,6 +28,7 @@ from .lib.common import metadata
 from .lib.common import ownership
 from .lib.mechanisms import prediction_market as market
 from .lib.mechanisms import sparse_market
+from .lib.mechanisms import sparse_replay
 from .lib.models import sparse_perceptron as model
 
 
@@ -39,6 +40,7 @@ initializes: labels
 initializes: model[ownership := ownership]
 initializes: market
 initializes: sparse_market[model := model, market := market]
+initializes: sparse_replay[model := model, market := market, sm := sparse_market]
 
 
 # --------------------------------------------------------------- exports --
@@ -111,7 +113,7 @@ exports: (
     sparse_market.reveal_first_portion,
     sparse_market.reveal_portion,
     sparse_market.process,
-    sparse_market.replay,
+    sparse_replay.replay,
     # the test set
     sparse_market.test_sample,
     sparse_market.num_test_indices,

@@ -30,8 +30,8 @@ from decai.market.encoding import (
 from decai.market.status import PHASES, STAGES, MarketStatus, read_status
 from decai.units import to_hex
 
-# Bounds of contracts/lib/prediction_market.vy and sparse_market.vy beyond the
-# test set's (those are in decai.market.encoding).
+# Bounds of contracts/lib/mechanisms/prediction_market.vy and sparse_replay.vy
+# beyond the test set's (those are in decai.market.encoding).
 MAX_CONTRIBUTIONS = 4096
 MAX_ROUNDS = 2**64
 MAX_STAKE = 2**128

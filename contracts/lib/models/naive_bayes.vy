@@ -26,24 +26,13 @@
        - P = N_c * prod u_f is multiplied exactly in 256 bits; whenever it
          reaches 2**192 its low 64 bits are dropped (relative error below
          2**-128 each time), so P * u_f never exceeds 2**254.
-       - W = w_c ** L by squaring and multiplying: w_c is shifted exactly to
-         a mantissa in [2**127, 2**128), and every product of two such
-         mantissas (in [2**254, 2**256)) drops its low 127 or 128 bits to
-         come back to [2**127, 2**128) (relative error below 2**-126 each
-         time; the error of w**(2**k) grows as (2**k - 1) * 2**-126, so W is
-         within L * 2**-126 of exact).
-       - score = P / W: P is shifted to [2**255, 2**256) and divided by W's
-         mantissa, the quotient shifted by at most one bit to [2**127,
-         2**128) (relative error below 2**-127 each).
-     Precision bound: for L <= MAX_SAMPLE_LENGTH (128) entries the computed
-     score is within a factor 1 +- (1.25 * L + 1) * 2**-126 < 1 +- 2**-118
-     of the exact rational score, so the prediction is the exact arg max
-     unless the two best exact scores are within a factor 1 + 2**-117 of
-     each other (float64 log-probabilities, as scikit-learn uses, are about
-     2**-50 coarse). Equal computed scores go to the lower label. Every
-     product is bounded as stated, so no operation can overflow; counts that
-     would leave their fields revert. decai.models.NaiveBayes repeats these
-     steps bit for bit.
+       - W = w_c ** L and the quotient P / W are floating-point numbers
+         with 128-bit mantissas: naive_bayes_score.vy computes them and
+         states the precision bound (the prediction is the exact arg max
+         unless the two best exact scores are within a factor 1 + 2**-117
+         of each other). Equal computed scores go to the lower label.
+     Counts that would leave their fields revert.
+     decai.models.NaiveBayes repeats these steps bit for bit.
      Storage: one fixed-size array `_words` (no hashing). S is the class
      capacity rounded up to an even number. Words 0 .. S/2 - 1 hold class
      headers, two per word: class 2j in bits 0..119 and class 2j + 1 in bits
@@ -71,12 +60,18 @@
 from ..common import constants
 from ..common import labels
 from ..common import ownership
+from . import naive_bayes_score as score
 
 
 # ------------------------------------------------------------------ uses --
 
 uses: labels
 uses: ownership
+
+
+# ----------------------------------------------------------- initializes --
+
+initializes: score
 
 
 # ------------------------------------------------------------- constants --
@@ -94,7 +89,7 @@ MAX_COUNT: constant(uint256) = 2**31 - 1
 # @dev Most samples `predict_batch` evaluates in one call.
 MAX_BATCH: constant(uint256) = 100
 
-_ONE: constant(uint256) = 10**9
+_ONE: constant(uint256) = score.ONE
 _INDEX_MASK: constant(uint256) = MAX_FEATURES - 1
 _COUNT_BITS: constant(uint256) = 32
 _COUNT_MASK: constant(uint256) = 2**32 - 1
@@ -122,9 +117,6 @@ class_capacity: public(immutable(uint256))
 
 # @dev Added to every feature count; fixed point (10**9 = 1.0 = Laplace).
 smoothing: public(immutable(uint256))
-
-# @dev smoothing * num_features, the smoothing part of every denominator.
-_SMOOTHING_MASS: immutable(uint256)
 
 # @dev Lanes per feature (S above): class_capacity rounded up to even.
 _STRIDE: immutable(uint256)
@@ -162,7 +154,7 @@ def __init__(
     num_features = _num_features
     class_capacity = _class_capacity
     smoothing = _smoothing
-    _SMOOTHING_MASS = _smoothing * _num_features
+    score.__init__(_smoothing * _num_features)
     _STRIDE = _class_capacity + _class_capacity % 2
     _HEADER_WORDS = _STRIDE // 2
     _TOTAL_WORDS = _HEADER_WORDS + (_num_features * _STRIDE + _COUNTS_PER_WORD - 1) // _COUNTS_PER_WORD
@@ -360,39 +352,6 @@ def _unknown_lanes(first_label: uint256, num_classes: uint256) -> uint256:
 
 
 @internal
-@pure
-def _bit_length(x: uint256) -> uint256:
-    """
-    @dev Number of bits of `x` (0 for 0), by a branch-free binary search.
-    """
-    value: uint256 = x
-    length: uint256 = convert(value >= 2**128, uint256) << 7
-    value >>= length
-    step: uint256 = convert(value >= 2**64, uint256) << 6
-    value >>= step
-    length |= step
-    step = convert(value >= 2**32, uint256) << 5
-    value >>= step
-    length |= step
-    step = convert(value >= 2**16, uint256) << 4
-    value >>= step
-    length |= step
-    step = convert(value >= 2**8, uint256) << 3
-    value >>= step
-    length |= step
-    step = convert(value >= 2**4, uint256) << 2
-    value >>= step
-    length |= step
-    step = convert(value >= 2**2, uint256) << 1
-    value >>= step
-    length |= step
-    step = convert(value >= 2, uint256)
-    # `length | step` is the position of the top bit; a non-zero value has
-    # one bit more (value >> step is then 1).
-    return (length | step) + (value >> step)
-
-
-@internal
 @view
 def _predict(data: DynArray[int64, constants.MAX_SAMPLE_LENGTH]) -> uint64:
     length: uint256 = len(data)
@@ -445,9 +404,9 @@ def _predict(data: DynArray[int64, constants.MAX_SAMPLE_LENGTH]) -> uint64:
             # Each half grows by at most 64 per entry: no carry between them.
             dropped = unsafe_add(dropped, drop)
         if header & _SAMPLES_MASK != 0:
-            best = max(best, self._finish(product_0, dropped & (2**128 - 1), (header >> _TOTAL_SHIFT) & _TOTAL_MASK, length, pair << 1))
+            best = max(best, score._finish(product_0, dropped & (2**128 - 1), (header >> _TOTAL_SHIFT) & _TOTAL_MASK, length, pair << 1))
         if (header >> _FIELD_BITS) & _SAMPLES_MASK != 0:
-            best = max(best, self._finish(product_1, dropped >> 128, (header >> (_FIELD_BITS + _TOTAL_SHIFT)) & _TOTAL_MASK, length, (pair << 1) | 1))
+            best = max(best, score._finish(product_1, dropped >> 128, (header >> (_FIELD_BITS + _TOTAL_SHIFT)) & _TOTAL_MASK, length, (pair << 1) | 1))
     if best == 0:
         # No class has samples yet: the order has not been checked.
         previous: int64 = 0
@@ -456,59 +415,6 @@ def _predict(data: DynArray[int64, constants.MAX_SAMPLE_LENGTH]) -> uint64:
             previous = index
         return 0
     return convert(255 - (best & 255), uint64)
-
-
-@internal
-@view
-def _finish(product: uint256, dropped: uint256, total: uint256, length: uint256, label: uint256) -> uint256:
-    """
-    @dev The score product * 2**dropped / w**length, w = T_c * 10**9 + a * V,
-         of class `label`, as a number that ranks scores: bits 136 and up
-         hold the exponent plus 2**32, bits 8..135 the mantissa (in
-         [2**127, 2**128)), bits 0..7 hold 255 - label, so that of two equal
-         scores the lower label ranks higher. w**length is computed by
-         squaring and multiplying floating-point numbers with 128-bit
-         mantissas.
-    """
-    # T_c < 2**64 and a * V <= 10**18 * 2**20: w is below 2**95, and at
-    # least 1 (a > 0), so the shift below is 33 to 127.
-    denominator: uint256 = unsafe_add(unsafe_mul(total, _ONE), _SMOOTHING_MASS)
-    denominator_shift: uint256 = unsafe_sub(128, self._bit_length(denominator))
-    # power = 1 and base = w as mantissa * 2**exponent, mantissas in
-    # [2**127, 2**128); exponents stay within 2**16 of zero.
-    power: uint256 = 2**127
-    power_exponent: int256 = -127
-    base: uint256 = denominator << denominator_shift
-    base_exponent: int256 = -convert(denominator_shift, int256)
-    remaining: uint256 = length
-    for _: uint256 in range(8):
-        if remaining == 0:
-            break
-        if remaining & 1 == 1:
-            # Mantissas in [2**127, 2**128): the product is in [2**254,
-            # 2**256); dropping 127 bits, or 128 if bit 255 is set, brings
-            # it back to [2**127, 2**128).
-            power = unsafe_mul(power, base)
-            power_drop: uint256 = unsafe_add(power >> 255, 127)
-            power >>= power_drop
-            power_exponent = unsafe_add(unsafe_add(power_exponent, base_exponent), convert(convert(power_drop, bytes32), int256))
-        remaining >>= 1
-        if remaining != 0:
-            base = unsafe_mul(base, base)
-            base_drop: uint256 = unsafe_add(base >> 255, 127)
-            base >>= base_drop
-            base_exponent = unsafe_add(unsafe_add(base_exponent, base_exponent), convert(convert(base_drop, bytes32), int256))
-    # product is in [1, 2**192): shifted to [2**255, 2**256), its quotient by
-    # power (in [2**127, 2**128)) lies in (2**127, 2**129).
-    product_shift: uint256 = unsafe_sub(256, self._bit_length(product))
-    mantissa: uint256 = unsafe_div(product << product_shift, power)
-    high: uint256 = mantissa >> 128
-    # score = mantissa * 2**exponent; every term of the exponent is within
-    # 2**16 of zero, so with 2**32 added it is positive and fits its bits.
-    exponent: int256 = unsafe_sub(unsafe_sub(unsafe_add(convert(dropped, int256), convert(high, int256)), convert(product_shift, int256)), power_exponent)
-    ranked: uint256 = convert(convert(unsafe_add(exponent, 2**32), bytes32), uint256) << 136
-    # label < 64: 255 - label fits the low 8 bits.
-    return ranked | ((mantissa >> high) << 8) | unsafe_sub(255, label)
 
 
 @internal
