@@ -138,13 +138,18 @@ def test_train_help__names_both_defaults_and_what_they_kept():
 
     from click.testing import CliRunner
 
+    from decai.models.measured import measured
+
     path = Path(__file__).resolve().parents[3] / "scripts" / "train.py"
     spec = importlib.util.spec_from_file_location("train_script_numbers", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     text = " ".join(CliRunner().invoke(module.cli, ["--help"], terminal_width=200).output.split())
     assert "Default: the model type's for the data's kind, text or numbers (both below)" in text
-    assert "sparse_perceptron, step 0.03 (numbers: 0.002): kept rotten-tomatoes 12%," in text
-    assert "breast-cancer 80%" in text.split("sparse_perceptron, step 0.03")[1].split("holds on")[0]
+    figures = measured()["sparse_perceptron"]
+    text_kept = f"{figures['rotten-tomatoes']['kept']:.0%}"
+    assert f"sparse_perceptron, step 0.03 (numbers: 0.002): kept rotten-tomatoes {text_kept}," in text
+    breast = f"breast-cancer {figures['breast-cancer']['kept']:.0%}"
+    assert breast in text.split("sparse_perceptron, step 0.03")[1].split("holds on")[0]
     assert "averaged_perceptron, step 0.1 (numbers: 0.01): kept" in text
     assert "(numbers: ...): the default for breast-cancer, digits and a CSV of numbers" in text
