@@ -45,8 +45,9 @@ class AveragedPerceptron(SparsePerceptron):
     #: 0.05 to 0.25 hold on Rotten Tomatoes, 0.05 and 0.1 on IMDB (0.25 does not);
     #: 0.1 ends highest over the two.
     default_step = 0.1
-    #: On breast cancer 0.1 ends 2.4 points under its control; 0.01 holds and keeps 52%.
-    default_numeric_step = 0.01
+    #: On breast cancer (with the deposit's price clock) 0.01 to 0.1 end 1.2 to 2.1
+    #: points under their control; 0.005 holds (85.1% against 84.8%) and keeps 48%.
+    default_numeric_step = 0.005
 
     def __init__(
         self,

@@ -19,7 +19,7 @@ from decai.simulation.sweep import SweepGrid
 from tests.helpers.data import number_rows, write_csv
 
 #: The types whose text step does not hold on the numeric built-ins, with (text, numbers).
-OWN_NUMERIC = {"averaged_perceptron": (0.1, 0.01), "sparse_perceptron": (0.03, 0.002)}
+OWN_NUMERIC = {"averaged_perceptron": (0.1, 0.005), "sparse_perceptron": (0.03, 0.002)}
 
 
 def _text_rows(count=200, seed=0):
@@ -66,7 +66,7 @@ def test_simulation_config__a_csv_is_resolved_when_read_and_the_model_uses_it(tm
     config = SimulationConfig(model_type="averaged_perceptron", dataset=path, text_column=text_column, max_test=50)
     assert config.learning_rate is None  # unknown until the file is read
     prepared = prepare_experiment(config)
-    step = 0.01 if kind == NUMBERS else 0.1
+    step = 0.005 if kind == NUMBERS else 0.1
     assert config.learning_rate == step
     assert config.to_dict()["learning_rate"] == step
     assert prepared.model.learning_rate == to_fixed(step)
@@ -126,7 +126,7 @@ def test_train__the_default_step_follows_the_datas_kind(tmp_path, source, text_c
 
 def test_steps_help__shows_the_numeric_default_beside_the_text_one():
     text = steps_help()
-    assert "averaged_perceptron, step 0.1 (numbers: 0.01):" in text
+    assert "averaged_perceptron, step 0.1 (numbers: 0.005):" in text
     assert "sparse_perceptron, step 0.03 (numbers: 0.002):" in text
     assert "naive_bayes (recommended for text), step 0.25:" in text
     assert "numbers:" not in text.split("dense_perceptron")[1].splitlines()[0]
@@ -151,5 +151,5 @@ def test_train_help__names_both_defaults_and_what_they_kept():
     assert f"sparse_perceptron, step 0.03 (numbers: 0.002): kept rotten-tomatoes {text_kept}," in text
     breast = f"breast-cancer {figures['breast-cancer']['kept']:.0%}"
     assert breast in text.split("sparse_perceptron, step 0.03")[1].split("holds on")[0]
-    assert "averaged_perceptron, step 0.1 (numbers: 0.01): kept" in text
+    assert "averaged_perceptron, step 0.1 (numbers: 0.005): kept" in text
     assert "(numbers: ...): the default for breast-cancer, digits and a CSV of numbers" in text
