@@ -13,6 +13,11 @@ quote unless `--max-deposit` allows more (above the cap: one line, nothing
 sent). Two or more additions mined just ahead of yours can make it revert,
 costing that transaction's gas (the README measures this residual).
 
+On a deposit trainer the sample is first checked on a copy of the public
+model: if the model would still predict another label after learning it,
+its deposit would likely be reported and taken (half of it burned), so
+nothing is sent unless `--unlearnable` says to add it anyway.
+
 The raw input of --text or --values (the text, or the numbers as typed) is
 kept in the network's raw-input store, keyed by the transaction, so the data
 set keeps what contributors wrote (`ape run raw_inputs` shares it).
@@ -53,7 +58,12 @@ from decai.errors import DecaiError
     default=None,
     help="Most wei ever to send, e.g. 0.01ether (default: twice the first quote); refuse if the price rises above it.",
 )
-def cli(provider, trainer, label, data, values, text, account, value, max_deposit):
+@click.option(
+    "--unlearnable",
+    is_flag=True,
+    help="Add the sample even if the model would still reject it after learning it (its deposit is then at risk).",
+)
+def cli(provider, trainer, label, data, values, text, account, value, max_deposit, unlearnable):
     model = connect_trainer(trainer)
     label_index = parse_label(model, label)
     sample = parse_sample(model, data, text, values)
@@ -61,7 +71,9 @@ def cli(provider, trainer, label, data, values, text, account, value, max_deposi
         raise DecaiError("the text has no word the model knows; an empty sample cannot be added (it says nothing)")
     raw = text if text is not None else [float(v) for v in parse_numbers(values)] if values is not None else None
     sender = load_account(account, provider)
-    contribution = model.add_data(sample, label_index, sender=sender, value=value, max_deposit=max_deposit, raw=raw)
+    contribution = model.add_data(
+        sample, label_index, sender=sender, value=value, max_deposit=max_deposit, raw=raw, unlearnable=unlearnable
+    )
     click.echo(
         f"added at time {contribution.added_time} with a deposit of {contribution.deposit} wei "
         f"(key 0x{contribution.key.hex()})"

@@ -216,16 +216,23 @@ def add(
     encoded: bool = False,
     value: int | None = None,
     max_deposit: int | None = None,
+    unlearnable: bool = False,
 ) -> Contribution:
     """Add a labelled sample, sending twice the current deposit (the excess comes back).
 
     `label` is a class index or name. `max_deposit` (wei, default twice the quote) caps what is sent
-    if the price rises first. Returns the contribution, which `refund` and
-    `report` take later.
+    if the price rises first. A sample the model would still reject after learning it is refused
+    before sending (its deposit would be taken, half burned) unless `unlearnable=True`. Returns the
+    contribution, which `refund` and `report` take later.
     """
     model = trainer(model)
     return model.add_data(
-        _sample(model, raw, encoded), _label(model, label), sender=_sender(sender), value=value, max_deposit=max_deposit
+        _sample(model, raw, encoded),
+        _label(model, label),
+        sender=_sender(sender),
+        value=value,
+        max_deposit=max_deposit,
+        unlearnable=unlearnable,
     )
 
 

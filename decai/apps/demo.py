@@ -22,7 +22,7 @@ from decai.chain.deploy import deploy_trainer
 from decai.chain.trainer import Trainer
 from decai.core.mechanisms import DepositParameters
 from decai.data.training import default_model
-from decai.errors import Rejected
+from decai.errors import DecaiError, Rejected
 from decai.keeper.decisions import Policy
 from decai.keeper.runner import Keeper
 from decai.keeper.state import KeeperState
@@ -68,6 +68,7 @@ def run_demo(accounts, chain, console: Console | None = None, contributions: int
 
     flows = defaultdict(lambda: {"deposited": 0, "refunded": 0, "taken": 0, "added": 0, "good": 0})
     added = []  # (account, contribution)
+    passed_by = 0
     pool = list(zip(split.train_samples, split.train_labels))
     rng.shuffle(pool)
     console.print(f"\n[bold]Day 1:[/] {contributions} contributions over a simulated day")
@@ -77,15 +78,25 @@ def run_demo(accounts, chain, console: Console | None = None, contributions: int
         chain.mine(timestamp=chain.blocks.head.timestamp + rng.randint(10 * 60, 30 * 60))
         claimed_label = 1 - label if sender is mallory else label
         try:
-            contribution = trainer.add_data(sample, claimed_label, sender=sender)
+            # The SDK checks each sample on a copy of the model first; mallory
+            # adds hers whatever the model would make of them.
+            contribution = trainer.add_data(sample, claimed_label, sender=sender, unlearnable=sender is mallory)
         except Rejected as error:  # pragma: no cover - the demo's data are valid
             console.print(f"  rejected: {error}")
+            continue
+        except DecaiError:  # the model would not learn it: a careful contributor keeps its deposit
+            passed_by += 1
             continue
         gas["add_data"].append(trainer.last_receipt.gas_used)
         flows[sender.address]["deposited"] += contribution.deposit
         flows[sender.address]["added"] += 1
         added.append((sender, contribution))
     middle = _accuracy(trainer, split.test_samples, split.test_labels)
+    if passed_by:
+        console.print(
+            f"alice and bob passed by {passed_by} samples the model would still reject after learning them"
+            " (their deposits would be taken, half burned)"
+        )
     console.print(f"accuracy after the contributions: [bold]{middle:.1%}")
 
     chain.mine(timestamp=chain.blocks.head.timestamp + DAY)
@@ -125,8 +136,12 @@ def run_demo(accounts, chain, console: Console | None = None, contributions: int
             f"{net / 1e18:+.3f}",
         )
     console.print(table)
-    held = trainer.contract.balance
-    console.print(f"still held by the trainer (claimable later, by the owner after 10 days): {held / 1e18:.3f} ether")
+    held = sum(trainer.claimable(c) for _, c in added)
+    burned = trainer.contract.balance - held
+    console.print(
+        f"still held by the trainer: {held / 1e18:.3f} ether claimable later (by the owner after 10 days),"
+        f" {burned / 1e18:.3f} ether burned by takes of samples the model rejects"
+    )
 
     gas_table = Table(title="Gas per transaction")
     for column in ("action", "count", "mean", "min", "max"):
@@ -138,4 +153,12 @@ def run_demo(accounts, chain, console: Console | None = None, contributions: int
         f"\naccuracy on held-out data: before [bold]{before:.1%}[/], after contributions {middle:.1%}, "
         f"at the end [bold]{after:.1%}[/]"
     )
-    return {"accuracy_before": before, "accuracy_after": after, "accounts": summary, "held_wei": held, "gas": dict(gas)}
+    return {
+        "accuracy_before": before,
+        "accuracy_after": after,
+        "accounts": summary,
+        "held_wei": held,
+        "burned_wei": burned,
+        "passed_by": passed_by,
+        "gas": dict(gas),
+    }

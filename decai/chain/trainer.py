@@ -14,14 +14,14 @@ raised as `Rejected` with the contract's reason.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from decai.chain.trainer_reads import ClaimStatus, TrainerReads
 from decai.chain.transact import check_call, transact
 from decai.core.contributions import Contribution
 from decai.errors import DecaiError, Rejected, revert_reason
 from decai.models.base import MAX_SAMPLE_LENGTH
-from decai.units import human_duration, to_hex
+from decai.units import human_duration
 
 #: Share of the current deposit sent on top of it by default; someone else
 #: adding data just before raises the price (one addition at most 1.83
@@ -47,14 +47,6 @@ _KIND_ABI = {
 }
 
 
-@dataclass(frozen=True)
-class ClaimStatus:
-    claimable: int
-    initial_deposit: int
-    claim_count: int
-    refunded: bool
-
-
 def _call(action: str, method, *args):
     """A read-only call; a revert raises Rejected with its reason."""
     from ape.exceptions import ContractLogicError
@@ -76,7 +68,7 @@ def _require_network() -> None:
         )
 
 
-class Trainer:
+class Trainer(TrainerReads):
     """A decai trainer contract (any mechanism, any model)."""
 
     def __init__(self, contract: Any):
@@ -224,6 +216,7 @@ class Trainer:
         max_deposit: int | None = None,
         retries: int = ADD_RETRIES,
         raw: str | Sequence[float] | None = None,
+        unlearnable: bool = False,
         **tx,
     ) -> Contribution:
         """Add one labelled sample; returns the recorded contribution.
@@ -248,10 +241,22 @@ class Trainer:
         first quote; if a quote exceeds the cap, DecaiError is raised and
         nothing is sent. Paying more than twice the quote needs an explicit
         `max_deposit`.
+
+        Deposit trainers: a take made while the model rejects a sample burns
+        half of what it takes, so before sending, the sample is checked on a
+        local copy of the public model (`would_learn`); if the model would
+        still predict another label after learning it, DecaiError is raised
+        and nothing is sent, unless `unlearnable=True`.
         """
         sample = self.check_sample(sample)
         if not 0 <= label < self.contract.num_classes():
             raise DecaiError(f"label {label} is not one of the model's labels 0..{self.contract.num_classes() - 1}")
+        if self.mechanism == "deposit" and not unlearnable and not self._learns_or_refused(sample, label):
+            raise DecaiError(
+                f"the model would still not predict label {label} ({self.classes[label]}) for this sample after"
+                " learning it, so its deposit would likely be taken, half of it burned: nothing was sent"
+                " (pass unlearnable=True, --unlearnable, to add it anyway)"
+            )
         if max_deposit is not None and max_deposit < 0:
             raise DecaiError(f"max_deposit must not be negative, got {max_deposit}")
         if raw is not None:
@@ -292,6 +297,14 @@ class Trainer:
                 remember(self, contribution, raw)
             return contribution
         raise AssertionError("unreachable")  # the last attempt returns or raises
+
+    def _learns_or_refused(self, sample: list[int], label: int) -> bool:
+        """`would_learn`, or True when the model refuses the sample itself:
+        the call before sending then names the contract's reason."""
+        try:
+            return self.would_learn(sample, label)
+        except DecaiError:
+            return True
 
     def refund(self, contribution: Contribution, *, sender, **tx) -> int:
         """Reclaim the deposit of your own contribution (points trainers:
@@ -430,68 +443,3 @@ class Trainer:
             return 0
         events = list(receipt.decode_logs(getattr(self.contract, event_name)))
         return int(events[0].amount) if events else 0
-
-    # -- reading back ---------------------------------------------------------
-    def claimable(self, contribution: Contribution) -> int:
-        return int(
-            self.contract.claimable(
-                list(contribution.data), contribution.label, contribution.added_time, contribution.author
-            )
-        )
-
-    def status(self, contribution: Contribution) -> ClaimStatus:
-        record = self.contract.contribution(contribution.key)
-        return ClaimStatus(
-            int(record.claimable), int(record.initial_deposit), int(record.claim_count), bool(record.refunded)
-        )
-
-    def has_claimed(self, contribution: Contribution, account: str) -> bool:
-        return bool(self.contract.has_claimed(contribution.key, account))
-
-    def good_contributions(self, account: str) -> int:
-        return int(self.contract.good_contributions(account))
-
-    def contributions(
-        self, author: str | None = None, start_block: int | None = None, stop_block: int | None = None
-    ) -> list[Contribution]:
-        """Contributions from `AddData` events, optionally of one author.
-
-        Blocks `start_block` up to, not including, `stop_block` (default: the
-        head). The search starts at the deployment block when the trainer
-        has a record, else at block 0.
-        """
-        from ape import chain
-
-        topics = {"sender": author} if author else None
-        start = self.deployment_block if start_block is None else start_block
-        # Ape's range(start, stop) excludes `stop`; without a stop it would
-        # read `start` as the stop.
-        stop = chain.blocks.height + 1 if stop_block is None else stop_block
-        logs = self.contract.AddData.range(start, stop, search_topics=topics)
-        return [self.contribution_from_event(log) for log in logs]
-
-    @staticmethod
-    def contribution_from_event(log) -> Contribution:
-        """The contribution an `AddData` event (an Ape decoded log) records."""
-        args = log.event_arguments
-        return Contribution(
-            data=tuple(args["data"]),
-            label=int(args["label"]),
-            added_time=int(args["added_time"]),
-            author=args["sender"],
-            deposit=int(args["deposit"]),
-            block_number=log.block_number,
-            transaction_hash=to_hex(log.transaction_hash),
-        )
-
-    def reference_model(self):
-        """The on-chain model's current parameters as a decai reference model."""
-        from decai.models.base import model_class
-
-        metadata = dict(
-            name=self.contract.name(),
-            description=self.contract.description(),
-            encoder=self.contract.encoder(),
-            classes=self.classes,
-        )
-        return model_class(self.model_type).from_chain(self.contract, metadata)

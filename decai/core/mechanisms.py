@@ -95,6 +95,14 @@ class _Record:
     claimed_by: set = field(default_factory=set)
 
 
+def take_paid(removed: int, model_agrees: bool) -> int:
+    """Wei a take (report or sweep) that removes `removed` from a deposit
+    pays: all of it while the model agrees with the sample, else half,
+    rounded down; the rest is burned (stays in the contract, owed to no
+    one)."""
+    return removed if model_agrees else removed // 2
+
+
 class DepositLedger:
     """The deposit mechanism's bookkeeping, in Python.
 
@@ -112,12 +120,15 @@ class DepositLedger:
         self.total_good = 0
         self.paid_out = 0
         self.deposited = 0
+        #: Wei removed by takes but paid to no one (see `report`).
+        self.burned = 0
 
     def next_deposit(self, now: int) -> int:
         return self.parameters.deposit(now, self.last_update_time)
 
     def held(self) -> int:
-        """Wei the contract must hold: the sum of everything claimable."""
+        """Wei the contract owes: the sum of everything claimable (its
+        balance also keeps what was burned)."""
         return sum(record.claimable for record in self.records.values())
 
     def add(self, key: Hashable, author: Hashable, now: int, value: int, model_rejects: str | None = None) -> int:
@@ -189,8 +200,10 @@ class DepositLedger:
         record.claimable -= amount
         record.claim_count += 1
         record.claimed_by.add(reporter)
-        self.paid_out += amount
-        return amount
+        paid = take_paid(amount, model_agrees)
+        self.burned += amount - paid
+        self.paid_out += paid
+        return paid
 
 
 # -- points and badges ---------------------------------------------------

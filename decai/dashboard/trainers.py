@@ -17,6 +17,7 @@ from decai.chain.trainer import DEPOSIT_MARGIN, Trainer
 from decai.chain.transact import check_call
 from decai.core.contributions import Contribution
 from decai.core.fixed_point import from_fixed
+from decai.core.mechanisms import take_paid
 from decai.dashboard.common import checksum, ether
 from decai.errors import DecaiError, Rejected
 from decai.units import format_ether
@@ -191,19 +192,22 @@ class TrainerPages:
         return out
 
     def expected_share(self, trainer: Trainer, contribution: Contribution, reporter: str, now: int) -> int:
-        """Wei a report by `reporter` would take now (the deposit mechanism's rule)."""
+        """Wei a report or sweep by `reporter` would pay now (the deposit
+        mechanism's rule: half of what it removes while the model rejects
+        the sample, the rest burned)."""
         if trainer.mechanism != "deposit":
             return 0
         c = trainer.contract
         status = trainer.status(contribution)
+        agrees = trainer.predict(contribution.data) == contribution.label
         age = now - contribution.added_time
         if age >= int(c.any_address_claim_wait_s()) or (
             age >= int(c.owner_claim_wait_s()) and reporter == str(c.owner())
         ):
-            return status.claimable
+            return take_paid(status.claimable, agrees)
         total = int(c.total_good_contributions())
         share = status.initial_deposit * trainer.good_contributions(reporter) // total if total else 0
-        return min(share, status.claimable) if share > 0 else status.claimable
+        return take_paid(min(share, status.claimable) if share > 0 else status.claimable, agrees)
 
     def dataset_csv(self, address: str) -> str:
         """The data set as CSV: `text` holds the contributor's own text where
@@ -270,6 +274,11 @@ class TrainerPages:
                 f", deposit {format_ether(deposit)} (sending {format_ether(value)}; "
                 "what the contract does not take comes back at once)"
             )
+            if not trainer.would_learn(sample, label):
+                summary += (
+                    f". Warning: the model would still not predict {trainer.classes[label]} for this sample after"
+                    " learning it, so the deposit would likely be taken, half of it burned"
+                )
         return {"tx": tx, "summary": summary, "features": used, "deposit": ether(deposit), "value": ether(value)}
 
     @staticmethod

@@ -28,6 +28,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from decai.core.mechanisms import take_paid
+
 REFUND = "refund"
 REPORT = "report"
 SWEEP = "sweep"
@@ -195,13 +197,14 @@ def next_refund_opening(me: str, now: int, seen: Iterable[Seen], rules: Rules) -
 
 
 def report_take(initial_deposit: int, claimable: int, reporter_good: int, total_good: int) -> int:
-    """A report's take as the deposit contract computes it from its views
-    (`contribution`, `good_contributions`, `total_good_contributions`):
-    the reporter's share of the initial deposit, capped at what is left.
-    The one place the keeper mirrors the contract's share rule."""
+    """What a report pays, as the deposit contract computes it from its views
+    (`contribution`, `good_contributions`, `total_good_contributions`): the
+    reporter's share of the initial deposit, capped at what is left, is
+    removed, and half of it is paid (a report needs the model to reject the
+    sample). The one place the keeper mirrors the contract's share rule."""
     if reporter_good == 0 or total_good == 0:
         return 0
-    return min(initial_deposit * reporter_good // total_good, claimable)
+    return take_paid(min(initial_deposit * reporter_good // total_good, claimable), model_agrees=False)
 
 
 __all__ = [

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from decai.chain.trainer import Trainer
+from decai.core.mechanisms import take_paid
 from decai.errors import DecaiError, Rejected
 from decai.keeper import decisions as d
 from decai.keeper.markets import market_action
@@ -142,7 +143,8 @@ class Keeper:
                 if not d.wants_take(s, now, rules, self.me, self.policy):
                     continue
                 if d.take_stage(s, now, rules, self.me) == d.SWEEP:
-                    take = s.claimable
+                    # Without a prediction, assume the model rejects it (half).
+                    take = take_paid(s.claimable, s.prediction is not None and s.prediction == s.label)
                 else:
                     if good is None:
                         good = trainer.good_contributions(self.me)

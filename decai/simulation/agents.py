@@ -85,6 +85,10 @@ class AgentSpec:
     #: the deposit (a node wants gas limit x fee up front: 1 unit per
     #: simulated transaction at the default fee).
     gas_reserve: int = 2 * UNIT
+    #: Deposit mechanism: add a sample only if the model, after learning it,
+    #: would predict its label (otherwise the deposit is likely taken, half
+    #: burned). Default: honest agents check, adversaries do not.
+    checks_samples: bool | None = None
 
     def __post_init__(self) -> None:
         if not self.name or not all(c.isalnum() or c in "-_" for c in self.name):
@@ -97,6 +101,10 @@ class AgentSpec:
             raise DecaiError(f"agent {self.name}: mean_wait_s and claim_interval_s must be positive")
         if not 0 <= self.mistake_rate <= 1:
             raise DecaiError(f"agent {self.name}: mistake_rate must be between 0 and 1")
+        if self.checks_samples is None:
+            object.__setattr__(self, "checks_samples", self.honest)
+        elif not isinstance(self.checks_samples, bool):
+            raise DecaiError(f"agent {self.name}: checks_samples must be true or false")
 
     @property
     def honest(self) -> bool:

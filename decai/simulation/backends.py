@@ -83,8 +83,13 @@ class Backend(Protocol):
     def problem(self, kind: str, name: str, contribution: Contribution, now: int) -> str | None:
         """Why a claim would fail at `now`, or None when it would pass (or is not checked)."""
 
-    def claim(self, kind: str, name: str, contribution: Contribution, now: int) -> tuple[int, int]:
-        """Send a refund or report; (wei received, gas fee)."""
+    def claim(self, kind: str, name: str, contribution: Contribution, now: int) -> tuple[int, int, int]:
+        """Send a refund or report; (wei received, wei burned, gas fee)."""
+
+    def would_learn(self, sample, label: int) -> bool:
+        """Whether the model, after learning (sample, label), would predict
+        `label` for it: the check a careful contributor runs on a local copy
+        of the public model before paying a deposit."""
 
     def predict(self, sample) -> int:
         """The deployed model's prediction for one sample."""
@@ -99,15 +104,15 @@ class Backend(Protocol):
 class ChainBackend:
     """A deployed trainer and one funded account per agent.
 
-    The model's predictions come from the chain: a batch per call for
-    models with `predict_batch`. For the others (one call per sample would
-    cost minutes over a run) a *shadow* copy of the reference model is
-    trained with every accepted addition exactly as the contract is
-    (bit-exact by the project's parity tests) and predicts off chain, as a
-    real agent would with the public parameters; every evaluation checks a
-    few of its predictions on chain, every claim is still checked on chain
-    before it is sent, and at the end the shadow's parameters are compared
-    with the chain's.
+    A *shadow* copy of the reference model is trained with every accepted
+    addition exactly as the contract is (bit-exact by the project's parity
+    tests), as a real agent would keep one from the public parameters; it
+    answers the contributors' checks before they add, and at the end its
+    parameters are compared with the chain's. Predictions come from the
+    chain, a batch per call, for models with `predict_batch`; the others
+    (one call per sample would cost minutes over a run) predict with the
+    shadow, and every evaluation checks a few of its predictions on chain.
+    Every claim is still checked on chain before it is sent.
     """
 
     name = "chain"
@@ -131,7 +136,9 @@ class ChainBackend:
         self.transport = TRANSPORTS[transport](trainer, chain, gas_price)
         self.addresses = {name: account.address for name, account in accounts_by_name.items()}
         self.batch = hasattr(trainer.contract, "predict_batch")
-        self.shadow = None if self.batch else model.copy()
+        # Trained like the contract; predicts when the contract has no batch
+        # call, and answers the contributors' checks either way.
+        self.shadow = model.copy()
         self.deployment_gas: int | None = None
         # What a node wants in the account before it accepts a transaction.
         self.upfront_gas_cost = TX_GAS_LIMIT * self.transport.max_fee
@@ -197,8 +204,7 @@ class ChainBackend:
 
     def add(self, name: str, sample, label: int, value: int, now: int) -> tuple[Contribution, int]:
         contribution, fee = self.transport.add(self.accounts[name], sample, label, value, now)
-        if self.shadow is not None:
-            self.shadow.update(list(sample), label)
+        self.shadow.update(list(sample), label)
         return contribution, fee
 
     def problem(self, kind: str, name: str, contribution: Contribution, now: int) -> str | None:
@@ -206,8 +212,11 @@ class ChainBackend:
             return None
         return self.transport.problem(kind, self.accounts[name], contribution, now)
 
-    def claim(self, kind: str, name: str, contribution: Contribution, now: int) -> tuple[int, int]:
+    def claim(self, kind: str, name: str, contribution: Contribution, now: int) -> tuple[int, int, int]:
         return self.transport.claim(kind, self.accounts[name], contribution, now)
+
+    def would_learn(self, sample, label: int) -> bool:
+        return _would_learn(self.shadow, sample, label)
 
     def predict(self, sample) -> int:
         return self.transport.predict(sample)
@@ -232,15 +241,14 @@ class ChainBackend:
     def parity(self) -> dict[str, Any]:
         """How predictions were made, and (shadow) whether the shadow's
         parameters equal the chain's at the end."""
-        if self.shadow is None:
-            return {"predictions": "on chain (predict_batch)"}
 
         def parameters(model) -> dict:
             # The encoder's parameters travel off chain: compare everything else.
             return {k: v for k, v in model.to_dict().items() if k != "encoder_params"}
 
+        how = "on chain (predict_batch)" if self.batch else "shadow reference model, spot-checked on chain"
         return {
-            "predictions": "shadow reference model, spot-checked on chain",
+            "predictions": how,
             "shadow_equals_chain": parameters(self.trainer.reference_model()) == parameters(self.shadow),
         }
 
@@ -308,15 +316,19 @@ class ReferenceBackend:
     def problem(self, kind: str, name: str, contribution: Contribution, now: int) -> str | None:
         return None  # the ledger raises with the contract's reason instead
 
-    def claim(self, kind: str, name: str, contribution: Contribution, now: int) -> tuple[int, int]:
+    def claim(self, kind: str, name: str, contribution: Contribution, now: int) -> tuple[int, int, int]:
         agrees = self.model.predict(list(contribution.data)) == contribution.label
+        burned_before = getattr(self.ledger, "burned", 0)
         if kind == REFUND:
             amount = self.ledger.refund(contribution.key, now, agrees)
         else:
             amount = self.ledger.report(contribution.key, name, now, agrees)
         amount = amount or 0  # points: nothing is paid
         self.balances[name] += amount
-        return amount, 0
+        return amount, getattr(self.ledger, "burned", 0) - burned_before, 0
+
+    def would_learn(self, sample, label: int) -> bool:
+        return _would_learn(self.model, sample, label)
 
     def predict(self, sample) -> int:
         return self.model.predict(list(sample))
@@ -326,3 +338,9 @@ class ReferenceBackend:
 
     def accuracy(self, samples: Sequence, labels: Sequence[int]) -> float:
         return sum(self.model.predict(list(s)) == y for s, y in zip(samples, labels)) / max(1, len(labels))
+
+
+def _would_learn(model, sample, label: int) -> bool:
+    trial = model.copy()
+    trial.update(list(sample), label)
+    return trial.predict(list(sample)) == label

@@ -69,6 +69,12 @@ class Book:
     reported: int = 0
     postponed_price: int = 0
     postponed_funds: int = 0
+    #: Own deposits burned by takes made while the model rejected them.
+    burned: int = 0
+    #: Samples not added because the model would still reject them after
+    #: learning them (agents that check their samples).
+    passed_by: int = 0
+    turns_without_a_learnable_sample: int = 0
     prechecks_failed: int = 0
     claim_rounds_without_gas: int = 0
     predictions: int = 0

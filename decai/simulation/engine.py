@@ -3,7 +3,9 @@
 A model trained off chain on a small part of a data set is deployed behind
 an incentive mechanism (`decai.simulation.backends`). Agents
 (`decai.simulation.agents`) then act on their own clocks: honest ones add
-correctly labelled samples, adversaries add wrongly labelled ones, free
+correctly labelled samples (under the deposit mechanism only those the
+model would accept once it has learned them, a check anyone can run on a
+copy of the public model), adversaries add wrongly labelled ones, free
 riders only ask for predictions; contributors claim refunds and take
 deposits when the mechanism allows. On the chain backend every action is a
 real transaction signed by the agent's own account and mined at the
@@ -37,6 +39,10 @@ from decai.simulation.books import (  # noqa: F401 - StopFlag: part of the engin
 )
 from decai.simulation.config import SimulationConfig
 from decai.simulation.data import Prepared
+
+#: Samples an agent that checks its samples draws in one turn before it
+#: gives up adding this turn.
+CHECK_DRAWS = 20
 
 _ACT, _CLAIM, _RECORD, _EVALUATE, _STOP_ADDING, _END = "act", "claim", "record", "evaluate", "stop-adding", "end"
 
@@ -206,8 +212,10 @@ class Simulation:
             else:
                 book.postponed_funds += 1
             return decision.retry_at
-        sample, true_label = self._next_sample()
-        label = agent.label_for(true_label, self.prepared.num_classes)
+        drawn = self._checked_sample(agent, book)
+        if drawn is None:
+            return None
+        sample, label = drawn
         now = self._tx_time(now)
         contribution, fee = self.backend.add(agent.name, sample, label, decision.price, now)
         if contribution.deposit != decision.price:
@@ -224,6 +232,21 @@ class Simulation:
         self.entries[entry.key] = entry
         if entry.open:
             self.open_keys.add(entry.key)
+        return None
+
+    def _checked_sample(self, agent: Agent, book) -> tuple[list[int], int] | None:
+        """The next sample and the label the agent gives it. An agent that
+        checks its samples passes by those the model would still reject
+        after learning them (their deposits would be taken, half burned),
+        up to CHECK_DRAWS draws; then it adds nothing this turn."""
+        checks = agent.spec.checks_samples and not self.points
+        for _ in range(CHECK_DRAWS if checks else 1):
+            sample, true_label = self._next_sample()
+            label = agent.label_for(true_label, self.prepared.num_classes)
+            if not checks or self.backend.would_learn(sample, label):
+                return sample, label
+            book.passed_by += 1
+        book.turns_without_a_learnable_sample += 1
         return None
 
     def _claims(self, agent: Agent, when: int) -> None:
@@ -249,7 +272,7 @@ class Simulation:
             if problem is not None:
                 book.prechecks_failed += 1
                 continue
-            amount, fee = self.backend.claim(claim.kind, agent.name, entry.contribution, now)
+            amount, burned, fee = self.backend.claim(claim.kind, agent.name, entry.contribution, now)
             book.balance += amount - fee
             book.gas += fee
             if claim.kind == REFUND:
@@ -260,8 +283,9 @@ class Simulation:
                 book.good += 1
                 self.transactions["refund"] += 1
             else:
-                entry.claimable -= amount
+                entry.claimable -= amount + burned
                 entry.claimed_by.add(agent.name)
+                self.books[entry.author].burned += burned
                 self.transactions["sweep" if claim.kind == SWEEP else "report"] += 1
                 if entry.author == agent.name:
                     book.own_sweeps += 1
@@ -344,7 +368,7 @@ class Simulation:
         agents = {}
         for name, book in self.books.items():
             spec = book.spec
-            lost = book.deposited - book.refunded - book.recovered - locked[name]
+            lost = book.deposited - book.refunded - book.recovered - locked[name] - book.burned
             agents[name] = {
                 "kind": spec.kind,
                 "honest": spec.honest,
@@ -361,12 +385,15 @@ class Simulation:
                 "taken": book.taken,
                 "recovered": book.recovered,
                 "lost_to_others": lost,
+                "burned": book.burned,
                 "still_locked": locked[name],
                 "gas_paid": book.gas,
                 "good_contributions": book.good,
                 **(self._points_summary(name, book) if self.points else {}),
                 "additions_postponed_for_price": book.postponed_price,
                 "additions_postponed_for_funds": book.postponed_funds,
+                "samples_passed_by": book.passed_by,
+                "turns_without_a_learnable_sample": book.turns_without_a_learnable_sample,
                 "claims_skipped_by_precheck": book.prechecks_failed,
                 "claim_rounds_without_gas": book.claim_rounds_without_gas,
                 "predictions": book.predictions,

@@ -35,7 +35,9 @@ class SdkTransport:
 
     def add(self, account, sample, label: int, value: int, now: int) -> tuple[Contribution, int]:
         self.chain.pending_timestamp = now
-        contribution = self.trainer.add_data(sample, label, sender=account, value=value, gas=TX_GAS_LIMIT, **self.fees)
+        contribution = self.trainer.add_data(
+            sample, label, sender=account, value=value, gas=TX_GAS_LIMIT, unlearnable=True, **self.fees
+        )
         return contribution, int(self.trainer.last_receipt.total_fees_paid)
 
     def problem(self, kind: str, account, contribution: Contribution, now: int) -> str | None:
@@ -43,11 +45,12 @@ class SdkTransport:
             return self.trainer.refund_problem(contribution, now)
         return self.trainer.report_problem(contribution, account.address, now)
 
-    def claim(self, kind: str, account, contribution: Contribution, now: int) -> tuple[int, int]:
+    def claim(self, kind: str, account, contribution: Contribution, now: int) -> tuple[int, int, int]:
         self.chain.pending_timestamp = now
         method = self.trainer.refund if kind == REFUND else self.trainer.report
         amount = method(contribution, sender=account, gas=TX_GAS_LIMIT, **self.fees)
-        return amount, int(self.trainer.last_receipt.total_fees_paid)
+        burned = 0 if kind == REFUND else self.trainer.burned_in(self.trainer.last_receipt)
+        return amount, burned, int(self.trainer.last_receipt.total_fees_paid)
 
     def predict(self, sample) -> int:
         return self.trainer.predict(sample)
@@ -179,14 +182,16 @@ class RpcTransport:
             return error.reason
         return None
 
-    def claim(self, kind: str, account, contribution: Contribution, now: int) -> tuple[int, int]:
+    def claim(self, kind: str, account, contribution: Contribution, now: int) -> tuple[int, int, int]:
         name, args = self._claim_arguments(kind, contribution)
         receipt, fee = self._send(account, self.functions[name].encode(args), 0, now)
         event_name = "Refund" if kind == REFUND else "Report"
         event = (
             self.events[event_name].find(receipt, self.address) if event_name in self.events else None
         )  # points: no ether moves
-        return (int(event["amount"]) if event else 0), fee
+        if event is None:
+            return 0, 0, fee
+        return int(event["amount"]), int(event.get("burned", 0)), fee
 
     def predict(self, sample) -> int:
         return int(self._call("predict", list(sample)))

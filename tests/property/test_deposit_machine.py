@@ -2,7 +2,12 @@
 
 Several actors add honest and wrong data, wait, refund, report and sweep,
 with the clock moved between transactions. After every step:
-- the trainer's ether balance equals the sum of what is still claimable;
+- the trainer's ether balance equals the sum of what is still claimable
+  plus what takes burned;
+- of every take made while the model rejected the sample (a report, or a
+  sweep after the claim waits), at most half reached the taker, rounded
+  down, and the rest was burned, as its Report event says; so whichever
+  accounts take a rejected deposit, together they get at most half of it;
 - every actor's ether moved exactly as the model of the mechanism says
   (so nobody is paid twice, and nobody takes what is not theirs);
 - counters of good contributions match the model;
@@ -83,7 +88,9 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
             self.fees = {a.address: 0 for a in actors}
             self.flows = {a.address: 0 for a in actors}  # wei received minus wei paid, by the model
             self.now = chain.blocks.head.timestamp
-            self.takes: list[tuple[int, int, int]] = []  # (amount, share, left before) of reports before the waits
+            self.takes: list[tuple[int, int, int]] = []  # (removed, share, left before) of reports before the waits
+            # Per take: (wei removed, wei paid, wei burned by its event, whether the model agreed).
+            self.removals: list[tuple[int, int, int, bool]] = []
             self.price_steps: list[tuple[int, int]] = []  # (quote before an addition, chain price just after)
             self.burst: tuple[int, int, int] = (-1, 0, 0)  # (its second, quote before it, accepted additions)
             self.bursts: list[tuple[int, int, int]] = []  # (quote before a burst, price after k additions, k)
@@ -198,9 +205,15 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
                 author,
             )
             if result is not None:
-                self.flows[sender.address] += result[0]
+                paid, tx = result
+                self.flows[sender.address] += paid
+                removed = left - self.ledger.records[key].claimable
+                logged = next(iter(tx.decode_logs(contract.Report)))
+                assert int(logged.amount) == paid
+                self.removals.append((removed, paid, int(logged.burned), agrees))
+                event("take while the model agrees" if agrees else "take while the model rejects")
                 if not sweep:
-                    self.takes.append((result[0], share, left))
+                    self.takes.append((removed, share, left))
             elif share == 0 and not sweep:
                 event("report refused: share rounds to zero")
 
@@ -223,7 +236,7 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
         @invariant()
         def balance_is_what_is_claimable(self):
             if hasattr(self, "ledger"):
-                assert contract.balance == self.ledger.held()
+                assert contract.balance == self.ledger.held() + self.ledger.burned
 
         @invariant()
         def ether_moved_as_the_model_says(self):
@@ -231,6 +244,14 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
                 for actor in actors:
                     expected = self.start_balances[actor.address] + self.flows[actor.address] - self.fees[actor.address]
                     assert actor.balance == expected
+
+        @invariant()
+        def a_take_of_a_rejected_sample_pays_at_most_half(self):
+            if hasattr(self, "ledger"):
+                for removed, paid, burned, agrees in self.removals:
+                    assert paid + burned == removed
+                    assert paid == (removed if agrees else removed // 2)
+                assert self.ledger.burned == sum(burned for _, _, burned, _ in self.removals)
 
         @invariant()
         def no_empty_sample_recorded(self):

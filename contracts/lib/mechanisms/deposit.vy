@@ -11,7 +11,11 @@
         take it, each in proportion to their good contributions (rounded
         down; a share that rounds to zero takes nothing). After
         `owner_claim_wait_s` the owner, and after `any_address_claim_wait_s`
-        anyone, may take whatever is left, so no ether stays locked.
+        anyone, may take whatever is left, so no ether stays locked. Every
+        take made while the model rejects the sample pays the taker half of
+        what it removes and burns the rest (it stays in the contract, owed
+        to no one): whatever accounts a spammer controls and whatever record
+        they built, they get back at most half of a rejected deposit.
 @dev This module moves no ether itself: its callers pay out the amounts it
      returns, under a reentrancy lock, after all state has been written.
 """
@@ -94,6 +98,9 @@ event Report:
     author: indexed(address)
     key: bytes32
     amount: uint256
+    # @dev Wei removed from the deposit but paid to no one (half of the take
+    #      while the model rejects the sample, rounded up; otherwise zero).
+    burned: uint256
 
 
 # ----------------------------------------------------------- constructor --
@@ -226,7 +233,10 @@ def _report(key: bytes32, added_time: uint256, author: address, model_agrees: bo
     @dev `msg.sender` takes from someone's contribution. Before the owner's
          and anyone's waits this is the report path: the model must now
          disagree with the label and the reporter must have good
-         contributions. Returns the wei to pay out.
+         contributions. After the waits it is a sweep of what is left.
+         Either way, while the model rejects the sample the taker is paid
+         half of what is removed (rounded down) and the rest is burned.
+         Returns the wei to pay out.
     """
     record: data_handler.Contribution = data_handler._load(key)
     assert record.claimable > 0, "deposit: nothing left to take"
@@ -254,8 +264,11 @@ def _report(key: bytes32, added_time: uint256, author: address, model_agrees: bo
     record.claim_count += 1
     data_handler._store(key, record)
     data_handler._mark_claimed(key, msg.sender)
-    log Report(reporter=msg.sender, author=author, key=key, amount=amount)
-    return amount
+    paid: uint256 = amount
+    if not model_agrees:
+        paid = amount // 2
+    log Report(reporter=msg.sender, author=author, key=key, amount=paid, burned=amount - paid)
+    return paid
 
 
 @internal

@@ -37,7 +37,7 @@ def test_predict__before_training__as_the_plain_perceptron(owner):
 
 def test_update__mistake_moves_w_and_u__prediction_moves_by_the_average(owner, contributor):
     model, trainer = _trainer(owner, [ONE, ONE, ONE], initial_count=1)
-    trainer.add_data([0, 1], 0, sender=contributor)  # w predicts 1: wrong; step -1 at count 1
+    trainer.add_data([0, 1], 0, sender=contributor, unlearnable=True)  # w predicts 1: wrong; step -1 at count 1
     assert [trainer.contract.weight(i) for i in range(3)] == [0, 0, ONE]
     assert [trainer.contract.update_sum(i) for i in range(3)] == [-ONE, -ONE, 0]
     assert trainer.contract.count() == 2
@@ -81,7 +81,7 @@ def test_random_training__chain_and_mirror_equal_bit_for_bit(owner, contributor,
     for i, sample in enumerate(samples[:25]):
         label = rng.randrange(2)
         advance(chain, 60)
-        trainer.add_data(sample, label, sender=(contributor, reporter)[i % 2])
+        trainer.add_data(sample, label, sender=(contributor, reporter)[i % 2], unlearnable=True)
         model.update(sample, label)
     assert trainer.reference_model().to_dict() == model.to_dict()
     assert trainer.predict_many(samples) == [model.predict(s) for s in samples]

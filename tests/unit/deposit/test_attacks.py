@@ -69,7 +69,8 @@ def test_twenty_partners__cannot_farm_good_contributions_to_take(sparse_trainer,
     each then reports every honest-looking-but-wrong contribution for its
     share. Now no partner gets a single good contribution, so none can
     report."""
-    victim = sparse_trainer.add_data([1, 2, 3], 0, sender=contributor)  # the model disagrees: reportable
+    # The model disagrees: reportable.
+    victim = sparse_trainer.add_data([1, 2, 3], 0, sender=contributor, unlearnable=True)
     partners = [accounts.generate_test_account() for _ in range(20)]
     for partner in partners:
         chain.set_balance(partner.address, 10**21)
@@ -149,7 +150,8 @@ def test_dust_share__takes_nothing_and_the_larger_share_takes_more(owner, contri
     """The finding's numbers: a 12-wei deposit, 13 good contributions, one
     reporter with 1 of them and one with 12. Before, the share 12 * 1 // 13
     = 0 took everything left (12 wei) while 12 * 12 // 13 = 11 took 11. Now
-    the zero share takes nothing and the larger share takes 11."""
+    the zero share takes nothing and the larger share removes 11, of which
+    it is paid 5 and 6 are burned (the model rejects the sample)."""
     dust = DepositParameters(
         refund_wait_s=DAY, owner_claim_wait_s=10 * DAY, any_address_claim_wait_s=20 * DAY, cost_weight=1
     )
@@ -158,7 +160,7 @@ def test_dust_share__takes_nothing_and_the_larger_share_takes_more(owner, contri
     large = [trainer.add_data([200 + i], 1, sender=stranger) for i in range(12)]
     # 3600 / sqrt(90_000) = 12 wei: the contribution follows 25 hours on the price clock.
     at(chain, trainer.contract.last_update_time() + 90_000)
-    bad = trainer.add_data([1, 2, 3], 0, sender=contributor)
+    bad = trainer.add_data([1, 2, 3], 0, sender=contributor, unlearnable=True)
     assert bad.deposit == 12
     at(chain, bad.added_time + DAY)
     for c in small:
@@ -174,7 +176,8 @@ def test_dust_share__takes_nothing_and_the_larger_share_takes_more(owner, contri
     ledger.good, ledger.total_good = {reporter.address: 1, stranger.address: 12}, 13
     with pytest.raises(Rejected, match="deposit: share rounds to zero"):
         ledger.report("bad", reporter.address, 90_000 + DAY, model_agrees=False)
-    assert ledger.report("bad", stranger.address, 90_000 + DAY, model_agrees=False) == 11
+    assert ledger.report("bad", stranger.address, 90_000 + DAY, model_agrees=False) == 5
+    assert (ledger.records["bad"].claimable, ledger.burned) == (1, 6)
 
     assert (
         revert_reason(
@@ -182,7 +185,8 @@ def test_dust_share__takes_nothing_and_the_larger_share_takes_more(owner, contri
         )
         == "deposit: share rounds to zero"
     )
-    assert trainer.report(bad, sender=stranger) == 11
+    assert trainer.report(bad, sender=stranger) == 5
+    assert trainer.burned_in(trainer.last_receipt) == 6
     # The reporter with the small share still gets nothing: 1 wei is left,
     # which waits for the owner's and anyone's sweeps.
     assert (
@@ -193,13 +197,17 @@ def test_dust_share__takes_nothing_and_the_larger_share_takes_more(owner, contri
     )
     assert trainer.claimable(bad) == 1
     at(chain, bad.added_time + 10 * DAY)
-    assert trainer.report(bad, sender=owner) == 1
-    assert trainer.contract.balance == 0
+    # The owner's sweep removes the last wei; half of 1, rounded down, is 0.
+    assert trainer.report(bad, sender=owner) == 0
+    assert trainer.burned_in(trainer.last_receipt) == 1
+    # Nothing is owed; the balance is what was burned.
+    assert trainer.claimable(bad) == 0 and trainer.contract.balance == 7
 
 
 def test_zero_share__is_no_longer_the_biggest_payout(owner):
     """Monotone: over every reporter share of a 12-wei deposit with 13 good
-    contributions, the amount taken never falls as the share grows."""
+    contributions, the amount paid never falls as the share grows (half of
+    what the share removes, rounded down)."""
     parameters = DepositParameters(cost_weight=1)
     amounts = []
     for good in range(1, 14):
@@ -212,4 +220,4 @@ def test_zero_share__is_no_longer_the_biggest_payout(owner):
             assert str(rejection) == "deposit: share rounds to zero"
             amounts.append(0)
     assert amounts == sorted(amounts)
-    assert (amounts[0], amounts[11], amounts[12]) == (0, 11, 12)
+    assert (amounts[0], amounts[11], amounts[12]) == (0, 5, 6)

@@ -42,7 +42,7 @@ def test_refund__before_wait__reverts(sparse_trainer, contributor, chain):
 def test_refund__model_disagrees__reverts(sparse_trainer, contributor, chain):
     # Every weight is 2.0, so the model says 1 for any sample; label 0 is
     # wrong (and the perceptron's update moves these weights to 1.0 only).
-    contribution = sparse_trainer.add_data(GOOD, 0, sender=contributor)
+    contribution = sparse_trainer.add_data(GOOD, 0, sender=contributor, unlearnable=True)
     assert sparse_trainer.predict(GOOD) == 1
     at(chain, contribution.added_time + DAY)
     with ape.reverts("deposit: model disagrees with the label"):
@@ -86,22 +86,25 @@ def test_refund__after_partial_take__pays_the_rest(sparse_trainer, contributor, 
     # The reporter earns a good contribution first.
     earned = sparse_trainer.add_data([900], 1, sender=reporter)
     # The contributor's sample [1, 2, 3] labelled 0: wrong now, so reportable.
-    contribution = sparse_trainer.add_data([1, 2, 3], 0, sender=contributor)
+    contribution = sparse_trainer.add_data([1, 2, 3], 0, sender=contributor, unlearnable=True)
     other = sparse_trainer.add_data([10, 11], 1, sender=contributor)
     at(chain, other.added_time + DAY)  # the last of the three may be a second later than the others
     sparse_trainer.refund(earned, sender=reporter)
     sparse_trainer.refund(other, sender=contributor)
     taken = sparse_trainer.report(contribution, sender=reporter)
-    # share = deposit * 1 / 2 good contributions in total
-    assert taken == contribution.deposit // 2
+    # share = deposit * 1 / 2 good contributions in total; the model rejects
+    # the sample, so half of the share is paid and half burned.
+    removed = contribution.deposit // 2
+    assert taken == removed // 2
+    assert sparse_trainer.burned_in(sparse_trainer.last_receipt) == removed - taken
     # Lower the weights of 1, 2, 3 until the model says 0 for them.
     for _ in range(6):
         at(chain, chain.blocks.head.timestamp + 60)  # a new key each time
-        sparse_trainer.add_data([1, 2, 3], 0, sender=reporter)
+        sparse_trainer.add_data([1, 2, 3], 0, sender=reporter, unlearnable=True)
     assert sparse_trainer.predict([1, 2, 3]) == 0
     before = contract.balance
     paid = sparse_trainer.refund(contribution, sender=contributor)
-    assert paid == contribution.deposit - taken
+    assert paid == contribution.deposit - removed
     assert contract.balance == before - paid
 
 
@@ -123,7 +126,7 @@ def test_refund__zero_deposit__counts_good(owner, contributor, chain):
 
 def test_sdk_refund_problem__explains_each_case(sparse_trainer, contributor, chain):
     good = sparse_trainer.add_data(GOOD, 1, sender=contributor)
-    bad = sparse_trainer.add_data([7], 0, sender=contributor)
+    bad = sparse_trainer.add_data([7], 0, sender=contributor, unlearnable=True)
     now = good.added_time + 60
     assert sparse_trainer.refund_problem(good, now) == "too early: refunds open in 23h 59m"
     unknown = Contribution(data=(5,), label=1, added_time=now, author=contributor.address, deposit=0)

@@ -20,21 +20,24 @@ def _report(trainer, contribution, sender):
 
 def test_report__bad_contribution__reporter_takes_share(sparse_trainer, contributor, reporter, chain):
     earned = _setup_reporter(sparse_trainer, reporter, chain)
-    bad = sparse_trainer.add_data([1, 2, 3], 0, sender=contributor)
+    bad = sparse_trainer.add_data([1, 2, 3], 0, sender=contributor, unlearnable=True)
     at(chain, bad.added_time + DAY)
     sparse_trainer.refund(earned, sender=reporter)
     before = reporter.balance
     tx = _report(sparse_trainer, bad, reporter)
-    # The reporter holds all the good contributions: the share is the whole deposit.
-    assert reporter.balance == before + bad.deposit - tx.total_fees_paid
+    # The reporter holds all the good contributions: the share is the whole
+    # deposit. The model rejects the sample, so half is paid, half burned.
+    assert reporter.balance == before + bad.deposit // 2 - tx.total_fees_paid
     assert sparse_trainer.claimable(bad) == 0
+    assert sparse_trainer.contract.balance == bad.deposit - bad.deposit // 2
     assert sparse_trainer.has_claimed(bad, reporter.address)
     event = next(iter(tx.decode_logs(sparse_trainer.contract.Report)))
-    assert (event.reporter, event.author, event.key, event.amount) == (
+    assert (event.reporter, event.author, event.key, event.amount, event.burned) == (
         reporter.address,
         contributor.address,
         bad.key,
-        bad.deposit,
+        bad.deposit // 2,
+        bad.deposit - bad.deposit // 2,
     )
     assert sparse_trainer.status(bad).claim_count == 1
 
@@ -42,19 +45,20 @@ def test_report__bad_contribution__reporter_takes_share(sparse_trainer, contribu
 def test_report__share_proportional_to_good_contributions(sparse_trainer, contributor, reporter, stranger, chain):
     earned = [sparse_trainer.add_data([900 + i], 1, sender=reporter) for i in range(1)]
     others = [sparse_trainer.add_data([950 + i], 1, sender=stranger) for i in range(3)]
-    bad = sparse_trainer.add_data([1, 2, 3], 0, sender=contributor)
+    bad = sparse_trainer.add_data([1, 2, 3], 0, sender=contributor, unlearnable=True)
     at(chain, bad.added_time + DAY)
     for c in earned:
         sparse_trainer.refund(c, sender=reporter)
     for c in others:
         sparse_trainer.refund(c, sender=stranger)
-    assert sparse_trainer.report(bad, sender=reporter) == bad.deposit * 1 // 4
-    assert sparse_trainer.report(bad, sender=stranger) == min(bad.deposit * 3 // 4, bad.deposit - bad.deposit // 4)
+    # Each removes its share and is paid half of it (the model rejects the sample).
+    assert sparse_trainer.report(bad, sender=reporter) == bad.deposit * 1 // 4 // 2
+    assert sparse_trainer.report(bad, sender=stranger) == bad.deposit * 3 // 4 // 2
     assert sparse_trainer.claimable(bad) == bad.deposit - bad.deposit // 4 - bad.deposit * 3 // 4
 
 
 def test_report__before_wait__reverts(sparse_trainer, contributor, reporter, chain):
-    bad = sparse_trainer.add_data([1, 2, 3], 0, sender=contributor)
+    bad = sparse_trainer.add_data([1, 2, 3], 0, sender=contributor, unlearnable=True)
     at(chain, bad.added_time + DAY - 1)
     with ape.reverts("deposit: refund wait not over"):
         _report(sparse_trainer, bad, reporter)
@@ -62,7 +66,7 @@ def test_report__before_wait__reverts(sparse_trainer, contributor, reporter, cha
 
 def test_report__own_contribution__reverts(sparse_trainer, contributor, chain):
     earned = sparse_trainer.add_data([900], 1, sender=contributor)
-    bad = sparse_trainer.add_data([1, 2, 3], 0, sender=contributor)
+    bad = sparse_trainer.add_data([1, 2, 3], 0, sender=contributor, unlearnable=True)
     at(chain, bad.added_time + DAY)
     sparse_trainer.refund(earned, sender=contributor)
     with ape.reverts("deposit: cannot report own contribution"):
@@ -70,7 +74,7 @@ def test_report__own_contribution__reverts(sparse_trainer, contributor, chain):
 
 
 def test_report__reporter_without_good_data__reverts(sparse_trainer, contributor, reporter, chain):
-    bad = sparse_trainer.add_data([1, 2, 3], 0, sender=contributor)
+    bad = sparse_trainer.add_data([1, 2, 3], 0, sender=contributor, unlearnable=True)
     at(chain, bad.added_time + DAY)
     with ape.reverts("deposit: reporter has no good contributions"):
         _report(sparse_trainer, bad, reporter)
@@ -88,7 +92,7 @@ def test_report__model_agrees__reverts(sparse_trainer, contributor, reporter, ch
 def test_report__twice_by_same_reporter__reverts(sparse_trainer, contributor, reporter, stranger, chain):
     earned = _setup_reporter(sparse_trainer, reporter, chain)
     extra = sparse_trainer.add_data([901], 1, sender=stranger)
-    bad = sparse_trainer.add_data([1, 2, 3], 0, sender=contributor)
+    bad = sparse_trainer.add_data([1, 2, 3], 0, sender=contributor, unlearnable=True)
     at(chain, bad.added_time + DAY)
     sparse_trainer.refund(earned, sender=reporter)
     sparse_trainer.refund(extra, sender=stranger)
@@ -101,7 +105,7 @@ def test_report__twice_by_same_reporter__reverts(sparse_trainer, contributor, re
 def test_report__nothing_left__reverts(sparse_trainer, contributor, reporter, stranger, chain):
     earned = _setup_reporter(sparse_trainer, reporter, chain)
     extra = sparse_trainer.add_data([901], 1, sender=stranger)
-    bad = sparse_trainer.add_data([1, 2, 3], 0, sender=contributor)
+    bad = sparse_trainer.add_data([1, 2, 3], 0, sender=contributor, unlearnable=True)
     at(chain, bad.added_time + DAY)
     sparse_trainer.refund(earned, sender=reporter)
     sparse_trainer.refund(extra, sender=stranger)
@@ -113,7 +117,7 @@ def test_report__nothing_left__reverts(sparse_trainer, contributor, reporter, st
 
 
 def test_report__unknown_contribution__reverts(sparse_trainer, contributor, reporter, chain):
-    bad = sparse_trainer.add_data([1, 2, 3], 0, sender=contributor)
+    bad = sparse_trainer.add_data([1, 2, 3], 0, sender=contributor, unlearnable=True)
     at(chain, bad.added_time + DAY)
     with ape.reverts("data_handler: contribution not found"):
         sparse_trainer.contract.report([1, 2, 3], 1, bad.added_time, contributor, sender=reporter)
@@ -144,10 +148,12 @@ def test_report__anyone_after_any_address_wait__takes_everything(sparse_trainer,
     assert sparse_trainer.report(fine, sender=stranger) == fine.deposit
 
 
-def test_report__author_after_any_address_wait__can_take_own_leftovers(sparse_trainer, contributor, chain):
-    bad = sparse_trainer.add_data([1, 2, 3], 0, sender=contributor)
+def test_report__author_after_any_address_wait__gets_half_of_own_rejected_leftovers(sparse_trainer, contributor, chain):
+    """A sweep of a sample the model rejects burns half, the author's own too."""
+    bad = sparse_trainer.add_data([1, 2, 3], 0, sender=contributor, unlearnable=True)
     at(chain, bad.added_time + 20 * DAY)
-    assert sparse_trainer.report(bad, sender=contributor) == bad.deposit
+    assert sparse_trainer.report(bad, sender=contributor) == bad.deposit // 2
+    assert sparse_trainer.claimable(bad) == 0
 
 
 def test_report__small_share__is_capped_share(owner, contributor, reporter, stranger, chain):
@@ -165,18 +171,18 @@ def test_report__small_share__is_capped_share(owner, contributor, reporter, stra
     earned = trainer.add_data([900], 1, sender=reporter)
     others = [trainer.add_data([950 + i], 1, sender=stranger) for i in range(4)]
     at(chain, chain.blocks.head.timestamp + 3600)
-    bad = trainer.add_data([1, 2, 3], 0, sender=contributor)
+    bad = trainer.add_data([1, 2, 3], 0, sender=contributor, unlearnable=True)
     assert bad.deposit == 60  # 1 wei * 3600 / isqrt(3600)
     at(chain, bad.added_time + DAY)
     trainer.refund(earned, sender=reporter)
     for c in others:
         trainer.refund(c, sender=stranger)
-    # share = 60 * 1 // 5 = 12 > 0: capped share
-    assert trainer.report(bad, sender=reporter) == 12
+    # share = 60 * 1 // 5 = 12 > 0: capped share, half of it paid
+    assert trainer.report(bad, sender=reporter) == 6
 
 
 def test_sdk_report_problem__explains(sparse_trainer, contributor, reporter, chain):
-    bad = sparse_trainer.add_data([1, 2, 3], 0, sender=contributor)
+    bad = sparse_trainer.add_data([1, 2, 3], 0, sender=contributor, unlearnable=True)
     later = bad.added_time + DAY
     assert sparse_trainer.report_problem(bad, reporter.address, bad.added_time) == "too early: reports open in 1d"
     assert (

@@ -139,10 +139,17 @@ def test_wants_prediction__only_for_refunds_and_reports_that_are_open():
 
 @pytest.mark.parametrize(
     ("initial", "claimable", "good", "total", "take"),
-    [(100, 100, 1, 4, 25), (100, 10, 1, 4, 10), (100, 100, 0, 4, 0), (3, 3, 1, 4, 0), (100, 100, 4, 4, 100)],
+    [(100, 100, 1, 4, 12), (100, 10, 1, 4, 5), (100, 100, 0, 4, 0), (3, 3, 1, 4, 0), (100, 100, 4, 4, 50)],
 )
-def test_report_take__share_of_the_initial_deposit_capped_at_what_is_left(initial, claimable, good, total, take):
+def test_report_take__half_the_share_capped_at_what_is_left(initial, claimable, good, total, take):
+    """A report needs the model to reject the sample, so it pays half of what it removes."""
     assert d.report_take(initial, claimable, good, total) == take
+
+
+def test_take_paid__in_full_while_the_model_agrees__else_half_rounded_down():
+    from decai.core.mechanisms import take_paid
+
+    assert (take_paid(101, True), take_paid(101, False), take_paid(1, False)) == (101, 50, 0)
 
 
 def test_next_refund_opening__earliest_pending_own_refund():

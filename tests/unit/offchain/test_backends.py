@@ -9,8 +9,8 @@ from decai.simulation.backends import Backend, ChainBackend, ReferenceBackend
 METHODS = [name for name, value in vars(Backend).items() if inspect.isfunction(value) and not name.startswith("_")]
 
 
-def test_backend_protocol__states_the_twelve_shared_methods_and_three_attributes():
-    assert len(METHODS) == 12
+def test_backend_protocol__states_the_thirteen_shared_methods_and_three_attributes():
+    assert len(METHODS) == 13
     assert set(Backend.__annotations__) == {"name", "addresses", "upfront_gas_cost"}
 
 

@@ -31,14 +31,14 @@ def test_predict__matches_reference_for_every_remainder(owner, dimensions):
 def test_update__truncates_towards_zero_like_the_reference(owner, contributor, dimensions):
     model, trainer = _trainer(owner, [ONE] * dimensions, learning_rate=ONE // 3)
     sample = unit_fixed([(-1.0) ** i * (i + 1) for i in range(dimensions)])
-    trainer.add_data(sample, 0, sender=contributor)  # predicted 1? then it updates
+    trainer.add_data(sample, 0, sender=contributor, unlearnable=True)  # predicted 1? then it updates
     model.update(sample, 0)
     assert trainer.reference_model().weights == model.weights
 
 
 def test_update__scenario_weights(owner, contributor):
     _, trainer = _trainer(owner, [2 * ONE] * 100)
-    trainer.add_data([141_421_356] * 50 + [0] * 50, 0, sender=contributor)
+    trainer.add_data([141_421_356] * 50 + [0] * 50, 0, sender=contributor, unlearnable=True)
     assert trainer.contract.weight(0) == 1_858_578_644
     assert trainer.contract.weight(99) == 2 * ONE
 

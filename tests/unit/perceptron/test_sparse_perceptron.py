@@ -36,7 +36,7 @@ def test_update__only_when_wrong__moves_present_weights_by_learning_rate(owner, 
     model, trainer = _trainer(owner, weights, learning_rate=ONE // 2)
     trainer.add_data([1, 5], 1, sender=contributor)  # already right: no change
     assert [trainer.contract.weight(i) for i in range(8)] == weights
-    trainer.add_data([2, 6], 0, sender=contributor)  # wrong: -0.5 on 2 and 6
+    trainer.add_data([2, 6], 0, sender=contributor, unlearnable=True)  # wrong: -0.5 on 2 and 6
     assert trainer.contract.weight(2) == trainer.contract.weight(6) == 2 * ONE - ONE // 2
     model.update([2, 6], 0)
     assert trainer.reference_model().weights == model.weights
