@@ -27,6 +27,8 @@ from .lib.common import constants
 from .lib.common import metadata
 from .lib.common import ownership
 from .lib.mechanisms import prediction_market as market
+from .lib.mechanisms import market_phases as phases
+from .lib.mechanisms import market_rewards as rewards
 from .lib.mechanisms import sparse_market
 from .lib.mechanisms import sparse_replay
 from .lib.models import sparse_perceptron as model
@@ -39,8 +41,10 @@ initializes: metadata
 initializes: labels
 initializes: model[ownership := ownership]
 initializes: market
-initializes: sparse_market[model := model, market := market]
-initializes: sparse_replay[model := model, market := market, sm := sparse_market]
+initializes: phases[market := market]
+initializes: rewards[market := market]
+initializes: sparse_market[model := model, market := market, phases := phases, rewards := rewards]
+initializes: sparse_replay[model := model, market := market, sm := sparse_market, rewards := rewards]
 
 
 # --------------------------------------------------------------- exports --
@@ -79,37 +83,37 @@ exports: (
     market.market_provider,
     market.bounty,
     market.num_portions,
-    market.portion_hash,
+    phases.portion_hash,
     market.committed_at,
-    market.commit_deadline,
+    phases.commit_deadline,
     market.random_block,
-    market.first_portion,
-    market.opened_at,
-    market.participation_deadline,
+    phases.first_portion,
+    phases.opened_at,
+    phases.participation_deadline,
     market.num_contributions,
-    market.account,
+    rewards.account,
     market.contribution,
     market.chain_head,
     market.ended_at,
-    market.reveal_deadline,
+    phases.reveal_deadline,
     market.next_portion,
     market.num_test_samples,
     market.forfeited,
     # reward computation
     market.stage,
-    market.processing_cursor,
+    rewards.processing_cursor,
     market.initial_loss,
     market.rounds_left,
-    market.current_pass,
+    rewards.current_pass,
     # balances
     market.owed,
     market.total_owed,
     market.credited_to_contributors,
     market.total_withdrawn,
     # the phases' transitions
-    market.draw_first_portion,
-    market.cancel,
-    market.end_participation,
+    phases.draw_first_portion,
+    phases.cancel,
+    phases.end_participation,
     sparse_market.reveal_first_portion,
     sparse_market.reveal_portion,
     sparse_market.process,
@@ -190,7 +194,7 @@ def commit(portion_hashes: DynArray[bytes32, market.MAX_PORTIONS]):
     """
     ownership._check_owner()
     ownership._check_setup_finished()
-    market._commit(portion_hashes)
+    phases._commit(portion_hashes)
 
 
 @external
@@ -203,12 +207,12 @@ def add_data(data: DynArray[int64, constants.MAX_SAMPLE_LENGTH], label: uint64):
     @param data Strictly increasing indices of the present features.
     @param label 0 or 1.
     """
-    market._check_open()
+    phases._check_open()
     # A sample the model already predicts would not change it: refused, so
     # that slots cannot be filled for gas alone.
     assert model._predict(data) != label, "prediction_market: the model already predicts this label"
     model._update(data, label)
-    kept: uint256 = market._record(data, label, True)
+    kept: uint256 = phases._record(data, label, True)
     self._send(msg.sender, msg.value - kept)
 
 

@@ -47,6 +47,8 @@
 from ..common import constants
 from ..common import packed_int64
 from . import prediction_market as market
+from . import market_phases as phases
+from . import market_rewards as rewards
 from ..models import sparse_perceptron as model
 
 
@@ -54,6 +56,8 @@ from ..models import sparse_perceptron as model
 
 uses: model
 uses: market
+uses: phases
+uses: rewards
 
 
 # ----------------------------------------------------- constants: bounds --
@@ -162,7 +166,7 @@ def reveal_first_portion(
     @param labels Label of each sample (0 or 1).
     @param salt The salt the portion was hashed with.
     """
-    market._accept_first_portion(index, keccak256(abi_encode(words, lengths, labels, salt)))
+    phases._accept_first_portion(index, keccak256(abi_encode(words, lengths, labels, salt)))
     self._check_samples(words, lengths, labels, False)
     log PortionRevealed(index=index, words=words, lengths=lengths, labels=labels, salt=salt)
 
@@ -185,7 +189,7 @@ def reveal_portion(
     @param labels Label of each sample (0 or 1).
     @param salt The salt the portion was hashed with.
     """
-    market._accept_portion(index, keccak256(abi_encode(words, lengths, labels, salt)), len(lengths))
+    phases._accept_portion(index, keccak256(abi_encode(words, lengths, labels, salt)), len(lengths))
     self._check_samples(words, lengths, labels, True)
     log PortionRevealed(index=index, words=words, lengths=lengths, labels=labels, salt=salt)
 
@@ -202,7 +206,7 @@ def process(max_steps: uint256) -> uint256:
     @param max_steps Most units of work (capped at MAX_PROCESS_STEPS).
     @return The units of work done.
     """
-    market._begin_processing()
+    rewards._begin_processing()
     stage: uint256 = market.stage
     assert stage != market.STAGE_REPLAY, "prediction_market: replay stage: call replay"
     steps: uint256 = min(max_steps, market.MAX_PROCESS_STEPS)
@@ -213,9 +217,9 @@ def process(max_steps: uint256) -> uint256:
     elif stage == market.STAGE_LEAVE_OUT:
         left = self._leave_out(left)
     elif stage == market.STAGE_ROUNDS:
-        left = market._rounds(left)
+        left = rewards._rounds(left)
     else:
-        left = market._settle_forfeit(left)
+        left = rewards._settle_forfeit(left)
     log Processed(caller=msg.sender, stage=stage, steps=steps - left)
     return steps - left
 
@@ -408,7 +412,7 @@ def _score(steps: uint256) -> uint256:
     self._loss = loss
     if sample == m:
         self._final_wrong = wrong
-        market._finish_scoring(loss)
+        rewards._finish_scoring(loss)
     else:
         market._cursor = sample
     return left
@@ -431,11 +435,11 @@ def _leave_out(steps: uint256) -> uint256:
         left -= 1
         author: address = convert(market._contributions[index] & market._AUTHOR_MASK, address)
         if market._accounts[author] == 0:
-            market._left_out(author, self._gain(author))
+            rewards._left_out(author, self._gain(author))
         index += 1
     market._cursor = index
     if index == count:
-        market._start_rounds()
+        rewards._start_rounds()
     return left
 
 

@@ -21,6 +21,7 @@
 
 from ..common import constants
 from . import prediction_market as market
+from . import market_rewards as rewards
 from . import sparse_market as sm
 from ..models import sparse_perceptron as model
 
@@ -29,6 +30,7 @@ from ..models import sparse_perceptron as model
 
 uses: model
 uses: market
+uses: rewards
 uses: sm
 
 
@@ -239,7 +241,7 @@ def _replay(
                 sm._shifts[author][j // 8] = (lanes & ~(sm._LANE_MASK << shift_bits)) | (value << shift_bits)
                 touched ^= low
         if index > 0:
-            market._set_loss(index - 1, loss)
+            rewards._set_loss(index - 1, loss)
 
     # Write back the scores that changed, a pair per word.
     for pair_index: uint256 in range(market.MAX_TEST_SAMPLES // 2):
@@ -254,5 +256,5 @@ def _replay(
     market._chain = chain_before
     market._cursor = remaining - count
     if remaining == count:
-        market._start_leave_out(loss)
+        rewards._start_leave_out(loss)
     return count
