@@ -44,4 +44,5 @@ def cli(provider, trainer, data, values, text, label, added_time, author, accoun
     except ValueError:
         raise DecaiError(f"--author {author} is not an address") from None
     amount = model.report(contribution, sender=sender)
-    click.echo(f"took {amount} wei")
+    burned = model.burned_in(model.last_receipt)
+    click.echo(f"took {amount} wei" + (f" ({burned} wei burned: the model rejects the sample)" if burned else ""))

@@ -28,7 +28,9 @@ contribution:
   refunded        whether its author was refunded
   claim_count     refunds and reports made on it
   refunded_amount wei paid back to the author
-  taken_amount    wei taken by reporters
+  taken_amount    wei paid to reporters and sweepers
+  burned_amount   wei their takes burned (half of a take made while the
+                  model rejected the sample)
 
 A points trainer moves no ether: its amounts are 0, `refunded` says that
 the author's point was awarded (its `PointAwarded` event: the points
@@ -88,6 +90,7 @@ COLUMNS = [
     "claim_count",
     "refunded_amount",
     "taken_amount",
+    "burned_amount",
 ]
 #: Blocks per eth_getLogs request to start with (halved on refusal).
 DEFAULT_PAGE_SIZE = 5_000
@@ -159,10 +162,10 @@ def reconstruct(
             status = trainer.status(contribution)
             state = ClaimState(status.refunded, status.claim_count)
             claimable = status.claimable
-            state.refunded_amount = state.taken_amount = None  # not in the view
+            state.refunded_amount = state.taken_amount = state.burned_amount = None  # not in the view
         else:
             state = claims.get(key, ClaimState())
-            claimable = contribution.deposit - state.refunded_amount - state.taken_amount
+            claimable = contribution.deposit - state.refunded_amount - state.taken_amount - state.burned_amount
         dataset.rows.append(
             {
                 "key": "0x" + key.hex(),
@@ -185,6 +188,7 @@ def reconstruct(
                 "claim_count": state.claim_count,
                 "refunded_amount": state.refunded_amount,
                 "taken_amount": state.taken_amount,
+                "burned_amount": state.burned_amount,
             }
         )
     return dataset
@@ -318,6 +322,7 @@ def write_parquet(dataset: Dataset, path: Path) -> None:
             "claim_count": pa.array(column("claim_count"), pa.int64()),
             "refunded_amount": amounts("refunded_amount"),
             "taken_amount": amounts("taken_amount"),
+            "burned_amount": amounts("burned_amount"),
         }
     )
     metadata = {
@@ -380,6 +385,7 @@ def read_csv(path: str | Path) -> list[dict[str, Any]]:
         "claim_count",
         "refunded_amount",
         "taken_amount",
+        "burned_amount",
     }
     rows = []
     with Path(path).open(newline="", encoding="utf-8") as handle:

@@ -22,6 +22,7 @@ class ClaimState:
     claim_count: int = 0
     refunded_amount: int = 0
     taken_amount: int = 0
+    burned_amount: int = 0
 
 
 # -- reading the events ------------------------------------------------------
@@ -139,6 +140,7 @@ def _read_events(trainer, start: int, stop: int, page_size: int, progress: bool)
                     state.refunded_amount += int(args.get("amount", 0))
                 else:
                     state.taken_amount += int(args.get("amount", 0))
+                    state.burned_amount += int(args.get("burned", 0))
         bar.update(task, completed=last - start + 1, found=len(added))
 
     bar = progress_bar(progress, "blocks, {task.fields[found]} contributions")

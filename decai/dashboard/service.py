@@ -343,7 +343,10 @@ class Service(TrainerPages, MarketPages, ProviderPages, Deployments, HealthPages
             if hasattr(c, event):
                 logs = list(receipt.decode_logs(getattr(c, event)))
                 if logs and hasattr(logs[0], "amount"):
-                    return f"{what} {format_ether(int(logs[0].amount))}"
+                    burned = int(getattr(logs[0], "burned", 0) or 0)
+                    return f"{what} {format_ether(int(logs[0].amount))}" + (
+                        f", {format_ether(burned)} burned" if burned else ""
+                    )
         if hasattr(c, "AddData"):
             logs = list(receipt.decode_logs(c.AddData))
             if logs:

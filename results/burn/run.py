@@ -14,14 +14,15 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 RUNS = HERE / "runs.jsonl"
-KEYS = ("model_type", "learning_rate", "dataset", "seed", "attacked", "rule", "checked")
+KEYS = ("model_type", "learning_rate", "dataset", "seed", "attacked", "rule", "checked", "check")
+CHECK = "passes the turn"  # rows of the deployed check (older rows: none)
 
 
 def done() -> set[tuple]:
     if not RUNS.exists():
         return set()
     rows = [json.loads(line) for line in RUNS.read_text().splitlines() if line.strip()]
-    return {tuple(row[k] for k in KEYS) for row in rows}
+    return {tuple(row.get(k) for k in KEYS) for row in rows}
 
 
 def main() -> None:
@@ -39,7 +40,7 @@ def main() -> None:
         for checked in args.checked.split(","):
             for seed in args.seeds.split(","):
                 for arm in args.arms.split(","):
-                    key = (args.model, args.step, args.dataset, int(seed), arm == "1", rule, checked == "1")
+                    key = (args.model, args.step, args.dataset, int(seed), arm == "1", rule, checked == "1", CHECK)
                     if key in seen:
                         continue
                     env = {**os.environ, "RULE": rule, "CHECKED": checked}

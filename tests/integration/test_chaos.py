@@ -166,7 +166,7 @@ def test_chaos__add__one_deposit_per_intended_addition(chaos):
     intended = 0
     while not chaos.done() and intended < MAX_ROUNDS:
         sample = sorted({intended % 200, (intended * 7 + 3) % 200})
-        trainer.add_data(sample, intended % 2, sender=chaos.contributor)
+        trainer.add_data(sample, intended % 2, sender=chaos.contributor, unlearnable=True)
         intended += 1
     chaos.faults_off()
     assert chaos.done()
@@ -180,7 +180,7 @@ def test_chaos__add__one_deposit_per_intended_addition(chaos):
 def _added(chaos: Chaos, trainer: Trainer, features: range, label: int, sender) -> list:
     """One contribution per feature index, sent without faults."""
     chaos.faults_off()
-    return [trainer.add_data([feature % 200], label, sender=sender) for feature in features]
+    return [trainer.add_data([feature % 200], label, sender=sender, unlearnable=True) for feature in features]
 
 
 def test_chaos__refund__each_refund_paid_once(chaos):

@@ -32,7 +32,9 @@ def node(anvil, session):
 def test_add_data__value_below_deposit__one_line_and_no_transaction(node, session):
     url, records, _ = node
     before = nonce(url, TEST_ACCOUNTS[0])
-    result = session.run("add_data", "--trainer", "bc", "--values", SAMPLE, "--label", "1", "--value", "1")
+    result = session.run(
+        "add_data", "--trainer", "bc", "--values", SAMPLE, "--label", "1", "--value", "1", "--unlearnable"
+    )
     assert (result.code, result.errors) == (1, ["error: add_data rejected: deposit: insufficient deposit"])
     assert not result.traced, result.out + result.err
     assert nonce(url, TEST_ACCOUNTS[0]) == before
@@ -84,10 +86,38 @@ def test_report__before_refund_wait__one_line_and_no_transaction(node, session):
     assert nonce(url, TEST_ACCOUNTS[2]) == before
 
 
+def test_add_data__sample_the_model_would_not_learn__one_line_and_no_transaction(node, session):
+    url, records, _ = node
+    before = nonce(url, TEST_ACCOUNTS[0])
+    result = session.run("add_data", "--trainer", "bc", "--values", SAMPLE, "--label", "1")
+    assert (result.code, result.errors) == (
+        1,
+        [
+            "error: the model would still not predict label 1 (benign) for this sample after learning it, so its"
+            " deposit would likely be taken, half of it burned: nothing was sent (pass unlearnable=True,"
+            " --unlearnable, to add it anyway)"
+        ],
+    )
+    assert not result.traced, result.out + result.err
+    assert nonce(url, TEST_ACCOUNTS[0]) == before
+
+
 def test_add_data__verbose__shows_the_trace_and_the_error_line(node):
     url, records, _ = node
     result = run_script(
-        url, records, "add_data", "--trainer", "bc", "--values", SAMPLE, "--label", "1", "--value", "1", "-v"
+        url,
+        records,
+        "add_data",
+        "--trainer",
+        "bc",
+        "--values",
+        SAMPLE,
+        "--label",
+        "1",
+        "--value",
+        "1",
+        "--unlearnable",
+        "-v",
     )
     assert (result.code, result.errors) == (1, ["error: add_data rejected: deposit: insufficient deposit"])
     assert "Traceback (most recent call last)" in result.err

@@ -39,7 +39,7 @@ def test_trainer_story(owner, contributor, reporter, stranger, chain, key, mecha
         ("x_bad", contributor, 0),
     ):
         advance(chain, 12)
-        trainer.add_data(samples[name], label, sender=who)
+        trainer.add_data(samples[name], label, sender=who, unlearnable=True)
         model.update(samples[name], label)
         assert trainer.reference_model().storage_words() == model.storage_words(), name
     good, bad = trainer.contributions(author=reporter.address)[0], trainer.contributions(author=contributor.address)[0]
@@ -51,9 +51,12 @@ def test_trainer_story(owner, contributor, reporter, stranger, chain, key, mecha
     assert trainer.refund(good, sender=reporter) == (good.deposit if mechanism == "deposit" else 0)
     assert trainer.good_contributions(reporter.address) == 1
     assert trainer.report_problem(bad, reporter.address, chain.blocks.head.timestamp + 1) is None
-    assert trainer.report(bad, sender=reporter) == (bad.deposit if mechanism == "deposit" else 0)
+    # The model rejects the sample: half of the deposit is paid, half burned.
+    assert trainer.report(bad, sender=reporter) == (bad.deposit // 2 if mechanism == "deposit" else 0)
     warm_ups = trainer.contributions(author=stranger.address)
-    assert trainer.contract.balance == sum(trainer.claimable(c) for c in warm_ups) == sum(c.deposit for c in warm_ups)
+    burned = bad.deposit - bad.deposit // 2 if mechanism == "deposit" else 0
+    held = sum(trainer.claimable(c) for c in warm_ups)
+    assert (held, trainer.contract.balance) == (sum(c.deposit for c in warm_ups), held + burned)
     if mechanism == "points":
         assert trainer.badges(reporter.address) == ["first contribution"]
         assert trainer.contract.stats(contributor).reported == 1

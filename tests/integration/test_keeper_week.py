@@ -123,7 +123,7 @@ def test_keepers__a_week_with_an_adversary__claim_everything_once_and_match_the_
     added = []
     # The reporter needs a good contribution before it may report.
     for _ in range(2):
-        added.append(trainer.add_data(sample(rng, 1), 1, sender=week.reporter))
+        added.append(trainer.add_data(sample(rng, 1), 1, sender=week.reporter, unlearnable=True))
         chain.mine(timestamp=chain.blocks.head.timestamp + HOUR)
     hours = 7 * 24
     for hour in range(hours):
@@ -131,10 +131,10 @@ def test_keepers__a_week_with_an_adversary__claim_everything_once_and_match_the_
         if hour < 4 * 24:  # additions stop after four days, so that the last sweeps fall inside the week
             if hour % 3 == 0:
                 label = rng.randrange(2)
-                added.append(trainer.add_data(sample(rng, label), label, sender=week.honest))
+                added.append(trainer.add_data(sample(rng, label), label, sender=week.honest, unlearnable=True))
             if hour % 4 == 1:
                 label = rng.randrange(2)
-                added.append(trainer.add_data(sample(rng, label), 1 - label, sender=week.adversary))
+                added.append(trainer.add_data(sample(rng, label), 1 - label, sender=week.adversary, unlearnable=True))
         if hour == hours // 2:
             week.paths["reporter"].unlink()  # rebuilt from the chain's events
             week.keepers = {name: week.make_keeper(name) for name in week.paths}

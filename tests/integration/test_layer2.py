@@ -228,11 +228,29 @@ def test_layer2__deploy_add_refund_report_export_on_the_standin(standin, tmp_pat
     _dashboard_checks(standin, record)
 
     out = standin.ape(
-        "add_data", "--trainer", "bc", "--values", _values(SAMPLE), "--label", "0", "--account", "deployer"
+        "add_data",
+        "--trainer",
+        "bc",
+        "--values",
+        _values(SAMPLE),
+        "--label",
+        "0",
+        "--account",
+        "deployer",
+        "--unlearnable",
     )
     assert "added at time" in out
     out = standin.ape(
-        "add_data", "--trainer", "bc", "--values", _values(BAD_SAMPLE), "--label", "1", "--account", "mallory"
+        "add_data",
+        "--trainer",
+        "bc",
+        "--values",
+        _values(BAD_SAMPLE),
+        "--label",
+        "1",
+        "--account",
+        "mallory",
+        "--unlearnable",
     )
     bad_time = int(re.search(r"added at time (\d+)", out).group(1))
     rpc(standin.url, "evm_increaseTime", 61)

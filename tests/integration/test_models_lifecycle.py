@@ -43,9 +43,10 @@ def test_scenario__every_step_succeeds(accounts, chain, key, scale):
     assert set(gas) == {"deploy_TOTAL", "add_agree", "add_disagree", "refund", "report_take", "predict_estimate"}
     assert checks["predict_x_good_before_add"] == checks["predict_x_good_final"] == 1
     assert checks["predict_x_bad_at_report"] == 1
-    # alice holds every good contribution, so her report takes bob's whole
-    # deposit: the price the mirror quoted for his block.
-    assert checks["report_reward_wei"] == checks["x_bad_deposit_wei"] > 0
+    # alice holds every good contribution, so her report removes bob's whole
+    # deposit (the price the mirror quoted for his block); the model rejects
+    # the sample, so she is paid half of it and the rest is burned.
+    assert checks["report_reward_wei"] == checks["x_bad_deposit_wei"] // 2 > 0
 
 
 @pytest.mark.parametrize("key", ["NB", "NCC", "SNCC"])
@@ -56,15 +57,15 @@ def test_sdk__add_refund_report_cycle(owner, contributor, reporter, stranger, ch
 
     samples = scenario_samples(key)
     for warm_up in ("w1", "w2"):
-        trainer.add_data(samples[warm_up], 1, sender=stranger)
-    good = trainer.add_data(samples["x_good"], 1, sender=reporter)
-    bad = trainer.add_data(samples["x_bad"], 0, sender=contributor)
+        trainer.add_data(samples[warm_up], 1, sender=stranger, unlearnable=True)
+    good = trainer.add_data(samples["x_good"], 1, sender=reporter, unlearnable=True)
+    bad = trainer.add_data(samples["x_bad"], 0, sender=contributor, unlearnable=True)
     advance(chain, DAY)
     assert trainer.refund(good, sender=reporter) == good.deposit
-    assert trainer.report(bad, sender=reporter) == bad.deposit
+    assert trainer.report(bad, sender=reporter) == bad.deposit // 2  # half burned: the model rejects it
     # The SDK's reference model is the chain's model, updates included.
     reference = trainer.reference_model()
     assert reference.storage_words() == model.__class__.from_dict(reference.to_dict()).storage_words()
     assert reference.predict(samples["x_good"]) == trainer.predict(samples["x_good"]) == 1
     with pytest.raises(DecaiError):
-        trainer.add_data(samples["x_good"], 2, sender=reporter)
+        trainer.add_data(samples["x_good"], 2, sender=reporter, unlearnable=True)

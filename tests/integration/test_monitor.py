@@ -106,9 +106,9 @@ def test_monitor__series_equals_direct_accuracy_and_alert_fires_on_a_drop(
         chain.mine(timestamp=chain.blocks.head.timestamp + HOUR)
         label = rng.randrange(2)
         if step < 10:
-            trainer.add_data(sample(rng, label), label, sender=contributor)
+            trainer.add_data(sample(rng, label), label, sender=contributor, unlearnable=True)
         else:  # the adversary: positive-looking samples labelled negative and the reverse
-            trainer.add_data(sample(rng, label), 1 - label, sender=stranger)
+            trainer.add_data(sample(rng, label), 1 - label, sender=stranger, unlearnable=True)
         if monitor.due():
             alerts.append(monitor.check(monitor.measure()))
 

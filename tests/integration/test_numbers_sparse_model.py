@@ -33,6 +33,6 @@ def test_breast_cancer_sparse_perceptron__column_mean_encoding_on_chain(tmp_path
 
     # An addition moves the chain's weights exactly as the model file's.
     wrong = next(s for s in samples if s and trainer.predict(s) == 1)
-    trainer.add_data(wrong, 0, sender=contributor)
+    trainer.add_data(wrong, 0, sender=contributor, unlearnable=True)
     model.update(wrong, 0)
     assert trainer.reference_model().storage_words() == model.storage_words()

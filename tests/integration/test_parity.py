@@ -17,7 +17,7 @@ def _replay_training(trainer, model, samples, labels, senders, chain, flip_every
     for i, (sample, label) in enumerate(zip(samples, labels)):
         label = 1 - label if i % flip_every == 0 else label
         advance(chain, 60)
-        trainer.add_data(sample, label, sender=senders[i % len(senders)])
+        trainer.add_data(sample, label, sender=senders[i % len(senders)], unlearnable=True)
         model.update(sample, label)
 
 

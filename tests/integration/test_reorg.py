@@ -46,7 +46,7 @@ def exported(trainer) -> set[tuple[int, str]]:
 def test_export__reorg_after_first_page__orphaned_sample_not_exported(reorging):
     proxy, trainer, contributor, _ = reorging
     for sample in ([1], [2], [3]):
-        trainer.add_data(sample, 1, sender=contributor)
+        trainer.add_data(sample, 1, sender=contributor, unlearnable=True)
     before = chain_contributions(proxy, trainer)
     assert len(before) == 3
     # the first page (one block) is read, then the last three blocks are replaced by empty ones
@@ -63,10 +63,10 @@ def test_export__reorg_after_first_page__orphaned_sample_not_exported(reorging):
 def test_export__after_a_reorg__equals_the_new_chain(reorging):
     proxy, trainer, contributor, _ = reorging
     for sample in ([1], [2]):
-        trainer.add_data(sample, 1, sender=contributor)
+        trainer.add_data(sample, 1, sender=contributor, unlearnable=True)
     proxy.reorg(1)  # the second contribution is orphaned
-    trainer.add_data([4], 0, sender=contributor)
-    trainer.add_data([5], 1, sender=contributor)
+    trainer.add_data([4], 0, sender=contributor, unlearnable=True)
+    trainer.add_data([5], 1, sender=contributor, unlearnable=True)
     on_chain = chain_contributions(proxy, trainer)
     assert len(on_chain) == 3
     assert exported(trainer) == on_chain

@@ -146,7 +146,7 @@ def test_counting_models__same_direction_and_the_reference_takes_the_same_decisi
     settings = config(tmp_path, model_type=model_type, duration_s=12 * HOUR)
     result = run_experiment(settings, accounts=accounts, chain=fresh_chain)
     assert result.trainer["kind"] == f"deposit/{model_type}"
-    assert result.trainer["parity"] == {"predictions": "on chain (predict_batch)"}
+    assert result.trainer["parity"] == {"predictions": "on chain (predict_batch)", "shadow_equals_chain": True}
     honest, adversary = result.agents["honest"], result.agents["adversary"]
     assert honest["end_balance"] > honest["start_balance"] and adversary["end_balance"] < adversary["start_balance"]
     assert result.accuracy_final >= result.accuracy_initial - 0.02

@@ -75,7 +75,7 @@ def test_verify__trained_since__deployed_parameters_still_verified(owner, contri
     deployment = _deploy(model, owner, chain)
     from decai.chain.trainer import Trainer
 
-    Trainer(deployment.contract).add_data([1, 2], 1, sender=contributor)
+    Trainer(deployment.contract).add_data([1, 2], 1, sender=contributor, unlearnable=True)
     advance(chain, DAY)
     _, checks = verify_by_name("m", model)
     assert all_ok(checks), "\n".join(map(str, checks))
