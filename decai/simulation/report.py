@@ -272,9 +272,13 @@ def results_table(result: SimulationResult):
         return table
 
     table = Table(
-        title="Agents (money in units of 0.001 ether; balances net of gas)", box=box.SIMPLE_HEAD, pad_edge=False
+        title="Agents (money in units of 0.001 ether; balances net of gas; passed by: samples not added because"
+        " the model would not learn them; burned: own deposits half burned by takes)",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
     )
-    for column in ("agent", "start", "end", "change", "added", "refunds", "takes", "lost", "gas"):
+    columns = ("agent", "start", "end", "change", "added", "passed by", "refunds", "takes", "lost", "burned", "gas")
+    for column in columns:
         table.add_column(column, justify="left" if column == "agent" else "right", no_wrap=True)
     for name, agent in result.agents.items():
         start = agent["start_balance"]
@@ -284,9 +288,11 @@ def results_table(result: SimulationResult):
             f"{agent['end_balance'] / UNIT:,.0f}",
             f"{_percent(agent['end_balance'], start) - 100:+.1f}%",
             str(agent["contributions"]),
+            str(agent.get("samples_passed_by", 0)),
             str(agent["refunds"]),
             str(agent["takes"]),
             f"{agent['lost_to_others'] / UNIT:,.0f}",
+            f"{agent.get('burned', 0) / UNIT:,.0f}",
             f"{agent['gas_paid'] / UNIT:,.0f}",
         )
     return table
