@@ -274,11 +274,6 @@ class TrainerPages:
                 f", deposit {format_ether(deposit)} (sending {format_ether(value)}; "
                 "what the contract does not take comes back at once)"
             )
-            if not trainer.would_learn(sample, label):
-                summary += (
-                    f". Warning: the model would still not predict {trainer.classes[label]} for this sample after"
-                    " learning it, so the deposit would likely be taken, half of it burned"
-                )
         return {"tx": tx, "summary": summary, "features": used, "deposit": ether(deposit), "value": ether(value)}
 
     @staticmethod
