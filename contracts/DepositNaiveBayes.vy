@@ -33,6 +33,7 @@ from .lib.common import metadata
 from .lib.common import ownership
 from .lib.mechanisms import deposit
 from .lib.models import naive_bayes as model
+from .lib.models import naive_bayes_forget as forgetting
 
 
 # ----------------------------------------------------------- initializes --
@@ -43,6 +44,7 @@ initializes: labels
 initializes: data_handler
 initializes: deposit[data_handler := data_handler, ownership := ownership]
 initializes: model[ownership := ownership, labels := labels]
+initializes: forgetting[nb := model]
 
 
 # --------------------------------------------------------------- exports --
@@ -183,11 +185,17 @@ def report(
     """
     @notice Take a share of someone else's deposit that the model now
             disagrees with (or, after the claim waits, all that is left).
+            The first take of a sample the model rejects also removes the
+            sample from the model: its counts are subtracted.
     @param data The sample as it was added.
     @param label Its label.
     @param added_time The timestamp of its `AddData` event.
     @param original_author The account that added it.
     """
     key: bytes32 = data_handler._key(data, label, added_time, original_author)
-    amount: uint256 = deposit._report(key, added_time, original_author, model._predict(data) == label)
+    agrees: bool = model._predict(data) == label
+    forget: bool = not agrees and data_handler._untaken(key)
+    amount: uint256 = deposit._report(key, added_time, original_author, agrees)
+    if forget:
+        forgetting._forget(data, label)
     deposit._send(msg.sender, amount)

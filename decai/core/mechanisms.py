@@ -103,6 +103,15 @@ def take_paid(removed: int, model_agrees: bool) -> int:
     return removed if model_agrees else removed // 2
 
 
+def take_forgets(model_forgets: bool, first_claim: bool, burned: int) -> bool:
+    """Whether a take removed its sample from the model, as a deposit
+    trainer does: its model can forget (`Model.forgets_taken`), the take was
+    the contribution's first claim, and it burned part of the deposit (so
+    the model rejected the sample; a take while the model agrees takes
+    everything and burns nothing, so no later take is a first one)."""
+    return model_forgets and first_claim and burned > 0
+
+
 class DepositLedger:
     """The deposit mechanism's bookkeeping, in Python.
 
@@ -151,7 +160,25 @@ class DepositLedger:
             raise Rejected("data_handler: contribution not found")
         return self.records[key]
 
-    def refund(self, key: Hashable, now: int, model_agrees: bool) -> int:
+    def untaken(self, key: Hashable) -> bool:
+        """True until the contribution's first refund or take: a take now,
+        while the model rejects the sample, makes a model that can forget
+        (`Model.forgets_taken`) forget it, as on chain."""
+        return self._record(key).claim_count == 0
+
+    def problem(self, key: Hashable, claimant: Hashable, now: int, model_agrees: bool, refund: bool) -> str | None:
+        """The reason a refund (`refund`) or take by `claimant` would be
+        refused now, or None; changes nothing."""
+        try:
+            if refund:
+                self._refund_checks(key, now, model_agrees)
+            else:
+                self._take_amount(key, claimant, now, model_agrees)
+        except Rejected as refused:
+            return str(refused)
+        return None
+
+    def _refund_checks(self, key: Hashable, now: int, model_agrees: bool) -> _Record:
         record = self._record(key)
         if record.refunded:
             raise Rejected("deposit: already refunded")
@@ -161,6 +188,10 @@ class DepositLedger:
             raise Rejected("deposit: refund wait not over")
         if not model_agrees:
             raise Rejected("deposit: model disagrees with the label")
+        return record
+
+    def refund(self, key: Hashable, now: int, model_agrees: bool) -> int:
+        record = self._refund_checks(key, now, model_agrees)
         amount = record.claimable
         record.claimable = 0
         record.claim_count += 1
@@ -170,7 +201,7 @@ class DepositLedger:
         self.paid_out += amount
         return amount
 
-    def report(self, key: Hashable, reporter: Hashable, now: int, model_agrees: bool) -> int:
+    def _take_amount(self, key: Hashable, reporter: Hashable, now: int, model_agrees: bool) -> int:
         record = self._record(key)
         if record.claimable == 0:
             raise Rejected("deposit: nothing left to take")
@@ -197,6 +228,11 @@ class DepositLedger:
             if share == 0:
                 raise Rejected("deposit: share rounds to zero")
             amount = min(share, amount)
+        return amount
+
+    def report(self, key: Hashable, reporter: Hashable, now: int, model_agrees: bool) -> int:
+        amount = self._take_amount(key, reporter, now, model_agrees)
+        record = self.records[key]
         record.claimable -= amount
         record.claim_count += 1
         record.claimed_by.add(reporter)

@@ -98,6 +98,15 @@ class Model(ABC):
     def update(self, sample: Sequence[int], label: int) -> None:
         """Train on one sample exactly as `add_data` does on chain."""
 
+    #: True for models whose deposit trainer forgets a sample at its first
+    #: take while the model rejects it (`forget` undoes `update` exactly).
+    forgets_taken: ClassVar[bool] = False
+
+    def forget(self, sample: Sequence[int], label: int) -> None:
+        """Undo `update(sample, label)` exactly, as the deposit trainer's
+        `report` does on chain (only where `forgets_taken`)."""
+        raise DecaiError(f"a {self.type} model cannot forget a sample")
+
     def check_training_sample(self, sample: Sequence[int], label: int) -> None:
         """Raise DecaiError if `add_data(sample, label)` would be rejected by the model."""
         self.check_sample(sample)

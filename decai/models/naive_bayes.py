@@ -54,6 +54,7 @@ class NaiveBayes(SparseCountModel):
     SAMPLES_BITS = SAMPLES_BITS
     REPEATS = True
     MODULE = "naive_bayes"
+    forgets_taken = True
 
     def __init__(
         self,
@@ -157,6 +158,20 @@ class NaiveBayes(SparseCountModel):
             counts[index] = count
         self.class_counts[label] += 1
         self.total_counts[label] += len(sample)
+
+    def forget(self, sample: Sequence[int], label: int) -> None:
+        """Subtract a sample counted by `update` (the chain's `_forget`)."""
+        self.check_training_sample(sample, label)
+        counts = self.feature_counts[label]
+        touched: dict[int, int] = {}
+        for index in sample:
+            touched[index] = touched.get(index, counts[index]) - 1
+        if min(touched.values()) < 0 or self.class_counts[label] < 1 or self.total_counts[label] < len(sample):
+            raise DecaiError("naive_bayes: the sample is not counted for this label")
+        for index, count in touched.items():
+            counts[index] = count
+        self.class_counts[label] -= 1
+        self.total_counts[label] -= len(sample)
 
     def set_step(self, step: float) -> None:
         """Weigh the deployed counts k = round(1/step) times, smoothing too:

@@ -314,7 +314,12 @@ class ReferenceBackend:
         return Contribution(tuple(sample), label, now, self.addresses[name], deposit), 0
 
     def problem(self, kind: str, name: str, contribution: Contribution, now: int) -> str | None:
-        return None  # the ledger raises with the contract's reason instead
+        """The chain's pre-check: a forgotten sample can change the model
+        between an agent's decision and its next claim in the same round."""
+        if isinstance(self.ledger, PointsLedger):
+            return None  # the ledger raises with the contract's reason instead
+        agrees = self.model.predict(list(contribution.data)) == contribution.label
+        return self.ledger.problem(contribution.key, name, now, agrees, refund=kind == REFUND)
 
     def claim(self, kind: str, name: str, contribution: Contribution, now: int) -> tuple[int, int, int]:
         agrees = self.model.predict(list(contribution.data)) == contribution.label
@@ -322,7 +327,15 @@ class ReferenceBackend:
         if kind == REFUND:
             amount = self.ledger.refund(contribution.key, now, agrees)
         else:
+            forgets = (
+                not agrees
+                and self.model.forgets_taken
+                and isinstance(self.ledger, DepositLedger)
+                and self.ledger.untaken(contribution.key)
+            )
             amount = self.ledger.report(contribution.key, name, now, agrees)
+            if forgets:
+                self.model.forget(list(contribution.data), contribution.label)
         amount = amount or 0  # points: nothing is paid
         self.balances[name] += amount
         return amount, getattr(self.ledger, "burned", 0) - burned_before, 0

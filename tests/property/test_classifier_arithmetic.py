@@ -181,3 +181,27 @@ def test_counting_models__step_keeps_every_prediction_or_is_refused_for_counts_t
             ):
                 model.set_step(step)
             assert model.to_dict() == parameters
+
+
+@given(naive_bayes_cases(), st.data())
+def test_naive_bayes__forget_undoes_update_exactly(case, data):
+    """Whatever the model and the sample, forgetting a counted sample gives
+    back the model before it, and a sample that is not counted for a label
+    is refused rather than driving a count below zero."""
+    model, sample = case
+    if not sample:
+        return  # add_data refuses an empty sample: there is nothing to forget
+    label = data.draw(st.integers(0, len(model.classes) - 1))
+    before = model.to_dict()
+    try:
+        model.update(sample, label)
+    except DecaiError:
+        return  # counts too large to take the sample: never recorded, never forgotten
+    model.forget(sample, label)
+    assert model.to_dict() == before
+    counts = model.feature_counts[label]
+    missing = [i for i in set(sample) if counts[i] < sample.count(i)]
+    if missing or model.class_counts[label] < 1 or model.total_counts[label] < len(sample):
+        with pytest.raises(DecaiError, match="naive_bayes: the sample is not counted for this label"):
+            model.forget(sample, label)
+        assert model.to_dict() == before

@@ -24,7 +24,14 @@ with the clock moved between transactions. After every step:
 - a burst of k additions in one second (a front-runner's, ahead of an
   honest transaction) raises the price at most sqrt(10/3)^k = 1.83^k times
   the quote taken before the first, give or take the wei the price rounds
-  up (tests/helpers/deposit_search.py searches the timing that does most).
+  up (tests/helpers/deposit_search.py searches the timing that does most);
+- the model on chain is the reference model trained as the mechanism says;
+  for naive Bayes, which forgets a sample at its first take while the
+  model rejects it, that is exactly the deployed model trained with every
+  accepted sample not forgotten since, in any order.
+
+The machine runs over a sparse perceptron (which never forgets) and a naive
+Bayes model.
 
 The cost weight is 1 wei and adds may follow a 10-day lull, so deposits of
 a few wei make shares that round to zero reachable.
@@ -49,8 +56,8 @@ from hypothesis.stateful import (
 from decai.chain.deploy import deploy_trainer
 from decai.chain.trainer import Trainer
 from decai.core.fixed_point import ONE
-from decai.core.mechanisms import DepositLedger, DepositParameters, Rejected
-from decai.models import SparsePerceptron
+from decai.core.mechanisms import DepositLedger, DepositParameters, Rejected, take_forgets
+from decai.models import NaiveBayes, SparsePerceptron
 from tests.helpers.chain import revert_reason
 
 FEATURES = 6
@@ -60,20 +67,33 @@ PARAMETERS = DepositParameters(
 INITIAL_WEIGHTS = [ONE if i % 3 else -ONE for i in range(FEATURES)]
 
 
-def _model():
+def _model(kind: str):
+    if kind == "naive_bayes":
+        # One sample in each class, every other feature: a few additions
+        # change predictions, so takes find the model agreeing and rejecting.
+        counts = [[1 - i % 2 for i in range(FEATURES)], [i % 2 for i in range(FEATURES)]]
+        return NaiveBayes(
+            name="fuzz", description="", encoder="indices", classes=["no", "yes"], num_features=FEATURES,
+            smoothing=ONE, class_counts=[1, 1], feature_counts=counts,
+        )  # fmt: skip
     return SparsePerceptron(
         name="fuzz", description="", encoder="indices", weights=list(INITIAL_WEIGHTS), intercept=0, learning_rate=ONE
     )
 
 
-@pytest.fixture(scope="module")
-def deployed(accounts):
-    return Trainer(deploy_trainer(_model(), PARAMETERS, accounts[0], progress=False).contract)
+def _parameters(model) -> dict:
+    return {k: v for k, v in model.to_dict().items() if k != "encoder_params"}
+
+
+@pytest.fixture(scope="module", params=["sparse_perceptron", "naive_bayes"])
+def deployed(request, accounts):
+    return Trainer(deploy_trainer(_model(request.param), PARAMETERS, accounts[0], progress=False).contract)
 
 
 def test_deposit_mechanism_state_machine(deployed, accounts, chain):
     actors = list(accounts[:5])  # actors[0] is the owner
     contract = deployed.contract
+    kind = deployed.model_type
     takes_seen: set[str] = set()  # over all examples: which kinds of take the machine reached
 
     class DepositMachine(RuleBasedStateMachine):
@@ -82,7 +102,8 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
         @initialize()
         def start(self):
             self.snapshot = chain.snapshot()
-            self.reference = _model()
+            self.reference = _model(kind)
+            self.in_model: list[tuple] = []  # keys of the accepted samples the model still holds
             self.ledger = DepositLedger(PARAMETERS, actors[0].address, contract.last_update_time())
             self.ledger.records.clear()
             self.start_balances = {a.address: a.balance for a in actors}
@@ -142,7 +163,7 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
             if self.burst[0] != self.now:  # a new second: a new burst
                 self.burst = (self.now, quote, 0)
             key = (tuple(sample), label, self.now, sender.address)
-            refusal = None if sample else "sparse_perceptron: empty sample"
+            refusal = None if sample else f"{kind}: empty sample"
             result = self._expect(
                 lambda: self.ledger.add(key, sender.address, self.now, value, refusal),
                 sender,
@@ -155,6 +176,7 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
                 return multiple()
             deposit, tx = result
             self.reference.update(sample, label)
+            self.in_model.append(key)
             self.flows[sender.address] -= deposit
             assert tx.timestamp == self.now
             # The price another addition in the same second would pay.
@@ -193,6 +215,7 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
             age = self.now - added_time
             owner_sweep = age >= PARAMETERS.owner_claim_wait_s and reporter == 0
             sweep = age >= PARAMETERS.any_address_claim_wait_s or owner_sweep
+            first = record is not None and self.ledger.untaken(key)
             share = None
             if record and self.ledger.total_good:
                 share = record.initial_deposit * self.ledger.good.get(sender.address, 0) // self.ledger.total_good
@@ -212,6 +235,11 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
                 logged = next(iter(tx.decode_logs(contract.Report)))
                 assert int(logged.amount) == paid
                 self.removals.append((removed, paid, int(logged.burned), agrees))
+                if take_forgets(self.reference.forgets_taken, first, int(logged.burned)):
+                    self.reference.forget(list(sample), label)
+                    self.in_model.remove(key)
+                    event("sample forgotten")
+                    takes_seen.add("sample forgotten")
                 kind = "take while the model agrees" if agrees else "take while the model rejects"
                 event(kind)
                 takes_seen.add(kind)
@@ -286,10 +314,24 @@ def test_deposit_mechanism_state_machine(deployed, accounts, chain):
             assert waits[0] < waits[1] <= waits[2]
 
         @invariant()
+        def the_model_is_what_the_mechanism_says(self):
+            if hasattr(self, "ledger"):
+                on_chain = _parameters(deployed.reference_model())
+                assert on_chain == _parameters(self.reference)
+                if self.reference.forgets_taken:
+                    # Counting models forget exactly: the deployed model
+                    # trained with what is left, in reverse order, is the same.
+                    rebuilt = _model(kind)
+                    for sample, label, _, _ in reversed(self.in_model):
+                        rebuilt.update(list(sample), label)
+                    assert on_chain == _parameters(rebuilt)
+
+        @invariant()
         def counters_match(self):
             if hasattr(self, "ledger"):
                 assert contract.total_good_contributions() == self.ledger.total_good
 
     run_state_machine_as_test(DepositMachine)
-    # The burn rule was exercised, not only stated.
+    # The burn rule was exercised, not only stated; and forgetting, where the model forgets.
     assert "take while the model rejects" in takes_seen
+    assert ("sample forgotten" in takes_seen) == (kind == "naive_bayes")

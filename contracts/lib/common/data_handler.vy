@@ -170,5 +170,18 @@ def _store(key: bytes32, contribution: Contribution):
 
 
 @internal
+@view
+def _untaken(key: bytes32) -> bool:
+    """
+    @dev True until the contribution's first refund or take (a recorded
+         key; callers check that). A deposit trainer whose model can undo an
+         update exactly forgets the sample at its first take while the model
+         rejects it: a take while the model agrees takes everything, so no
+         later take can be a first one.
+    """
+    return self._records[key] & (_COUNT_MASK << _COUNT_SHIFT) == 0
+
+
+@internal
 def _mark_claimed(key: bytes32, account: address):
     self._claimed_by[key][account] = True
