@@ -6,6 +6,8 @@
 Checked first, like refund: a report the contract would refuse (too early,
 the model agrees with the label, no good contribution of your own yet)
 sends nothing and says why. `ape run claims` lists what you can report now.
+A naive Bayes trainer removes the sample from its model at the first take
+made while the model rejects it; the output says so.
 """
 
 import click
@@ -20,6 +22,7 @@ from decai.apps.cli import (
     uint,
 )
 from decai.core.contributions import Contribution
+from decai.core.mechanisms import take_forgets
 from decai.errors import DecaiError
 
 
@@ -45,4 +48,10 @@ def cli(provider, trainer, data, values, text, label, added_time, author, accoun
         raise DecaiError(f"--author {author} is not an address") from None
     amount = model.report(contribution, sender=sender)
     burned = model.burned_in(model.last_receipt)
-    click.echo(f"took {amount} wei" + (f" ({burned} wei burned: the model rejects the sample)" if burned else ""))
+    # The contribution's first claim, if this take is the only one on record.
+    forgot = take_forgets(model.forgets_taken, model.status(contribution).claim_count == 1, burned)
+    click.echo(
+        f"took {amount} wei"
+        + (f" ({burned} wei burned: the model rejects the sample)" if burned else "")
+        + ("; the sample is removed from the model" if forgot else "")
+    )

@@ -31,6 +31,10 @@ contribution:
   taken_amount    wei paid to reporters and sweepers
   burned_amount   wei their takes burned (half of a take made while the
                   model rejected the sample)
+  in_model        whether the sample still counts in the model: false once
+                  a take forgot it (a deposit trainer whose model forgets,
+                  naive Bayes, removes a sample at its first take while the
+                  model rejects it; the take burns part of the deposit)
 
 A points trainer moves no ether: its amounts are 0, `refunded` says that
 the author's point was awarded (its `PointAwarded` event: the points
@@ -69,6 +73,7 @@ from decai.chain.export_events import (  # noqa: F401 - iterate_pages: the expor
     read_settled,
 )
 from decai.core.contributions import Contribution
+from decai.core.mechanisms import take_forgets
 from decai.errors import DecaiError
 
 COLUMNS = [
@@ -91,6 +96,7 @@ COLUMNS = [
     "refunded_amount",
     "taken_amount",
     "burned_amount",
+    "in_model",
 ]
 #: Blocks per eth_getLogs request to start with (halved on refusal).
 DEFAULT_PAGE_SIZE = 5_000
@@ -156,8 +162,12 @@ def reconstruct(
 
     raw_inputs = known_entries(trainer.contract.address)
     dataset = Dataset(trainer.contract.address, start, stop, stop_block_hash=stop_hash, tokens_note=note)
+    forgets = trainer.forgets_taken
     for contribution in added:
         key = contribution.key
+        # A take burned part of the deposit only if the model rejected the
+        # sample, and then no take before it took everything: it was the first.
+        forgotten = take_forgets(forgets, True, claims.get(key, ClaimState()).burned_amount)
         if status_from == "view":
             status = trainer.status(contribution)
             state = ClaimState(status.refunded, status.claim_count)
@@ -189,6 +199,7 @@ def reconstruct(
                 "refunded_amount": state.refunded_amount,
                 "taken_amount": state.taken_amount,
                 "burned_amount": state.burned_amount,
+                "in_model": not forgotten,
             }
         )
     return dataset
@@ -323,6 +334,7 @@ def write_parquet(dataset: Dataset, path: Path) -> None:
             "refunded_amount": amounts("refunded_amount"),
             "taken_amount": amounts("taken_amount"),
             "burned_amount": amounts("burned_amount"),
+            "in_model": pa.array(column("in_model"), pa.bool_()),
         }
     )
     metadata = {
@@ -396,7 +408,7 @@ def read_csv(path: str | Path) -> list[dict[str, Any]]:
                     row[name] = json.loads(value) if value else None
                 elif name in ints:
                     row[name] = int(value) if value != "" else None
-                elif name == "refunded":
+                elif name in ("refunded", "in_model"):
                     row[name] = value == "true"
                 elif name == "raw":
                     row[name] = value or None

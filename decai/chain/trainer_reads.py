@@ -74,6 +74,14 @@ class TrainerReads:
             transaction_hash=to_hex(log.transaction_hash),
         )
 
+    @property
+    def forgets_taken(self) -> bool:
+        """Whether a take of a sample the model rejects removes the sample
+        from the model (deposit trainers over a model that can forget)."""
+        from decai.models.base import model_class
+
+        return self.mechanism == "deposit" and model_class(self.model_type).forgets_taken
+
     def reference_model(self):
         """The on-chain model's current parameters as a decai reference model."""
         from decai.models.base import model_class

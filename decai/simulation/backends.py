@@ -15,7 +15,14 @@ from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
 from decai.core.contributions import Contribution
-from decai.core.mechanisms import BADGES, AccountStats, DepositLedger, PointsLedger, PointsParameters
+from decai.core.mechanisms import (
+    BADGES,
+    AccountStats,
+    DepositLedger,
+    PointsLedger,
+    PointsParameters,
+    take_forgets,
+)
 from decai.errors import DecaiError
 from decai.simulation.agents import REFUND
 from decai.simulation.config import SPOT_CHECKS, TX_GAS_LIMIT, SimulationConfig
@@ -139,6 +146,7 @@ class ChainBackend:
         # Trained like the contract; predicts when the contract has no batch
         # call, and answers the contributors' checks either way.
         self.shadow = model.copy()
+        self.claimed: set = set()  # keys of contributions claimed at least once
         self.deployment_gas: int | None = None
         # What a node wants in the account before it accepts a transaction.
         self.upfront_gas_cost = TX_GAS_LIMIT * self.transport.max_fee
@@ -213,7 +221,12 @@ class ChainBackend:
         return self.transport.problem(kind, self.accounts[name], contribution, now)
 
     def claim(self, kind: str, name: str, contribution: Contribution, now: int) -> tuple[int, int, int]:
-        return self.transport.claim(kind, self.accounts[name], contribution, now)
+        first = contribution.key not in self.claimed
+        paid, burned, fee = self.transport.claim(kind, self.accounts[name], contribution, now)
+        self.claimed.add(contribution.key)
+        if take_forgets(self.shadow.forgets_taken, first, burned):
+            self.shadow.forget(list(contribution.data), contribution.label)
+        return paid, burned, fee
 
     def would_learn(self, sample, label: int) -> bool:
         return _would_learn(self.shadow, sample, label)
@@ -327,14 +340,9 @@ class ReferenceBackend:
         if kind == REFUND:
             amount = self.ledger.refund(contribution.key, now, agrees)
         else:
-            forgets = (
-                not agrees
-                and self.model.forgets_taken
-                and isinstance(self.ledger, DepositLedger)
-                and self.ledger.untaken(contribution.key)
-            )
+            first = isinstance(self.ledger, DepositLedger) and self.ledger.untaken(contribution.key)
             amount = self.ledger.report(contribution.key, name, now, agrees)
-            if forgets:
+            if take_forgets(self.model.forgets_taken, first, getattr(self.ledger, "burned", 0) - burned_before):
                 self.model.forget(list(contribution.data), contribution.label)
         amount = amount or 0  # points: nothing is paid
         self.balances[name] += amount

@@ -71,6 +71,8 @@ class Book:
     postponed_funds: int = 0
     #: Own deposits burned by takes made while the model rejected them.
     burned: int = 0
+    #: Own samples the model forgot at such a take (forgetting models).
+    forgotten: int = 0
     #: Samples not added because the model would still reject them after
     #: learning them (agents that check their samples).
     passed_by: int = 0

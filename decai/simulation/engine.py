@@ -28,7 +28,7 @@ import random
 import time
 from typing import Any
 
-from decai.core.mechanisms import PointsParameters, advance_clock
+from decai.core.mechanisms import PointsParameters, advance_clock, take_forgets
 from decai.simulation.agents import FREE_RIDER, REFUND, SWEEP, Agent, make_agents
 from decai.simulation.backends import Backend
 from decai.simulation.books import (  # noqa: F401 - StopFlag: part of the engine's API
@@ -56,6 +56,8 @@ class Simulation:
         self.backend = backend
         self.parameters = config.mechanism_parameters()
         self.points = isinstance(self.parameters, PointsParameters)
+        #: Whether takes of rejected samples remove them from the model.
+        self.forgets = not self.points and prepared.model.forgets_taken
         self.agents = {agent.name: agent for agent in make_agents(config.agents, config.seed)}
         self.books = {spec.name: Book(spec, backend.addresses[spec.name], spec.start_balance) for spec in config.agents}
         self.progress = progress
@@ -272,6 +274,7 @@ class Simulation:
             if problem is not None:
                 book.prechecks_failed += 1
                 continue
+            first = not entry.refunded and not entry.claimed_by
             amount, burned, fee = self.backend.claim(claim.kind, agent.name, entry.contribution, now)
             book.balance += amount - fee
             book.gas += fee
@@ -286,6 +289,7 @@ class Simulation:
                 entry.claimable -= amount + burned
                 entry.claimed_by.add(agent.name)
                 self.books[entry.author].burned += burned
+                self.books[entry.author].forgotten += take_forgets(self.forgets, first, burned)
                 self.transactions["sweep" if claim.kind == SWEEP else "report"] += 1
                 if entry.author == agent.name:
                     book.own_sweeps += 1
@@ -386,6 +390,7 @@ class Simulation:
                 "recovered": book.recovered,
                 "lost_to_others": lost,
                 "burned": book.burned,
+                "forgotten": book.forgotten,
                 "still_locked": locked[name],
                 "gas_paid": book.gas,
                 "good_contributions": book.good,

@@ -273,11 +273,15 @@ def results_table(result: SimulationResult):
 
     table = Table(
         title="Agents (money in units of 0.001 ether; balances net of gas; passed by: samples not added because"
-        " the model would not learn them; burned: own deposits half burned by takes)",
+        " the model would not learn them; burned: own deposits half burned by takes; forgotten: own samples"
+        " such a take removed from the model)",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
-    columns = ("agent", "start", "end", "change", "added", "passed by", "refunds", "takes", "lost", "burned", "gas")
+    columns = (
+        *("agent", "start", "end", "change", "added", "passed by"),
+        *("refunds", "takes", "lost", "burned", "forgotten", "gas"),
+    )
     for column in columns:
         table.add_column(column, justify="left" if column == "agent" else "right", no_wrap=True)
     for name, agent in result.agents.items():
@@ -293,6 +297,7 @@ def results_table(result: SimulationResult):
             str(agent["takes"]),
             f"{agent['lost_to_others'] / UNIT:,.0f}",
             f"{agent.get('burned', 0) / UNIT:,.0f}",
+            str(agent.get("forgotten", 0)),
             f"{agent['gas_paid'] / UNIT:,.0f}",
         )
     return table

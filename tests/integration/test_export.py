@@ -143,6 +143,8 @@ def test_export__every_contribution_with_tokens_and_claim_status(dataset_trainer
         # The model rejects it: the report was paid half of what it removed, the rest burned.
         assert row["taken_amount"] > 0 and row["burned_amount"] - row["taken_amount"] in (0, 1)
         assert row["claimable"] == c.deposit - row["taken_amount"] - row["burned_amount"]
+    # A sparse perceptron does not forget: every sample still counts, reported or not.
+    assert all(row["in_model"] is True for row in rows)
     untouched = [row for row in rows if row["claim_count"] == 0]
     assert len(untouched) == CONTRIBUTIONS - len(good) - len(bad)
     assert all(row["claimable"] == row["deposit"] for row in untouched)

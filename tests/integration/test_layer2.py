@@ -266,7 +266,7 @@ def test_layer2__deploy_add_refund_report_export_on_the_standin(standin, tmp_pat
         *("--added-time", str(bad_time), "--author", mallory, "--account", "deployer"),
     )
     taken = int(re.search(r"took (\d+) wei", out).group(1))
-    assert taken > 0
+    assert taken > 0 and "removed from the model" not in out  # a dense perceptron keeps every sample
     # The trainer paid out the refund and the report and holds nothing more.
     assert int(rpc(standin.url, "eth_getBalance", record["address"], "latest"), 16) < balance - taken
 
@@ -276,6 +276,7 @@ def test_layer2__deploy_add_refund_report_export_on_the_standin(standin, tmp_pat
     rows = {row["sender"].lower(): row for row in csv.DictReader(output.read_text().splitlines())}
     assert rows[deployer.lower()]["refunded"] == "true" and rows[deployer.lower()]["label"] == "0"
     assert rows[mallory.lower()]["label"] == "1" and rows[mallory.lower()]["claimable"] == "0"
+    assert rows[mallory.lower()]["in_model"] == "true"
 
     # Every transaction asked for no more gas than the cap and paid for its gas.
     sent = standin.sent(deployer) + standin.sent(mallory)

@@ -154,6 +154,11 @@ def test_counting_models__same_direction_and_the_reference_takes_the_same_decisi
     reference = run_experiment(settings, backend="reference", prepared=prepare_experiment(settings))
     assert reference.transactions == result.transactions
     assert [r["accuracy"] for r in reference.series] == [r["accuracy"] for r in result.series]
+    # Naive Bayes forgets the samples taken while it rejects them, on chain,
+    # in the shadow and in the reference alike (the parity above covers it).
+    forgotten = {name: agent["forgotten"] for name, agent in result.agents.items()}
+    assert forgotten == {name: agent["forgotten"] for name, agent in reference.agents.items()}
+    assert (forgotten["adversary"] > 0) == (model_type == "naive_bayes")
 
 
 def test_points_mechanism__points_reports_and_badges_as_the_trainer_records_them(tmp_path, fresh_chain, accounts):

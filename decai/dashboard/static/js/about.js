@@ -19,7 +19,7 @@ export async function pageAbout(main, address) {
     deposits += `<p>Now${of}: an addition in the next block holds ${b(t.quote.deposit.eth, "about-deposit")} (cost weight ${esc(t.cost_weight ? t.cost_weight.eth : "?")}). The page asks your wallet for that plus a ${t.quote.margin_percent}% margin, ${b(t.quote.value.eth, "about-value")}, because another addition may land first and raise it; the contract takes only the deposit due when your transaction lands and sends the rest back in the same transaction.</p>
       <ul>
         <li><strong>Refund.</strong> After ${b(duration(t.refund_wait_s), "about-refund-wait")}, if the model then still predicts the label you gave, you take your deposit back (gas is not refunded).</li>
-        <li><strong>Report.</strong> After the same wait, if the model disagrees with a contribution's label, anyone with a refunded contribution of their own may report it: their share of its deposit is removed, half paid to them and half burned.</li>
+        <li><strong>Report.</strong> After the same wait, if the model disagrees with a contribution's label, anyone with a refunded contribution of their own may report it: their share of its deposit is removed, half paid to them and half burned. A naive Bayes model also forgets the sample at its first such take: its counts are subtracted.</li>
         <li><strong>Leftovers.</strong> After ${b(duration(t.owner_claim_wait_s), "about-owner-wait")} the trainer's owner may take what is left of a deposit; after ${b(duration(t.any_address_claim_wait_s), "about-any-wait")} anyone may. Claim yours before then.</li>
       </ul>`;
   } else {
