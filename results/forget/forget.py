@@ -96,7 +96,8 @@ def claim(self, kind, name, contribution, now):
     agrees = self.model.predict(list(contribution.data)) == contribution.label
     result = deployed_claim(self, kind, name, contribution, now)
     change = CHANGES.pop(contribution.key, None)
-    if FORGET and kind != REFUND and not agrees and change is not None:
+    # Models that forget on chain (`forgets_taken`) are forgotten by the deployed backend.
+    if FORGET and kind != REFUND and not agrees and change is not None and not self.model.forgets_taken:
         undo(self.model, change)
         author = self.names.get(contribution.author, contribution.author)
         FORGOTTEN[author] = FORGOTTEN.get(author, 0) + 1
@@ -117,6 +118,14 @@ def problem(self, kind, name, contribution, now):
 
 
 backends.ReferenceBackend.problem = problem
+if not FORGET:  # measure the deployed forgetting models without it
+    from decai.models.base import Model
+
+    Model.forgets_taken = False
+    for kind in Model.__subclasses__():
+        for sub in [kind, *kind.__subclasses__()]:
+            if "forgets_taken" in vars(sub):
+                sub.forgets_taken = False
 backends.ReferenceBackend.add = add
 backends.ReferenceBackend.claim = claim
 if CHECKED == "0":
@@ -148,6 +157,75 @@ elif CHECKED == "twice":
         return trial.predict(list(sample)) == label
 
     backends.ReferenceBackend.would_learn = twice
+
+if CHECKED.startswith("batch"):
+    # "batchN": the agent draws N samples at once, trains a copy of the
+    # model with all of them and queues those the copy then predicts; it
+    # adds one queued sample a turn, re-checking it against the current model
+    # trained with it and the rest of the queue.
+    from decai.simulation import engine as _engine
+
+    BATCH = int(CHECKED[5:] or 20)
+    QUEUES: dict = {}
+
+    def learns_with(model, samples, labels):
+        trial = model.copy()
+        for sample, label in zip(samples, labels):
+            trial.update(list(sample), label)
+        return [trial.predict(list(s)) == y for s, y in zip(samples, labels)]
+
+    def batch_checked(self, agent, book):
+        if not (agent.spec.checks_samples and not self.points):
+            sample, true_label = self._next_sample()
+            return sample, agent.label_for(true_label, self.prepared.num_classes)
+        queue = QUEUES.setdefault(agent.name, [])
+        if not queue:
+            drawn = [self._next_sample() for _ in range(BATCH)]
+            pairs = [(s, agent.label_for(y, self.prepared.num_classes)) for s, y in drawn]
+            ok = learns_with(self.backend.model, [p[0] for p in pairs], [p[1] for p in pairs])
+            queue.extend(p for p, good in zip(pairs, ok) if good)
+            book.passed_by += len(pairs) - len(queue)
+        while queue:
+            ok = learns_with(self.backend.model, [p[0] for p in queue], [p[1] for p in queue])
+            sample, label = queue.pop(0)
+            if ok[0]:
+                return sample, label
+            book.passed_by += 1
+        book.turns_without_a_learnable_sample += 1
+        return None
+
+    _engine.Simulation._checked_sample = batch_checked
+
+if CHECKED == "backlog":
+    # The deployed check, but a sample the model would not learn yet is kept
+    # and tried again at the agent's later turns (oldest first, up to 20
+    # re-checks a turn) before new samples are drawn.
+    from decai.simulation import engine as _engine
+
+    BACKLOGS: dict = {}
+
+    def backlog_checked(self, agent, book):
+        checks = agent.spec.checks_samples and not self.points
+        if not checks:
+            sample, true_label = self._next_sample()
+            return sample, agent.label_for(true_label, self.prepared.num_classes)
+        backlog = BACKLOGS.setdefault(agent.name, [])
+        for _ in range(min(len(backlog), _engine.CHECK_DRAWS)):
+            sample, label = backlog.pop(0)
+            if self.backend.would_learn(sample, label):
+                return sample, label
+            backlog.append((sample, label))  # to the back: the next turn tries others
+        for _ in range(_engine.CHECK_DRAWS):
+            sample, true_label = self._next_sample()
+            label = agent.label_for(true_label, self.prepared.num_classes)
+            if self.backend.would_learn(sample, label):
+                return sample, label
+            backlog.append((sample, label))
+            book.passed_by += 1
+        book.turns_without_a_learnable_sample += 1
+        return None
+
+    _engine.Simulation._checked_sample = backlog_checked
 
 if __name__ == "__main__":
     model, step, seed, attacked, dataset = sys.argv[1:6]

@@ -38,7 +38,12 @@ def one(job: tuple) -> None:
     row = json.loads(out.stdout.strip().splitlines()[-1])
     with RUNS.open("a") as runs:
         runs.write(json.dumps(row) + "\n")
-    print(job, round(row["accuracy_final_mean_last_day"] * 100, 2), round(row["honest_balance_change_percent"], 1), flush=True)
+    print(
+        job,
+        round(row["accuracy_final_mean_last_day"] * 100, 2),
+        round(row["honest_balance_change_percent"], 1),
+        flush=True,
+    )
 
 
 def main() -> None:

@@ -16,9 +16,18 @@ def main() -> None:
     groups: dict = defaultdict(dict)
     for line in (HERE / "runs.jsonl").read_text().splitlines():
         row = json.loads(line)
-        key = (row["dataset"], row["model_type"], row["learning_rate"], row["forget"], str(row["checked"]).replace("True", "1").replace("False", "0"))
+        key = (
+            row["dataset"],
+            row["model_type"],
+            row["learning_rate"],
+            row["forget"],
+            str(row["checked"]).replace("True", "1").replace("False", "0"),
+        )
         groups[key][(row["seed"], row["attacked"])] = row
-    print("| set | model | step | forget | checked | seeds | attacked (control) | lowest (initial) | baseline | kept | holds | honest | adversary |")
+    print(
+        "| set | model | step | forget | checked | seeds | attacked (control) | lowest (initial) "
+        "| baseline | kept | holds | honest | adversary |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for key in sorted(groups):
         runs = groups[key]
@@ -32,7 +41,11 @@ def main() -> None:
             return statistics.mean(r[field] for r in rows) * 100
 
         final, control = mean(att, "accuracy_final_mean_last_day"), mean(ctl, "accuracy_final_mean_last_day")
-        lowest, initial, base = mean(att, "accuracy_lowest"), mean(att, "accuracy_initial"), mean(att, "baseline_accuracy")
+        lowest, initial, base = (
+            mean(att, "accuracy_lowest"),
+            mean(att, "accuracy_initial"),
+            mean(att, "baseline_accuracy"),
+        )
         kept = (final - initial) / (base - initial) if base > initial else float("nan")
         holds = final >= control - 1 and lowest >= initial - 3
         honest = statistics.mean(r["honest_balance_change_percent"] for r in att)
@@ -40,7 +53,8 @@ def main() -> None:
         seed_text = ",".join(map(str, seeds))
         print(
             f"| {key[0]} | {key[1]} | {key[2]} | {int(key[3])} | {key[4]} | {seed_text} | {final:.2f} ({control:.2f}) "
-            f"| {lowest:.2f} ({initial:.2f}) | {base:.2f} | {kept:.0%} | {'yes' if holds else 'no'} | {honest:+.1f}% | {adversary:+.1f}% |"
+            f"| {lowest:.2f} ({initial:.2f}) | {base:.2f} | {kept:.0%} | {'yes' if holds else 'no'} "
+            f"| {honest:+.1f}% | {adversary:+.1f}% |"
         )
 
 
