@@ -273,15 +273,11 @@ def results_table(result: SimulationResult):
 
     table = Table(
         title="Agents (money in units of 0.001 ether; balances net of gas; passed by: samples not added because"
-        " the model would not learn them; burned: own deposits half burned by takes; forgotten: own samples"
-        " such a take removed from the model)",
+        " the model would not learn them; burned: own deposits half burned by takes)",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
-    columns = (
-        *("agent", "start", "end", "change", "added", "passed by"),
-        *("refunds", "takes", "lost", "burned", "forgotten", "gas"),
-    )
+    columns = ("agent", "start", "end", "change", "added", "passed by", "refunds", "takes", "lost", "burned", "gas")
     for column in columns:
         table.add_column(column, justify="left" if column == "agent" else "right", no_wrap=True)
     for name, agent in result.agents.items():
@@ -297,7 +293,6 @@ def results_table(result: SimulationResult):
             str(agent["takes"]),
             f"{agent['lost_to_others'] / UNIT:,.0f}",
             f"{agent.get('burned', 0) / UNIT:,.0f}",
-            str(agent.get("forgotten", 0)),
             f"{agent['gas_paid'] / UNIT:,.0f}",
         )
     return table
@@ -431,6 +426,12 @@ def print_result(console, result: SimulationResult, paths: dict[str, Path]) -> N
         f"{learnt}; honest agents: {'-' if refunded is None else f'{refunded:.0%}'} of their deposits came back "
         f"through their own refunds, {figures['honest_postponed_for_funds']} additions postponed for lack of funds"
     )
+    forgotten = {name: agent.get("forgotten", 0) for name, agent in result.agents.items()}
+    if any(forgotten.values()):
+        console.print(
+            "samples removed from the model when taken while it rejected them: "
+            + ", ".join(f"{name} {count}" for name, count in forgotten.items() if count)
+        )
     tx = result.transactions
     console.print(
         f"{sum(tx.values())} transactions ({', '.join(f'{n} {k}' for k, n in tx.items())}) over "

@@ -16,11 +16,12 @@ import threading
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from decai.simulation.agents import UNIT, adversary_agent, free_rider_agent, honest_agent
 from decai.simulation.config import SimulationConfig, prepare_experiment
 from decai.simulation.engine import StopFlag
-from decai.simulation.report import write_outputs
+from decai.simulation.report import print_result, write_outputs
 from decai.simulation.runner import interrupt_stops, run_experiment
 from decai.units import HOUR, MINUTE
 from tests.helpers.data import number_rows, write_csv
@@ -159,6 +160,12 @@ def test_counting_models__same_direction_and_the_reference_takes_the_same_decisi
     forgotten = {name: agent["forgotten"] for name, agent in result.agents.items()}
     assert forgotten == {name: agent["forgotten"] for name, agent in reference.agents.items()}
     assert (forgotten["adversary"] > 0) == (model_type == "naive_bayes")
+    console = Console(record=True, width=200)
+    print_result(console, result, {})
+    said = "samples removed from the model when taken while it rejected them: " + ", ".join(
+        f"{name} {count}" for name, count in forgotten.items() if count
+    )
+    assert (said in console.export_text()) == (model_type == "naive_bayes")
 
 
 def test_points_mechanism__points_reports_and_badges_as_the_trainer_records_them(tmp_path, fresh_chain, accounts):
