@@ -23,7 +23,10 @@ FIELDS = (
     "adversary_balance_change_percent",
 )  # fmt: skip
 
-FORGET = os.environ.get("FORGET", "1") == "1"
+#: "1": forget at every take of a rejected sample (as deployed for naive
+#: Bayes); "0": never; "reports": at reports only, not at sweeps.
+FORGET_MODE = os.environ.get("FORGET", "1")
+FORGET = FORGET_MODE != "0"
 #: "1": the deployed check (the model, trained with the sample, predicts its
 #: label); "0": no check; "clean": a model trained off chain on all the clean
 #: data predicts its label; "twice": the model, trained with the sample twice,
@@ -81,6 +84,7 @@ def undo(model, change):
 
 
 CHANGES: dict = {}
+SUPPRESS: set = set()  # non-empty while a take must not forget (FORGET=reports, sweeps)
 deployed_add = backends.ReferenceBackend.add
 deployed_claim = backends.ReferenceBackend.claim
 
@@ -97,7 +101,14 @@ def claim(self, kind, name, contribution, now):
     result = deployed_claim(self, kind, name, contribution, now)
     change = CHANGES.pop(contribution.key, None)
     # Models that forget on chain (`forgets_taken`) are forgotten by the deployed backend.
-    if FORGET and kind != REFUND and not agrees and change is not None and not self.model.forgets_taken:
+    if (
+        FORGET
+        and kind != REFUND
+        and not agrees
+        and change is not None
+        and not self.model.forgets_taken
+        and not SUPPRESS
+    ):
         undo(self.model, change)
         author = self.names.get(contribution.author, contribution.author)
         FORGOTTEN[author] = FORGOTTEN.get(author, 0) + 1
@@ -118,6 +129,7 @@ def problem(self, kind, name, contribution, now):
 
 
 backends.ReferenceBackend.problem = problem
+
 if not FORGET:  # measure the deployed forgetting models without it
     from decai.models.base import Model
 
@@ -128,6 +140,23 @@ if not FORGET:  # measure the deployed forgetting models without it
                 sub.forgets_taken = False
 backends.ReferenceBackend.add = add
 backends.ReferenceBackend.claim = claim
+if FORGET_MODE == "reports":
+    from decai.simulation.agents import SWEEP
+
+    reports_only_claim = backends.ReferenceBackend.claim
+
+    def claim_forgetting_at_reports(self, kind, name, contribution, now):
+        kept = type(self.model).forgets_taken
+        if kind == SWEEP:
+            type(self.model).forgets_taken = False
+            SUPPRESS.add(kind)  # nor does the prototype forget it
+        try:
+            return reports_only_claim(self, kind, name, contribution, now)
+        finally:
+            type(self.model).forgets_taken = kept
+            SUPPRESS.clear()
+
+    backends.ReferenceBackend.claim = claim_forgetting_at_reports
 if CHECKED == "0":
 
     def unchecked(self, agent, book):
@@ -232,5 +261,5 @@ if __name__ == "__main__":
     grid = SweepGrid(model_types=(model,), learning_rates=(float(step),), seeds=(int(seed),), base={"dataset": dataset})
     row = run_one(grid, grid.points()[0], int(seed), attacked == "1")
     out = {key: row.get(key) for key in FIELDS}
-    out.update(forget=FORGET, checked=CHECKED, forgotten=FORGOTTEN)
+    out.update(forget=FORGET if FORGET_MODE != "reports" else "reports", checked=CHECKED, forgotten=FORGOTTEN)
     print(json.dumps(out))

@@ -59,7 +59,15 @@ def main() -> None:
         model, step, forget, checked = setting.split(":")
         for seed in args.seeds.split(","):
             for arm in ("1", "0"):
-                key = (model, float(step), args.dataset, int(seed), arm == "1", forget == "1", checked)
+                key = (
+                    model,
+                    float(step),
+                    args.dataset,
+                    int(seed),
+                    arm == "1",
+                    {"1": True, "0": False}.get(forget, forget),
+                    checked,
+                )
                 if key not in seen:
                     jobs.append((args.dataset, model, step, forget, checked, seed, arm))
     with ThreadPoolExecutor(args.jobs) as pool:

@@ -29,7 +29,7 @@ def main() -> None:
         "| baseline | kept | holds | honest | adversary |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for key in sorted(groups):
+    for key in sorted(groups, key=str):
         runs = groups[key]
         seeds = sorted(s for s, a in runs if a and (s, False) in runs)
         if not seeds:
@@ -51,8 +51,9 @@ def main() -> None:
         honest = statistics.mean(r["honest_balance_change_percent"] for r in att)
         adversary = statistics.mean(r["adversary_balance_change_percent"] for r in att)
         seed_text = ",".join(map(str, seeds))
+        forget = key[3] if isinstance(key[3], str) else int(key[3])
         print(
-            f"| {key[0]} | {key[1]} | {key[2]} | {int(key[3])} | {key[4]} | {seed_text} | {final:.2f} ({control:.2f}) "
+            f"| {key[0]} | {key[1]} | {key[2]} | {forget} | {key[4]} | {seed_text} | {final:.2f} ({control:.2f}) "
             f"| {lowest:.2f} ({initial:.2f}) | {base:.2f} | {kept:.0%} | {'yes' if holds else 'no'} "
             f"| {honest:+.1f}% | {adversary:+.1f}% |"
         )
