@@ -327,9 +327,10 @@ class ReferenceBackend:
         return Contribution(tuple(sample), label, now, self.addresses[name], deposit), 0
 
     def problem(self, kind: str, name: str, contribution: Contribution, now: int) -> str | None:
-        """The chain's pre-check: a forgotten sample can change the model
-        between an agent's decision and its next claim in the same round."""
-        if isinstance(self.ledger, PointsLedger):
+        """The chain's pre-check, where it can differ from the agent's
+        decision: a forgotten sample can change the model between the
+        decision and the agent's next claim in the same round."""
+        if isinstance(self.ledger, PointsLedger) or not self.model.forgets_taken:
             return None  # the ledger raises with the contract's reason instead
         agrees = self.model.predict(list(contribution.data)) == contribution.label
         return self.ledger.problem(contribution.key, name, now, agrees, refund=kind == REFUND)
