@@ -18,6 +18,7 @@ from typing import Any
 from decai.chain.explorers import explorer_url
 from decai.chain.records import list_records, record_for_address
 from decai.chain.trainer import DEPOSIT_MARGIN, Trainer
+from decai.core.mechanisms import take_forgets
 from decai.dashboard.common import checksum, ether, known_contract
 from decai.dashboard.deployments import Deployments
 from decai.dashboard.health import HealthPages
@@ -344,8 +345,11 @@ class Service(TrainerPages, MarketPages, ProviderPages, Deployments, HealthPages
                 logs = list(receipt.decode_logs(getattr(c, event)))
                 if logs and hasattr(logs[0], "amount"):
                     burned = int(getattr(logs[0], "burned", 0) or 0)
-                    return f"{what} {format_ether(int(logs[0].amount))}" + (
-                        f", {format_ether(burned)} burned" if burned else ""
+                    forgot = what == "taken" and self._forgot(trainer, logs[0], burned)
+                    return (
+                        f"{what} {format_ether(int(logs[0].amount))}"
+                        + (f", {format_ether(burned)} burned" if burned else "")
+                        + ("; the sample is removed from the model" if forgot else "")
                     )
         if hasattr(c, "AddData"):
             logs = list(receipt.decode_logs(c.AddData))
@@ -353,6 +357,21 @@ class Service(TrainerPages, MarketPages, ProviderPages, Deployments, HealthPages
                 deposit = int(logs[0].event_arguments.get("deposit", 0) or 0)
                 return f"added; deposit held {format_ether(deposit)}" if deposit else "added"
         return None
+
+    @staticmethod
+    def _forgot(trainer: Trainer, log: Any, burned: int) -> bool:
+        """Whether this take removed its sample from the model: a trainer
+        that forgets what it takes while rejecting, and no earlier take of
+        the same contribution. Read from the `Report` events alone (nodes
+        that keep no old states cannot answer a call at an earlier block)."""
+        if not trainer.forgets_taken or not burned:
+            return False
+        here = (int(log.block_number), int(log.log_index))
+        earlier = any(
+            other.key == log.key and (int(other.block_number), int(other.log_index)) < here
+            for other in trainer.contract.Report.range(trainer.deployment_block, here[0] + 1)
+        )
+        return take_forgets(True, not earlier, burned)
 
 
 def wait(service: Service, tx_hash: str, timeout_s: float = 30.0) -> dict[str, Any]:

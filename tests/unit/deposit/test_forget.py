@@ -115,3 +115,17 @@ def test_export__says_which_samples_the_model_forgot(spammed, reporter, stranger
     rows = reconstruct(trainer, start_block=0, progress=False).rows
     assert len(rows) == 2 + len(SPAM)
     assert {row["key"] for row in rows if not row["in_model"]} == {"0x" + spam[0].key.hex()}
+
+
+def test_dashboard_outcome__says_which_take_removed_the_sample(spammed, reporter, stranger):
+    from decai.dashboard.service import Service
+
+    trainer, spam, _, _ = spammed
+    c = spam[0]
+    args = (list(c.data), c.label, c.added_time, c.author)
+    first = trainer.contract.report(*args, sender=reporter)
+    second = trainer.contract.report(*args, sender=stranger)
+    [log1] = first.decode_logs(trainer.contract.Report)
+    [log2] = second.decode_logs(trainer.contract.Report)
+    assert Service._forgot(trainer, log1, int(log1.burned)) is True
+    assert Service._forgot(trainer, log2, int(log2.burned)) is False  # the second share forgets nothing more
