@@ -17,10 +17,12 @@ import re
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
 import pytest
+import requests
 
 from decai.chain.node import Anvil, rpc
 
@@ -60,45 +62,69 @@ def node():
         yield anvil
 
 
+def start_dashboard(args: list[str], env: dict) -> tuple[subprocess.Popen, str, list[str]]:
+    """Start `ape run dashboard --port 0 ARGS`; return the process, its URL
+    once it answers, and its output, which a thread keeps reading into the
+    list: a server whose pipe is full blocks at its next log line, and the
+    page waiting on it would time out."""
+    process = subprocess.Popen(
+        ["ape", "run", "dashboard", "--port", "0", *args], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )  # fmt: skip
+    lines: list[str] = []
+    url = None
+    for line in process.stdout:
+        lines.append(line)
+        found = re.search(r"decai dashboard: (http://\S+?)/?$", line.strip())
+        if found:
+            url = found.group(1)
+            break
+    if url is None:
+        process.wait()
+        raise RuntimeError("the dashboard did not start:\n" + "".join(lines))
+    threading.Thread(target=lines.extend, args=(process.stdout,), daemon=True).start()
+    deadline = time.monotonic() + 60
+    while True:  # the address is printed just before the server listens
+        try:
+            requests.get(f"{url}/api/network", timeout=30)
+            return process, url, lines
+        except requests.ConnectionError:
+            if time.monotonic() > deadline:
+                stop(process)
+                raise RuntimeError("the dashboard does not answer:\n" + "".join(lines)) from None
+            time.sleep(0.2)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a server started in its own session, and everything it started."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=15)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
 @contextlib.contextmanager
 def run_dashboard(node, records: Path, *extra: str):
     """`ape run dashboard --demo` (and `extra` flags) on `node`, with its records in `records`."""
     environment = dict(os.environ, APE_FOUNDRY_HOST=node.url, DECAI_DEPLOYMENTS=str(records), PYTHONPATH=str(ROOT),
                        PYTHONUNBUFFERED="1")  # fmt: skip
-    process = subprocess.Popen(
-        ["ape", "run", "dashboard", "--demo", "--port", "0", "--network", "ethereum:local:foundry", *extra],
-        cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-    )  # fmt: skip
-    trainers: dict[str, str] = {}
-    lines = []
-    url = demo_records = None
-    deadline = time.monotonic() + 240
+    process, url, lines = start_dashboard(["--demo", "--network", "ethereum:local:foundry", *extra], environment)
     try:
-        while url is None:
-            line = process.stdout.readline()
-            if not line:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the dashboard did not start:\n" + "".join(lines))
-                continue
-            lines.append(line)
+        trainers: dict[str, str] = {}
+        demo_records = None
+        for line in list(lines):
             deployed = re.match(r"deployed (\S+): \S+ at (0x[0-9a-fA-F]{40})", line)
             if deployed:
                 trainers[deployed.group(1)] = deployed.group(2)
             folder = re.match(r"demo records in (\S+) ", line)
             if folder:
                 demo_records = Path(folder.group(1))
-            started = re.search(r"decai dashboard: (http://\S+?)/?$", line.strip())
-            if started:
-                url = started.group(1)
         dashboard = Dashboard(url, node.url, trainers, records)
         dashboard.demo_records = demo_records
         yield dashboard
     finally:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=15)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(process.pid, signal.SIGKILL)
+        stop(process)
 
 
 @pytest.fixture(scope="module")

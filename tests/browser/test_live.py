@@ -13,18 +13,15 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
 from decai.chain.node import Anvil
-from tests.browser.conftest import ROOT
+from tests.browser.conftest import ROOT, start_dashboard, stop
 
 # Screenshots go to docs/ only on request (DECAI_SCREENSHOTS=docs), as in test_dashboard.py.
 SHOTS = ROOT / "docs" if os.environ.get("DECAI_SCREENSHOTS") == "docs" else ROOT / "test-artifacts" / "screenshots"
@@ -48,20 +45,6 @@ class Live:
         self.trainers, self.tx, self.author = setup["trainers"], setup["tx"], setup["author"]
 
 
-def _start_dashboard(args: list[str], env: dict) -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen(
-        ["ape", "run", "dashboard", "--port", "0", *args], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-    )  # fmt: skip
-    lines = []
-    for line in process.stdout:
-        lines.append(line)
-        found = re.search(r"decai dashboard: (http://\S+?)/?$", line.strip())
-        if found:
-            return process, found.group(1)
-    raise RuntimeError("the dashboard did not start:\n" + "".join(lines))
-
-
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("live")
@@ -82,20 +65,11 @@ def live(tmp_path_factory):
         env = {k: v for k, v in os.environ.items() if k != "APE_FOUNDRY_HOST"}
         env.update(BASE_SEPOLIA_RPC_URL=node.url, DECAI_DEPLOYMENTS=str(records), PYTHONPATH=str(ROOT),
                    PYTHONUNBUFFERED="1")  # fmt: skip
-        process, url = _start_dashboard(["--network", "base:sepolia:node", "--trusted", str(trusted)], env)
+        process, url, _ = start_dashboard(["--network", "base:sepolia:node", "--trusted", str(trusted)], env)
         try:
-            deadline = time.monotonic() + 60
-            while True:  # the address is printed just before the server listens
-                try:
-                    requests.get(f"{url}/api/network", timeout=30)
-                    break
-                except requests.ConnectionError:
-                    assert time.monotonic() < deadline, "the dashboard does not answer"
-                    time.sleep(0.2)
             yield Live(url, setup, records, trusted, env)
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
+            stop(process)
 
 
 @pytest.fixture(scope="module")

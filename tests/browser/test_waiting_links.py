@@ -12,17 +12,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
-import time
 
 import pytest
-import requests
 from playwright.sync_api import expect
 
 from decai.chain.node import Anvil, rpc
-from tests.browser.conftest import ROOT
+from tests.browser.conftest import ROOT, start_dashboard, stop
 
 CHAIN_ID = 84532
 EXPLORER = "https://sepolia.basescan.org"  # the first EIP-3091 explorer Ape's chain metadata names
@@ -81,32 +78,11 @@ def live(tmp_path_factory):
         env = {k: v for k, v in os.environ.items() if k != "APE_FOUNDRY_HOST"}
         env.update(BASE_SEPOLIA_RPC_URL=node.url, DECAI_DEPLOYMENTS=str(records), PYTHONPATH=str(ROOT),
                    PYTHONUNBUFFERED="1")  # fmt: skip
-        process = subprocess.Popen(
-            ["ape", "run", "dashboard", "--port", "0", "--network", "base:sepolia:node"], cwd=ROOT, env=env,
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            start_new_session=True,
-        )  # fmt: skip
+        process, url, _ = start_dashboard(["--network", "base:sepolia:node"], env)
         try:
-            url, lines = None, []
-            for line in process.stdout:
-                lines.append(line)
-                found = re.search(r"decai dashboard: (http://\S+?)/?$", line.strip())
-                if found:
-                    url = found.group(1)
-                    break
-            assert url, "the dashboard did not start:\n" + "".join(lines)
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    requests.get(f"{url}/api/network", timeout=30)
-                    break
-                except requests.ConnectionError:
-                    assert time.monotonic() < deadline, "the dashboard does not answer"
-                    time.sleep(0.2)
             yield url, node.url, record["address"], records
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
+            stop(process)
 
 
 def test_waiting_for_the_block__links_the_transaction_on_the_explorer(browser, live):
@@ -126,14 +102,16 @@ def test_waiting_for_the_block__links_the_transaction_on_the_explorer(browser, l
         try:
             page.click("#add-form button")
             link = page.locator("#add-message a.explorer-tx")
-            expect(link).to_have_attribute("href", re.compile(rf"^{EXPLORER}/tx/0x[0-9a-f]{{64}}$"))
+            # The page quotes, estimates and signs before it sends: several
+            # calls to the node, slow when the whole suite shares two cores.
+            expect(link).to_have_attribute("href", re.compile(rf"^{EXPLORER}/tx/0x[0-9a-f]{{64}}$"), timeout=30_000)
             expect(page.locator("#add-message")).to_contain_text("waiting for the receipt")
             tx_hash = link.get_attribute("href").rsplit("/", 1)[1]
             assert rpc(node_url, "eth_getTransactionReceipt", tx_hash) is None  # still waiting for its block
             rpc(node_url, "evm_mine")
         finally:
             rpc(node_url, "evm_setAutomine", True)
-        expect(page.locator("#add-message")).to_contain_text("Added")
+        expect(page.locator("#add-message")).to_contain_text("Added", timeout=30_000)
         expect(page.locator("#add-message a.explorer-tx")).to_have_attribute("href", f"{EXPLORER}/tx/{tx_hash}")
         expect(page.locator("#dataset .raw-input")).to_have_text([TEXT])
         kept = json.loads((records / "raw-inputs" / "base_sepolia.jsonl").read_text())
