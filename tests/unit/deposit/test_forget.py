@@ -129,3 +129,31 @@ def test_dashboard_outcome__says_which_take_removed_the_sample(spammed, reporter
     [log2] = second.decode_logs(trainer.contract.Report)
     assert Service._forgot(trainer, log1, int(log1.burned)) is True
     assert Service._forgot(trainer, log2, int(log2.burned)) is False  # the second share forgets nothing more
+
+
+def test_adversary_who_makes_an_honest_sample_rejected__takes_half_as_before_and_removes_it(
+    owner, contributor, stranger, chain
+):
+    """The price of forgetting, performed: an adversary adds ordinary samples
+    the model accepts until it rejects an honest contributor's correct
+    sample, then reports it. It is paid half, as without forgetting (the
+    rest burned), and the honest sample leaves the model; the adversary's
+    own samples, being accepted, stay. The README states this residual."""
+    trainer = Trainer(deploy_trainer(model(), PARAMETERS, owner, progress=False).contract)
+    honest = trainer.add_data([0, 1, 20], 1, sender=stranger)
+    assert trainer.predict(honest.data) == 1
+    pushes = []
+    while trainer.predict(honest.data) == 1:
+        assert len(pushes) < 200, "the model never came to reject the honest sample"
+        at(chain, chain.pending_timestamp + 600)
+        pushes.append(trainer.add_data([0, 20, 21, 22], 0, sender=contributor))
+    with_honest = trainer.reference_model()
+    at(chain, pushes[-1].added_time + DAY)
+    for push in pushes:
+        trainer.refund(push, sender=contributor)  # accepted: refunded, each a good contribution
+    claimable = trainer.status(honest).claimable
+    assert trainer.report(honest, sender=contributor) == claimable // 2
+    assert trainer.burned_in(trainer.last_receipt) == claimable - claimable // 2
+    without_honest = with_honest.copy()
+    without_honest.forget(list(honest.data), honest.label)
+    assert trainer.reference_model().to_dict() == without_honest.to_dict()
